@@ -1,0 +1,197 @@
+"""The phased plan: milestones from the current total to the target, and what to cover in each.
+
+All arithmetic is exact (integers and fractions of coverage.py units), so a phase's projected
+total is exactly what ``coverage report`` would say if its functions, and those of the phases
+before it, were fully covered.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+from fractions import Fraction
+from fnmatch import fnmatch
+from pathlib import PurePath
+
+from coverage.results import display_covered
+
+from covgap.errors import UsageError
+from covgap.model import FolderGain, FunctionGap, Numbers, Phase, Plan, ProjectCoverage
+
+__all__ = [
+    "compute_milestones",
+    "fail_under_for",
+    "folder_of",
+    "format_percent",
+    "make_plan",
+]
+
+#: Step sizes tried for computed milestones, smallest first; the first that needs at most
+#: MAX_COMPUTED_PHASES phases wins.
+MILESTONE_STEPS = (5, 10, 15, 20, 25)
+MAX_COMPUTED_PHASES = 5
+
+
+def format_percent(value: Fraction | float, precision: int) -> str:
+    """A percentage as coverage.py displays it: never "0" or "100" unless exactly so."""
+    return display_covered(float(value), precision)
+
+
+def compute_milestones(current: Fraction, target: Fraction) -> list[Fraction]:
+    """Round-numbered steps from ``current`` (percent) to ``target``, at most five phases.
+
+    The step is the smallest of 5, 10, 15, 20, 25 points that needs no more than five phases; a
+    milestone closer to the current total than half a step is skipped.
+    """
+    if target <= current:
+        return []
+    for step in MILESTONE_STEPS:
+        first = (math.floor(current / step) + 1) * step
+        milestones = [
+            Fraction(m) for m in range(first, math.ceil(target), step) if m - current >= Fraction(step, 2)
+        ]
+        milestones.append(target)
+        if len(milestones) <= MAX_COMPUTED_PHASES:
+            return milestones
+    return milestones
+
+
+def fail_under_for(ratio: Fraction, precision: int) -> Fraction:
+    """The highest ``fail_under`` at ``precision`` digits that a total of ``ratio`` passes.
+
+    coverage.py fails when round(total, precision) < fail_under, so flooring is always safe; a
+    total of exactly 100% gets 100 (coverage.py special-cases 100).
+    """
+    scale = 10**precision
+    return Fraction(math.floor(ratio * 100 * scale), scale)
+
+
+def folder_of(path: str) -> str:
+    parent = PurePath(path).parent.as_posix()
+    return parent if parent != "." else "(top level)"
+
+
+def _skipped(path: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch(path, pattern) or fnmatch(PurePath(path).as_posix(), pattern) for pattern in patterns)
+
+
+def make_plan(
+    project: ProjectCoverage,
+    ranked: Sequence[FunctionGap],
+    *,
+    target: float,
+    milestones: Sequence[float] = (),
+    skip: Sequence[str] = (),
+    target_is_explicit: bool = False,
+) -> Plan:
+    """Phases that reach each milestone by fully covering regions in ``ranked`` order."""
+    current = project.totals
+    total_units = current.units
+    target_fraction = Fraction(str(target))
+    current_percent = current.ratio * 100
+    notes: list[str] = []
+
+    if target_fraction < current_percent and target_is_explicit:
+        raise UsageError(
+            f"target {format_percent(target_fraction, 2)}% is below the current total "
+            f"{format_percent(current_percent, 2)}%: nothing to plan",
+            hint="give a higher --target, or use `covgap check` to guard the current total",
+            slug="target-below-current",
+        )
+
+    plannable = [item for item in ranked if not _skipped(item.path, skip)]
+    left_out_gap = sum(item.region.numbers.gap for item in ranked) - sum(
+        item.region.numbers.gap for item in plannable
+    )
+    maximum_units = current.covered_units + sum(item.region.numbers.gap for item in plannable)
+    maximum = Fraction(100 * maximum_units, total_units) if total_units else Fraction(100)
+
+    if milestones:
+        given = sorted({Fraction(str(m)) for m in milestones})
+        chosen = [m for m in given if m > current_percent and m < target_fraction]
+        dropped = [m for m in given if m <= current_percent]
+        if dropped:
+            notes.append(
+                "milestones already reached and dropped: "
+                + ", ".join(f"{format_percent(m, 2)}%" for m in dropped)
+            )
+        if target_fraction > current_percent:
+            chosen.append(target_fraction)
+        source = "given"
+    else:
+        chosen = compute_milestones(current_percent, target_fraction)
+        source = "computed"
+
+    reachable = target_fraction <= maximum
+    if not reachable:
+        notes.append(
+            f"the target {format_percent(target_fraction, 2)}% cannot be reached: "
+            f"{left_out_gap} statements and branches are in files left out of the plan "
+            f"(skip = {', '.join(skip)}); the highest reachable total is "
+            f"{format_percent(maximum, 2)}%"
+        )
+        chosen = [m for m in chosen if m < maximum] + [maximum]
+    if target_fraction <= current_percent:
+        notes.append(
+            f"the current total {format_percent(current_percent, 2)}% already reaches the "
+            f"target {format_percent(target_fraction, 2)}%"
+        )
+
+    phases: list[Phase] = []
+    covered = current.covered_units
+    queue = deque(plannable)
+    for milestone in chosen:
+        items: list[FunctionGap] = []
+        while queue and Fraction(100 * covered, total_units) < milestone:
+            item = queue.popleft()
+            items.append(item)
+            covered += item.region.numbers.gap
+        if not items:
+            continue  # an earlier phase overshot this milestone already
+        phases.append(
+            Phase(
+                number=len(phases) + 1,
+                milestone=milestone,
+                items=tuple(items),
+                projected_covered_units=covered,
+                total_units=total_units,
+                fail_under=fail_under_for(Fraction(covered, total_units), project.coverage_precision),
+            )
+        )
+    return Plan(
+        target=target_fraction,
+        current=current,
+        phases=tuple(phases),
+        maximum=maximum,
+        reachable=reachable,
+        milestones_source=source,
+        gains=tuple(_gains(project, phases)),
+        notes=tuple(notes),
+    )
+
+
+def _gains(project: ProjectCoverage, phases: Sequence[Phase]) -> list[FolderGain]:
+    """Each folder's numbers now and after every phase, largest gain first."""
+    now: dict[str, Numbers] = {}
+    closed: dict[str, Numbers] = {}
+    for file in project.files:
+        folder = folder_of(file.path)
+        now[folder] = now.get(folder, Numbers()) + file.numbers
+    for phase in phases:
+        for item in phase.items:
+            folder = folder_of(item.path)
+            n = item.region.numbers
+            closed[folder] = closed.get(folder, Numbers()) + Numbers(0, n.missing_statements, 0, n.missing_branches)
+    gains = []
+    for folder, numbers in now.items():
+        fill = closed.get(folder, Numbers())
+        after = Numbers(
+            numbers.statements,
+            numbers.missing_statements - fill.missing_statements,
+            numbers.branches,
+            numbers.missing_branches - fill.missing_branches,
+        )
+        gains.append(FolderGain(folder=folder, now=numbers, after=after))
+    gains.sort(key=lambda g: (-(g.now.gap - g.after.gap), g.folder))
+    return gains

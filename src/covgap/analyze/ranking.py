@@ -1,0 +1,144 @@
+"""Tiers, impact and priority: which files and functions matter most (pure functions)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+
+from covgap.collect.regions import missing_ranges
+from covgap.model import FileCoverage, FileGap, FunctionGap, Priority, ProjectCoverage, Region
+
+__all__ = [
+    "PRIORITY_SHARES",
+    "Scorer",
+    "assign_priorities",
+    "impact",
+    "impact_scorer",
+    "rank",
+    "tier_for",
+]
+
+#: A scorer gives a region a number; higher ranks first. The risk scorers plug in here.
+Scorer = Callable[[str, Region, Fraction], float]
+
+#: Ranked by score, regions take P0 while the gap ranked above them is under 25% of the total
+#: gap, P1 under 50%, P2 under 80%, P3 after that.
+PRIORITY_SHARES: tuple[tuple[Priority, Fraction], ...] = (
+    ("P0", Fraction(1, 4)),
+    ("P1", Fraction(1, 2)),
+    ("P2", Fraction(4, 5)),
+)
+_LEVELS: tuple[Priority, ...] = ("P0", "P1", "P2", "P3")
+
+
+def tier_for(percent: float, tiers: Sequence[tuple[str, float]]) -> str:
+    """The name of the highest tier whose lower bound ``percent`` reaches."""
+    name = tiers[0][0]
+    for tier_name, lowest in tiers:
+        if percent >= lowest:
+            name = tier_name
+    return name
+
+
+def impact(gap: int, total_units: int) -> Fraction:
+    """Points of total coverage that ``gap`` missing units are worth: gap / total units × 100."""
+    return Fraction(100 * gap, total_units) if total_units else Fraction(0)
+
+
+def impact_scorer(path: str, region: Region, region_impact: Fraction) -> float:
+    """The default score: a region's impact on the total."""
+    return float(region_impact)
+
+
+def _units_to_reach(covered: int, units: int, target_percent: float) -> int:
+    """Covered units a file needs to reach ``target_percent`` (exactly, no float rounding)."""
+    needed = math.ceil(Fraction(str(target_percent)) * units / 100)
+    return max(0, needed - covered)
+
+
+def assign_priorities(
+    ranked: Sequence[tuple[str, Region, Fraction, float]],
+    lowest_tier_files: set[str],
+) -> list[Priority]:
+    """P0–P3 for regions already in ranking order, from their cumulative share of the gap.
+
+    Regions in files of the lowest tier move up one level: a file nobody tests is a blind spot
+    even when each of its functions is small.
+    """
+    total_gap = sum(region.numbers.gap for _, region, _, _ in ranked)
+    priorities: list[Priority] = []
+    gap_above = 0
+    for path, region, _, _ in ranked:
+        share = Fraction(gap_above, total_gap) if total_gap else Fraction(0)
+        level = next(
+            (i for i, (_, limit) in enumerate(PRIORITY_SHARES) if share < limit),
+            len(PRIORITY_SHARES),
+        )
+        if path in lowest_tier_files and level > 0:
+            level -= 1
+        priorities.append(_LEVELS[level])
+        gap_above += region.numbers.gap
+    return priorities
+
+
+def rank(
+    project: ProjectCoverage,
+    tiers: Sequence[tuple[str, float]],
+    file_target: float,
+    scorer: Scorer = impact_scorer,
+) -> tuple[list[FileGap], list[FunctionGap]]:
+    """Files ordered by impact, and every region with a gap ordered by priority then score."""
+    total_units = project.totals.units
+    lowest_tier = tiers[0][0]
+    scored: list[tuple[str, Region, Fraction, float]] = []
+    for file in project.files:
+        for region in file.regions:
+            if region.numbers.gap:
+                region_impact = impact(region.numbers.gap, total_units)
+                scored.append((file.path, region, region_impact, scorer(file.path, region, region_impact)))
+    scored.sort(key=lambda item: (-item[3], -item[1].numbers.gap, item[0], item[1].start_line))
+    lowest_files = {
+        f.path for f in project.files if tier_for(f.numbers.percent_covered, tiers) == lowest_tier
+    }
+    priorities = assign_priorities(scored, lowest_files)
+    functions = [
+        FunctionGap(
+            path=path,
+            region=region,
+            impact=region_impact,
+            score=score,
+            priority=priority,
+            missing_ranges=missing_ranges(region.statement_lines, region.missing_lines),
+        )
+        for (path, region, region_impact, score), priority in zip(scored, priorities)
+    ]
+    # Priority first, the score inside a priority: the order the plan follows.
+    functions.sort(key=lambda f: _LEVELS.index(f.priority or "P3"))
+    by_file: dict[str, list[FunctionGap]] = {}
+    for function in functions:
+        by_file.setdefault(function.path, []).append(function)
+    files = [_file_gap(f, by_file.get(f.path, []), tiers, file_target, total_units) for f in project.files]
+    files.sort(key=lambda g: (-g.impact, g.file.path))
+    return files, functions
+
+
+def _file_gap(
+    file: FileCoverage,
+    functions: list[FunctionGap],
+    tiers: Sequence[tuple[str, float]],
+    file_target: float,
+    total_units: int,
+) -> FileGap:
+    numbers = file.numbers
+    return FileGap(
+        file=file,
+        tier=tier_for(numbers.percent_covered, tiers),
+        impact=impact(numbers.gap, total_units),
+        impact_to_target=impact(
+            _units_to_reach(numbers.covered_units, numbers.units, file_target), total_units
+        ),
+        file_target=file_target,
+        missing_ranges=missing_ranges(file.statement_lines, file.missing_lines),
+        functions=tuple(functions),
+    )

@@ -1,0 +1,161 @@
+"""The command line: parse, call the api, render, exit with a documented code. No analysis here."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from covgap import __version__, api
+from covgap.config import FORMATS, Settings, load_settings
+from covgap.errors import CovgapError, ExitCode, UsageError
+from covgap.report.render import emit
+
+__all__ = ["main"]
+
+_EPILOG = """\
+examples:
+  covgap demo                          run the bundled example project and show its plan
+  covgap plan                          plan from ./.coverage (the coverage config's data file)
+  covgap plan --target 90              ... to 90% in computed steps
+  covgap plan --milestones 50 65 80    ... through these totals
+  covgap plan --data coverage.json     ... from a JSON, Cobertura XML or LCOV report
+  covgap plan --format json --output - print plan.json to stdout
+
+exit codes: 0 done, 2 usage or configuration error, 3 data error, 4 output not writable
+(docs/messages.md lists every message)
+"""
+
+
+def _formats(text: str) -> list[str]:
+    items = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [item for item in items if item not in FORMATS]
+    if unknown or not items:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {', '.join(unknown) or '(none)'}; choose from {','.join(FORMATS)}"
+        )
+    return items
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="covgap",
+        description="Find, rank and close the gaps in a Python project's test coverage.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"covgap {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    plan = commands.add_parser(
+        "plan",
+        help="write the coverage plan from existing coverage data",
+        description="Write the coverage plan from existing coverage data "
+        "(.coverage, coverage JSON, Cobertura XML or LCOV).",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    plan.add_argument("project", nargs="?", default=".", help="the project folder (default: .)")
+    _add_plan_options(plan)
+
+    demo = commands.add_parser(
+        "demo",
+        help="measure the bundled example project and show its plan",
+        description="Copy the bundled example service to a new temporary folder, run its tests "
+        "under coverage (branch coverage on, subprocesses measured), and show its plan.",
+    )
+    demo.add_argument("--output", metavar="DIR", help="where to write the reports "
+                      "(default: covgap-report/ inside the example's temporary folder)")
+    demo.add_argument("--format", type=_formats, metavar="LIST", help="term,md,json (default: all)")
+    return parser
+
+
+def _add_plan_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", metavar="PATH", help="the coverage data: .coverage file, coverage.json, "
+                        "coverage.xml or an LCOV file (default: the coverage config's data file)")
+    parser.add_argument("--target", metavar="PERCENT", help="the total to reach (default 80, or [tool.covgap] target)")
+    parser.add_argument("--milestones", nargs="+", metavar="PERCENT", help="totals to reach on the way")
+    parser.add_argument("--skip", action="append", metavar="GLOB", help="leave files matching GLOB out of the plan (repeatable)")
+    parser.add_argument("--format", type=_formats, metavar="LIST", help="term,md,json (default: all three)")
+    parser.add_argument("--output", metavar="DIR", help="report folder, or - for stdout (default: covgap-report)")
+    parser.add_argument("--top", metavar="N", help="files and functions in the summaries (default 10)")
+    parser.add_argument("--precision", metavar="N", help="digits after the decimal point (default 1)")
+    parser.add_argument("--jobs", metavar="N", help="parser processes (default: one per CPU)")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write .covgap/cache.sqlite3")
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "data-file": args.data,
+        "target": args.target,
+        "milestones": args.milestones,
+        "skip": args.skip,
+        "format": args.format,
+        "output": args.output,
+        "top": args.top,
+        "precision": args.precision,
+        "jobs": args.jobs,
+        "cache": False if args.no_cache else None,
+    }
+
+
+def _output_folder(settings: Settings, project_dir: Path) -> str:
+    """``--output`` is relative to where covgap runs; the configured one to the project."""
+    if str(settings.output) == "-":
+        return "-"
+    if settings.output.is_absolute() or settings.origins.get("output") == "command line":
+        return str(settings.output)
+    return str(project_dir / settings.output)
+
+
+def _run_plan(args: argparse.Namespace, stdout: TextIO) -> int:
+    project_dir = Path(args.project)
+    if not project_dir.is_dir():
+        raise UsageError("project folder not found", path=args.project, slug="no-project")
+    settings = load_settings(project_dir, _overrides(args))
+    result = api.plan(project_dir, settings)
+    return emit(result, _output_folder(settings, project_dir), stdout)
+
+
+def _run_demo(args: argparse.Namespace, stdout: TextIO) -> int:
+    from covgap.demo import run_demo
+
+    return run_demo(output=args.output, formats=args.format, stdout=stdout)
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run covgap with ``argv``; return the exit code. Errors are one line on ``stderr``."""
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_request:  # --help, --version, or a usage error already printed
+        return int(exit_request.code or 0)
+    if args.command is None:
+        parser.print_help(stdout)
+        return ExitCode.USAGE_ERROR
+    try:
+        if args.command == "demo":
+            return _run_demo(args, stdout)
+        return _run_plan(args, stdout)
+    except CovgapError as error:
+        stderr.write(f"covgap: error: {error}\n")
+        if error.hint:
+            stderr.write(f"covgap: hint: {error.hint}\n")
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        stderr.write("covgap: interrupted; no report was half-written\n")
+        return 130
+    except Exception as error:  # a bug in covgap: say so plainly, traceback on request
+        if os.environ.get("COVGAP_DEBUG"):
+            traceback.print_exc(file=stderr)
+        stderr.write(
+            f"covgap: internal error: {type(error).__name__}: {error} "
+            "(set COVGAP_DEBUG=1 for the traceback, and please report it)\n"
+        )
+        return int(ExitCode.DATA_ERROR)

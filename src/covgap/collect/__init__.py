@@ -1,0 +1,1 @@
+"""Reading coverage data in every form users have, into the model."""

@@ -1,0 +1,292 @@
+"""Load a coverage.py data file (``.coverage``) through coverage.py, honouring the project's config.
+
+The project's own coverage configuration decides everything it decides for ``coverage report``:
+``[paths]`` remapping, ``[report] include/omit``, exclusions, partial-branch patterns, branch or
+not, precision and ``ignore_errors``. Parsing is done by coverage.py's parser, in parallel, and
+cached by content hash (see ``static.py`` and ``cache.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import coverage
+from coverage.exceptions import ConfigError as CoverageConfigError
+from coverage.exceptions import CoverageException, NoSource, NotPython
+from coverage.files import GlobMatcher, prep_patterns
+from coverage.misc import join_regex
+from coverage.plugin import FileReporter
+from coverage.python import PythonFileReporter
+from coverage.results import analysis_from_file_reporter
+
+from covgap.collect.cache import AnalysisCache
+from covgap.collect.regions import file_from_analysis
+from covgap.collect.static import (
+    AnalysisOptions,
+    StaticAnalysis,
+    StaticFileReporter,
+    analyze_file,
+    cache_key,
+)
+from covgap.errors import ConfigError, DataError
+from covgap.model import FileCoverage, ProjectCoverage
+
+__all__ = ["LoadOptions", "load_coverage_data"]
+
+#: Below this many files to parse, worker processes cost more than they save.
+_PARALLEL_THRESHOLD = 24
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How to read coverage data."""
+
+    project_dir: Path
+    data_file: Path | None = None
+    #: Worker processes for parsing; None means one per CPU.
+    jobs: int | None = None
+    #: Where the static-analysis cache lives; None disables it.
+    cache_path: Path | None = None
+
+
+@contextlib.contextmanager
+def _working_directory(path: Path) -> Iterator[None]:
+    """coverage.py resolves its config file and relative file names from the working directory."""
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def _make_coverage(data_file: str | None) -> coverage.Coverage:
+    try:
+        if data_file is None:
+            return coverage.Coverage(config_file=True)
+        return coverage.Coverage(data_file=data_file, config_file=True)
+    except CoverageConfigError as exc:
+        raise ConfigError(f"coverage configuration is broken: {exc}", slug="coverage-config") from exc
+
+
+def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
+    """Read a ``.coverage`` file (or its parallel pieces) into a ProjectCoverage."""
+    project_dir = options.project_dir.resolve()
+    if not project_dir.is_dir():
+        raise DataError("project folder not found", path=str(options.project_dir), slug="no-project")
+    with _working_directory(project_dir), tempfile.TemporaryDirectory(prefix="covgap-") as tmp:
+        cov = _make_coverage(str(options.data_file) if options.data_file else None)
+        data_path = Path(cov.config.data_file)
+        shown_path = str(options.data_file) if options.data_file else cov.config.data_file
+        if not data_path.exists():
+            pieces = sorted(glob.glob(glob.escape(str(data_path)) + ".*"))
+            if not pieces:
+                raise DataError(
+                    "coverage data file not found",
+                    path=shown_path,
+                    hint="measure first: `coverage run -m pytest` (or `covgap run`), "
+                    "or name the file with --data",
+                    slug="no-data-file",
+                )
+            # Parallel pieces that were never combined: combine them in a scratch folder,
+            # keeping the originals, so the project is left exactly as it was.
+            cov = _make_coverage(str(Path(tmp) / ".coverage"))
+            try:
+                cov.combine([str(Path(p).resolve()) for p in pieces], keep=True)
+            except CoverageException as exc:
+                raise DataError(f"cannot combine parallel data files: {exc}", path=shown_path) from exc
+        try:
+            cov.load()
+            data = cov.get_data()
+            cov._prepare_data_for_reporting()
+            data = cov.get_data()
+        except CoverageException as exc:
+            raise DataError(
+                f"not a usable coverage.py data file ({_first_line(exc)})",
+                path=shown_path,
+                slug="bad-data-file",
+            ) from exc
+        if not data.measured_files():
+            raise DataError(
+                "the data file measured no files (empty data set)",
+                path=shown_path,
+                hint="check [run] source/include in the coverage config and that the tests ran",
+                slug="empty-data",
+            )
+        files, notes = _analyze_all(cov, options)
+    if not files:
+        raise DataError(
+            "no measured file is left to report after [report] include/omit",
+            path=shown_path,
+            slug="empty-data",
+        )
+    return ProjectCoverage(
+        files=tuple(sorted(files, key=lambda f: f.path)),
+        branch_measured=data.has_arcs(),
+        input_kind="coverage-data",
+        input_path=shown_path,
+        coverage_precision=cov.config.precision,
+        notes=tuple(notes),
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _reporters(cov: coverage.Coverage) -> list[tuple[FileReporter, str]]:
+    """The files ``coverage report`` would report, after [report] include and omit."""
+    pairs: list[tuple[FileReporter, str]] = [
+        (fr, str(morf)) for fr, morf in cov._get_file_reporters(None)
+    ]
+    config = cov.config
+    if config.report_include:
+        matcher = GlobMatcher(prep_patterns(config.report_include), "report_include")
+        pairs = [(fr, morf) for fr, morf in pairs if matcher.match(fr.filename)]
+    if config.report_omit:
+        matcher = GlobMatcher(prep_patterns(config.report_omit), "report_omit")
+        pairs = [(fr, morf) for fr, morf in pairs if not matcher.match(fr.filename)]
+    return sorted(pairs, key=lambda pair: pair[1])
+
+
+def _analyze_job(job: tuple[str, AnalysisOptions]) -> tuple[str, StaticAnalysis | str]:
+    """Worker: parse one file; errors come back as text (exceptions may not pickle)."""
+    filename, analysis_options = job
+    try:
+        return filename, analyze_file(filename, analysis_options)
+    except NotPython as exc:
+        return filename, f"syntax:{_first_line(exc)}"
+    except (NoSource, OSError) as exc:
+        return filename, f"missing:{_first_line(exc)}"
+
+
+def _analyze_all(
+    cov: coverage.Coverage, options: LoadOptions
+) -> tuple[list[FileCoverage], list[str]]:
+    config = cov.config
+    data = cov.get_data()
+    analysis_options = AnalysisOptions(
+        exclude_regex=cov._exclude_regex("exclude"),
+        partial_regex=join_regex(config.partial_list + config.partial_always_list),
+        branch=data.has_arcs(),
+    )
+    pairs = _reporters(cov)
+    notes: list[str] = []
+    missing_sources: list[str] = []
+    unparsable: list[tuple[str, str]] = []
+
+    # 1. Which Python files need parsing, and which are cached.
+    keys: dict[str, str] = {}
+    for fr, _morf in pairs:
+        if isinstance(fr, PythonFileReporter):
+            try:
+                keys[fr.filename] = cache_key(Path(fr.filename).read_bytes(), analysis_options)
+            except OSError:
+                missing_sources.append(fr.filename)
+    cache = AnalysisCache(options.cache_path) if options.cache_path else None
+    statics: dict[str, StaticAnalysis] = {}
+    if cache is not None:
+        cached = cache.get_many(keys.values())
+        statics = {name: cached[key] for name, key in keys.items() if key in cached}
+
+    # 2. Parse the rest, in parallel when it pays.
+    to_parse = [name for name in keys if name not in statics]
+    fresh: dict[str, StaticAnalysis] = {}
+    for filename, result in _run_jobs(to_parse, analysis_options, options.jobs):
+        if isinstance(result, StaticAnalysis):
+            fresh[filename] = result
+        elif result.startswith("syntax:"):
+            unparsable.append((filename, result.removeprefix("syntax:")))
+        else:
+            missing_sources.append(filename)
+    statics.update(fresh)
+    if cache is not None:
+        cache.put_many({keys[name]: static for name, static in fresh.items()})
+        cache.close()
+        if cache.problem:
+            notes.append(cache.problem)
+
+    _raise_or_note_source_problems(missing_sources, unparsable, config.ignore_errors, notes)
+
+    # 3. Combine with the measured data, through coverage.py's own Analysis.
+    files: list[FileCoverage] = []
+    for fr, morf in pairs:
+        relative = fr.relative_filename()
+        if isinstance(fr, PythonFileReporter):
+            static = statics.get(fr.filename)
+            if static is None:
+                continue  # reported above, and skipped under ignore_errors
+            if static.decode_replaced:
+                notes.append(
+                    f"{relative}: not valid in its declared encoding (UTF-8 unless a coding "
+                    "line says otherwise); read with replacement characters, as coverage.py does"
+                )
+            reporter = StaticFileReporter(fr.filename, relative, static)
+            analysis = analysis_from_file_reporter(
+                data, config.precision, reporter, cov._file_mapper(fr.filename)
+            )
+            files.append(file_from_analysis(relative, analysis, static.regions, static.num_lines))
+        else:
+            # A plugin's file (templates and the like): coverage analyses it, uncached.
+            try:
+                analysis = cov._analyze(morf, file_reporter=fr)
+                num_lines = len(fr.source().splitlines())
+            except CoverageException as exc:
+                if config.ignore_errors:
+                    notes.append(f"{relative}: skipped, as [report] ignore_errors asks ({exc})")
+                    continue
+                raise DataError(f"cannot analyse: {_first_line(exc)}", path=relative) from exc
+            files.append(file_from_analysis(relative, analysis, fr.code_regions(), num_lines))
+    return files, notes
+
+
+def _run_jobs(
+    filenames: list[str], analysis_options: AnalysisOptions, jobs: int | None
+) -> list[tuple[str, StaticAnalysis | str]]:
+    work = [(name, analysis_options) for name in filenames]
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if workers <= 1 or len(work) < _PARALLEL_THRESHOLD:
+        return [_analyze_job(job) for job in work]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_analyze_job, work, chunksize=max(1, len(work) // (workers * 8))))
+
+
+def _raise_or_note_source_problems(
+    missing_sources: list[str],
+    unparsable: list[tuple[str, str]],
+    ignore_errors: bool,
+    notes: list[str],
+) -> None:
+    if missing_sources:
+        count = len(missing_sources)
+        message = (
+            f"source of {count} measured file{'s' if count != 1 else ''} not found on this disk"
+            " (data measured on another machine, or files moved since measurement?)"
+        )
+        if ignore_errors:
+            notes.append(f"{missing_sources[0]}: {message}; skipped under [report] ignore_errors")
+        else:
+            raise DataError(
+                message,
+                path=missing_sources[0],
+                hint="map the measured paths to this checkout with a [paths] section in the "
+                "coverage config, or set [report] ignore_errors = true to skip them",
+                slug="no-source",
+            )
+    for filename, reason in unparsable:
+        if ignore_errors:
+            notes.append(f"{filename}: cannot be parsed as Python ({reason}); skipped")
+        else:
+            raise DataError(
+                f"cannot be parsed as Python ({reason})",
+                path=filename,
+                hint="fix the file, omit it with [report] omit, or set [report] ignore_errors = true",
+                slug="not-python",
+            )

@@ -1,0 +1,126 @@
+"""Load a ``coverage json`` report; format 3 (coverage.py 7.6+) carries the function regions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from covgap.errors import DataError
+from covgap.model import MODULE_REGION, FileCoverage, Numbers, ProjectCoverage, Region
+
+__all__ = ["load_coverage_json"]
+
+
+def _numbers(summary: dict[str, Any]) -> Numbers:
+    return Numbers(
+        statements=int(summary["num_statements"]),
+        missing_statements=int(summary["missing_lines"]),
+        branches=int(summary.get("num_branches", 0)),
+        missing_branches=int(summary.get("missing_branches", 0)),
+    )
+
+
+def _arcs(entry: dict[str, Any]) -> tuple[tuple[int, int], ...]:
+    return tuple(sorted((int(a), int(b)) for a, b in entry.get("missing_branches", [])))
+
+
+def _region(name: str, entry: dict[str, Any], num_lines: int | None) -> Region:
+    executed = [int(n) for n in entry["executed_lines"]]
+    missing = [int(n) for n in entry["missing_lines"]]
+    excluded = [int(n) for n in entry.get("excluded_lines", [])]
+    start = int(entry["start_line"])
+    if name == MODULE_REGION and num_lines is not None:
+        end = num_lines
+    else:
+        end = max([start, *executed, *missing, *excluded])
+    return Region(
+        name=name,
+        start_line=start,
+        end_line=end,
+        numbers=_numbers(entry["summary"]),
+        statement_lines=tuple(sorted(executed + missing)),
+        missing_lines=tuple(sorted(missing)),
+        missing_arcs=_arcs(entry),
+    )
+
+
+def _file(path: str, entry: dict[str, Any]) -> FileCoverage:
+    executed = [int(n) for n in entry["executed_lines"]]
+    missing = [int(n) for n in entry["missing_lines"]]
+    functions = entry.get("functions")
+    if functions is None:
+        # Before format 3 there were no regions: the file is one region.
+        whole = Region(
+            name=MODULE_REGION,
+            start_line=1,
+            end_line=max([1, *executed, *missing]),
+            numbers=_numbers(entry["summary"]),
+            statement_lines=tuple(sorted(executed + missing)),
+            missing_lines=tuple(sorted(missing)),
+            missing_arcs=_arcs(entry),
+        )
+        regions: tuple[Region, ...] = (whole,)
+        note: str | None = "functions unknown: the JSON report predates format 3 (coverage.py 7.6)"
+    else:
+        last_line = max([1, *executed, *missing, *(int(n) for n in entry.get("excluded_lines", []))])
+        regions = tuple(
+            sorted(
+                (_region(name, region, last_line) for name, region in functions.items()),
+                key=lambda r: (r.name != MODULE_REGION, r.start_line),
+            )
+        )
+        note = None
+    return FileCoverage(
+        path=path,
+        numbers=_numbers(entry["summary"]),
+        statement_lines=tuple(sorted(executed + missing)),
+        missing_lines=tuple(sorted(missing)),
+        missing_arcs=_arcs(entry),
+        regions=regions,
+        regions_note=note,
+    )
+
+
+def load_coverage_json(path: Path) -> ProjectCoverage:
+    """Read a JSON report written by ``coverage json``."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise DataError("coverage JSON report not found", path=str(path), slug="no-data-file") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"not a readable JSON file ({exc})", path=str(path), slug="bad-data-file") from exc
+    if not isinstance(document, dict) or "files" not in document or "meta" not in document:
+        raise DataError(
+            "not a coverage.py JSON report (no 'meta' and 'files')",
+            path=str(path),
+            slug="bad-data-file",
+        )
+    meta = document["meta"]
+    try:
+        files = tuple(_file(name, entry) for name, entry in sorted(document["files"].items()))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DataError(
+            f"malformed coverage JSON report (format {meta.get('format', 1)}): bad or missing {exc}",
+            path=str(path),
+            slug="bad-data-file",
+        ) from exc
+    if not files:
+        raise DataError("the JSON report lists no files (empty data set)", path=str(path), slug="empty-data")
+    notes = []
+    unknown = [f.path for f in files if f.regions_note]
+    if unknown:
+        notes.append(
+            f"functions unknown for {len(unknown)} files: the JSON report has format "
+            f"{meta.get('format', 1)}; regions need format 3 (coverage.py 7.6+) or the .coverage file"
+        )
+    display = str(document.get("totals", {}).get("percent_covered_display", ""))
+    return ProjectCoverage(
+        files=files,
+        branch_measured=bool(meta.get("branch_coverage", False)),
+        input_kind="coverage-json",
+        input_path=str(path),
+        # The report's own display string shows the precision it was written with.
+        coverage_precision=len(display.partition(".")[2]),
+        notes=tuple(notes),
+    )

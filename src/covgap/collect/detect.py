@@ -1,0 +1,67 @@
+"""Tell which kind of coverage file a path holds, from its first bytes, and load it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from covgap.collect.coverage_data import LoadOptions, load_coverage_data
+from covgap.errors import DataError
+from covgap.model import InputKind, ProjectCoverage
+
+__all__ = ["detect_kind", "load_project"]
+
+
+def detect_kind(path: Path) -> InputKind:
+    """The kind of coverage file at ``path``; DataError when it is none of them."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except FileNotFoundError as exc:
+        raise DataError("coverage data file not found", path=str(path), slug="no-data-file") from exc
+    except OSError as exc:
+        raise DataError(f"cannot be read: {exc.strerror}", path=str(path)) from exc
+    if head.startswith(b"SQLite format 3\0"):
+        return "coverage-data"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"{"):
+        return "coverage-json"
+    if text.startswith(b"<"):
+        return "cobertura-xml"
+    if any(line.strip().startswith((b"TN:", b"SF:")) for line in text.splitlines()[:5]):
+        return "lcov"
+    raise DataError(
+        "not coverage data: expected a .coverage (SQLite) file, a coverage JSON report, "
+        "a Cobertura XML report or an LCOV file",
+        path=str(path),
+        slug="bad-data-file",
+    )
+
+
+def load_project(options: LoadOptions) -> ProjectCoverage:
+    """Load whatever ``options.data_file`` holds; the coverage config's data file by default."""
+    if options.data_file is None:
+        return load_coverage_data(options)
+    data_file = options.data_file
+    if not data_file.is_absolute():
+        data_file = options.project_dir / data_file
+    if not data_file.exists() and not any(data_file.parent.glob(data_file.name + ".*")):
+        raise DataError(
+            "coverage data file not found",
+            path=str(options.data_file),
+            hint="measure first: `coverage run -m pytest` (or `covgap run`)",
+            slug="no-data-file",
+        )
+    kind = detect_kind(data_file) if data_file.exists() else "coverage-data"
+    if kind == "coverage-data":
+        return load_coverage_data(options)
+    if kind == "coverage-json":
+        from covgap.collect.coverage_json import load_coverage_json
+
+        return load_coverage_json(data_file)
+    if kind == "cobertura-xml":
+        from covgap.collect.cobertura import load_cobertura
+
+        return load_cobertura(data_file, options.project_dir)
+    from covgap.collect.lcov import load_lcov
+
+    return load_lcov(data_file, options.project_dir)

@@ -1,0 +1,219 @@
+"""covgap's settings: defaults, then ``[tool.covgap]`` in pyproject.toml, then the environment, then
+the command line; one frozen object passed everywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from covgap.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+__all__ = ["DEFAULT_TIERS", "FORMATS", "Settings", "load_settings"]
+
+FORMATS = ("term", "md", "json")
+
+#: Tier names and the lowest percentage of each, ascending. A file at 9.9% is "critical".
+DEFAULT_TIERS: tuple[tuple[str, float], ...] = (
+    ("critical", 0.0),
+    ("low", 10.0),
+    ("medium", 30.0),
+    ("good", 50.0),
+    ("excellent", 80.0),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a covgap run is told; see docs/configuration.md for each key."""
+
+    #: The total coverage to reach, in percent.
+    target: float = 80.0
+    #: Intermediate totals to plan for; computed in steps when empty.
+    milestones: tuple[float, ...] = ()
+    #: The per-file target used for "impact to target"; the total target when None.
+    file_target: float | None = None
+    #: Glob patterns of files the plan leaves out (generated code, scripts…).
+    skip: tuple[str, ...] = ()
+    tiers: tuple[tuple[str, float], ...] = DEFAULT_TIERS
+    formats: tuple[str, ...] = FORMATS
+    output: Path = Path("covgap-report")
+    #: How many files and functions the terminal and Markdown summaries list.
+    top: int = 10
+    #: Digits after the decimal point in covgap's own reports.
+    precision: int = 1
+    data_file: Path | None = None
+    #: Worker processes for parsing; None means one per CPU.
+    jobs: int | None = None
+    cache: bool = True
+    #: Where each value came from, for messages ("--target", "pyproject.toml", ...).
+    origins: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False)
+
+    @property
+    def effective_file_target(self) -> float:
+        return self.file_target if self.file_target is not None else self.target
+
+
+# key in [tool.covgap] → (attribute, parser)
+def _percent(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError("must be a number from 0 to 100")
+    number = float(value)
+    if not math.isfinite(number) or not 0 <= number <= 100:
+        raise ValueError(f"must be a number from 0 to 100, not {value!r}")
+    return number
+
+
+def _percent_list(value: Any) -> tuple[float, ...]:
+    if isinstance(value, str):
+        value = [part for part in value.replace(",", " ").split() if part]
+    if not isinstance(value, (list, tuple)):
+        raise ValueError("must be a list of numbers from 0 to 100")
+    return tuple(sorted({_percent(item) for item in value}))
+
+
+def _string_list(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ValueError("must be a list of strings")
+    return tuple(value)
+
+
+def _formats(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    items = _string_list(value)
+    unknown = [item for item in items if item not in FORMATS]
+    if unknown or not items:
+        raise ValueError(f"must be some of {', '.join(FORMATS)}, not {', '.join(unknown) or 'nothing'}")
+    return tuple(dict.fromkeys(items))
+
+
+def _whole(minimum: int) -> Any:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool):
+            raise ValueError("must be a whole number")
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"must be a whole number, not {value!r}") from None
+        if number < minimum or (isinstance(value, float) and value != number):
+            raise ValueError(f"must be a whole number of at least {minimum}, not {value!r}")
+        return number
+
+    return parse
+
+
+def _path(value: Any) -> Path:
+    if not isinstance(value, str) or not value:
+        raise ValueError("must be a path")
+    return Path(value)
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+        return value.lower() in {"1", "true", "yes", "on"}
+    raise ValueError(f"must be true or false, not {value!r}")
+
+
+def _tiers(value: Any) -> tuple[tuple[str, float], ...]:
+    if not isinstance(value, Mapping) or not value:
+        raise ValueError('must be a table of tier name = lowest percent, e.g. {critical = 0, low = 10}')
+    tiers = sorted(((str(name), _percent(low)) for name, low in value.items()), key=lambda t: t[1])
+    if tiers[0][1] != 0:
+        raise ValueError("must have a tier starting at 0")
+    return tuple(tiers)
+
+
+_PARSERS: dict[str, tuple[str, Any]] = {
+    "target": ("target", _percent),
+    "milestones": ("milestones", _percent_list),
+    "file-target": ("file_target", _percent),
+    "skip": ("skip", _string_list),
+    "tiers": ("tiers", _tiers),
+    "format": ("formats", _formats),
+    "output": ("output", _path),
+    "top": ("top", _whole(1)),
+    "precision": ("precision", _whole(0)),
+    "data-file": ("data_file", _path),
+    "jobs": ("jobs", _whole(1)),
+    "cache": ("cache", _boolean),
+}
+
+#: Environment variables read, and the key each sets.
+_ENVIRONMENT = {
+    "COVGAP_TARGET": "target",
+    "COVGAP_OUTPUT": "output",
+    "COVGAP_JOBS": "jobs",
+    "COVGAP_CACHE": "cache",
+}
+
+
+def _read_pyproject(project_dir: Path) -> tuple[dict[str, Any], str | None]:
+    pyproject = project_dir / "pyproject.toml"
+    if not pyproject.is_file():
+        return {}, None
+    try:
+        with pyproject.open("rb") as handle:
+            document = tomllib.load(handle)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path=str(pyproject), slug="bad-toml") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot be read: {exc.strerror}", path=str(pyproject)) from exc
+    section = document.get("tool", {}).get("covgap", {})
+    if not isinstance(section, dict):
+        raise ConfigError("[tool.covgap] must be a table", path=str(pyproject), slug="bad-config")
+    return {key.replace("_", "-"): value for key, value in section.items()}, str(pyproject)
+
+
+def load_settings(
+    project_dir: Path,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Settings for a project: defaults < [tool.covgap] < environment < ``overrides`` (the CLI).
+
+    Every problem found is reported at once, in one ConfigError.
+    """
+    environ = os.environ if environ is None else environ
+    section, pyproject = _read_pyproject(project_dir)
+    layers: list[tuple[str, Mapping[str, Any]]] = [
+        (f"{pyproject} [tool.covgap]" if pyproject else "pyproject.toml", section),
+        ("environment", {key: environ[var] for var, key in _ENVIRONMENT.items() if var in environ}),
+        ("command line", {k.replace("_", "-"): v for k, v in (overrides or {}).items() if v is not None}),
+    ]
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    problems: list[str] = []
+    for origin, layer in layers:
+        for key, raw in layer.items():
+            if key not in _PARSERS:
+                known = ", ".join(sorted(_PARSERS))
+                problems.append(f"{origin}: unknown key {key!r} (known: {known})")
+                continue
+            attribute, parse = _PARSERS[key]
+            try:
+                values[attribute] = parse(raw)
+            except ValueError as exc:
+                problems.append(f"{origin}: {key} {exc}")
+                continue
+            origins[attribute] = origin
+    if "milestones" in values and values["milestones"] and "target" not in values:
+        values["target"] = max(values["milestones"])
+    if problems:
+        raise ConfigError("; ".join(problems), slug="bad-config")
+    return Settings(**values, origins=origins)

@@ -1,0 +1,87 @@
+"""Exit codes and the errors covgap reports to its user, each with a slug for docs/messages.md."""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = [
+    "ConfigError",
+    "CovgapError",
+    "DataError",
+    "ExitCode",
+    "OutputError",
+    "UsageError",
+]
+
+
+class ExitCode(enum.IntEnum):
+    """What a covgap process's exit status means; CI can tell a failed gate from a broken run."""
+
+    #: Everything asked for was done.
+    OK = 0
+    #: A gate failed (reserved for ``covgap check``): the tool worked, the project fell short.
+    GATE_FAILED = 1
+    #: The command line or the configuration is wrong (unknown option, target out of range, …).
+    USAGE_ERROR = 2
+    #: The input data or the sources could not be used (missing, corrupt, moved, unparsable),
+    #: or covgap itself failed.
+    DATA_ERROR = 3
+    #: The report could not be written (folder not writable, disk full); nothing half-written stays.
+    OUTPUT_ERROR = 4
+
+
+class CovgapError(Exception):
+    """An error meant for the user: one line, no traceback.
+
+    ``path`` names the file at fault when there is one; ``hint`` is a second, optional line that
+    says what to do; ``slug`` names the entry in docs/messages.md.
+    """
+
+    exit_code: ExitCode = ExitCode.DATA_ERROR
+    slug: str = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        hint: str | None = None,
+        slug: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.hint = hint
+        if slug is not None:
+            self.slug = slug
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class UsageError(CovgapError):
+    """The command line asks for something impossible."""
+
+    exit_code = ExitCode.USAGE_ERROR
+    slug = "usage"
+
+
+class ConfigError(CovgapError):
+    """The configuration (``[tool.covgap]`` or coverage's own) is broken."""
+
+    exit_code = ExitCode.USAGE_ERROR
+    slug = "config"
+
+
+class DataError(CovgapError):
+    """Coverage data or a source file cannot be used."""
+
+    exit_code = ExitCode.DATA_ERROR
+    slug = "data"
+
+
+class OutputError(CovgapError):
+    """A report could not be written."""
+
+    exit_code = ExitCode.OUTPUT_ERROR
+    slug = "output"

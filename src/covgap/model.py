@@ -1,0 +1,252 @@
+"""The data covgap works on: frozen dataclasses for coverage, gaps and plans; no I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from covgap.config import Settings
+
+__all__ = [
+    "MODULE_REGION",
+    "FileCoverage",
+    "FileGap",
+    "FolderGain",
+    "FunctionGap",
+    "Numbers",
+    "Phase",
+    "Plan",
+    "PlanResult",
+    "ProjectCoverage",
+    "Region",
+]
+
+#: The name coverage.py's JSON report gives the code outside every function: module-level code.
+MODULE_REGION = ""
+
+Priority = Literal["P0", "P1", "P2", "P3"]
+InputKind = Literal["coverage-data", "coverage-json", "cobertura-xml", "lcov"]
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """Counts in coverage.py's units: statements and branches, measured and missing.
+
+    The percentage follows coverage.py exactly: (covered statements + covered branches) /
+    (statements + branches), 100 when there is nothing to cover.
+    """
+
+    statements: int = 0
+    missing_statements: int = 0
+    branches: int = 0
+    missing_branches: int = 0
+
+    @property
+    def covered_statements(self) -> int:
+        return self.statements - self.missing_statements
+
+    @property
+    def covered_branches(self) -> int:
+        return self.branches - self.missing_branches
+
+    @property
+    def units(self) -> int:
+        """Statements plus branches: the denominator of the percentage."""
+        return self.statements + self.branches
+
+    @property
+    def covered_units(self) -> int:
+        return self.covered_statements + self.covered_branches
+
+    @property
+    def gap(self) -> int:
+        """Missing statements plus missing branches: what full coverage would add."""
+        return self.missing_statements + self.missing_branches
+
+    @property
+    def ratio(self) -> Fraction:
+        """The covered fraction, exact; 1 when there is nothing to cover."""
+        return Fraction(self.covered_units, self.units) if self.units else Fraction(1)
+
+    @property
+    def percent_covered(self) -> float:
+        """The percentage as coverage.py computes it, to the same float."""
+        if self.units > 0:
+            return (100.0 * self.covered_units) / self.units
+        return 100.0
+
+    def __add__(self, other: Numbers) -> Numbers:
+        return Numbers(
+            self.statements + other.statements,
+            self.missing_statements + other.missing_statements,
+            self.branches + other.branches,
+            self.missing_branches + other.missing_branches,
+        )
+
+    def fully_covered(self) -> Numbers:
+        """These numbers with nothing missing."""
+        return Numbers(self.statements, 0, self.branches, 0)
+
+
+@dataclass(frozen=True)
+class Region:
+    """A function or method (qualified name, ``Session.valid``), or a file's module-level code.
+
+    ``name`` is the key coverage.py's JSON report uses, so the two can be compared directly:
+    ``MODULE_REGION`` ("") for module-level code, ``name@line`` for a repeated name.
+    ``missing_arcs`` are (line, destination) pairs; a negative destination is an exit from the
+    function, and 0 means the destination is unknown (Cobertura and LCOV inputs only count).
+    """
+
+    name: str
+    start_line: int
+    end_line: int
+    numbers: Numbers
+    statement_lines: tuple[int, ...] = ()
+    missing_lines: tuple[int, ...] = ()
+    missing_arcs: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def kind(self) -> Literal["function", "module"]:
+        return "module" if self.name == MODULE_REGION else "function"
+
+    @property
+    def display_name(self) -> str:
+        return "(module level)" if self.name == MODULE_REGION else self.name
+
+
+@dataclass(frozen=True)
+class FileCoverage:
+    """One measured file: its numbers and its regions.
+
+    ``regions`` partitions the file: the functions plus the module-level region add up to the
+    file's numbers. It is empty when regions are unknown (a report without them and no source to
+    find them in); ``regions_note`` then says why.
+    """
+
+    path: str
+    numbers: Numbers
+    statement_lines: tuple[int, ...] = ()
+    missing_lines: tuple[int, ...] = ()
+    missing_arcs: tuple[tuple[int, int], ...] = ()
+    regions: tuple[Region, ...] = ()
+    regions_note: str | None = None
+
+    @property
+    def regions_known(self) -> bool:
+        return bool(self.regions) or self.regions_note is None
+
+
+@dataclass(frozen=True)
+class ProjectCoverage:
+    """Everything measured: the files, their total, and where it came from."""
+
+    files: tuple[FileCoverage, ...]
+    branch_measured: bool
+    input_kind: InputKind
+    input_path: str
+    #: coverage.py's ``[report] precision``: the digits its own reports and ``fail_under`` use.
+    coverage_precision: int = 0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def totals(self) -> Numbers:
+        total = Numbers()
+        for file in self.files:
+            total = total + file.numbers
+        return total
+
+
+@dataclass(frozen=True)
+class FunctionGap:
+    """A region with its place in the ranking."""
+
+    path: str
+    region: Region
+    #: Points of total coverage gained if this region were fully covered (exact fraction × 100).
+    impact: Fraction
+    #: The score that ordered the ranking (higher first); for now the impact, later the risk.
+    score: float
+    priority: Priority | None
+    missing_ranges: str
+
+
+@dataclass(frozen=True)
+class FileGap:
+    """A file with its tier, impact and ranked regions."""
+
+    file: FileCoverage
+    tier: str
+    #: Points of total coverage gained if the file were fully covered.
+    impact: Fraction
+    #: Points of total coverage gained if the file reached its target (0 when it already does).
+    impact_to_target: Fraction
+    file_target: float
+    missing_ranges: str
+    functions: tuple[FunctionGap, ...]
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One step of the plan: cover these regions fully and the total becomes ``projected``."""
+
+    number: int
+    milestone: Fraction
+    items: tuple[FunctionGap, ...]
+    #: Covered units of the whole project once this phase and all earlier ones are done.
+    projected_covered_units: int
+    total_units: int
+    #: The ``fail_under`` to set when the phase is done (a ratchet), at coverage's precision.
+    fail_under: Fraction
+
+    @property
+    def projected_ratio(self) -> Fraction:
+        return Fraction(self.projected_covered_units, self.total_units) if self.total_units else Fraction(1)
+
+    @property
+    def projected_percent(self) -> float:
+        """The total coverage.py would report, computed with its own float formula."""
+        if self.total_units > 0:
+            return (100.0 * self.projected_covered_units) / self.total_units
+        return 100.0
+
+    @property
+    def gap_closed(self) -> int:
+        return sum(item.region.numbers.gap for item in self.items)
+
+
+@dataclass(frozen=True)
+class FolderGain:
+    """A folder's share of the plan: its numbers now and once every phase is done."""
+
+    folder: str
+    now: Numbers
+    after: Numbers
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The whole plan: from the current total to the target, in phases."""
+
+    target: Fraction
+    current: Numbers
+    phases: tuple[Phase, ...]
+    #: The highest total the plan can reach (100 unless files are left out of the plan).
+    maximum: Fraction
+    reachable: bool
+    milestones_source: Literal["given", "computed"]
+    gains: tuple[FolderGain, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """Everything a report shows: the coverage, the ranked gaps, the plan and the settings."""
+
+    project: ProjectCoverage
+    files: tuple[FileGap, ...]
+    functions: tuple[FunctionGap, ...]
+    plan: Plan
+    settings: Settings

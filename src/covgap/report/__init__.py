@@ -1,0 +1,1 @@
+"""The view (one versioned dict) and one small renderer per output format."""

@@ -1,0 +1,48 @@
+"""Render the view as ``plan.md``, through the Jinja2 template in templates/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+
+__all__ = ["render_markdown"]
+
+#: Functions listed per phase before the rest is left to plan.json.
+ITEMS_PER_PHASE = 40
+
+
+def _code(text: Any) -> str:
+    """Text for inside a Markdown code span in a table: no backticks, pipes escaped."""
+    return str(text).replace("`", "'").replace("|", "\\|").replace("\n", " ")
+
+
+def _cell(text: Any, width: int) -> str:
+    """A table cell, shortened to ``width`` characters."""
+    value = _code(text)
+    return value if len(value) <= width else value[: width - 1].rstrip(", ") + "…"
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("covgap.report", "templates"),
+        autoescape=False,  # Markdown, not HTML; project text goes through the filters above
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters["code"] = _code
+    env.filters["cell"] = _cell
+    return env
+
+
+def render_markdown(view: dict[str, Any]) -> str:
+    """The plan as Markdown that reads like a hand-written coverage plan."""
+    top = view["settings"].get("top", 10)
+    with_gaps = [f for f in view["files"] if f["missing_statements"] or f["missing_branches"]]
+    template = _environment().get_template("plan.md.j2")
+    return template.render(
+        v=view,
+        files=with_gaps[:top],
+        more_files=max(0, len(with_gaps) - top),
+        item_limit=ITEMS_PER_PHASE,
+    )

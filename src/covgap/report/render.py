@@ -1,0 +1,52 @@
+"""Turn a PlanResult into the requested outputs: the view once, then each renderer."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from covgap.errors import ExitCode, UsageError
+from covgap.model import PlanResult
+
+from covgap.report.jsonout import render_json
+from covgap.report.markdown import render_markdown
+from covgap.report.terminal import render_terminal
+from covgap.report.view import build_view
+from covgap.report.write import write_reports
+
+__all__ = ["FILE_NAMES", "emit", "render_files", "render_terminal_text"]
+
+#: The file each file format is written to.
+FILE_NAMES = {"md": "plan.md", "json": "plan.json"}
+
+
+def render_files(view: dict[str, Any], formats: Sequence[str]) -> dict[str, str]:
+    """File name → text for every file format asked for (the terminal is not a file)."""
+    renderers = {"md": render_markdown, "json": render_json}
+    return {FILE_NAMES[f]: renderers[f](view) for f in formats if f in renderers}
+
+
+def render_terminal_text(view: dict[str, Any], width: int = 100) -> str:
+    """The terminal summary as plain text (for tests and logs)."""
+    buffer = io.StringIO()
+    render_terminal(view, buffer, width=width)
+    return buffer.getvalue()
+
+
+def emit(result: PlanResult, output: str, stdout: TextIO) -> int:
+    """Render every requested format, write the files, then print the terminal summary."""
+    formats = result.settings.formats
+    view = build_view(result)
+    files = render_files(view, formats)
+    if output == "-" and len(files) > 1:
+        raise UsageError(
+            "--output - writes one file format to stdout; choose it with --format md or --format json",
+            slug="stdout-one-format",
+        )
+    written = write_reports(files, output, stdout)
+    if "term" in formats and (output != "-" or not files):
+        render_terminal(view, stdout)
+    for path in written:
+        stdout.write(f"Wrote {path}\n")
+    return ExitCode.OK

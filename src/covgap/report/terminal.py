@@ -1,0 +1,79 @@
+"""Render the view as a terminal summary with rich: status, top gaps, phases."""
+
+from __future__ import annotations
+
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+__all__ = ["render_terminal"]
+
+_TIER_STYLES = {"critical": "red", "low": "dark_orange", "medium": "yellow", "good": "green", "excellent": "bold green"}
+
+
+def render_terminal(view: dict[str, Any], stream: TextIO, *, width: int | None = None) -> None:
+    """Print the summary to ``stream`` (colour only when it is a terminal)."""
+    console = Console(file=stream, width=width, highlight=False, soft_wrap=False)
+    plan = view["plan"]
+    totals = view["totals"]
+    branch = "on" if view["input"]["branch_measured"] else "off"
+    console.print(
+        f"[bold]covgap[/bold] plan for [cyan]{escape(view['input']['path'])}[/cyan] "
+        f"({totals['files']} files, {totals['statements']:,} statements, "
+        f"{totals['branches']:,} branches; branch coverage {branch})"
+    )
+    console.print(
+        f"Coverage [bold]{plan['current_display']}%[/bold] → target [bold]{plan['target_display']}%[/bold]"
+        f"  (gap {plan['gap_display']} points)"
+    )
+
+    top = view["settings"].get("top", 10)
+    files = [f for f in view["files"] if f["missing_statements"] or f["missing_branches"]][:top]
+    if files:
+        table = Table(title="Files by impact", title_justify="left", expand=False)
+        for header, justify in (("File", "left"), ("Cover", "right"), ("Missing", "right"), ("Tier", "left"), ("Impact", "right")):
+            table.add_column(header, justify=justify)  # type: ignore[arg-type]
+        for f in files:
+            style = _TIER_STYLES.get(f["tier"], "")
+            table.add_row(
+                escape(f["path"]),
+                f"{f['percent_covered_display']}%",
+                str(f["missing_statements"] + f["missing_branches"]),
+                f"[{style}]{f['tier']}[/]" if style else f["tier"],
+                f"+{f['impact_display']}",
+            )
+        console.print(table)
+
+    if view["top_functions"]:
+        table = Table(title="Functions to cover first", title_justify="left")
+        for header, justify in (("Pri", "left"), ("Function", "left"), ("Cover", "right"), ("Gap", "right"), ("Impact", "right"), ("Missing lines", "left")):
+            table.add_column(header, justify=justify, overflow="ellipsis", no_wrap=header == "Missing lines")  # type: ignore[arg-type]
+        for item in view["top_functions"]:
+            table.add_row(
+                item["priority"] or "",
+                f"{escape(item['path'])}:[bold]{escape(item['display_name'])}[/bold]",
+                f"{item['percent_covered_display']}%",
+                str(item["gap"]),
+                f"+{item['impact_display']}",
+                escape(item["missing_ranges"]),
+            )
+        console.print(table)
+
+    if plan["phases"]:
+        table = Table(title="Phased plan", title_justify="left")
+        for header in ("Phase", "Reach", "Projected", "Gain", "Functions", "Then set fail_under"):
+            table.add_column(header, justify="left" if header == "Phase" else "right")
+        for phase in plan["phases"]:
+            table.add_row(
+                str(phase["number"]),
+                f"{phase['milestone_display']}%",
+                f"{phase['projected_percent_display']}%",
+                f"+{phase['gain_display']}",
+                str(phase["functions"]),
+                phase["fail_under_display"],
+            )
+        console.print(table)
+    for note in [*plan["notes"], *view["notes"]]:
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
