@@ -150,6 +150,9 @@ class ProjectCoverage:
     #: coverage.py's ``[report] precision``: the digits its own reports and ``fail_under`` use.
     coverage_precision: int = 0
     notes: tuple[str, ...] = ()
+    #: Files parsed in this run, and files whose analysis came from covgap's cache.
+    parsed_files: int = 0
+    cached_files: int = 0
 
     @property
     def totals(self) -> Numbers:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -67,6 +68,34 @@ def _working_directory(path: Path) -> Iterator[None]:
         os.chdir(previous)
 
 
+def check_data_file(path: Path, shown: str) -> None:
+    """Refuse, read-only, a file that is not coverage.py data.
+
+    coverage.py itself would add its tables to any SQLite file it is given; covgap checks first
+    so that a wrongly named file is never changed.
+    """
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+    except OSError as exc:
+        raise DataError(f"cannot be read: {exc.strerror}", path=shown, slug="bad-data-file") from exc
+    if header != b"SQLite format 3\0":
+        what = "an empty file" if not header else "not an SQLite database"
+        raise DataError(f"not a coverage.py data file ({what})", path=shown, slug="bad-data-file")
+    try:
+        uri = path.resolve().as_uri() + "?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.Error as exc:
+        raise DataError(f"not a usable SQLite database ({exc})", path=shown, slug="bad-data-file") from exc
+    if "coverage_schema" not in tables:
+        raise DataError(
+            "an SQLite database, but not coverage.py data (no coverage_schema table); left untouched",
+            path=shown,
+            slug="bad-data-file",
+        )
+
+
 def _make_coverage(data_file: str | None) -> coverage.Coverage:
     try:
         if data_file is None:
@@ -97,11 +126,15 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
                 )
             # Parallel pieces that were never combined: combine them in a scratch folder,
             # keeping the originals, so the project is left exactly as it was.
+            for piece in pieces:
+                check_data_file(Path(piece), piece)
             cov = _make_coverage(str(Path(tmp) / ".coverage"))
             try:
                 cov.combine([str(Path(p).resolve()) for p in pieces], keep=True)
             except CoverageException as exc:
                 raise DataError(f"cannot combine parallel data files: {exc}", path=shown_path) from exc
+        else:
+            check_data_file(data_path, shown_path)
         try:
             cov.load()
             data = cov.get_data()
@@ -120,7 +153,7 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
                 hint="check [run] source/include in the coverage config and that the tests ran",
                 slug="empty-data",
             )
-        files, notes = _analyze_all(cov, options)
+        files, notes, (parsed, cached) = _analyze_all(cov, options)
     if not files:
         raise DataError(
             "no measured file is left to report after [report] include/omit",
@@ -134,6 +167,8 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
         input_path=shown_path,
         coverage_precision=cov.config.precision,
         notes=tuple(notes),
+        parsed_files=parsed,
+        cached_files=cached,
     )
 
 
@@ -163,13 +198,17 @@ def _analyze_job(job: tuple[str, AnalysisOptions]) -> tuple[str, StaticAnalysis 
         return filename, analyze_file(filename, analysis_options)
     except NotPython as exc:
         return filename, f"syntax:{_first_line(exc)}"
+    except (SyntaxError, UnicodeDecodeError) as exc:
+        # coverage.py's encoding detection: bytes that are not UTF-8 in the first two lines,
+        # with no coding declaration.
+        return filename, f"encoding:{_first_line(exc)}"
     except (NoSource, OSError) as exc:
         return filename, f"missing:{_first_line(exc)}"
 
 
 def _analyze_all(
     cov: coverage.Coverage, options: LoadOptions
-) -> tuple[list[FileCoverage], list[str]]:
+) -> tuple[list[FileCoverage], list[str], tuple[int, int]]:
     config = cov.config
     data = cov.get_data()
     analysis_options = AnalysisOptions(
@@ -202,10 +241,11 @@ def _analyze_all(
     for filename, result in _run_jobs(to_parse, analysis_options, options.jobs):
         if isinstance(result, StaticAnalysis):
             fresh[filename] = result
-        elif result.startswith("syntax:"):
-            unparsable.append((filename, result.removeprefix("syntax:")))
+        elif result.startswith(("syntax:", "encoding:")):
+            unparsable.append((filename, result))
         else:
             missing_sources.append(filename)
+    cached_count = len(statics)
     statics.update(fresh)
     if cache is not None:
         cache.put_many({keys[name]: static for name, static in fresh.items()})
@@ -244,7 +284,7 @@ def _analyze_all(
                     continue
                 raise DataError(f"cannot analyse: {_first_line(exc)}", path=relative) from exc
             files.append(file_from_analysis(relative, analysis, fr.code_regions(), num_lines))
-    return files, notes
+    return files, notes, (len(fresh), cached_count)
 
 
 def _run_jobs(
@@ -280,13 +320,18 @@ def _raise_or_note_source_problems(
                 "coverage config, or set [report] ignore_errors = true to skip them",
                 slug="no-source",
             )
-    for filename, reason in unparsable:
+    for filename, result in unparsable:
+        kind, _, reason = result.partition(":")
+        if kind == "encoding":
+            message = f"not valid UTF-8 and no coding declaration says otherwise ({reason})"
+        else:
+            message = f"cannot be parsed as Python ({reason})"
         if ignore_errors:
-            notes.append(f"{filename}: cannot be parsed as Python ({reason}); skipped")
+            notes.append(f"{filename}: {message}; skipped under [report] ignore_errors")
         else:
             raise DataError(
-                f"cannot be parsed as Python ({reason})",
+                message,
                 path=filename,
                 hint="fix the file, omit it with [report] omit, or set [report] ignore_errors = true",
-                slug="not-python",
+                slug="bad-encoding" if kind == "encoding" else "not-python",
             )

@@ -1,0 +1,98 @@
+"""Shared fixtures: fixture projects measured by real pytest runs under real coverage.py."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from covgap.model import ProjectCoverage
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PROJECTS = FIXTURES / "projects"
+
+
+def run_coverage(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m coverage ARGS`` in ``project``, failing the test on error."""
+    return subprocess.run(
+        [sys.executable, "-m", "coverage", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+def measure_copy(name: str, destination: Path, *run_args: str) -> Path:
+    """Copy fixture project ``name`` to ``destination`` and measure its suite with coverage."""
+    shutil.copytree(PROJECTS / name, destination)
+    run_coverage(destination, "run", *run_args, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    return destination
+
+
+def coverage_json(project: Path, *args: str) -> dict[str, Any]:
+    """What ``coverage json`` says about ``project``'s data."""
+    output = project / "coverage-report.json"
+    run_coverage(project, "json", "-q", "-o", str(output), *args)
+    data: dict[str, Any] = json.loads(output.read_text())
+    output.unlink()
+    return data
+
+
+@pytest.fixture(scope="session")
+def measured_basic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 'basic' fixture project, measured once per session (branch coverage on). Read-only."""
+    return measure_copy("basic", tmp_path_factory.mktemp("measured") / "basic")
+
+
+@pytest.fixture
+def basic_copy(tmp_path: Path) -> Path:
+    """The 'basic' project measured in this test's own folder, for tests that change it.
+
+    (A copy of the session's project would not do: its data names the original files.)
+    """
+    return measure_copy("basic", tmp_path / "basic")
+
+
+def assert_equals_coverage_json(project: ProjectCoverage, report: dict[str, Any]) -> None:
+    """Every total, file and function count equals coverage json's."""
+    totals = report["totals"]
+    ours = project.totals
+    assert ours.percent_covered == totals["percent_covered"]
+    assert (ours.statements, ours.missing_statements) == (totals["num_statements"], totals["missing_lines"])
+    assert (ours.branches, ours.missing_branches) == (totals.get("num_branches", 0), totals.get("missing_branches", 0))
+    assert sorted(f.path for f in project.files) == sorted(report["files"])
+    for file in project.files:
+        expected = report["files"][file.path]
+        summary = expected["summary"]
+        numbers = file.numbers
+        assert (numbers.statements, numbers.missing_statements, numbers.branches, numbers.missing_branches) == (
+            summary["num_statements"],
+            summary["missing_lines"],
+            summary.get("num_branches", 0),
+            summary.get("missing_branches", 0),
+        ), file.path
+        assert sorted(r.name for r in file.regions) == sorted(expected["functions"]), file.path
+        for region in file.regions:
+            region_summary = expected["functions"][region.name]["summary"]
+            n = region.numbers
+            assert (n.statements, n.missing_statements, n.branches, n.missing_branches) == (
+                region_summary["num_statements"],
+                region_summary["missing_lines"],
+                region_summary.get("num_branches", 0),
+                region_summary.get("missing_branches", 0),
+            ), f"{file.path}:{region.name}"
+            assert region.start_line == expected["functions"][region.name]["start_line"]
+            assert list(region.missing_lines) == expected["functions"][region.name]["missing_lines"]
+
+
+@pytest.fixture
+def equals_coverage_json() -> Callable[[ProjectCoverage, dict[str, Any]], None]:
+    """The assertion that covgap's numbers are coverage.py's, as a fixture."""
+    return assert_equals_coverage_json
