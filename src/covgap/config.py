@@ -69,7 +69,10 @@ class Settings:
 def _percent(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError("must be a number from 0 to 100")
-    number = float(value)
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"must be a number from 0 to 100, not {value!r}") from None
     if not math.isfinite(number) or not 0 <= number <= 100:
         raise ValueError(f"must be a number from 0 to 100, not {value!r}")
     return number

@@ -57,14 +57,18 @@ def compute_milestones(current: Fraction, target: Fraction) -> list[Fraction]:
     return milestones
 
 
-def fail_under_for(ratio: Fraction, precision: int) -> Fraction:
-    """The highest ``fail_under`` at ``precision`` digits that a total of ``ratio`` passes.
+def fail_under_for(covered_units: int, total_units: int, precision: int) -> Fraction:
+    """The highest ``fail_under`` at ``precision`` digits that this total passes in coverage.py.
 
-    coverage.py fails when round(total, precision) < fail_under, so flooring is always safe; a
-    total of exactly 100% gets 100 (coverage.py special-cases 100).
+    coverage.py fails when round(total, precision) < fail_under, computing the total with the
+    same float formula as here, so the rounded total itself passes; but fail_under = 100 demands
+    exactly 100%, so a total that only rounds to 100 gets the step below.
     """
-    scale = 10**precision
-    return Fraction(math.floor(ratio * 100 * scale), scale)
+    total = (100.0 * covered_units) / total_units if total_units else 100.0
+    rounded = Fraction(f"{round(total, precision):.{precision}f}")
+    if rounded == 100 and total != 100.0:
+        rounded -= Fraction(1, 10**precision)
+    return rounded
 
 
 def folder_of(path: str) -> str:
@@ -141,22 +145,27 @@ def make_plan(
     phases: list[Phase] = []
     covered = current.covered_units
     queue = deque(plannable)
-    for milestone in chosen:
+    remaining = list(chosen)
+    while remaining and queue:
         items: list[FunctionGap] = []
-        while queue and Fraction(100 * covered, total_units) < milestone:
+        while queue and Fraction(100 * covered, total_units) < remaining[0]:
             item = queue.popleft()
             items.append(item)
             covered += item.region.numbers.gap
+        projected = Fraction(100 * covered, total_units)
+        reached = [m for m in remaining if m <= projected]
+        remaining = [m for m in remaining if m > projected]
         if not items:
-            continue  # an earlier phase overshot this milestone already
+            continue
         phases.append(
             Phase(
                 number=len(phases) + 1,
-                milestone=milestone,
+                # A phase that overshoots later milestones is labelled with the last it reaches.
+                milestone=reached[-1] if reached else projected,
                 items=tuple(items),
                 projected_covered_units=covered,
                 total_units=total_units,
-                fail_under=fail_under_for(Fraction(covered, total_units), project.coverage_precision),
+                fail_under=fail_under_for(covered, total_units, project.coverage_precision),
             )
         )
     return Plan(

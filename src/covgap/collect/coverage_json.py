@@ -82,18 +82,19 @@ def _file(path: str, entry: dict[str, Any]) -> FileCoverage:
     )
 
 
-def load_coverage_json(path: Path) -> ProjectCoverage:
-    """Read a JSON report written by ``coverage json``."""
+def load_coverage_json(path: Path, shown: str | None = None) -> ProjectCoverage:
+    """Read a JSON report written by ``coverage json``; ``shown`` is the path as the user gave it."""
+    shown = shown or str(path)
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise DataError("coverage JSON report not found", path=str(path), slug="no-data-file") from exc
+        raise DataError("coverage JSON report not found", path=shown, slug="no-data-file") from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"not a readable JSON file ({exc})", path=str(path), slug="bad-data-file") from exc
+        raise DataError(f"not a readable JSON file ({exc})", path=shown, slug="bad-data-file") from exc
     if not isinstance(document, dict) or "files" not in document or "meta" not in document:
         raise DataError(
             "not a coverage.py JSON report (no 'meta' and 'files')",
-            path=str(path),
+            path=shown,
             slug="bad-data-file",
         )
     meta = document["meta"]
@@ -102,11 +103,11 @@ def load_coverage_json(path: Path) -> ProjectCoverage:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise DataError(
             f"malformed coverage JSON report (format {meta.get('format', 1)}): bad or missing {exc}",
-            path=str(path),
+            path=shown,
             slug="bad-data-file",
         ) from exc
     if not files:
-        raise DataError("the JSON report lists no files (empty data set)", path=str(path), slug="empty-data")
+        raise DataError("the JSON report lists no files (empty data set)", path=shown, slug="empty-data")
     notes = []
     unknown = [f.path for f in files if f.regions_note]
     if unknown:
@@ -119,7 +120,7 @@ def load_coverage_json(path: Path) -> ProjectCoverage:
         files=files,
         branch_measured=bool(meta.get("branch_coverage", False)),
         input_kind="coverage-json",
-        input_path=str(path),
+        input_path=shown,
         # The report's own display string shows the precision it was written with.
         coverage_precision=len(display.partition(".")[2]),
         notes=tuple(notes),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from covgap.collect.coverage_data import LoadOptions, load_coverage_data
@@ -57,11 +58,16 @@ def load_project(options: LoadOptions) -> ProjectCoverage:
     if kind == "coverage-json":
         from covgap.collect.coverage_json import load_coverage_json
 
-        return load_coverage_json(data_file)
+        return load_coverage_json(data_file, shown=str(options.data_file))
     if kind == "cobertura-xml":
         from covgap.collect.cobertura import load_cobertura
 
-        return load_cobertura(data_file, options.project_dir)
+        return _shown(load_cobertura(data_file, options.project_dir), str(options.data_file))
     from covgap.collect.lcov import load_lcov
 
-    return load_lcov(data_file, options.project_dir)
+    return _shown(load_lcov(data_file, options.project_dir), str(options.data_file))
+
+
+def _shown(project: ProjectCoverage, path: str) -> ProjectCoverage:
+    """The input path as the user gave it, so that reports do not depend on the working folder."""
+    return dataclasses.replace(project, input_path=path)

@@ -1,0 +1,95 @@
+"""Laws of the plan, for any project: checked with hypothesis."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from coverage.results import should_fail_under
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from covgap.analyze.planning import make_plan
+from covgap.analyze.ranking import rank
+from covgap.config import DEFAULT_TIERS
+from covgap.model import FileCoverage, Numbers, ProjectCoverage, Region
+from covgap.report.view import apportion
+
+
+@st.composite
+def numbers(draw: st.DrawFn) -> Numbers:
+    statements = draw(st.integers(0, 60))
+    branches = draw(st.integers(0, 20))
+    return Numbers(statements, draw(st.integers(0, statements)), branches, draw(st.integers(0, branches)))
+
+
+@st.composite
+def projects(draw: st.DrawFn) -> ProjectCoverage:
+    files = []
+    for index in range(draw(st.integers(1, 6))):
+        regions = tuple(
+            Region(name if name else "", line * 10 + 1, line * 10 + 9, n)
+            for line, (name, n) in enumerate(
+                draw(st.lists(st.tuples(st.sampled_from(["", "f", "g", "C.m", "h"]), numbers()), min_size=1, max_size=5, unique_by=lambda t: t[0]))
+            )
+        )
+        total = Numbers()
+        for r in regions:
+            total = total + r.numbers
+        folder = draw(st.sampled_from(["", "pkg/", "pkg/sub/", "other/"]))
+        files.append(FileCoverage(path=f"{folder}m{index}.py", numbers=total, regions=regions))
+    return ProjectCoverage(
+        files=tuple(files),
+        branch_measured=True,
+        input_kind="coverage-json",
+        input_path="x",
+        coverage_precision=draw(st.integers(0, 2)),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(project=projects(), target=st.integers(0, 100), skip=st.booleans())
+def test_plan_laws(project: ProjectCoverage, target: int, skip: bool) -> None:
+    """Projections never decrease, each is exact, file sums equal totals, and the end is the target or the maximum."""
+    totals = project.totals
+    if not totals.units:
+        return
+    # file sums equal totals; region sums equal files
+    assert sum((f.numbers for f in project.files), Numbers()) == totals
+    for file in project.files:
+        assert sum((r.numbers for r in file.regions), Numbers()) == file.numbers
+    _, ranked = rank(project, DEFAULT_TIERS, 80)
+    current = totals.ratio * 100
+    plan = make_plan(project, ranked, target=target, skip=["other/*"] if skip else [])
+    previous = totals.covered_units
+    for phase in plan.phases:
+        closed = sum(item.region.numbers.gap for item in phase.items)
+        assert phase.projected_covered_units == previous + closed  # exact
+        assert phase.projected_covered_units >= previous  # never decreases
+        assert phase.projected_ratio * 100 >= phase.milestone or phase.milestone == plan.maximum
+        # the ratchet passes in coverage.py once the phase is done
+        assert not should_fail_under(phase.projected_percent, float(phase.fail_under), project.coverage_precision)
+        previous = phase.projected_covered_units
+    if Fraction(target) > current:
+        end = plan.phases[-1].projected_ratio * 100 if plan.phases else current
+        if plan.reachable:
+            assert end >= target
+        else:
+            assert end == plan.maximum
+    # No region is planned twice.
+    planned = [(i.path, i.region.name) for p in plan.phases for i in p.items]
+    assert len(planned) == len(set(planned))
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.integers(0, 1000), min_size=1, max_size=12), precision=st.integers(0, 3))
+def test_apportioned_parts_add_up_to_the_displayed_total(parts: list[int], precision: int) -> None:
+    """Rounded shares always add up to the rounded total, digit for digit."""
+    total_units = sum(parts) + 7
+    values = [Fraction(100 * p, total_units) for p in parts]
+    exact_total = sum(values, Fraction(0))
+    shown_total = f"{round(float(exact_total), precision):.{precision}f}"
+    shown = apportion(values, shown_total, precision)
+    scale = 10**precision
+    assert sum(round(float(s) * scale) for s in shown) == round(float(shown_total) * scale)
+    for value, text in zip(values, shown):
+        assert abs(Fraction(text) - value) < Fraction(1, scale)  # each part is off by under one digit

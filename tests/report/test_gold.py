@@ -1,0 +1,67 @@
+"""Gold files: plan.md and plan.json for a fixed coverage report, byte for byte.
+
+To accept a deliberate change: ``COVGAP_UPDATE_GOLD=1 pytest tests/report/test_gold.py``, then
+read the diff of tests/gold/ before committing. On a mismatch the actual output is saved in
+tests/artifacts/gold/ for inspection.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+import pytest
+
+from covgap import __version__, api
+from covgap.config import load_settings
+from covgap.report.render import render_files, render_terminal_text
+from covgap.report.view import build_view
+
+TESTS = Path(__file__).parents[1]
+GOLD = TESTS / "gold"
+ARTIFACTS = TESTS / "artifacts" / "gold"
+
+
+def compare_gold(scenario: str, name: str, actual: str) -> None:
+    """Fail with a diff when ``actual`` differs from the gold file; update it on request."""
+    gold_file = GOLD / scenario / name
+    if os.environ.get("COVGAP_UPDATE_GOLD"):
+        gold_file.parent.mkdir(parents=True, exist_ok=True)
+        gold_file.write_text(actual)
+        return
+    expected = gold_file.read_text()
+    if actual != expected:
+        saved = ARTIFACTS / scenario / name
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.write_text(actual)
+        diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), str(gold_file), str(saved)))
+        pytest.fail(f"{name} differs from its gold file (actual saved in {saved}):\n{diff}")
+
+
+@pytest.fixture(scope="module")
+def basic_view() -> dict[str, object]:
+    project_dir = TESTS / "fixtures" / "gold" / "basic"
+    settings = load_settings(project_dir, {"data-file": "coverage.json"}, environ={})
+    view = build_view(api.plan(project_dir, settings))
+    # The generator version is the one thing that changes with every release.
+    view["generator"] = {"name": "covgap", "version": "GOLD"}
+    return view
+
+
+@pytest.mark.parametrize("name", ["plan.md", "plan.json"])
+def test_gold_files(basic_view: dict[str, object], name: str) -> None:
+    """plan.md and plan.json equal their gold files."""
+    compare_gold("basic", name, render_files(basic_view, ["md", "json"])[name])
+
+
+def test_gold_terminal(basic_view: dict[str, object]) -> None:
+    """The terminal summary (plain text, 100 columns) equals its gold file."""
+    compare_gold("basic", "summary.txt", render_terminal_text(basic_view, width=100))
+
+
+def test_version_is_reported() -> None:
+    """The real version appears where the gold files show GOLD."""
+    project_dir = TESTS / "fixtures" / "gold" / "basic"
+    settings = load_settings(project_dir, {"data-file": "coverage.json"}, environ={})
+    assert build_view(api.plan(project_dir, settings))["generator"]["version"] == __version__

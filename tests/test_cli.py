@@ -1,0 +1,250 @@
+"""The command line: every exit code, its one-line message, and nothing half-written."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import measure_copy
+
+from covgap.cli import main
+from covgap.errors import ExitCode
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    """Run covgap in-process; return (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def assert_one_error_line(stderr: str, *fragments: str) -> None:
+    lines = stderr.splitlines()
+    assert lines and lines[0].startswith("covgap: error: "), stderr
+    assert all(line.startswith("covgap: ") for line in lines), stderr
+    assert len(lines) <= 2, stderr  # the error, and at most one hint
+    for fragment in fragments:
+        assert fragment in stderr, stderr
+    assert "Traceback" not in stderr
+
+
+def test_plan_writes_reports(measured_basic: Path, tmp_path: Path) -> None:
+    """`covgap plan` writes plan.md and plan.json and prints the summary; exit 0."""
+    output = tmp_path / "out"
+    code, out, err = run("plan", str(measured_basic), "--output", str(output), "--target", "90")
+    assert code == ExitCode.OK, err
+    assert (output / "plan.md").read_text().startswith("# Coverage improvement plan")
+    view = json.loads((output / "plan.json").read_text())
+    assert view["plan"]["target"] == 90.0
+    assert "Coverage 42.2% → target 90.0%" in out
+    assert f"Wrote {output / 'plan.json'}" in out
+    assert not list(output.glob(".*.tmp")), "temporary files left behind"
+
+
+def test_default_output_is_inside_the_project(basic_copy: Path) -> None:
+    """Without --output the reports go to covgap-report/ in the project."""
+    code, _, err = run("plan", str(basic_copy), "--format", "md")
+    assert code == 0, err
+    assert (basic_copy / "covgap-report" / "plan.md").exists()
+    assert not (basic_copy / "covgap-report" / "plan.json").exists()
+
+
+def test_json_to_stdout(measured_basic: Path) -> None:
+    """`--format json --output -` prints plan.json and nothing else."""
+    code, out, _ = run("plan", str(measured_basic), "--format", "json", "--output", "-")
+    assert code == 0
+    view = json.loads(out)
+    assert view["format_version"] == 1
+    assert view["totals"]["percent_covered"] == pytest.approx(42.168674698795186)
+
+
+def test_settings_from_pyproject(basic_copy: Path) -> None:
+    """[tool.covgap] sets the target and milestones; the command line overrides it."""
+    pyproject = basic_copy / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n[tool.covgap]\ntarget = 70\nmilestones = [50]\n")
+    code, out, _ = run("plan", str(basic_copy), "--format", "json", "--output", "-")
+    assert code == 0
+    plan = json.loads(out)["plan"]
+    assert [p["milestone"] for p in plan["phases"]] == [50.0, 70.0]
+    code, out, _ = run("plan", str(basic_copy), "--format", "json", "--output", "-", "--target", "75", "--milestones", "45")
+    plan = json.loads(out)["plan"]
+    # the first function alone takes the total from 42.2% past 45% to 60.2%
+    assert [p["milestone"] for p in plan["phases"]] == [45.0, 75.0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragments"),
+    [
+        pytest.param(["plan", "--target", "150"], ["target must be a number from 0 to 100"], id="target over 100"),
+        pytest.param(["plan", "--target", "-1"], ["target must be a number from 0 to 100"], id="negative target"),
+        pytest.param(["plan", "--target", "lots"], ["target must be a number"], id="target not a number"),
+        pytest.param(["plan", "--target", "10"], ["below the current total 42.17%"], id="target below current"),
+        pytest.param(["plan", "--milestones", "50", "x"], ["milestones"], id="bad milestone"),
+        pytest.param(["plan", "--top", "0"], ["top must be a whole number of at least 1"], id="bad top"),
+        pytest.param(["plan", "--format", "md,json", "--output", "-"], ["one file format"], id="two formats to stdout"),
+    ],
+)
+def test_usage_errors(measured_basic: Path, argv: list[str], fragments: list[str]) -> None:
+    """Impossible requests exit 2 with one line that says what is wrong."""
+    argv = [argv[0], str(measured_basic), *argv[1:]]
+    code, out, err = run(*argv)
+    assert code == ExitCode.USAGE_ERROR
+    assert_one_error_line(err, *fragments)
+
+
+def test_argparse_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown option is a usage error (exit 2)."""
+    code, _, _ = run("plan", "--no-such-option")
+    assert code == ExitCode.USAGE_ERROR
+    assert "unrecognized arguments: --no-such-option" in capsys.readouterr().err
+
+
+def test_unknown_format(capsys: pytest.CaptureFixture[str]) -> None:
+    """--format takes only term, md and json."""
+    code, _, _ = run("plan", "--format", "pdf")
+    assert code == ExitCode.USAGE_ERROR
+    assert "unknown format pdf" in capsys.readouterr().err
+
+
+def test_no_command_prints_help() -> None:
+    """`covgap` alone shows the help and exits 2."""
+    code, out, _ = run()
+    assert code == ExitCode.USAGE_ERROR
+    assert "covgap demo" in out and "exit codes" in out
+
+
+def test_missing_project_folder(tmp_path: Path) -> None:
+    """A project folder that does not exist is a usage error."""
+    code, _, err = run("plan", str(tmp_path / "nope"))
+    assert code == ExitCode.USAGE_ERROR
+    assert_one_error_line(err, "nope: project folder not found")
+
+
+@pytest.mark.parametrize(
+    ("content", "fragments"),
+    [
+        pytest.param("[tool.covgap\ntarget = 1\n", ["pyproject.toml: not valid TOML"], id="broken TOML"),
+        pytest.param("[tool.covgap]\ntargte = 90\n", ["unknown key 'targte'"], id="unknown key"),
+        pytest.param("[tool.covgap]\ntarget = true\nformat = ['pdf']\n", ["target must be a number", "format must be some of"], id="all problems at once"),
+    ],
+)
+def test_broken_configuration(basic_copy: Path, content: str, fragments: list[str]) -> None:
+    """A broken [tool.covgap] exits 2 naming the file and every problem in it."""
+    pyproject = basic_copy / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n" + content)
+    code, _, err = run("plan", str(basic_copy))
+    assert code == ExitCode.USAGE_ERROR
+    assert_one_error_line(err, *fragments)
+    assert not (basic_copy / "covgap-report").exists()
+
+
+def test_no_data_file(tmp_path: Path) -> None:
+    """No coverage data: exit 3, and a hint that says how to measure."""
+    code, _, err = run("plan", str(tmp_path))
+    assert code == ExitCode.DATA_ERROR
+    assert_one_error_line(err, ".coverage: coverage data file not found", "coverage run -m pytest")
+    assert not (tmp_path / "covgap-report").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fragment"),
+    [
+        pytest.param("data.txt", b"hello\n", "not coverage data", id="text file"),
+        pytest.param("coverage.json", b'{"meta": {}, "files": "oops"}', "malformed coverage JSON", id="bad json report"),
+        pytest.param("coverage.json", b"{not json", "not a readable JSON file", id="not json"),
+        pytest.param("coverage.json", b'{"hello": 1}', "not a coverage.py JSON report", id="other json"),
+    ],
+)
+def test_bad_data_files(tmp_path: Path, name: str, content: bytes, fragment: str) -> None:
+    """A file that is not coverage data: exit 3 naming it."""
+    (tmp_path / name).write_bytes(content)
+    code, _, err = run("plan", str(tmp_path), "--data", name)
+    assert code == ExitCode.DATA_ERROR
+    assert_one_error_line(err, name, fragment)
+
+
+def test_corrupt_coverage_file(tmp_path: Path) -> None:
+    """A .coverage that is not SQLite: exit 3, and the file is left as it was."""
+    (tmp_path / ".coverage").write_bytes(b"\x00garbage")
+    code, _, err = run("plan", str(tmp_path))
+    assert code == ExitCode.DATA_ERROR
+    assert_one_error_line(err, ".coverage: not a coverage.py data file")
+    assert (tmp_path / ".coverage").read_bytes() == b"\x00garbage"
+
+
+def test_paths_from_another_machine(tmp_path: Path) -> None:
+    """Data whose files do not exist here: exit 3, pointing at [paths]."""
+    measured = measure_copy("basic", tmp_path / "elsewhere")
+    moved = Path(shutil.copytree(measured, tmp_path / "here"))
+    shutil.rmtree(measured)
+    code, _, err = run("plan", str(moved))
+    assert code == ExitCode.DATA_ERROR
+    assert_one_error_line(err, "not found on this disk", "[paths]")
+
+
+def test_syntax_error_in_source(basic_copy: Path) -> None:
+    """A source that no longer parses: exit 3 naming it."""
+    (basic_copy / "src" / "inventory" / "stock.py").write_text("class :\n")
+    code, _, err = run("plan", str(basic_copy))
+    assert code == ExitCode.DATA_ERROR
+    assert_one_error_line(err, "stock.py: cannot be parsed as Python")
+
+
+def test_empty_data_set(tmp_path: Path) -> None:
+    """A data file that measured nothing: exit 3."""
+    from coverage import CoverageData
+
+    data = CoverageData(basename=str(tmp_path / ".coverage"))
+    data.add_lines({})
+    data.write()
+    code, _, err = run("plan", str(tmp_path))
+    assert code == ExitCode.DATA_ERROR
+    assert_one_error_line(err, "empty data set")
+
+
+def test_unwritable_output(measured_basic: Path, tmp_path: Path) -> None:
+    """An output folder that cannot be made: exit 4 and no report anywhere."""
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code, _, err = run("plan", str(measured_basic), "--output", str(blocker / "report"))
+    assert code == ExitCode.OUTPUT_ERROR
+    assert_one_error_line(err, "cannot write the report")
+    code, _, err = run("plan", str(measured_basic), "--output", str(blocker))
+    assert code == ExitCode.OUTPUT_ERROR
+    assert_one_error_line(err, "exists and is not a folder")
+    assert blocker.read_text() == "not a folder"
+
+
+def test_failed_write_keeps_the_previous_report(measured_basic: Path, tmp_path: Path) -> None:
+    """When plan.json cannot be replaced, the old one stays whole and no temporary file is left."""
+    output = tmp_path / "out"
+    assert run("plan", str(measured_basic), "--output", str(output))[0] == 0
+    old_md = (output / "plan.md").read_text()
+    (output / "plan.json").unlink()
+    (output / "plan.json").mkdir()  # os.replace onto a folder fails
+    code, _, err = run("plan", str(measured_basic), "--output", str(output), "--target", "95")
+    assert code == ExitCode.OUTPUT_ERROR
+    assert_one_error_line(err, "plan.json: cannot write the report")
+    assert sorted(p.name for p in output.iterdir()) == ["plan.json", "plan.md"]
+    assert (output / "plan.md").read_text() != old_md  # rewritten whole, before the failure
+
+
+def test_console_script_version() -> None:
+    """The installed `covgap` entry point answers --version."""
+    result = subprocess.run([sys.executable, "-m", "covgap", "--version"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    assert result.stdout.startswith("covgap ")
+
+
+def test_data_path_is_a_folder(measured_basic: Path, tmp_path: Path) -> None:
+    """--data naming a folder: exit 3, one line."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    code, _, err = run("plan", str(measured_basic), "--data", str(folder))
+    assert code == ExitCode.DATA_ERROR
+    assert_one_error_line(err, "data: cannot be read")
