@@ -65,14 +65,25 @@ def assert_equals_coverage_json(project: ProjectCoverage, report: dict[str, Any]
     totals = report["totals"]
     ours = project.totals
     assert ours.percent_covered == totals["percent_covered"]
-    assert (ours.statements, ours.missing_statements) == (totals["num_statements"], totals["missing_lines"])
-    assert (ours.branches, ours.missing_branches) == (totals.get("num_branches", 0), totals.get("missing_branches", 0))
+    assert (ours.statements, ours.missing_statements) == (
+        totals["num_statements"],
+        totals["missing_lines"],
+    )
+    assert (ours.branches, ours.missing_branches) == (
+        totals.get("num_branches", 0),
+        totals.get("missing_branches", 0),
+    )
     assert sorted(f.path for f in project.files) == sorted(report["files"])
     for file in project.files:
         expected = report["files"][file.path]
         summary = expected["summary"]
         numbers = file.numbers
-        assert (numbers.statements, numbers.missing_statements, numbers.branches, numbers.missing_branches) == (
+        assert (
+            numbers.statements,
+            numbers.missing_statements,
+            numbers.branches,
+            numbers.missing_branches,
+        ) == (
             summary["num_statements"],
             summary["missing_lines"],
             summary.get("num_branches", 0),

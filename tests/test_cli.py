@@ -66,12 +66,25 @@ def test_json_to_stdout(measured_basic: Path) -> None:
 def test_settings_from_pyproject(basic_copy: Path) -> None:
     """[tool.covgap] sets the target and milestones; the command line overrides it."""
     pyproject = basic_copy / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text() + "\n[tool.covgap]\ntarget = 70\nmilestones = [50]\n")
+    pyproject.write_text(
+        pyproject.read_text() + "\n[tool.covgap]\ntarget = 70\nmilestones = [50]\n"
+    )
     code, out, _ = run("plan", str(basic_copy), "--format", "json", "--output", "-")
     assert code == 0
     plan = json.loads(out)["plan"]
     assert [p["milestone"] for p in plan["phases"]] == [50.0, 70.0]
-    code, out, _ = run("plan", str(basic_copy), "--format", "json", "--output", "-", "--target", "75", "--milestones", "45")
+    code, out, _ = run(
+        "plan",
+        str(basic_copy),
+        "--format",
+        "json",
+        "--output",
+        "-",
+        "--target",
+        "75",
+        "--milestones",
+        "45",
+    )
     plan = json.loads(out)["plan"]
     # the first function alone takes the total from 42.2% past 45% to 60.2%
     assert [p["milestone"] for p in plan["phases"]] == [45.0, 75.0]
@@ -80,19 +93,39 @@ def test_settings_from_pyproject(basic_copy: Path) -> None:
 @pytest.mark.parametrize(
     ("argv", "fragments"),
     [
-        pytest.param(["plan", "--target", "150"], ["target must be a number from 0 to 100"], id="target over 100"),
-        pytest.param(["plan", "--target", "-1"], ["target must be a number from 0 to 100"], id="negative target"),
-        pytest.param(["plan", "--target", "lots"], ["target must be a number"], id="target not a number"),
-        pytest.param(["plan", "--target", "10"], ["below the current total 42.17%"], id="target below current"),
+        pytest.param(
+            ["plan", "--target", "150"],
+            ["target must be a number from 0 to 100"],
+            id="target over 100",
+        ),
+        pytest.param(
+            ["plan", "--target", "-1"],
+            ["target must be a number from 0 to 100"],
+            id="negative target",
+        ),
+        pytest.param(
+            ["plan", "--target", "lots"], ["target must be a number"], id="target not a number"
+        ),
+        pytest.param(
+            ["plan", "--target", "10"],
+            ["below the current total 42.17%"],
+            id="target below current",
+        ),
         pytest.param(["plan", "--milestones", "50", "x"], ["milestones"], id="bad milestone"),
-        pytest.param(["plan", "--top", "0"], ["top must be a whole number of at least 1"], id="bad top"),
-        pytest.param(["plan", "--format", "md,json", "--output", "-"], ["one file format"], id="two formats to stdout"),
+        pytest.param(
+            ["plan", "--top", "0"], ["top must be a whole number of at least 1"], id="bad top"
+        ),
+        pytest.param(
+            ["plan", "--format", "md,json", "--output", "-"],
+            ["one file format"],
+            id="two formats to stdout",
+        ),
     ],
 )
 def test_usage_errors(measured_basic: Path, argv: list[str], fragments: list[str]) -> None:
     """Impossible requests exit 2 with one line that says what is wrong."""
     argv = [argv[0], str(measured_basic), *argv[1:]]
-    code, out, err = run(*argv)
+    code, _, err = run(*argv)
     assert code == ExitCode.USAGE_ERROR
     assert_one_error_line(err, *fragments)
 
@@ -128,9 +161,15 @@ def test_missing_project_folder(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "fragments"),
     [
-        pytest.param("[tool.covgap\ntarget = 1\n", ["pyproject.toml: not valid TOML"], id="broken TOML"),
+        pytest.param(
+            "[tool.covgap\ntarget = 1\n", ["pyproject.toml: not valid TOML"], id="broken TOML"
+        ),
         pytest.param("[tool.covgap]\ntargte = 90\n", ["unknown key 'targte'"], id="unknown key"),
-        pytest.param("[tool.covgap]\ntarget = true\nformat = ['pdf']\n", ["target must be a number", "format must be some of"], id="all problems at once"),
+        pytest.param(
+            "[tool.covgap]\ntarget = true\nformat = ['pdf']\n",
+            ["target must be a number", "format must be some of"],
+            id="all problems at once",
+        ),
     ],
 )
 def test_broken_configuration(basic_copy: Path, content: str, fragments: list[str]) -> None:
@@ -155,9 +194,16 @@ def test_no_data_file(tmp_path: Path) -> None:
     ("name", "content", "fragment"),
     [
         pytest.param("data.txt", b"hello\n", "not coverage data", id="text file"),
-        pytest.param("coverage.json", b'{"meta": {}, "files": "oops"}', "malformed coverage JSON", id="bad json report"),
+        pytest.param(
+            "coverage.json",
+            b'{"meta": {}, "files": "oops"}',
+            "malformed coverage JSON",
+            id="bad json report",
+        ),
         pytest.param("coverage.json", b"{not json", "not a readable JSON file", id="not json"),
-        pytest.param("coverage.json", b'{"hello": 1}', "not a coverage.py JSON report", id="other json"),
+        pytest.param(
+            "coverage.json", b'{"hello": 1}', "not a coverage.py JSON report", id="other json"
+        ),
     ],
 )
 def test_bad_data_files(tmp_path: Path, name: str, content: bytes, fragment: str) -> None:
@@ -236,7 +282,9 @@ def test_failed_write_keeps_the_previous_report(measured_basic: Path, tmp_path: 
 
 def test_console_script_version() -> None:
     """The installed `covgap` entry point answers --version."""
-    result = subprocess.run([sys.executable, "-m", "covgap", "--version"], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "covgap", "--version"], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0
     assert result.stdout.startswith("covgap ")
 

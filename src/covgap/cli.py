@@ -68,24 +68,53 @@ def _parser() -> argparse.ArgumentParser:
         description="Copy the bundled example service to a new temporary folder, run its tests "
         "under coverage (branch coverage on, subprocesses measured), and show its plan.",
     )
-    demo.add_argument("--output", metavar="DIR", help="where to write the reports "
-                      "(default: covgap-report/ inside the example's temporary folder)")
+    demo.add_argument(
+        "--output",
+        metavar="DIR",
+        help="where to write the reports "
+        "(default: covgap-report/ inside the example's temporary folder)",
+    )
     demo.add_argument("--format", type=_formats, metavar="LIST", help="term,md,json (default: all)")
     return parser
 
 
 def _add_plan_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", metavar="PATH", help="the coverage data: .coverage file, coverage.json, "
-                        "coverage.xml or an LCOV file (default: the coverage config's data file)")
-    parser.add_argument("--target", metavar="PERCENT", help="the total to reach (default 80, or [tool.covgap] target)")
-    parser.add_argument("--milestones", nargs="+", metavar="PERCENT", help="totals to reach on the way")
-    parser.add_argument("--skip", action="append", metavar="GLOB", help="leave files matching GLOB out of the plan (repeatable)")
-    parser.add_argument("--format", type=_formats, metavar="LIST", help="term,md,json (default: all three)")
-    parser.add_argument("--output", metavar="DIR", help="report folder, or - for stdout (default: covgap-report)")
-    parser.add_argument("--top", metavar="N", help="files and functions in the summaries (default 10)")
-    parser.add_argument("--precision", metavar="N", help="digits after the decimal point (default 1)")
+    parser.add_argument(
+        "--data",
+        metavar="PATH",
+        help="the coverage data: .coverage file, coverage.json, "
+        "coverage.xml or an LCOV file (default: the coverage config's data file)",
+    )
+    parser.add_argument(
+        "--target",
+        metavar="PERCENT",
+        help="the total to reach (default 80, or [tool.covgap] target)",
+    )
+    parser.add_argument(
+        "--milestones", nargs="+", metavar="PERCENT", help="totals to reach on the way"
+    )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        metavar="GLOB",
+        help="leave files matching GLOB out of the plan (repeatable)",
+    )
+    parser.add_argument(
+        "--format", type=_formats, metavar="LIST", help="term,md,json (default: all three)"
+    )
+    parser.add_argument(
+        "--output", metavar="DIR", help="report folder, or - for stdout (default: covgap-report)"
+    )
+    parser.add_argument(
+        "--top", metavar="N", help="files and functions in the summaries (default 10)"
+    )
+    parser.add_argument(
+        "--precision", metavar="N", help="digits after the decimal point (default 1)"
+    )
     parser.add_argument("--jobs", metavar="N", help="parser processes (default: one per CPU)")
-    parser.add_argument("--no-cache", action="store_true", help="do not read or write .covgap/cache.sqlite3")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="do not read or write .covgap/cache.sqlite3"
+    )
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -127,7 +156,9 @@ def _run_demo(args: argparse.Namespace, stdout: TextIO) -> int:
     return run_demo(output=args.output, formats=args.format, stdout=stdout)
 
 
-def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
     """Run covgap with ``argv``; return the exit code. Errors are one line on ``stderr``."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr

@@ -100,7 +100,9 @@ def _formats(value: Any) -> tuple[str, ...]:
     items = _string_list(value)
     unknown = [item for item in items if item not in FORMATS]
     if unknown or not items:
-        raise ValueError(f"must be some of {', '.join(FORMATS)}, not {', '.join(unknown) or 'nothing'}")
+        raise ValueError(
+            f"must be some of {', '.join(FORMATS)}, not {', '.join(unknown) or 'nothing'}"
+        )
     return tuple(dict.fromkeys(items))
 
 
@@ -128,14 +130,25 @@ def _path(value: Any) -> Path:
 def _boolean(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+    if isinstance(value, str) and value.lower() in {
+        "1",
+        "true",
+        "yes",
+        "on",
+        "0",
+        "false",
+        "no",
+        "off",
+    }:
         return value.lower() in {"1", "true", "yes", "on"}
     raise ValueError(f"must be true or false, not {value!r}")
 
 
 def _tiers(value: Any) -> tuple[tuple[str, float], ...]:
     if not isinstance(value, Mapping) or not value:
-        raise ValueError('must be a table of tier name = lowest percent, e.g. {critical = 0, low = 10}')
+        raise ValueError(
+            "must be a table of tier name = lowest percent, e.g. {critical = 0, low = 10}"
+        )
     tiers = sorted(((str(name), _percent(low)) for name, low in value.items()), key=lambda t: t[1])
     if tiers[0][1] != 0:
         raise ValueError("must have a tier starting at 0")
@@ -197,7 +210,10 @@ def load_settings(
     layers: list[tuple[str, Mapping[str, Any]]] = [
         (f"{pyproject} [tool.covgap]" if pyproject else "pyproject.toml", section),
         ("environment", {key: environ[var] for var, key in _ENVIRONMENT.items() if var in environ}),
-        ("command line", {k.replace("_", "-"): v for k, v in (overrides or {}).items() if v is not None}),
+        (
+            "command line",
+            {k.replace("_", "-"): v for k, v in (overrides or {}).items() if v is not None},
+        ),
     ]
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}

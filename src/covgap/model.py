@@ -206,7 +206,11 @@ class Phase:
 
     @property
     def projected_ratio(self) -> Fraction:
-        return Fraction(self.projected_covered_units, self.total_units) if self.total_units else Fraction(1)
+        return (
+            Fraction(self.projected_covered_units, self.total_units)
+            if self.total_units
+            else Fraction(1)
+        )
 
     @property
     def projected_percent(self) -> float:

@@ -14,8 +14,20 @@ from covgap.errors import UsageError
 from covgap.model import FileCoverage, Numbers, ProjectCoverage, Region
 
 
-def region(name: str, start: int, statements: int, missing: int, branches: int = 0, missing_branches: int = 0) -> Region:
-    return Region(name=name, start_line=start, end_line=start + statements, numbers=Numbers(statements, missing, branches, missing_branches))
+def region(
+    name: str,
+    start: int,
+    statements: int,
+    missing: int,
+    branches: int = 0,
+    missing_branches: int = 0,
+) -> Region:
+    return Region(
+        name=name,
+        start_line=start,
+        end_line=start + statements,
+        numbers=Numbers(statements, missing, branches, missing_branches),
+    )
 
 
 def project_of(*files: tuple[str, list[Region]], precision: int = 0) -> ProjectCoverage:
@@ -25,16 +37,26 @@ def project_of(*files: tuple[str, list[Region]], precision: int = 0) -> ProjectC
         for r in regions:
             total = total + r.numbers
         built.append(FileCoverage(path=path, numbers=total, regions=tuple(regions)))
-    return ProjectCoverage(files=tuple(built), branch_measured=True, input_kind="coverage-json", input_path="t.json", coverage_precision=precision)
+    return ProjectCoverage(
+        files=tuple(built),
+        branch_measured=True,
+        input_kind="coverage-json",
+        input_path="t.json",
+        coverage_precision=precision,
+    )
 
 
 @pytest.mark.parametrize(
     ("current", "target", "expected"),
     [
         pytest.param(31.4, 80, [40, 50, 60, 70, 80], id="seed-000: 31% to 80% in tens"),
-        pytest.param(22.9, 90, [45, 60, 75, 90], id="long way: steps of 15; 30 is closer than half a step"),
+        pytest.param(
+            22.9, 90, [45, 60, 75, 90], id="long way: steps of 15; 30 is closer than half a step"
+        ),
         pytest.param(46, 50, [50], id="short way: one phase"),
-        pytest.param(38, 60, [45, 50, 55, 60], id="a milestone closer than half a step is skipped (40)"),
+        pytest.param(
+            38, 60, [45, 50, 55, 60], id="a milestone closer than half a step is skipped (40)"
+        ),
         pytest.param(0, 100, [20, 40, 60, 80, 100], id="from nothing"),
         pytest.param(70, 70, [], id="target already reached"),
         pytest.param(12, 47.5, [20, 30, 40, 47.5], id="a target that is not round stays as it is"),
@@ -54,7 +76,9 @@ def test_compute_milestones(current: float, target: float, expected: list[float]
         pytest.param(4736, 10000, 1, Fraction(474, 10), id="47.36% at precision 1"),
         pytest.param(10, 10, 0, Fraction(100), id="exactly 100%"),
         pytest.param(9999, 10000, 2, Fraction(9999, 100), id="99.99% at precision 2"),
-        pytest.param(99996, 100000, 2, Fraction(9999, 100), id="rounds to 100 but is not: the step below"),
+        pytest.param(
+            99996, 100000, 2, Fraction(9999, 100), id="rounds to 100 but is not: the step below"
+        ),
         pytest.param(996, 1000, 0, Fraction(99), id="99.6% at precision 0 is not 100"),
         pytest.param(0, 10, 0, Fraction(0), id="nothing covered"),
     ],
@@ -67,7 +91,9 @@ def test_fail_under_for(covered: int, units: int, precision: int, expected: Frac
     assert not should_fail_under(total, float(got), precision)
     step = Fraction(1, 10**precision)
     if got + step <= 100:
-        assert should_fail_under(total, float(got + step), precision), "not the highest passing value"
+        assert should_fail_under(total, float(got + step), precision), (
+            "not the highest passing value"
+        )
 
 
 @pytest.mark.parametrize(
@@ -101,7 +127,9 @@ def test_projection_is_exact() -> None:
 
 def test_phases_follow_priority_then_score() -> None:
     """The plan takes regions in ranking order: biggest share of the gap first."""
-    project = project_of(("a.py", [region("small", 1, 10, 2), region("big", 20, 50, 40), region("mid", 80, 20, 10)]))
+    project = project_of(
+        ("a.py", [region("small", 1, 10, 2), region("big", 20, 50, 40), region("mid", 80, 20, 10)])
+    )
     _, ranked = rank(project, DEFAULT_TIERS, 80)
     plan = make_plan(project, ranked, target=100)
     order = [item.region.name for phase in plan.phases for item in phase.items]
@@ -110,7 +138,9 @@ def test_phases_follow_priority_then_score() -> None:
 
 def test_unreachable_target_stops_at_the_maximum() -> None:
     """With files left out, a too-high target is said to be unreachable and the maximum planned."""
-    project = project_of(("app/a.py", [region("f", 1, 50, 40)]), ("scripts/run.py", [region("main", 1, 50, 50)]))
+    project = project_of(
+        ("app/a.py", [region("f", 1, 50, 40)]), ("scripts/run.py", [region("main", 1, 50, 50)])
+    )
     _, ranked = rank(project, DEFAULT_TIERS, 80)
     plan = make_plan(project, ranked, target=90, skip=["scripts/*"])
     assert not plan.reachable
@@ -149,7 +179,9 @@ def test_given_milestones() -> None:
 
 def test_overshooting_phase_takes_the_last_milestone_it_reaches() -> None:
     """One big function that passes two milestones makes one phase, labelled with the higher."""
-    project = project_of(("a.py", [region("", 1, 40, 0), region("big", 50, 50, 50), region("small", 200, 10, 10)]))
+    project = project_of(
+        ("a.py", [region("", 1, 40, 0), region("big", 50, 50, 50), region("small", 200, 10, 10)])
+    )
     _, ranked = rank(project, DEFAULT_TIERS, 80)
     plan = make_plan(project, ranked, target=100, milestones=[50, 60, 80])
     assert [(p.milestone, [i.region.name for i in p.items]) for p in plan.phases] == [

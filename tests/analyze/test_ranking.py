@@ -25,7 +25,7 @@ from covgap.model import FileCoverage, Numbers, ProjectCoverage, Region
     ],
 )
 def test_tier_for(percent: float, tier: str) -> None:
-    """Tiers follow the documented bands: critical < 10 ≤ low < 30 ≤ medium < 50 ≤ good < 80 ≤ excellent."""
+    """Tiers follow the bands: critical < 10 ≤ low < 30 ≤ medium < 50 ≤ good < 80 ≤ excellent."""
     assert tier_for(percent, DEFAULT_TIERS) == tier
 
 
@@ -46,24 +46,48 @@ def test_impact(gap: int, total: int, points: Fraction) -> None:
 def _project(regions_by_file: dict[str, list[tuple[str, int, int]]]) -> ProjectCoverage:
     files = []
     for path, regions in regions_by_file.items():
-        built = tuple(Region(name, i * 10 + 1, i * 10 + 5, Numbers(st, miss)) for i, (name, st, miss) in enumerate(regions))
+        built = tuple(
+            Region(name, i * 10 + 1, i * 10 + 5, Numbers(st, miss))
+            for i, (name, st, miss) in enumerate(regions)
+        )
         total = Numbers()
         for r in built:
             total = total + r.numbers
         files.append(FileCoverage(path=path, numbers=total, regions=built))
-    return ProjectCoverage(files=tuple(files), branch_measured=False, input_kind="coverage-json", input_path="x")
+    return ProjectCoverage(
+        files=tuple(files), branch_measured=False, input_kind="coverage-json", input_path="x"
+    )
 
 
 def test_priorities_by_share_of_gap() -> None:
     """P0 holds the first quarter of the gap, P1 to half, P2 to 80%, P3 the rest."""
-    project = _project({"a.py": [("a", 100, 30), ("b", 100, 25), ("c", 100, 25), ("d", 100, 10), ("e", 100, 10), ("", 100, 0)]})
+    project = _project(
+        {
+            "a.py": [
+                ("a", 100, 30),
+                ("b", 100, 25),
+                ("c", 100, 25),
+                ("d", 100, 10),
+                ("e", 100, 10),
+                ("", 100, 0),
+            ]
+        }
+    )
     _, functions = rank(project, DEFAULT_TIERS, 80)
-    assert [(f.region.name, f.priority) for f in functions] == [("a", "P0"), ("b", "P1"), ("c", "P2"), ("d", "P3"), ("e", "P3")]
+    assert [(f.region.name, f.priority) for f in functions] == [
+        ("a", "P0"),
+        ("b", "P1"),
+        ("c", "P2"),
+        ("d", "P3"),
+        ("e", "P3"),
+    ]
 
 
 def test_lowest_tier_files_move_up_a_level() -> None:
     """A function in a file nobody tests (critical tier) ranks one level higher."""
-    project = _project({"big.py": [("big", 100, 60)], "untested.py": [("x", 20, 20), ("y", 20, 20)]})
+    project = _project(
+        {"big.py": [("big", 100, 60)], "untested.py": [("x", 20, 20), ("y", 20, 20)]}
+    )
     _, functions = rank(project, DEFAULT_TIERS, 80)
     by_name = {f.region.name: f.priority for f in functions}
     assert by_name == {"big": "P0", "x": "P1", "y": "P2"}

@@ -38,7 +38,14 @@ def test_qualified_method_names(measured_basic: Path) -> None:
     project = load(measured_basic)
     stock = next(f for f in project.files if f.path.endswith("stock.py"))
     names = {r.name for r in stock.regions}
-    assert {"", "Stock.add", "Stock.reserve", "Stock.report", "restock_all", "restock_all.bump"} <= names
+    assert {
+        "",
+        "Stock.add",
+        "Stock.reserve",
+        "Stock.report",
+        "restock_all",
+        "restock_all.bump",
+    } <= names
 
 
 def test_never_imported_file_counts_as_zero(measured_basic: Path) -> None:
@@ -65,8 +72,13 @@ def test_branch_off(tmp_path: Path, equals_coverage_json) -> None:
 def test_report_omit_is_honoured(basic_copy: Path, equals_coverage_json) -> None:
     """[report] omit removes files exactly as coverage report does."""
     pyproject = basic_copy / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text() + '\n[tool.coverage.report.omit]\n' if False else pyproject.read_text().replace(
-        '[tool.coverage.report]\n', '[tool.coverage.report]\nomit = ["*/shipping.py"]\n'))
+    pyproject.write_text(
+        pyproject.read_text() + "\n[tool.coverage.report.omit]\n"
+        if False
+        else pyproject.read_text().replace(
+            "[tool.coverage.report]\n", '[tool.coverage.report]\nomit = ["*/shipping.py"]\n'
+        )
+    )
     project = load(basic_copy)
     assert not any(f.path.endswith("shipping.py") for f in project.files)
     equals_coverage_json(project, coverage_json(basic_copy))
@@ -75,15 +87,21 @@ def test_report_omit_is_honoured(basic_copy: Path, equals_coverage_json) -> None
 def test_exclusions_are_honoured(basic_copy: Path, equals_coverage_json) -> None:
     """A project's exclude_also patterns remove lines the way coverage does."""
     pyproject = basic_copy / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace(
-        'exclude_also = ["if TYPE_CHECKING:"]', 'exclude_also = ["if TYPE_CHECKING:", "def currency"]'))
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'exclude_also = ["if TYPE_CHECKING:"]',
+            'exclude_also = ["if TYPE_CHECKING:", "def currency"]',
+        )
+    )
     project = load(basic_copy)
     pricing = next(f for f in project.files if f.path.endswith("pricing.py"))
     assert "currency" not in {r.name for r in pricing.regions if r.numbers.statements}
     equals_coverage_json(project, coverage_json(basic_copy))
 
 
-def test_parallel_pieces_are_combined_without_touching_them(tmp_path: Path, equals_coverage_json) -> None:
+def test_parallel_pieces_are_combined_without_touching_them(
+    tmp_path: Path, equals_coverage_json
+) -> None:
     """Uncombined parallel data files are read together; the files themselves stay as they were."""
     project_dir = measure_copy("basic", tmp_path / "basic", "--parallel-mode")
     pieces = sorted(project_dir.glob(".coverage.*"))
@@ -108,8 +126,7 @@ def test_paths_remapping(tmp_path: Path, equals_coverage_json) -> None:
     assert "[paths]" in (error.value.hint or "")
     pyproject = moved / "pyproject.toml"
     pyproject.write_text(
-        pyproject.read_text()
-        + f'\n[tool.coverage.paths]\nsource = ["src/", "{measured}/src/"]\n'
+        pyproject.read_text() + f'\n[tool.coverage.paths]\nsource = ["src/", "{measured}/src/"]\n'
     )
     project = load(moved)
     equals_coverage_json(project, coverage_json(moved))
@@ -211,7 +228,9 @@ def test_foreign_sqlite_data_file(tmp_path: Path) -> None:
     with pytest.raises(DataError) as error:
         load(tmp_path)
     assert error.value.slug == "bad-data-file"
-    assert (tmp_path / ".coverage").read_bytes() == before, "coverage.py must not get to add its tables"
+    assert (tmp_path / ".coverage").read_bytes() == before, (
+        "coverage.py must not get to add its tables"
+    )
 
 
 def test_missing_data_file(tmp_path: Path) -> None:
@@ -247,7 +266,11 @@ def test_syntax_error_skipped_under_ignore_errors(basic_copy: Path) -> None:
     """[report] ignore_errors skips the broken file, like coverage report, with a note."""
     (basic_copy / "src" / "inventory" / "pricing.py").write_text("def broken(:\n    pass\n")
     pyproject = basic_copy / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace("[tool.coverage.report]\n", "[tool.coverage.report]\nignore_errors = true\n"))
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            "[tool.coverage.report]\n", "[tool.coverage.report]\nignore_errors = true\n"
+        )
+    )
     project = load(basic_copy)
     assert not any(f.path.endswith("pricing.py") for f in project.files)
     assert any("pricing.py" in note for note in project.notes)
@@ -256,14 +279,20 @@ def test_syntax_error_skipped_under_ignore_errors(basic_copy: Path) -> None:
 def test_non_utf8_first_lines_are_an_error(basic_copy: Path) -> None:
     """Non-UTF-8 bytes where Python looks for a coding line: coverage.py cannot read it either."""
     pricing = basic_copy / "src" / "inventory" / "pricing.py"
-    pricing.write_bytes(pricing.read_bytes().replace(b'"""Prices and discounts."""', b'"""Prices \xe9 discounts."""'))
+    pricing.write_bytes(
+        pricing.read_bytes().replace(
+            b'"""Prices and discounts."""', b'"""Prices \xe9 discounts."""'
+        )
+    )
     with pytest.raises(DataError) as error:
         load(basic_copy)
     assert error.value.slug == "bad-encoding"
     assert error.value.path is not None and error.value.path.endswith("pricing.py")
 
 
-def test_non_utf8_later_lines_are_read_like_coverage(basic_copy: Path, equals_coverage_json) -> None:
+def test_non_utf8_later_lines_are_read_like_coverage(
+    basic_copy: Path, equals_coverage_json
+) -> None:
     """Undecodable bytes further down are replaced as coverage.py replaces them, with a note."""
     pricing = basic_copy / "src" / "inventory" / "pricing.py"
     pricing.write_bytes(pricing.read_bytes().replace(b"def currency(", b"# caf\xe9\ndef currency("))

@@ -19,7 +19,9 @@ from covgap.report.view import apportion
 def numbers(draw: st.DrawFn) -> Numbers:
     statements = draw(st.integers(0, 60))
     branches = draw(st.integers(0, 20))
-    return Numbers(statements, draw(st.integers(0, statements)), branches, draw(st.integers(0, branches)))
+    return Numbers(
+        statements, draw(st.integers(0, statements)), branches, draw(st.integers(0, branches))
+    )
 
 
 @st.composite
@@ -29,7 +31,14 @@ def projects(draw: st.DrawFn) -> ProjectCoverage:
         regions = tuple(
             Region(name if name else "", line * 10 + 1, line * 10 + 9, n)
             for line, (name, n) in enumerate(
-                draw(st.lists(st.tuples(st.sampled_from(["", "f", "g", "C.m", "h"]), numbers()), min_size=1, max_size=5, unique_by=lambda t: t[0]))
+                draw(
+                    st.lists(
+                        st.tuples(st.sampled_from(["", "f", "g", "C.m", "h"]), numbers()),
+                        min_size=1,
+                        max_size=5,
+                        unique_by=lambda t: t[0],
+                    )
+                )
             )
         )
         total = Numbers()
@@ -49,7 +58,7 @@ def projects(draw: st.DrawFn) -> ProjectCoverage:
 @settings(max_examples=300, deadline=None)
 @given(project=projects(), target=st.integers(0, 100), skip=st.booleans())
 def test_plan_laws(project: ProjectCoverage, target: int, skip: bool) -> None:
-    """Projections never decrease, each is exact, file sums equal totals, and the end is the target or the maximum."""
+    """Projections are exact and never decrease; sums hold; the end is the target or the maximum."""
     totals = project.totals
     if not totals.units:
         return
@@ -67,7 +76,9 @@ def test_plan_laws(project: ProjectCoverage, target: int, skip: bool) -> None:
         assert phase.projected_covered_units >= previous  # never decreases
         assert phase.projected_ratio * 100 >= phase.milestone or phase.milestone == plan.maximum
         # the ratchet passes in coverage.py once the phase is done
-        assert not should_fail_under(phase.projected_percent, float(phase.fail_under), project.coverage_precision)
+        assert not should_fail_under(
+            phase.projected_percent, float(phase.fail_under), project.coverage_precision
+        )
         previous = phase.projected_covered_units
     if Fraction(target) > current:
         end = plan.phases[-1].projected_ratio * 100 if plan.phases else current
@@ -91,5 +102,7 @@ def test_apportioned_parts_add_up_to_the_displayed_total(parts: list[int], preci
     shown = apportion(values, shown_total, precision)
     scale = 10**precision
     assert sum(round(float(s) * scale) for s in shown) == round(float(shown_total) * scale)
-    for value, text in zip(values, shown):
-        assert abs(Fraction(text) - value) < Fraction(1, scale)  # each part is off by under one digit
+    for value, text in zip(values, shown, strict=True):
+        assert abs(Fraction(text) - value) < Fraction(
+            1, scale
+        )  # each part is off by under one digit

@@ -35,7 +35,11 @@ def compare_gold(scenario: str, name: str, actual: str) -> None:
         saved = ARTIFACTS / scenario / name
         saved.parent.mkdir(parents=True, exist_ok=True)
         saved.write_text(actual)
-        diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), str(gold_file), str(saved)))
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(True), actual.splitlines(True), str(gold_file), str(saved)
+            )
+        )
         pytest.fail(f"{name} differs from its gold file (actual saved in {saved}):\n{diff}")
 
 

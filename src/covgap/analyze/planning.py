@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Sequence
-from fractions import Fraction
 from fnmatch import fnmatch
+from fractions import Fraction
 from pathlib import PurePath
+from typing import Literal
 
 from coverage.results import display_covered
 
@@ -49,7 +50,9 @@ def compute_milestones(current: Fraction, target: Fraction) -> list[Fraction]:
     for step in MILESTONE_STEPS:
         first = (math.floor(current / step) + 1) * step
         milestones = [
-            Fraction(m) for m in range(first, math.ceil(target), step) if m - current >= Fraction(step, 2)
+            Fraction(m)
+            for m in range(first, math.ceil(target), step)
+            if m - current >= Fraction(step, 2)
         ]
         milestones.append(target)
         if len(milestones) <= MAX_COMPUTED_PHASES:
@@ -77,7 +80,10 @@ def folder_of(path: str) -> str:
 
 
 def _skipped(path: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch(path, pattern) or fnmatch(PurePath(path).as_posix(), pattern) for pattern in patterns)
+    return any(
+        fnmatch(path, pattern) or fnmatch(PurePath(path).as_posix(), pattern)
+        for pattern in patterns
+    )
 
 
 def make_plan(
@@ -122,7 +128,7 @@ def make_plan(
             )
         if target_fraction > current_percent:
             chosen.append(target_fraction)
-        source = "given"
+        source: Literal["given", "computed"] = "given"
     else:
         chosen = compute_milestones(current_percent, target_fraction)
         source = "computed"
@@ -191,7 +197,9 @@ def _gains(project: ProjectCoverage, phases: Sequence[Phase]) -> list[FolderGain
         for item in phase.items:
             folder = folder_of(item.path)
             n = item.region.numbers
-            closed[folder] = closed.get(folder, Numbers()) + Numbers(0, n.missing_statements, 0, n.missing_branches)
+            closed[folder] = closed.get(folder, Numbers()) + Numbers(
+                0, n.missing_statements, 0, n.missing_branches
+            )
     gains = []
     for folder, numbers in now.items():
         fill = closed.get(folder, Numbers())

@@ -96,7 +96,9 @@ def rank(
         for region in file.regions:
             if region.numbers.gap:
                 region_impact = impact(region.numbers.gap, total_units)
-                scored.append((file.path, region, region_impact, scorer(file.path, region, region_impact)))
+                scored.append(
+                    (file.path, region, region_impact, scorer(file.path, region, region_impact))
+                )
     scored.sort(key=lambda item: (-item[3], -item[1].numbers.gap, item[0], item[1].start_line))
     lowest_files = {
         f.path for f in project.files if tier_for(f.numbers.percent_covered, tiers) == lowest_tier
@@ -111,14 +113,17 @@ def rank(
             priority=priority,
             missing_ranges=missing_ranges(region.statement_lines, region.missing_lines),
         )
-        for (path, region, region_impact, score), priority in zip(scored, priorities)
+        for (path, region, region_impact, score), priority in zip(scored, priorities, strict=True)
     ]
     # Priority first, the score inside a priority: the order the plan follows.
     functions.sort(key=lambda f: _LEVELS.index(f.priority or "P3"))
     by_file: dict[str, list[FunctionGap]] = {}
     for function in functions:
         by_file.setdefault(function.path, []).append(function)
-    files = [_file_gap(f, by_file.get(f.path, []), tiers, file_target, total_units) for f in project.files]
+    files = [
+        _file_gap(f, by_file.get(f.path, []), tiers, file_target, total_units)
+        for f in project.files
+    ]
     files.sort(key=lambda g: (-g.impact, g.file.path))
     return files, functions
 

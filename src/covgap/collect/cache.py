@@ -50,7 +50,9 @@ class AnalysisCache:
             tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
             if tables and app_id != _APPLICATION_ID:
                 connection.close()
-                self.problem = f"{self.path}: not a covgap cache; left untouched, running without it"
+                self.problem = (
+                    f"{self.path}: not a covgap cache; left untouched, running without it"
+                )
                 return None
             (version,) = connection.execute("PRAGMA user_version").fetchone()
             if version != CACHE_SCHEMA:

@@ -78,7 +78,9 @@ def check_data_file(path: Path, shown: str) -> None:
         with path.open("rb") as handle:
             header = handle.read(16)
     except OSError as exc:
-        raise DataError(f"cannot be read: {exc.strerror}", path=shown, slug="bad-data-file") from exc
+        raise DataError(
+            f"cannot be read: {exc.strerror}", path=shown, slug="bad-data-file"
+        ) from exc
     if header != b"SQLite format 3\0":
         what = "an empty file" if not header else "not an SQLite database"
         raise DataError(f"not a coverage.py data file ({what})", path=shown, slug="bad-data-file")
@@ -87,10 +89,13 @@ def check_data_file(path: Path, shown: str) -> None:
         with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
             tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     except sqlite3.Error as exc:
-        raise DataError(f"not a usable SQLite database ({exc})", path=shown, slug="bad-data-file") from exc
+        raise DataError(
+            f"not a usable SQLite database ({exc})", path=shown, slug="bad-data-file"
+        ) from exc
     if "coverage_schema" not in tables:
         raise DataError(
-            "an SQLite database, but not coverage.py data (no coverage_schema table); left untouched",
+            "an SQLite database, but not coverage.py data (no coverage_schema table); "
+            "left untouched",
             path=shown,
             slug="bad-data-file",
         )
@@ -102,20 +107,26 @@ def _make_coverage(data_file: str | None) -> coverage.Coverage:
             return coverage.Coverage(config_file=True)
         return coverage.Coverage(data_file=data_file, config_file=True)
     except CoverageConfigError as exc:
-        raise ConfigError(f"coverage configuration is broken: {exc}", slug="coverage-config") from exc
+        raise ConfigError(
+            f"coverage configuration is broken: {exc}", slug="coverage-config"
+        ) from exc
 
 
 def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
     """Read a ``.coverage`` file (or its parallel pieces) into a ProjectCoverage."""
     project_dir = options.project_dir.resolve()
     if not project_dir.is_dir():
-        raise DataError("project folder not found", path=str(options.project_dir), slug="no-project")
+        raise DataError(
+            "project folder not found", path=str(options.project_dir), slug="no-project"
+        )
     with _working_directory(project_dir), tempfile.TemporaryDirectory(prefix="covgap-") as tmp:
         cov = _make_coverage(str(options.data_file) if options.data_file else None)
         data_path = Path(cov.config.data_file)
         shown_path = str(options.data_file) if options.data_file else cov.config.data_file
         if not data_path.exists():
-            pieces = sorted(glob.glob(glob.escape(str(data_path)) + ".*"))
+            pieces = sorted(
+                str(p) for p in data_path.parent.glob(glob.escape(data_path.name) + ".*")
+            )
             if not pieces:
                 raise DataError(
                     "coverage data file not found",
@@ -132,7 +143,9 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
             try:
                 cov.combine([str(Path(p).resolve()) for p in pieces], keep=True)
             except CoverageException as exc:
-                raise DataError(f"cannot combine parallel data files: {exc}", path=shown_path) from exc
+                raise DataError(
+                    f"cannot combine parallel data files: {exc}", path=shown_path
+                ) from exc
         else:
             check_data_file(data_path, shown_path)
         try:
@@ -332,6 +345,7 @@ def _raise_or_note_source_problems(
             raise DataError(
                 message,
                 path=filename,
-                hint="fix the file, omit it with [report] omit, or set [report] ignore_errors = true",
+                hint="fix the file, omit it with [report] omit, "
+                "or set [report] ignore_errors = true",
                 slug="bad-encoding" if kind == "encoding" else "not-python",
             )

@@ -63,7 +63,9 @@ def _file(path: str, entry: dict[str, Any]) -> FileCoverage:
         regions: tuple[Region, ...] = (whole,)
         note: str | None = "functions unknown: the JSON report predates format 3 (coverage.py 7.6)"
     else:
-        last_line = max([1, *executed, *missing, *(int(n) for n in entry.get("excluded_lines", []))])
+        last_line = max(
+            [1, *executed, *missing, *(int(n) for n in entry.get("excluded_lines", []))]
+        )
         regions = tuple(
             sorted(
                 (_region(name, region, last_line) for name, region in functions.items()),
@@ -83,14 +85,16 @@ def _file(path: str, entry: dict[str, Any]) -> FileCoverage:
 
 
 def load_coverage_json(path: Path, shown: str | None = None) -> ProjectCoverage:
-    """Read a JSON report written by ``coverage json``; ``shown`` is the path as the user gave it."""
+    """Read a JSON report written by ``coverage json``; ``shown`` is the path as given."""
     shown = shown or str(path)
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise DataError("coverage JSON report not found", path=shown, slug="no-data-file") from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"not a readable JSON file ({exc})", path=shown, slug="bad-data-file") from exc
+        raise DataError(
+            f"not a readable JSON file ({exc})", path=shown, slug="bad-data-file"
+        ) from exc
     if not isinstance(document, dict) or "files" not in document or "meta" not in document:
         raise DataError(
             "not a coverage.py JSON report (no 'meta' and 'files')",
@@ -102,18 +106,22 @@ def load_coverage_json(path: Path, shown: str | None = None) -> ProjectCoverage:
         files = tuple(_file(name, entry) for name, entry in sorted(document["files"].items()))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise DataError(
-            f"malformed coverage JSON report (format {meta.get('format', 1)}): bad or missing {exc}",
+            f"malformed coverage JSON report (format {meta.get('format', 1)}): "
+            f"bad or missing {exc}",
             path=shown,
             slug="bad-data-file",
         ) from exc
     if not files:
-        raise DataError("the JSON report lists no files (empty data set)", path=shown, slug="empty-data")
+        raise DataError(
+            "the JSON report lists no files (empty data set)", path=shown, slug="empty-data"
+        )
     notes = []
     unknown = [f.path for f in files if f.regions_note]
     if unknown:
         notes.append(
             f"functions unknown for {len(unknown)} files: the JSON report has format "
-            f"{meta.get('format', 1)}; regions need format 3 (coverage.py 7.6+) or the .coverage file"
+            f"{meta.get('format', 1)}; regions need format 3 (coverage.py 7.6+) "
+            "or the .coverage file"
         )
     display = str(document.get("totals", {}).get("percent_covered_display", ""))
     return ProjectCoverage(

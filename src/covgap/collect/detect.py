@@ -18,7 +18,9 @@ def detect_kind(path: Path) -> InputKind:
         with path.open("rb") as handle:
             head = handle.read(4096)
     except FileNotFoundError as exc:
-        raise DataError("coverage data file not found", path=str(path), slug="no-data-file") from exc
+        raise DataError(
+            "coverage data file not found", path=str(path), slug="no-data-file"
+        ) from exc
     except OSError as exc:
         raise DataError(f"cannot be read: {exc.strerror}", path=str(path)) from exc
     if head.startswith(b"SQLite format 3\0"):

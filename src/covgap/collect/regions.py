@@ -1,4 +1,4 @@
-"""Split coverage.py's analysis of a file into function regions, exactly as ``coverage json`` does."""
+"""Split coverage.py's analysis of a file into function regions exactly as ``coverage json``."""
 
 from __future__ import annotations
 
@@ -85,7 +85,9 @@ def file_from_analysis(
         regions.append(_region(name, code_region.start, end, region_analysis))
 
     module_analysis = narrower.narrow(outside_lines)
-    module = _region(MODULE_REGION, min(outside_lines, default=1), max(num_lines, 1), module_analysis)
+    module = _region(
+        MODULE_REGION, min(outside_lines, default=1), max(num_lines, 1), module_analysis
+    )
     return FileCoverage(
         path=path,
         numbers=numbers_from_analysis(analysis),

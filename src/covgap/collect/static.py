@@ -85,9 +85,7 @@ class StaticAnalysis:
                 for (a, b), fixed in self.with_jump_fixers.items()
             ],
             "no_branch": sorted(self.no_branch),
-            "regions": [
-                [r.kind, r.name, r.start, _to_ranges(r.lines)] for r in self.regions
-            ],
+            "regions": [[r.kind, r.name, r.start, _to_ranges(r.lines)] for r in self.regions],
             "num_lines": self.num_lines,
             "decode_replaced": self.decode_replaced,
         }
@@ -100,7 +98,7 @@ class StaticAnalysis:
         return cls(
             statements=frozenset(obj["statements"]),
             excluded=frozenset(obj["excluded"]),
-            multiline_map={a: b for a, b in obj["multiline_map"]},
+            multiline_map=dict(obj["multiline_map"]),
             arcs=frozenset((a, b) for a, b in obj["arcs"]),
             with_jump_fixers=fixers,
             no_branch=frozenset(obj["no_branch"]),

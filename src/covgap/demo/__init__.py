@@ -21,7 +21,11 @@ PROJECT = Path(__file__).parent / "project"
 
 def copy_example(destination: Path) -> Path:
     """Copy the example project to ``destination`` (which must not exist) and return it."""
-    shutil.copytree(PROJECT, destination, ignore=shutil.ignore_patterns("__pycache__", ".coverage*", ".pytest_cache"))
+    shutil.copytree(
+        PROJECT,
+        destination,
+        ignore=shutil.ignore_patterns("__pycache__", ".coverage*", ".pytest_cache"),
+    )
     return destination
 
 
@@ -29,7 +33,9 @@ def run_demo(*, output: str | None, formats: Sequence[str] | None, stdout: TextI
     """Copy, measure, plan, report; the copy stays so the user can look at it."""
     workdir = Path(tempfile.mkdtemp(prefix="covgap-demo-"))
     project = copy_example(workdir / "shopapp")
-    stdout.write(f"Measuring the example project in {project} (pytest under coverage, branch on)…\n")
+    stdout.write(
+        f"Measuring the example project in {project} (pytest under coverage, branch on)…\n"
+    )
     stdout.flush()
     measurement = measure(project)
     stdout.write(f"pytest: {measurement.summary}\n\n")

@@ -8,7 +8,6 @@ from typing import Any, TextIO
 
 from covgap.errors import ExitCode, UsageError
 from covgap.model import PlanResult
-
 from covgap.report.jsonout import render_json
 from covgap.report.markdown import render_markdown
 from covgap.report.terminal import render_terminal
@@ -41,7 +40,8 @@ def emit(result: PlanResult, output: str, stdout: TextIO) -> int:
     files = render_files(view, formats)
     if output == "-" and len(files) > 1:
         raise UsageError(
-            "--output - writes one file format to stdout; choose it with --format md or --format json",
+            "--output - writes one file format to stdout; "
+            "choose it with --format md or --format json",
             slug="stdout-one-format",
         )
     written = write_reports(files, output, stdout)

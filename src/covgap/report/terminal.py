@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
 __all__ = ["render_terminal"]
 
-_TIER_STYLES = {"critical": "red", "low": "dark_orange", "medium": "yellow", "good": "green", "excellent": "bold green"}
+_TIER_STYLES = {
+    "critical": "red",
+    "low": "dark_orange",
+    "medium": "yellow",
+    "good": "green",
+    "excellent": "bold green",
+}
+
+
+def _table(title: str, columns: list[tuple[str, JustifyMethod]], no_wrap: str = "") -> Table:
+    table = Table(title=title, title_justify="left")
+    for header, justify in columns:
+        table.add_column(header, justify=justify, no_wrap=header == no_wrap, overflow="ellipsis")
+    return table
 
 
 def render_terminal(view: dict[str, Any], stream: TextIO, *, width: int | None = None) -> None:
@@ -25,16 +38,24 @@ def render_terminal(view: dict[str, Any], stream: TextIO, *, width: int | None =
         f"{totals['branches']:,} branches; branch coverage {branch})"
     )
     console.print(
-        f"Coverage [bold]{plan['current_display']}%[/bold] → target [bold]{plan['target_display']}%[/bold]"
+        f"Coverage [bold]{plan['current_display']}%[/bold] → "
+        f"target [bold]{plan['target_display']}%[/bold]"
         f"  (gap {plan['gap_display']} points)"
     )
 
     top = view["settings"].get("top", 10)
     files = [f for f in view["files"] if f["missing_statements"] or f["missing_branches"]][:top]
     if files:
-        table = Table(title="Files by impact", title_justify="left", expand=False)
-        for header, justify in (("File", "left"), ("Cover", "right"), ("Missing", "right"), ("Tier", "left"), ("Impact", "right")):
-            table.add_column(header, justify=justify)  # type: ignore[arg-type]
+        table = _table(
+            "Files by impact",
+            [
+                ("File", "left"),
+                ("Cover", "right"),
+                ("Missing", "right"),
+                ("Tier", "left"),
+                ("Impact", "right"),
+            ],
+        )
         for f in files:
             style = _TIER_STYLES.get(f["tier"], "")
             table.add_row(
@@ -47,9 +68,18 @@ def render_terminal(view: dict[str, Any], stream: TextIO, *, width: int | None =
         console.print(table)
 
     if view["top_functions"]:
-        table = Table(title="Functions to cover first", title_justify="left")
-        for header, justify in (("Pri", "left"), ("Function", "left"), ("Cover", "right"), ("Gap", "right"), ("Impact", "right"), ("Missing lines", "left")):
-            table.add_column(header, justify=justify, overflow="ellipsis", no_wrap=header == "Missing lines")  # type: ignore[arg-type]
+        table = _table(
+            "Functions to cover first",
+            [
+                ("Pri", "left"),
+                ("Function", "left"),
+                ("Cover", "right"),
+                ("Gap", "right"),
+                ("Impact", "right"),
+                ("Missing lines", "left"),
+            ],
+            no_wrap="Missing lines",
+        )
         for item in view["top_functions"]:
             table.add_row(
                 item["priority"] or "",
@@ -62,9 +92,8 @@ def render_terminal(view: dict[str, Any], stream: TextIO, *, width: int | None =
         console.print(table)
 
     if plan["phases"]:
-        table = Table(title="Phased plan", title_justify="left")
-        for header in ("Phase", "Reach", "Projected", "Gain", "Functions", "Then set fail_under"):
-            table.add_column(header, justify="left" if header == "Phase" else "right")
+        headers = ("Reach", "Projected", "Gain", "Functions", "Then set fail_under")
+        table = _table("Phased plan", [("Phase", "left"), *((h, "right") for h in headers)])
         for phase in plan["phases"]:
             table.add_row(
                 str(phase["number"]),

@@ -82,7 +82,9 @@ def _arc_text(arc: tuple[int, int]) -> str:
     return f"{line}->{destination}"
 
 
-def _region(region: Region, gap: FunctionGap | None, precision: int, impact_digits: int) -> dict[str, Any]:
+def _region(
+    region: Region, gap: FunctionGap | None, precision: int, impact_digits: int
+) -> dict[str, Any]:
     return {
         "name": region.name,
         "display_name": region.display_name,
@@ -90,15 +92,21 @@ def _region(region: Region, gap: FunctionGap | None, precision: int, impact_digi
         "start_line": region.start_line,
         "end_line": region.end_line,
         **_numbers(region.numbers, precision),
-        "missing_ranges": gap.missing_ranges if gap else format_lines(region.statement_lines, region.missing_lines),
+        "missing_ranges": gap.missing_ranges
+        if gap
+        else format_lines(region.statement_lines, region.missing_lines),
         "missing_branch_arcs": [_arc_text(arc) for arc in region.missing_arcs],
         "impact": float(gap.impact) if gap else 0.0,
-        "impact_display": _points(gap.impact, impact_digits) if gap else _points(Fraction(0), impact_digits),
+        "impact_display": _points(gap.impact, impact_digits)
+        if gap
+        else _points(Fraction(0), impact_digits),
         "priority": gap.priority if gap else None,
     }
 
 
-def _file(file_gap: FileGap, gaps: dict[tuple[str, str], FunctionGap], precision: int, impact_digits: int) -> dict[str, Any]:
+def _file(
+    file_gap: FileGap, gaps: dict[tuple[str, str], FunctionGap], precision: int, impact_digits: int
+) -> dict[str, Any]:
     file = file_gap.file
     return {
         "path": file.path,
@@ -135,7 +143,9 @@ def _item(item: FunctionGap, precision: int, impact_digits: int) -> dict[str, An
     }
 
 
-def _phase(phase: Phase, previous_display: str, precision: int, coverage_precision: int, impact_digits: int) -> dict[str, Any]:
+def _phase(
+    phase: Phase, previous_display: str, precision: int, coverage_precision: int, impact_digits: int
+) -> dict[str, Any]:
     projected_display = format_percent(phase.projected_percent, precision)
     return {
         "number": phase.number,
@@ -145,15 +155,25 @@ def _phase(phase: Phase, previous_display: str, precision: int, coverage_precisi
         "projected_percent_display": projected_display,
         "gain_display": _fixed(Decimal(projected_display) - Decimal(previous_display), precision),
         "fail_under": float(phase.fail_under),
-        "fail_under_display": _fixed(Decimal(phase.fail_under.numerator) / phase.fail_under.denominator, coverage_precision),
+        "fail_under_display": _fixed(
+            Decimal(phase.fail_under.numerator) / phase.fail_under.denominator, coverage_precision
+        ),
         "functions": len(phase.items),
         "gap_closed": phase.gap_closed,
         "items": [_item(item, precision, impact_digits) for item in phase.items],
     }
 
 
-def _gains(gains: Sequence[FolderGain], total_units: int, now_display: str, after_display: str, precision: int) -> dict[str, Any]:
-    rows: list[tuple[str, Numbers, Numbers]] = [(g.folder, g.now, g.after) for g in gains[:GAINS_ROWS]]
+def _gains(
+    gains: Sequence[FolderGain],
+    total_units: int,
+    now_display: str,
+    after_display: str,
+    precision: int,
+) -> dict[str, Any]:
+    rows: list[tuple[str, Numbers, Numbers]] = [
+        (g.folder, g.now, g.after) for g in gains[:GAINS_ROWS]
+    ]
     rest = gains[GAINS_ROWS:]
     if rest:
         now = sum((g.now for g in rest), Numbers())
@@ -161,19 +181,25 @@ def _gains(gains: Sequence[FolderGain], total_units: int, now_display: str, afte
         rows.append((f"({len(rest)} other folders)", now, after))
     if not total_units:
         return {"rows": [], "total": {}}
-    now_points = apportion([Fraction(100 * n.covered_units, total_units) for _, n, _ in rows], now_display, precision)
-    after_points = apportion([Fraction(100 * a.covered_units, total_units) for _, _, a in rows], after_display, precision)
+    now_points = apportion(
+        [Fraction(100 * n.covered_units, total_units) for _, n, _ in rows], now_display, precision
+    )
+    after_points = apportion(
+        [Fraction(100 * a.covered_units, total_units) for _, _, a in rows], after_display, precision
+    )
     out_rows = []
-    for (folder, now, after), now_pt, after_pt in zip(rows, now_points, after_points):
-        out_rows.append({
-            "folder": folder,
-            "units": now.units,
-            "percent_now_display": format_percent(now.percent_covered, precision),
-            "percent_after_display": format_percent(after.percent_covered, precision),
-            "points_now_display": now_pt,
-            "points_after_display": after_pt,
-            "gain_display": _fixed(Decimal(after_pt) - Decimal(now_pt), precision),
-        })
+    for (folder, now, after), now_pt, after_pt in zip(rows, now_points, after_points, strict=True):
+        out_rows.append(
+            {
+                "folder": folder,
+                "units": now.units,
+                "percent_now_display": format_percent(now.percent_covered, precision),
+                "percent_after_display": format_percent(after.percent_covered, precision),
+                "points_now_display": now_pt,
+                "points_after_display": after_pt,
+                "gain_display": _fixed(Decimal(after_pt) - Decimal(now_pt), precision),
+            }
+        )
     return {
         "rows": out_rows,
         "total": {
@@ -228,7 +254,9 @@ def build_view(result: PlanResult) -> dict[str, Any]:
             "files": len(project.files),
         },
         "files": [_file(f, gaps, precision, impact_digits) for f in result.files],
-        "top_functions": [_item(g, precision, impact_digits) for g in result.functions[: settings.top]],
+        "top_functions": [
+            _item(g, precision, impact_digits) for g in result.functions[: settings.top]
+        ],
         "tier_counts": {
             name: sum(1 for f in result.files if f.tier == name) for name, _ in settings.tiers
         },
@@ -236,7 +264,13 @@ def build_view(result: PlanResult) -> dict[str, Any]:
             "target": float(plan.target),
             "target_display": format_percent(plan.target, precision),
             "current_display": current_display,
-            "gap_display": _fixed(max(Decimal(0), Decimal(format_percent(plan.target, precision)) - Decimal(current_display)), precision),
+            "gap_display": _fixed(
+                max(
+                    Decimal(0),
+                    Decimal(format_percent(plan.target, precision)) - Decimal(current_display),
+                ),
+                precision,
+            ),
             "reachable": plan.reachable,
             "maximum_percent": float(plan.maximum),
             "maximum_display": format_percent(plan.maximum, precision),

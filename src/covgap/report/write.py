@@ -23,10 +23,10 @@ def write_atomic(path: Path, text: str) -> None:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
+        Path(temporary).replace(path)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(temporary)
+            Path(temporary).unlink()
         raise
 
 
@@ -51,6 +51,8 @@ def write_reports(files: Mapping[str, str], output: str, stdout: TextIO) -> list
             write_atomic(target, text)
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            raise OutputError(f"cannot write the report: {reason}", path=str(target), slug="cannot-write") from exc
+            raise OutputError(
+                f"cannot write the report: {reason}", path=str(target), slug="cannot-write"
+            ) from exc
         written.append(target)
     return written
