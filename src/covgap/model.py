@@ -122,8 +122,9 @@ class FileCoverage:
     """One measured file: its numbers and its regions.
 
     ``regions`` partitions the file: the functions plus the module-level region add up to the
-    file's numbers. It is empty when regions are unknown (a report without them and no source to
-    find them in); ``regions_note`` then says why.
+    file's numbers. When the functions are unknown (a report without them and no source to find
+    them in) the whole file is one region, ``regions_known`` is False and ``regions_note`` says
+    why; the note may also qualify known regions (taken from a report's line ranges).
     """
 
     path: str
@@ -132,11 +133,9 @@ class FileCoverage:
     missing_lines: tuple[int, ...] = ()
     missing_arcs: tuple[tuple[int, int], ...] = ()
     regions: tuple[Region, ...] = ()
+    #: False when the functions could not be found: the file is then one region.
+    regions_known: bool = True
     regions_note: str | None = None
-
-    @property
-    def regions_known(self) -> bool:
-        return bool(self.regions) or self.regions_note is None
 
 
 @dataclass(frozen=True)

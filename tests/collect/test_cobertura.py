@@ -584,7 +584,8 @@ _LINES = '<coverage><packages><package><classes><class filename="x.py"><lines>{}
     [
         pytest.param(b"", "not well-formed XML", id="empty"),
         pytest.param(b"<coverage><packages>", "not well-formed XML", id="truncated"),
-        pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00", "UTF-16 or UTF-32", id="binary"),
+        pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00", "has NUL bytes", id="binary"),
+        pytest.param("<coverage/>".encode("utf-16-le"), "has NUL bytes", id="utf-16-no-bom"),
         pytest.param(b"SF:x.py\nDA:1,1\nend_of_record\n", "not well-formed XML", id="lcov"),
         pytest.param(b"<report/>", "root element is <report>", id="wrong-root"),
         pytest.param(b"<coverage><packages/></coverage>", "lists no files", id="no-files"),

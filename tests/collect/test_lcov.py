@@ -375,10 +375,12 @@ def test_source_absent_regions_from_fn_ranges(
             assert file.regions_note == (
                 f"functions from the report's FN line ranges: source not found at {file.path}"
             )
+            assert file.regions_known
         else:
             assert list(got) == [MODULE_REGION]
             assert got[MODULE_REGION][0] == wanted[MODULE_REGION][0]
             assert file.regions_note == f"functions unknown: source not found at {file.path}"
+            assert not file.regions_known
     logic = {r.name: r for r in _file(project, "src/shop/logic.py").regions}
     assert "dup@82" not in logic
     assert (logic["outer"].start_line, logic["outer"].end_line) == (26, 34)
@@ -392,7 +394,9 @@ def test_source_unparsable_falls_back_to_fn_ranges(measured: Path, tmp_path: Pat
     logic_path.write_text("def broken(:\n" + "\n" * 200)
     logic = _file(load_lcov(tmp_path / "coverage.lcov", tmp_path), "src/shop/logic.py")
     assert logic.regions_note is not None
-    assert logic.regions_note.startswith("functions unknown: src/shop/logic.py does not parse")
+    assert logic.regions_note.startswith(
+        "functions from the report's line ranges: src/shop/logic.py does not parse as Python ("
+    )
     assert "outer.inner" in {r.name for r in logic.regions}
 
 
@@ -487,6 +491,21 @@ def test_hit_counts_add_up_over_records(tmp_path: Path) -> None:
     )
     (file,) = load_lcov(report, tmp_path).files
     assert file.numbers == Numbers(1, 0, 2, 1)
+
+
+def test_unusable_file_name(tmp_path: Path) -> None:
+    """A file name the OS cannot look up is simply a file whose source is not found."""
+    report = _write(tmp_path / "lcov.info", "SF:a\0b.py\nDA:1,1\nend_of_record\n")
+    (file,) = load_lcov(report, tmp_path).files
+    assert file.path == "a\0b.py"
+    assert file.regions_note == "functions unknown: source not found at a\0b.py"
+
+
+def test_byte_order_mark_is_ignored(tmp_path: Path) -> None:
+    """A UTF-8 byte-order mark before the first record is not part of it."""
+    report = tmp_path / "lcov.info"
+    report.write_bytes(b"\xef\xbb\xbfSF:a.py\nDA:1,1\nend_of_record\n")
+    assert [f.path for f in load_lcov(report, tmp_path).files] == ["a.py"]
 
 
 def test_classic_fn_without_source_is_one_region(tmp_path: Path) -> None:

@@ -126,7 +126,7 @@ def test_no_source_is_one_region() -> None:
     file = _file({3: 1, 9: 0}, {3: BranchInfo(2, 2)}, source=None)
     assert file.regions == (Region(MODULE_REGION, 1, 9, Numbers(2, 1, 2, 0), (3, 9), (9,), ()),)
     assert file.regions_note == "functions unknown: source not found at pkg/mod.py"
-    assert file.regions_known
+    assert not file.regions_known
 
 
 def test_empty_file() -> None:
@@ -178,6 +178,10 @@ def test_source_wins_over_spans() -> None:
     assert [r.name for r in file.regions][:2] == [MODULE_REGION, "first"]
     broken = _file(_all_hit(5), source="def (", spans=(FunctionSpan("f", 4, 6),))
     assert [r.name for r in broken.regions] == [MODULE_REGION, "f"]
+    assert broken.regions_note == (
+        "functions from the report's line ranges: the source of pkg/mod.py has 1 lines "
+        "but the report has line 5 (file changed since it was measured?)"
+    )
 
 
 @settings(max_examples=60, deadline=None)

@@ -11,6 +11,7 @@ from covgap.collect.line_data import (
     BranchInfo,
     display_path,
     file_from_lines,
+    is_file,
     read_source,
 )
 from covgap.errors import DataError
@@ -59,8 +60,10 @@ def _parse_root(path: Path, data: bytes) -> ET.Element:
     # Refuse DTDs outright: a Cobertura report never needs one, and entity declarations are the
     # vehicle of entity-expansion attacks. The byte search is only reliable for encodings that
     # keep ASCII bytes as they are, so the others (UTF-16/32) are refused as well.
-    if data.startswith(_WIDE_BOMS) or b"\x00" in data[:1024]:
+    if data.startswith(_WIDE_BOMS):
         raise _bad(path, "XML in UTF-16 or UTF-32 is not supported: write it in UTF-8")
+    if b"\x00" in data[:1024]:
+        raise _bad(path, "not an XML text file: it has NUL bytes (UTF-16/32 is not supported)")
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise _bad(path, "XML with a DOCTYPE or ENTITY declaration is refused (not Cobertura)")
     try:
@@ -135,7 +138,7 @@ def _merge_branch(old: BranchInfo | None, new: BranchInfo) -> BranchInfo:
 def _locate(filename: str, roots: list[Path], project_dir: Path) -> tuple[Path | None, str]:
     """The file on disk (or None) and the path to report for it."""
     candidates = [root / filename for root in roots] + [project_dir / filename]
-    found = next((c for c in candidates if c.is_file()), None)
+    found = next((c for c in candidates if is_file(c)), None)
     chosen = found if found is not None else candidates[0]
     shown = display_path(chosen, project_dir)
     if shown is None:

@@ -80,6 +80,7 @@ def _file(path: str, entry: dict[str, Any]) -> FileCoverage:
         missing_lines=tuple(sorted(missing)),
         missing_arcs=_arcs(entry),
         regions=regions,
+        regions_known=functions is not None,
         regions_note=note,
     )
 
@@ -116,7 +117,7 @@ def load_coverage_json(path: Path, shown: str | None = None) -> ProjectCoverage:
             "the JSON report lists no files (empty data set)", path=shown, slug="empty-data"
         )
     notes = []
-    unknown = [f.path for f in files if f.regions_note]
+    unknown = [f.path for f in files if not f.regions_known]
     if unknown:
         notes.append(
             f"functions unknown for {len(unknown)} files: the JSON report has format "

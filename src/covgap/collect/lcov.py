@@ -99,7 +99,7 @@ class _Parser:
         record = self.record("DA")
         parts = value.split(",")
         if len(parts) < 2:
-            raise self.fail(f"DA record {value!r} is not DA:line,hits")
+            raise self.fail(f"DA record {_clip(value)!r} is not DA:line,hits")
         line = self.number(parts[0], "DA line")
         hits = self.number(parts[1], "DA hit count", allow_zero=True)
         record.statements[line] = record.statements.get(line, 0) + hits
@@ -108,7 +108,7 @@ class _Parser:
         record = self.record("BRDA")
         parts = value.split(",", 2)
         if len(parts) < 3 or "," not in parts[2]:
-            raise self.fail(f"BRDA record {value!r} is not BRDA:line,block,branch,taken")
+            raise self.fail(f"BRDA record {_clip(value)!r} is not BRDA:line,block,branch,taken")
         line = self.number(parts[0], "BRDA line")
         branch, taken_text = parts[2].rsplit(",", 1)
         taken_text = taken_text.strip()
@@ -131,28 +131,28 @@ class _Parser:
         else:  # the classic FN:line,name
             line_text, comma, name = value.partition(",")
             if not comma:
-                raise self.fail(f"FN record {value!r} is not FN:line,name")
+                raise self.fail(f"FN record {_clip(value)!r} is not FN:line,name")
             start, end = self.number(line_text, "FN line"), None
         if end is not None and end < start:
-            raise self.fail(f"FN record {value!r} ends before it starts")
+            raise self.fail(f"FN record {_clip(value)!r} ends before it starts")
         record.functions[(name.strip(), start, end)] = None
 
     def on_FNL(self, value: str) -> None:
         record = self.record("FNL")
         parts = value.split(",")
         if len(parts) not in (2, 3):
-            raise self.fail(f"FNL record {value!r} is not FNL:index,start[,end]")
+            raise self.fail(f"FNL record {_clip(value)!r} is not FNL:index,start[,end]")
         start = self.number(parts[1], "FNL start line")
         end = self.number(parts[2], "FNL end line") if len(parts) == 3 else None
         if end is not None and end < start:
-            raise self.fail(f"FNL record {value!r} ends before it starts")
+            raise self.fail(f"FNL record {_clip(value)!r} ends before it starts")
         record.pending[parts[0].strip()] = (start, end)
 
     def on_FNA(self, value: str) -> None:
         record = self.record("FNA")
         parts = value.split(",", 2)
         if len(parts) != 3 or parts[0].strip() not in record.pending:
-            raise self.fail(f"FNA record {value!r} is not FNA:index,hits,name after its FNL")
+            raise self.fail(f"FNA record {_clip(value)!r} is not FNA:index,hits,name after its FNL")
         start, end = record.pending[parts[0].strip()]
         record.functions[(parts[2].strip(), start, end)] = None
 
@@ -175,13 +175,16 @@ def _branch_info(exits: dict[tuple[str, str], int | None]) -> BranchInfo:
 
 
 def _spans(functions: Iterable[tuple[str, int, int | None]]) -> list[FunctionSpan]:
-    """The functions with a known range; none unless every function has one."""
-    spans: list[FunctionSpan] = []
+    """The functions with a known range; none unless every function has one.
+
+    A function listed with different ends (by records that disagree) keeps its widest range.
+    """
+    ends: dict[tuple[str, int], int] = {}
     for name, start, end in functions:
         if end is None:
             return []
-        spans.append(FunctionSpan(name, start, end))
-    return spans
+        ends[name, start] = max(end, ends.get((name, start), end))
+    return [FunctionSpan(name, start, end) for (name, start), end in ends.items()]
 
 
 def _read_text(path: Path) -> str:
@@ -196,7 +199,7 @@ def _read_text(path: Path) -> str:
             f"cannot read the coverage report ({exc.strerror})", path=str(path)
         ) from exc
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataError(
             f"not an LCOV tracefile (not UTF-8 text at byte {exc.start})",

@@ -12,7 +12,14 @@ from coverage.regions import code_regions
 
 from covgap.model import MODULE_REGION, FileCoverage, Numbers, Region
 
-__all__ = ["BranchInfo", "FunctionSpan", "display_path", "file_from_lines", "read_source"]
+__all__ = [
+    "BranchInfo",
+    "FunctionSpan",
+    "display_path",
+    "file_from_lines",
+    "is_file",
+    "read_source",
+]
 
 
 @dataclass(frozen=True)
@@ -63,8 +70,16 @@ def display_path(file: Path, project_dir: Path) -> str | None:
     """``file`` relative to ``project_dir`` with forward slashes, or None when it is outside."""
     try:
         return file.resolve().relative_to(project_dir.resolve()).as_posix()
-    except ValueError:
+    except (OSError, ValueError):
         return None
+
+
+def is_file(file: Path) -> bool:
+    """Whether ``file`` is an existing regular file; False for names the OS cannot even look up."""
+    try:
+        return file.is_file()
+    except (OSError, ValueError):  # a name too long, a NUL byte in it, ...
+        return False
 
 
 def read_source(file: Path) -> tuple[str | None, str]:
@@ -72,7 +87,7 @@ def read_source(file: Path) -> tuple[str | None, str]:
 
     Like coverage.py, only ``*.py*`` files and files without an extension are read as Python.
     """
-    if not file.is_file():
+    if not is_file(file):
         return None, "source not found"
     suffix = file.suffix
     if suffix and not suffix.startswith(".py"):
@@ -242,21 +257,26 @@ def file_from_lines(
     regions: tuple[Region, ...] | None = None
     note: str | None = note_if_unknown
     if source is not None:
+        problem: str | None = None
         num_lines = len(source.splitlines())
         last = _max_line(statements, branches, default=0)
         if last > num_lines:
-            note = (
-                f"functions unknown: the source of {path} has {num_lines} lines but the report "
-                f"has line {last} (file changed since it was measured?)"
+            problem = (
+                f"the source of {path} has {num_lines} lines but the report has line {last} "
+                "(file changed since it was measured?)"
             )
         else:
             try:
                 regions = _regions_from_source(source, statements, branches)
                 note = None
             except (SyntaxError, ValueError, RecursionError) as exc:
-                note = f"functions unknown: {path} does not parse as Python ({_first_line(exc)})"
+                problem = f"{path} does not parse as Python ({_first_line(exc)})"
+        if problem is not None:
+            label = "from the report's line ranges" if function_spans else "unknown"
+            note = f"functions {label}: {problem}"
     if regions is None and function_spans:
         regions = _regions_from_spans(function_spans, statements, branches)
+    known = regions is not None
     if regions is None:
         whole = _Group(MODULE_REGION, 1, _max_line(statements, branches), statements, branches)
         regions = (_region(whole, MODULE_REGION),)
@@ -267,5 +287,6 @@ def file_from_lines(
         missing_lines=_missing_lines(statements),
         missing_arcs=_missing_arcs(branches),
         regions=regions,
+        regions_known=known,
         regions_note=note,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -57,22 +58,6 @@ def _fixed(value: Decimal, precision: int) -> str:
     return f"{value:.{precision}f}"
 
 
-def _points(value: Fraction, precision: int) -> str:
-    """A number of points (not a percentage, so no clamping), rounded half-even like round()."""
-    return f"{round(float(value), precision):.{precision}f}"
-
-
-def _numbers(numbers: Numbers, precision: int) -> dict[str, Any]:
-    return {
-        "statements": numbers.statements,
-        "missing_statements": numbers.missing_statements,
-        "branches": numbers.branches,
-        "missing_branches": numbers.missing_branches,
-        "percent_covered": numbers.percent_covered,
-        "percent_covered_display": format_percent(numbers.percent_covered, precision),
-    }
-
-
 def _arc_text(arc: tuple[int, int]) -> str:
     line, destination = arc
     if destination < 0:
@@ -82,150 +67,172 @@ def _arc_text(arc: tuple[int, int]) -> str:
     return f"{line}->{destination}"
 
 
-def _region(
-    region: Region, gap: FunctionGap | None, precision: int, impact_digits: int
-) -> dict[str, Any]:
-    return {
-        "name": region.name,
-        "display_name": region.display_name,
-        "kind": region.kind,
-        "start_line": region.start_line,
-        "end_line": region.end_line,
-        **_numbers(region.numbers, precision),
-        "missing_ranges": gap.missing_ranges
-        if gap
-        else format_lines(region.statement_lines, region.missing_lines),
-        "missing_branch_arcs": [_arc_text(arc) for arc in region.missing_arcs],
-        "impact": float(gap.impact) if gap else 0.0,
-        "impact_display": _points(gap.impact, impact_digits)
-        if gap
-        else _points(Fraction(0), impact_digits),
-        "priority": gap.priority if gap else None,
-    }
+@dataclass(frozen=True)
+class _Formatter:
+    """Turns model objects into view dicts at the run's precision."""
 
+    precision: int
+    coverage_precision: int
+    #: Files whose functions are unknown: their one region is the whole file.
+    whole_files: frozenset[str]
 
-def _file(
-    file_gap: FileGap, gaps: dict[tuple[str, str], FunctionGap], precision: int, impact_digits: int
-) -> dict[str, Any]:
-    file = file_gap.file
-    return {
-        "path": file.path,
-        **_numbers(file.numbers, precision),
-        "tier": file_gap.tier,
-        "impact": float(file_gap.impact),
-        "impact_display": _points(file_gap.impact, impact_digits),
-        "impact_to_target": float(file_gap.impact_to_target),
-        "impact_to_target_display": _points(file_gap.impact_to_target, impact_digits),
-        "missing_ranges": file_gap.missing_ranges,
-        "regions_known": file.regions_note is None,
-        "regions_note": file.regions_note,
-        "functions": [
-            _region(region, gaps.get((file.path, region.name)), precision, impact_digits)
-            for region in file.regions
-        ],
-    }
+    @property
+    def impact_digits(self) -> int:
+        return max(self.precision, 2)
 
+    def percent(self, value: Fraction | float) -> str:
+        return format_percent(value, self.precision)
 
-def _item(item: FunctionGap, precision: int, impact_digits: int) -> dict[str, Any]:
-    return {
-        "path": item.path,
-        "function": item.region.name,
-        "display_name": item.region.display_name,
-        "start_line": item.region.start_line,
-        "priority": item.priority,
-        "gap": item.region.numbers.gap,
-        "missing_statements": item.region.numbers.missing_statements,
-        "missing_branches": item.region.numbers.missing_branches,
-        "percent_covered_display": format_percent(item.region.numbers.percent_covered, precision),
-        "impact": float(item.impact),
-        "impact_display": _points(item.impact, impact_digits),
-        "missing_ranges": item.missing_ranges,
-    }
+    def points(self, value: Fraction) -> str:
+        """A number of points (not a percentage, so no clamping), rounded like round()."""
+        return f"{round(float(value), self.impact_digits):.{self.impact_digits}f}"
 
+    def difference(self, later: str, earlier: str) -> str:
+        return _fixed(Decimal(later) - Decimal(earlier), self.precision)
 
-def _phase(
-    phase: Phase, previous_display: str, precision: int, coverage_precision: int, impact_digits: int
-) -> dict[str, Any]:
-    projected_display = format_percent(phase.projected_percent, precision)
-    return {
-        "number": phase.number,
-        "milestone": float(phase.milestone),
-        "milestone_display": format_percent(phase.milestone, precision),
-        "projected_percent": phase.projected_percent,
-        "projected_percent_display": projected_display,
-        "gain_display": _fixed(Decimal(projected_display) - Decimal(previous_display), precision),
-        "fail_under": float(phase.fail_under),
-        "fail_under_display": _fixed(
-            Decimal(phase.fail_under.numerator) / phase.fail_under.denominator, coverage_precision
-        ),
-        "functions": len(phase.items),
-        "gap_closed": phase.gap_closed,
-        "items": [_item(item, precision, impact_digits) for item in phase.items],
-    }
+    def display_name(self, path: str, region: Region) -> str:
+        return "(whole file)" if path in self.whole_files else region.display_name
 
+    def numbers(self, numbers: Numbers) -> dict[str, Any]:
+        return {
+            "statements": numbers.statements,
+            "missing_statements": numbers.missing_statements,
+            "branches": numbers.branches,
+            "missing_branches": numbers.missing_branches,
+            "percent_covered": numbers.percent_covered,
+            "percent_covered_display": self.percent(numbers.percent_covered),
+        }
 
-def _gains(
-    gains: Sequence[FolderGain],
-    total_units: int,
-    now_display: str,
-    after_display: str,
-    precision: int,
-) -> dict[str, Any]:
-    rows: list[tuple[str, Numbers, Numbers]] = [
-        (g.folder, g.now, g.after) for g in gains[:GAINS_ROWS]
-    ]
-    rest = gains[GAINS_ROWS:]
-    if rest:
-        now = sum((g.now for g in rest), Numbers())
-        after = sum((g.after for g in rest), Numbers())
-        rows.append((f"({len(rest)} other folders)", now, after))
-    if not total_units:
-        return {"rows": [], "total": {}}
-    now_points = apportion(
-        [Fraction(100 * n.covered_units, total_units) for _, n, _ in rows], now_display, precision
-    )
-    after_points = apportion(
-        [Fraction(100 * a.covered_units, total_units) for _, _, a in rows], after_display, precision
-    )
-    out_rows = []
-    for (folder, now, after), now_pt, after_pt in zip(rows, now_points, after_points, strict=True):
-        out_rows.append(
-            {
-                "folder": folder,
-                "units": now.units,
-                "percent_now_display": format_percent(now.percent_covered, precision),
-                "percent_after_display": format_percent(after.percent_covered, precision),
-                "points_now_display": now_pt,
-                "points_after_display": after_pt,
-                "gain_display": _fixed(Decimal(after_pt) - Decimal(now_pt), precision),
-            }
-        )
-    return {
-        "rows": out_rows,
-        "total": {
-            "units": total_units,
-            "points_now_display": now_display,
-            "points_after_display": after_display,
-            "gain_display": _fixed(Decimal(after_display) - Decimal(now_display), precision),
-        },
-    }
+    def region(self, path: str, region: Region, gap: FunctionGap | None) -> dict[str, Any]:
+        return {
+            "name": region.name,
+            "display_name": self.display_name(path, region),
+            "kind": region.kind,
+            "start_line": region.start_line,
+            "end_line": region.end_line,
+            **self.numbers(region.numbers),
+            "missing_ranges": format_lines(region.statement_lines, region.missing_lines),
+            "missing_branch_arcs": [_arc_text(arc) for arc in region.missing_arcs],
+            "impact": float(gap.impact) if gap else 0.0,
+            "impact_display": self.points(gap.impact if gap else Fraction(0)),
+            "priority": gap.priority if gap else None,
+        }
+
+    def file(self, file_gap: FileGap, gaps: dict[tuple[str, str], FunctionGap]) -> dict[str, Any]:
+        file = file_gap.file
+        return {
+            "path": file.path,
+            **self.numbers(file.numbers),
+            "tier": file_gap.tier,
+            "impact": float(file_gap.impact),
+            "impact_display": self.points(file_gap.impact),
+            "impact_to_target": float(file_gap.impact_to_target),
+            "impact_to_target_display": self.points(file_gap.impact_to_target),
+            "missing_ranges": file_gap.missing_ranges,
+            "regions_known": file.regions_known,
+            "regions_note": file.regions_note,
+            "functions": [
+                self.region(file.path, region, gaps.get((file.path, region.name)))
+                for region in file.regions
+            ],
+        }
+
+    def item(self, item: FunctionGap) -> dict[str, Any]:
+        numbers = item.region.numbers
+        return {
+            "path": item.path,
+            "function": item.region.name,
+            "display_name": self.display_name(item.path, item.region),
+            "start_line": item.region.start_line,
+            "priority": item.priority,
+            "gap": numbers.gap,
+            "missing_statements": numbers.missing_statements,
+            "missing_branches": numbers.missing_branches,
+            "percent_covered_display": self.percent(numbers.percent_covered),
+            "impact": float(item.impact),
+            "impact_display": self.points(item.impact),
+            "missing_ranges": item.missing_ranges,
+        }
+
+    def phase(self, phase: Phase, previous_display: str) -> dict[str, Any]:
+        projected_display = self.percent(phase.projected_percent)
+        fail_under = Decimal(phase.fail_under.numerator) / phase.fail_under.denominator
+        return {
+            "number": phase.number,
+            "milestone": float(phase.milestone),
+            "milestone_display": self.percent(phase.milestone),
+            "projected_percent": phase.projected_percent,
+            "projected_percent_display": projected_display,
+            "gain_display": self.difference(projected_display, previous_display),
+            "fail_under": float(phase.fail_under),
+            "fail_under_display": _fixed(fail_under, self.coverage_precision),
+            "functions": len(phase.items),
+            "gap_closed": phase.gap_closed,
+            "items": [self.item(item) for item in phase.items],
+        }
+
+    def gains(
+        self, gains: Sequence[FolderGain], total_units: int, now_display: str, after_display: str
+    ) -> dict[str, Any]:
+        """Folder rows whose points columns add up to the displayed totals."""
+        rows = [(g.folder, g.now, g.after) for g in gains[:GAINS_ROWS]]
+        rest = gains[GAINS_ROWS:]
+        if rest:
+            now = sum((g.now for g in rest), Numbers())
+            after = sum((g.after for g in rest), Numbers())
+            rows.append((f"({len(rest)} other folders)", now, after))
+        if not total_units:
+            return {"rows": [], "total": {}}
+
+        def shares(numbers: list[Numbers], total_display: str) -> list[str]:
+            values = [Fraction(100 * n.covered_units, total_units) for n in numbers]
+            return apportion(values, total_display, self.precision)
+
+        now_points = shares([now for _, now, _ in rows], now_display)
+        after_points = shares([after for _, _, after in rows], after_display)
+        return {
+            "rows": [
+                {
+                    "folder": folder,
+                    "units": now.units,
+                    "percent_now_display": self.percent(now.percent_covered),
+                    "percent_after_display": self.percent(after.percent_covered),
+                    "points_now_display": now_pt,
+                    "points_after_display": after_pt,
+                    "gain_display": self.difference(after_pt, now_pt),
+                }
+                for (folder, now, after), now_pt, after_pt in zip(
+                    rows, now_points, after_points, strict=True
+                )
+            ],
+            "total": {
+                "units": total_units,
+                "points_now_display": now_display,
+                "points_after_display": after_display,
+                "gain_display": self.difference(after_display, now_display),
+            },
+        }
 
 
 def build_view(result: PlanResult) -> dict[str, Any]:
     """The versioned dict behind every report."""
     settings = result.settings
-    precision = settings.precision
-    impact_digits = max(precision, 2)
     project = result.project
     totals = project.totals
     plan = result.plan
+    fmt = _Formatter(
+        precision=settings.precision,
+        coverage_precision=project.coverage_precision,
+        whole_files=frozenset(f.path for f in project.files if not f.regions_known),
+    )
     gaps = {(g.path, g.region.name): g for g in result.functions}
-    current_display = format_percent(totals.percent_covered, precision)
+    current_display = fmt.percent(totals.percent_covered)
+    target_display = fmt.percent(plan.target)
 
     phases = []
     previous = current_display
     for phase in plan.phases:
-        phases.append(_phase(phase, previous, precision, project.coverage_precision, impact_digits))
+        phases.append(fmt.phase(phase, previous))
         previous = phases[-1]["projected_percent_display"]
     final_display = previous
 
@@ -243,42 +250,36 @@ def build_view(result: PlanResult) -> dict[str, Any]:
             "milestones": list(settings.milestones),
             "file_target": settings.effective_file_target,
             "skip": list(settings.skip),
-            "precision": precision,
+            "precision": settings.precision,
             "top": settings.top,
             "tiers": [{"name": name, "from": low} for name, low in settings.tiers],
         },
         "totals": {
-            **_numbers(totals, precision),
+            **fmt.numbers(totals),
             "covered_units": totals.covered_units,
             "units": totals.units,
             "files": len(project.files),
         },
-        "files": [_file(f, gaps, precision, impact_digits) for f in result.files],
-        "top_functions": [
-            _item(g, precision, impact_digits) for g in result.functions[: settings.top]
-        ],
+        "files": [fmt.file(f, gaps) for f in result.files],
+        "top_functions": [fmt.item(g) for g in result.functions[: settings.top]],
         "tier_counts": {
             name: sum(1 for f in result.files if f.tier == name) for name, _ in settings.tiers
         },
         "plan": {
             "target": float(plan.target),
-            "target_display": format_percent(plan.target, precision),
+            "target_display": target_display,
             "current_display": current_display,
-            "gap_display": _fixed(
-                max(
-                    Decimal(0),
-                    Decimal(format_percent(plan.target, precision)) - Decimal(current_display),
-                ),
-                precision,
+            "gap_display": fmt.difference(
+                max(target_display, current_display, key=Decimal), current_display
             ),
             "reachable": plan.reachable,
             "maximum_percent": float(plan.maximum),
-            "maximum_display": format_percent(plan.maximum, precision),
+            "maximum_display": fmt.percent(plan.maximum),
             "milestones_source": plan.milestones_source,
             "final_display": final_display,
             "phases": phases,
             "notes": list(plan.notes),
         },
-        "gains": _gains(plan.gains, totals.units, current_display, final_display, precision),
+        "gains": fmt.gains(plan.gains, totals.units, current_display, final_display),
         "notes": list(project.notes),
     }
