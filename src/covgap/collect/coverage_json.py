@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
+from covgap.collect.line_data import BranchInfo, file_from_lines, read_source
 from covgap.errors import DataError
 from covgap.model import MODULE_REGION, FileCoverage, Numbers, ProjectCoverage, Region
 
@@ -45,34 +47,49 @@ def _region(name: str, entry: dict[str, Any], num_lines: int | None) -> Region:
     )
 
 
-def _file(path: str, entry: dict[str, Any]) -> FileCoverage:
+def _file_without_regions(path: str, entry: dict[str, Any], project_dir: Path) -> FileCoverage:
+    """A file from a report older than format 3: regions from the source, when it is here."""
+    statements = {int(n): 1 for n in entry["executed_lines"]}
+    statements.update({int(n): 0 for n in entry["missing_lines"]})
+    exits: dict[int, list[int]] = {}
+    missing: dict[int, list[int]] = {}
+    for line, destination in entry.get("executed_branches", []):
+        exits.setdefault(int(line), []).append(int(destination))
+    for line, destination in entry.get("missing_branches", []):
+        exits.setdefault(int(line), []).append(int(destination))
+        missing.setdefault(int(line), []).append(int(destination))
+    branches = {
+        line: BranchInfo(
+            len(ends), len(ends) - len(missing.get(line, [])), tuple(missing.get(line, []))
+        )
+        for line, ends in exits.items()
+    }
+    source, reason = read_source(project_dir / path)
+    file = file_from_lines(
+        path,
+        statements,
+        branches,
+        source,
+        note_if_unknown=f"functions unknown: the JSON report predates format 3 and the {reason}",
+    )
+    # The report's own summary stays the file's truth: it also counts the exits of lines marked
+    # "no branch" that never ran, which the branch lists leave out.
+    return dataclasses.replace(file, numbers=_numbers(entry["summary"]))
+
+
+def _file(path: str, entry: dict[str, Any], project_dir: Path) -> FileCoverage:
     executed = [int(n) for n in entry["executed_lines"]]
     missing = [int(n) for n in entry["missing_lines"]]
     functions = entry.get("functions")
     if functions is None:
-        # Before format 3 there were no regions: the file is one region.
-        whole = Region(
-            name=MODULE_REGION,
-            start_line=1,
-            end_line=max([1, *executed, *missing]),
-            numbers=_numbers(entry["summary"]),
-            statement_lines=tuple(sorted(executed + missing)),
-            missing_lines=tuple(sorted(missing)),
-            missing_arcs=_arcs(entry),
+        return _file_without_regions(path, entry, project_dir)
+    last_line = max([1, *executed, *missing, *(int(n) for n in entry.get("excluded_lines", []))])
+    regions = tuple(
+        sorted(
+            (_region(name, region, last_line) for name, region in functions.items()),
+            key=lambda r: (r.name != MODULE_REGION, r.start_line),
         )
-        regions: tuple[Region, ...] = (whole,)
-        note: str | None = "functions unknown: the JSON report predates format 3 (coverage.py 7.6)"
-    else:
-        last_line = max(
-            [1, *executed, *missing, *(int(n) for n in entry.get("excluded_lines", []))]
-        )
-        regions = tuple(
-            sorted(
-                (_region(name, region, last_line) for name, region in functions.items()),
-                key=lambda r: (r.name != MODULE_REGION, r.start_line),
-            )
-        )
-        note = None
+    )
     return FileCoverage(
         path=path,
         numbers=_numbers(entry["summary"]),
@@ -80,12 +97,10 @@ def _file(path: str, entry: dict[str, Any]) -> FileCoverage:
         missing_lines=tuple(sorted(missing)),
         missing_arcs=_arcs(entry),
         regions=regions,
-        regions_known=functions is not None,
-        regions_note=note,
     )
 
 
-def load_coverage_json(path: Path, shown: str | None = None) -> ProjectCoverage:
+def load_coverage_json(path: Path, project_dir: Path, shown: str | None = None) -> ProjectCoverage:
     """Read a JSON report written by ``coverage json``; ``shown`` is the path as given."""
     shown = shown or str(path)
     try:
@@ -104,7 +119,9 @@ def load_coverage_json(path: Path, shown: str | None = None) -> ProjectCoverage:
         )
     meta = document["meta"]
     try:
-        files = tuple(_file(name, entry) for name, entry in sorted(document["files"].items()))
+        files = tuple(
+            _file(name, entry, project_dir) for name, entry in sorted(document["files"].items())
+        )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise DataError(
             f"malformed coverage JSON report (format {meta.get('format', 1)}): "
@@ -121,8 +138,8 @@ def load_coverage_json(path: Path, shown: str | None = None) -> ProjectCoverage:
     if unknown:
         notes.append(
             f"functions unknown for {len(unknown)} files: the JSON report has format "
-            f"{meta.get('format', 1)}; regions need format 3 (coverage.py 7.6+) "
-            "or the .coverage file"
+            f"{meta.get('format', 1)} and their sources are not here; regions need format 3 "
+            "(coverage.py 7.6+), the sources, or the .coverage file"
         )
     display = str(document.get("totals", {}).get("percent_covered_display", ""))
     return ProjectCoverage(

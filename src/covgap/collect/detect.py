@@ -60,7 +60,7 @@ def load_project(options: LoadOptions) -> ProjectCoverage:
     if kind == "coverage-json":
         from covgap.collect.coverage_json import load_coverage_json
 
-        return load_coverage_json(data_file, shown=str(options.data_file))
+        return load_coverage_json(data_file, options.project_dir, shown=str(options.data_file))
     if kind == "cobertura-xml":
         from covgap.collect.cobertura import load_cobertura
 

@@ -29,6 +29,8 @@ def _table(title: str, columns: list[tuple[str, JustifyMethod]], no_wrap: str = 
 def render_terminal(view: dict[str, Any], stream: TextIO, *, width: int | None = None) -> None:
     """Print the summary to ``stream`` (colour only when it is a terminal)."""
     console = Console(file=stream, width=width, highlight=False, soft_wrap=False)
+    if width is None and not console.is_terminal:
+        console.width = 120  # logs and pipes: rich's 80 columns would cut the function names
     plan = view["plan"]
     totals = view["totals"]
     branch = "on" if view["input"]["branch_measured"] else "off"

@@ -12,7 +12,6 @@ SRC = PROJECT_ROOT / "src"
 if str(SRC) not in sys.path:
     sys.path.insert(0, str(SRC))
 
-from shopapp.auth import Authenticator, InMemoryUserStore  # noqa: E402
 from shopapp.catalog import Catalog, demo_catalog  # noqa: E402
 
 
@@ -37,13 +36,3 @@ def clock() -> FakeClock:
 @pytest.fixture
 def catalog() -> Catalog:
     return demo_catalog()
-
-
-@pytest.fixture
-def user_store() -> InMemoryUserStore:
-    return InMemoryUserStore()
-
-
-@pytest.fixture
-def authenticator(user_store: InMemoryUserStore, clock: FakeClock) -> Authenticator:
-    return Authenticator(user_store, max_attempts=3, lockout_seconds=60, clock=clock)

@@ -225,3 +225,24 @@ class Authenticator:
             user.password_hash = hash_password(password)
         self.store.save(user)
         return user
+
+    def unlock(self, username: str) -> bool:
+        """Lift a lockout early. Returns False if the user was not locked."""
+        user = self.store.get(normalize_username(username))
+        if user is None or not user.is_locked(self._clock()):
+            return False
+        user.locked_until = 0.0
+        user.failed_attempts = 0
+        self.store.save(user)
+        return True
+
+    def change_password(self, username: str, old: str, new: str) -> None:
+        """Change a password after re-checking the current one."""
+        user = self.login(username, old)
+        if old == new:
+            raise WeakPassword(["must differ from the current password"])
+        problems = password_problems(new, username=user.username)
+        if problems:
+            raise WeakPassword(problems)
+        user.password_hash = hash_password(new)
+        self.store.save(user)

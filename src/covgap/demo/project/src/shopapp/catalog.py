@@ -147,6 +147,13 @@ class Catalog:
     def __len__(self) -> int:
         return len(self._products)
 
+    def categories(self) -> dict[str, int]:
+        """Category names with the number of products in each."""
+        counts: dict[str, int] = {}
+        for product in self:
+            counts[product.category] = counts.get(product.category, 0) + 1
+        return dict(sorted(counts.items()))
+
     def search(
         self,
         query: str = "",
@@ -209,11 +216,15 @@ def demo_catalog() -> Catalog:
     catalog = Catalog()
     catalog.extend(
         [
-            Product("TEA-001", "Green Tea Sencha", 850, "tea", 40, frozenset({"green"})),
+            Product(
+                "TEA-001", "Green Tea Sencha", 850, "tea", 40, frozenset({"green"})
+            ),
             Product("TEA-002", "Earl Grey", 690, "tea", 3, frozenset({"black"})),
             Product("TEA-003", "Rooibos Vanilla", 720, "tea", 0, frozenset({"herbal"})),
             Product("MUG-100", "Stoneware Mug", 1490, "kitchen", 12),
-            Product("POT-200", "Glass Teapot", 3450, "kitchen", 5, frozenset({"glass"})),
+            Product(
+                "POT-200", "Glass Teapot", 3450, "kitchen", 5, frozenset({"glass"})
+            ),
             Product(
                 "BOOK-010",
                 "The Book of Tea",

@@ -97,3 +97,13 @@ class Settings:
         if self.debug and self.host not in ("127.0.0.1", "localhost"):
             found.append("DEBUG is enabled on a public interface")
         return found
+
+    def cache_address(self) -> tuple[str, int] | None:
+        """Parse ``cache_url`` (``kv://host:port``) into an address tuple."""
+        if not self.cache_url:
+            return None
+        url = self.cache_url.removeprefix("kv://")
+        host, sep, port = url.rpartition(":")
+        if not sep or not port.isdigit():
+            raise ConfigError(f"invalid cache URL {self.cache_url!r}")
+        return host or "127.0.0.1", int(port)

@@ -75,7 +75,9 @@ _CLIENT_ERRORS: dict[int, type[GatewayError]] = {
 }
 
 
-def map_http_error(status: int, body: bytes, headers: Mapping[str, str]) -> GatewayError:
+def map_http_error(
+    status: int, body: bytes, headers: Mapping[str, str]
+) -> GatewayError:
     """Translate an HTTP error response into the matching exception."""
     message = _error_message(body)
     client_error = _CLIENT_ERRORS.get(status)

@@ -211,7 +211,8 @@ class PaymentService:
         return [
             charge
             for charge in self._charges.values()
-            if charge.customer == customer and (status is None or charge.status is status)
+            if charge.customer == customer
+            and (status is None or charge.status is status)
         ]
 
     def revenue(self, currency: str) -> int:

@@ -27,6 +27,7 @@ from shopapp.auth import (
     AuthError,
     InMemoryUserStore,
     User,
+    WeakPassword,
 )
 from shopapp.catalog import Catalog, CatalogError, OutOfStock, ProductNotFound, paginate
 from shopapp.catalog import demo_catalog as build_demo_catalog
@@ -197,6 +198,8 @@ class ShopApp:
             ("GET", "/health", self.health),
             ("GET", "/products", self.list_products),
             ("GET", "/products/{sku}", self.get_product),
+            ("GET", "/categories", self.categories),
+            ("POST", "/register", self.register),
             ("POST", "/login", self.login),
             ("POST", "/logout", self.logout),
             ("GET", "/me", self.me),
@@ -240,9 +243,26 @@ class ShopApp:
 
     def get_product(self, request: Request, sku: str) -> Response:
         product = self.catalog.get(sku)
-        return json_response(
-            {**product.to_dict(), "description": product.description}
+        return json_response({**product.to_dict(), "description": product.description})
+
+    def categories(self, request: Request) -> Response:
+        return json_response(self.catalog.categories())
+
+    def register(self, request: Request) -> Response:
+        data = request.json()
+        username, password, email = (
+            data.get("username"),
+            data.get("password"),
+            data.get("email"),
         )
+        if not all(isinstance(value, str) for value in (username, password, email)):
+            raise HTTPError(400, "username, password and email are required")
+        try:
+            user = self.auth.register(username, password, email)
+        except WeakPassword as exc:
+            body = {"error": "weak password", "problems": exc.problems}
+            return json_response(body, 422)
+        return json_response(user.public(), 201, Location="/me")
 
     def login(self, request: Request) -> Response:
         data = request.json()
@@ -251,9 +271,7 @@ class ShopApp:
             raise HTTPError(400, "username and password are required")
         user = self.auth.login(username, password)
         session = self.sessions.create(user.username, client=request.client)
-        return json_response(
-            {"token": session.token, "expires_at": session.expires_at}, 200
-        )
+        return json_response({"token": session.token, "expires_at": session.expires_at})
 
     def logout(self, request: Request) -> Response:
         token = request.bearer_token
@@ -347,9 +365,6 @@ def main(argv: list[str] | None = None) -> int:
     app = ShopApp(settings)
     if not args.no_demo_data:
         app.seed_demo_data()
-    httpd = ShopHTTPServer((settings.host, settings.port), app)
-    host, port = httpd.server_address[:2]
-    print(f"listening on {host}:{port}", flush=True)
 
     def stop(signum: int, frame: object) -> None:
         # Raising here unwinds serve_forever() in the main thread, so the
@@ -357,6 +372,9 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
+    httpd = ShopHTTPServer((settings.host, settings.port), app)
+    host, port = httpd.server_address[:2]
+    print(f"listening on {host}:{port}", flush=True)
     try:
         httpd.serve_forever(poll_interval=0.1)
     except (KeyboardInterrupt, SystemExit):

@@ -111,6 +111,14 @@ class SessionManager:
         session.revoke()
         return True
 
+    def revoke_all(self, username: str) -> int:
+        """Log a user out everywhere. Returns the number of revoked sessions."""
+        with self._lock:
+            tokens = [t for t, s in self._sessions.items() if s.username == username]
+            for token in tokens:
+                self._sessions.pop(token).revoke()
+        return len(tokens)
+
     def purge_expired(self) -> int:
         """Drop sessions that are no longer valid."""
         now = self._clock()

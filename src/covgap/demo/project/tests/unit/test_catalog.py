@@ -4,7 +4,6 @@ import pytest
 
 from shopapp.catalog import (
     CatalogError,
-    OutOfStock,
     Product,
     ProductNotFound,
     SortOrder,
@@ -54,15 +53,6 @@ def test_paginate() -> None:
     assert page.items == list(range(40, 45))
     assert page.pages == 3
     assert not page.has_next
-
-
-def test_reserve_and_restock(catalog) -> None:
-    product = catalog.reserve("tea-001", 5)
-    assert product.stock == 35
-    with pytest.raises(OutOfStock) as excinfo:
-        catalog.reserve("TEA-002", 10)
-    assert excinfo.value.available == 3
-    assert catalog.restock("TEA-001", 5) == 40
 
 
 def test_unknown_and_duplicate_products(catalog) -> None:

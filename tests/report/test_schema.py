@@ -1,0 +1,34 @@
+"""plan.json follows docs/plan.schema.json, for every kind of input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from covgap import api
+from covgap.config import load_settings
+from covgap.report.view import build_view
+
+SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "plan.schema.json").read_text())
+
+
+def test_schema_is_valid() -> None:
+    """The schema itself is valid JSON Schema (2020-12)."""
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+@pytest.mark.parametrize("target", [50, 90, 100])
+def test_plan_json_matches_schema(measured_basic: Path, target: int) -> None:
+    """The view of a real measured project validates against the schema."""
+    settings = load_settings(measured_basic, {"target": target}, environ={})
+    view = build_view(api.plan(measured_basic, settings))
+    jsonschema.validate(json.loads(json.dumps(view)), SCHEMA)
+
+
+def test_schema_rejects_a_wrong_version() -> None:
+    """The schema pins format_version, so a consumer can tell formats apart."""
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"format_version": 2}, SCHEMA)

@@ -1,0 +1,40 @@
+"""`covgap demo`: the bundled example is measured for real and planned."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from covgap.cli import main
+
+
+def test_demo_measures_the_example_and_writes_the_plan(tmp_path: Path) -> None:
+    """The demo runs the example's unit, integration and end-to-end tests and plans from them."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["demo", "--output", str(tmp_path / "report")], stdout=out, stderr=err)
+    assert code == 0, err.getvalue()
+    text = out.getvalue()
+    assert "passed" in text and "failed" not in text
+    view = json.loads((tmp_path / "report" / "plan.json").read_text())
+    files = {f["path"]: f for f in view["files"]}
+    assert 30 <= view["totals"]["percent_covered"] <= 50
+    assert view["input"]["branch_measured"]
+    # The server only runs in the end-to-end test's subprocess: it must be measured.
+    server = files["src/shopapp/server.py"]
+    assert server["percent_covered"] > 50
+    # Modules no test imports are there, at 0%.
+    assert files["src/shopapp/gateway.py"]["percent_covered"] == 0
+    assert view["plan"]["phases"], "a plan from ~43% to 80% has phases"
+    assert (tmp_path / "report" / "plan.md").exists()
+    assert "The example project and its reports stay in" in text
+
+
+def test_demo_leaves_the_bundled_project_clean() -> None:
+    """Running the demo never writes into the installed package."""
+    from covgap.demo import PROJECT
+
+    leftovers = [
+        p for p in PROJECT.rglob("*") if p.name.startswith(".coverage") or p.name == "__pycache__"
+    ]
+    assert leftovers == []
