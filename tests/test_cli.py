@@ -209,9 +209,9 @@ def test_no_data_file(tmp_path: Path) -> None:
 def test_bad_data_files(tmp_path: Path, name: str, content: bytes, fragment: str) -> None:
     """A file that is not coverage data: exit 3 naming it."""
     (tmp_path / name).write_bytes(content)
-    code, _, err = run("plan", str(tmp_path), "--data", name)
+    code, _, err = run("plan", str(tmp_path), "--data", str(tmp_path / name))
     assert code == ExitCode.DATA_ERROR
-    assert_one_error_line(err, name, fragment)
+    assert_one_error_line(err, f"error: {name}: ", fragment)  # shown relative to the project
 
 
 def test_corrupt_coverage_file(tmp_path: Path) -> None:
@@ -296,3 +296,32 @@ def test_data_path_is_a_folder(measured_basic: Path, tmp_path: Path) -> None:
     code, _, err = run("plan", str(measured_basic), "--data", str(folder))
     assert code == ExitCode.DATA_ERROR
     assert_one_error_line(err, "data: cannot be read")
+
+
+def test_relative_paths_from_another_folder(
+    measured_basic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PROJECT, --data and --output given relative to the working folder all resolve from it;
+    the cache goes into the project's own .covgap/."""
+    workdir = tmp_path / "work"
+    project = Path(shutil.copytree(measured_basic, workdir / "proj"))
+    monkeypatch.chdir(workdir)
+    code, _, err = run(
+        "plan", "proj", "--data", "proj/.coverage", "--output", "out", "--format", "json"
+    )
+    assert code == 0, err
+    assert (workdir / "out" / "plan.json").exists()
+    assert json.loads((workdir / "out" / "plan.json").read_text())["input"]["path"] == ".coverage"
+    assert (project / ".covgap" / "cache.sqlite3").exists()
+    assert not (project / "proj").exists()
+
+
+def test_reports_get_ordinary_permissions(measured_basic: Path, tmp_path: Path) -> None:
+    """Reports are written with the usual permissions, not the private ones of a temporary file."""
+    import os
+
+    output = tmp_path / "out"
+    assert run("plan", str(measured_basic), "--output", str(output), "--format", "md")[0] == 0
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert (output / "plan.md").stat().st_mode & 0o777 == 0o666 & ~mask

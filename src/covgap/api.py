@@ -19,6 +19,7 @@ COVGAP_DIR = ".covgap"
 
 def load(project_dir: Path, settings: Settings) -> ProjectCoverage:
     """Read the project's coverage data in whatever form ``settings.data_file`` names."""
+    project_dir = project_dir.resolve()
     return load_project(
         LoadOptions(
             project_dir=project_dir,

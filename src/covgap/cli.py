@@ -117,9 +117,20 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _data_path(data: str | None, project_dir: Path) -> str | None:
+    """``--data`` is relative to where covgap runs; shown relative to the project when inside."""
+    if data is None:
+        return None
+    path = Path(data).absolute()
+    try:
+        return str(path.relative_to(project_dir.absolute()))
+    except ValueError:
+        return str(path)
+
+
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {
-        "data-file": args.data,
+        "data-file": _data_path(args.data, Path(args.project)),
         "target": args.target,
         "milestones": args.milestones,
         "skip": args.skip,

@@ -308,3 +308,26 @@ def test_broken_coverage_config(basic_copy: Path) -> None:
     (basic_copy / ".coveragerc").write_text("[run]\nbranch = maybe\n")
     with pytest.raises(ConfigError):
         load(basic_copy)
+
+
+def test_data_file_plus_parallel_pieces(tmp_path: Path, equals_coverage_json) -> None:
+    """A data file with uncombined pieces beside it is read as coverage.py 7.14+ reports read it."""
+    import coverage
+
+    project_dir = tmp_path / "basic"
+    shutil.copytree(Path(__file__).parents[1] / "fixtures" / "projects" / "basic", project_dir)
+    pytest_args = ["-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    run_coverage(project_dir, "run", *pytest_args, "tests/test_pricing.py")  # .coverage
+    run_coverage(project_dir, "run", "--parallel-mode", *pytest_args, "tests/test_stock.py")
+    pieces = sorted(project_dir.glob(".coverage.*"))
+    assert pieces and (project_dir / ".coverage").exists()
+    before = {p: p.read_bytes() for p in [project_dir / ".coverage", *pieces]}
+    project = load(project_dir)
+    assert {p: p.read_bytes() for p in before} == before, "covgap changed the data files"
+    stock = next(f for f in project.files if f.path.endswith("stock.py"))
+    if coverage.version_info >= (7, 14):
+        assert stock.numbers.covered_units > 0, "the piece's data was left out"
+        # coverage json combines the pieces into .coverage first, exactly as covgap read them
+        equals_coverage_json(project, coverage_json(project_dir))
+    else:  # older coverage.py reports ignore the pieces when the data file exists
+        assert stock.numbers.covered_units == 0

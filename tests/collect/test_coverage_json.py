@@ -67,4 +67,7 @@ def test_format_2_without_source_is_one_region_per_file(
     project = load_coverage_json(path, tmp_path)
     assert all(not f.regions_known and len(f.regions) == 1 for f in project.files)
     assert project.totals.percent_covered == report["totals"]["percent_covered"]
-    assert "functions unknown for 4 files" in project.notes[0]
+    assert all(
+        "predates format 3 and the source not found" in (f.regions_note or "")
+        for f in project.files
+    )

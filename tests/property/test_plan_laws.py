@@ -106,3 +106,26 @@ def test_apportioned_parts_add_up_to_the_displayed_total(parts: list[int], preci
         assert abs(Fraction(text) - value) < Fraction(
             1, scale
         )  # each part is off by under one digit
+
+
+@settings(max_examples=200, deadline=None)
+@given(project=projects(), target=st.integers(1, 100), precision=st.integers(0, 2))
+def test_gains_table_adds_up_to_the_last_digit(
+    project: ProjectCoverage, target: int, precision: int
+) -> None:
+    """Every column of the gains table sums to its displayed total, and no gain is negative."""
+    from decimal import Decimal
+
+    from covgap.api import analyze
+    from covgap.config import Settings
+    from covgap.report.view import build_view
+
+    if not project.totals.units or Fraction(target) < project.totals.ratio * 100:
+        return
+    view = build_view(analyze(project, Settings(target=float(target), precision=precision)))
+    gains = view["gains"]
+    for column in ("points_now_display", "points_after_display", "gain_display"):
+        assert sum(Decimal(row[column]) for row in gains["rows"]) == Decimal(gains["total"][column])
+    assert all(Decimal(row["gain_display"]) >= 0 for row in gains["rows"])
+    assert gains["total"]["points_now_display"] == view["plan"]["current_display"]
+    assert gains["total"]["points_after_display"] == view["plan"]["final_display"]

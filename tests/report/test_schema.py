@@ -32,3 +32,20 @@ def test_schema_rejects_a_wrong_version() -> None:
     """The schema pins format_version, so a consumer can tell formats apart."""
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"format_version": 2}, SCHEMA)
+
+
+def test_unknown_functions_are_noted(measured_basic: Path, tmp_path: Path) -> None:
+    """Files planned whole because their functions are unknown are named in the notes."""
+    from conftest import coverage_json
+
+    report = coverage_json(measured_basic)
+    for entry in report["files"].values():
+        del entry["functions"], entry["classes"]
+    (tmp_path / "old.json").write_text(json.dumps(report))
+    settings = load_settings(tmp_path, {"data-file": "old.json"}, environ={})
+    view = build_view(api.plan(tmp_path, settings))
+    jsonschema.validate(view, SCHEMA)
+    assert any(
+        n.startswith("functions unknown for 4 files, planned as whole files") for n in view["notes"]
+    )
+    assert {i["display_name"] for i in view["top_functions"]} == {"(whole file)"}

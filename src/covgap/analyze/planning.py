@@ -106,7 +106,8 @@ def make_plan(
         raise UsageError(
             f"target {format_percent(target_fraction, 2)}% is below the current total "
             f"{format_percent(current_percent, 2)}%: nothing to plan",
-            hint="give a higher --target, or use `covgap check` to guard the current total",
+            hint="give a higher --target; to guard the current total, set fail_under in the "
+            "coverage configuration",
             slug="target-below-current",
         )
 
@@ -125,6 +126,12 @@ def make_plan(
             notes.append(
                 "milestones already reached and dropped: "
                 + ", ".join(f"{format_percent(m, 2)}%" for m in dropped)
+            )
+        beyond = [m for m in given if m > target_fraction]
+        if beyond:
+            notes.append(
+                "milestones above the target dropped: "
+                + ", ".join(f"{format_percent(m, 2)}%" for m in beyond)
             )
         if target_fraction > current_percent:
             chosen.append(target_fraction)

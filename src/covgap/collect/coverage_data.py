@@ -9,8 +9,8 @@ cached by content hash (see ``static.py`` and ``cache.py``).
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import coverage
+from coverage.data import combinable_files
 from coverage.exceptions import ConfigError as CoverageConfigError
 from coverage.exceptions import CoverageException, NoSource, NotPython
 from coverage.files import GlobMatcher, prep_patterns
@@ -40,6 +41,9 @@ from covgap.errors import ConfigError, DataError
 from covgap.model import FileCoverage, ProjectCoverage
 
 __all__ = ["LoadOptions", "load_coverage_data"]
+
+#: coverage.py 7.14+ combines parallel data files into the data file before every report.
+COMBINES_IMPLICITLY = coverage.version_info >= (7, 14)
 
 #: Below this many files to parse, worker processes cost more than they save.
 _PARALLEL_THRESHOLD = 24
@@ -123,31 +127,35 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
         cov = _make_coverage(str(options.data_file) if options.data_file else None)
         data_path = Path(cov.config.data_file)
         shown_path = str(options.data_file) if options.data_file else cov.config.data_file
-        if not data_path.exists():
-            pieces = sorted(
-                str(p) for p in data_path.parent.glob(glob.escape(data_path.name) + ".*")
+        pieces = combinable_files(str(data_path))
+        if not data_path.exists() and not pieces:
+            raise DataError(
+                "coverage data file not found",
+                path=shown_path,
+                hint="measure first: `coverage run -m pytest`, or name the file with --data",
+                slug="no-data-file",
             )
-            if not pieces:
-                raise DataError(
-                    "coverage data file not found",
-                    path=shown_path,
-                    hint="measure first: `coverage run -m pytest` (or `covgap run`), "
-                    "or name the file with --data",
-                    slug="no-data-file",
-                )
-            # Parallel pieces that were never combined: combine them in a scratch folder,
-            # keeping the originals, so the project is left exactly as it was.
+        if data_path.exists():
+            check_data_file(data_path, shown_path)
+        if pieces and (not data_path.exists() or COMBINES_IMPLICITLY):
+            # Parallel pieces that were never combined. coverage.py's reports combine them
+            # (since 7.14 even into an existing data file); covgap does the same in a scratch
+            # copy, so the project's files stay exactly as they were.
             for piece in pieces:
                 check_data_file(Path(piece), piece)
-            cov = _make_coverage(str(Path(tmp) / ".coverage"))
+            scratch = Path(tmp) / ".coverage"
+            if data_path.exists():
+                shutil.copyfile(data_path, scratch)
+            cov = _make_coverage(str(scratch))
             try:
-                cov.combine([str(Path(p).resolve()) for p in pieces], keep=True)
+                cov.load()
+                cov.combine(pieces, keep=True)
             except CoverageException as exc:
                 raise DataError(
                     f"cannot combine parallel data files: {exc}", path=shown_path
                 ) from exc
-        else:
-            check_data_file(data_path, shown_path)
+            if not data_path.exists():
+                shown_path = f"{shown_path}.* ({len(pieces)} parallel files)"
         try:
             cov.load()
             data = cov.get_data()
@@ -324,7 +332,8 @@ def _raise_or_note_source_problems(
             " (data measured on another machine, or files moved since measurement?)"
         )
         if ignore_errors:
-            notes.append(f"{missing_sources[0]}: {message}; skipped under [report] ignore_errors")
+            shown = ", ".join(missing_sources[:3]) + (", …" if count > 3 else "")
+            notes.append(f"{message}; skipped under [report] ignore_errors: {shown}")
         else:
             raise DataError(
                 message,

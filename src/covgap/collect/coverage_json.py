@@ -117,7 +117,13 @@ def load_coverage_json(path: Path, project_dir: Path, shown: str | None = None) 
             path=shown,
             slug="bad-data-file",
         )
-    meta = document["meta"]
+    meta, totals = document["meta"], document.get("totals", {})
+    if not isinstance(meta, dict) or not isinstance(totals, dict):
+        raise DataError(
+            "malformed coverage JSON report: 'meta' and 'totals' must be objects",
+            path=shown,
+            slug="bad-data-file",
+        )
     try:
         files = tuple(
             _file(name, entry, project_dir) for name, entry in sorted(document["files"].items())
@@ -133,15 +139,7 @@ def load_coverage_json(path: Path, project_dir: Path, shown: str | None = None) 
         raise DataError(
             "the JSON report lists no files (empty data set)", path=shown, slug="empty-data"
         )
-    notes = []
-    unknown = [f.path for f in files if not f.regions_known]
-    if unknown:
-        notes.append(
-            f"functions unknown for {len(unknown)} files: the JSON report has format "
-            f"{meta.get('format', 1)} and their sources are not here; regions need format 3 "
-            "(coverage.py 7.6+), the sources, or the .coverage file"
-        )
-    display = str(document.get("totals", {}).get("percent_covered_display", ""))
+    display = str(totals.get("percent_covered_display", ""))
     return ProjectCoverage(
         files=files,
         branch_measured=bool(meta.get("branch_coverage", False)),
@@ -149,5 +147,4 @@ def load_coverage_json(path: Path, project_dir: Path, shown: str | None = None) 
         input_path=shown,
         # The report's own display string shows the precision it was written with.
         coverage_precision=len(display.partition(".")[2]),
-        notes=tuple(notes),
     )

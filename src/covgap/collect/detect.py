@@ -12,17 +12,16 @@ from covgap.model import InputKind, ProjectCoverage
 __all__ = ["detect_kind", "load_project"]
 
 
-def detect_kind(path: Path) -> InputKind:
-    """The kind of coverage file at ``path``; DataError when it is none of them."""
+def detect_kind(path: Path, shown: str | None = None) -> InputKind:
+    """The kind of coverage file at ``path``; DataError (naming ``shown``) when it is none."""
+    shown = shown or str(path)
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)
     except FileNotFoundError as exc:
-        raise DataError(
-            "coverage data file not found", path=str(path), slug="no-data-file"
-        ) from exc
+        raise DataError("coverage data file not found", path=shown, slug="no-data-file") from exc
     except OSError as exc:
-        raise DataError(f"cannot be read: {exc.strerror}", path=str(path)) from exc
+        raise DataError(f"cannot be read: {exc.strerror}", path=shown) from exc
     if head.startswith(b"SQLite format 3\0"):
         return "coverage-data"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -35,7 +34,7 @@ def detect_kind(path: Path) -> InputKind:
     raise DataError(
         "not coverage data: expected a .coverage (SQLite) file, a coverage JSON report, "
         "a Cobertura XML report or an LCOV file",
-        path=str(path),
+        path=shown,
         slug="bad-data-file",
     )
 
@@ -51,10 +50,10 @@ def load_project(options: LoadOptions) -> ProjectCoverage:
         raise DataError(
             "coverage data file not found",
             path=str(options.data_file),
-            hint="measure first: `coverage run -m pytest` (or `covgap run`)",
+            hint="measure first: `coverage run -m pytest`",
             slug="no-data-file",
         )
-    kind = detect_kind(data_file) if data_file.exists() else "coverage-data"
+    kind = detect_kind(data_file, str(options.data_file)) if data_file.exists() else "coverage-data"
     if kind == "coverage-data":
         return load_coverage_data(options)
     if kind == "coverage-json":

@@ -8,6 +8,8 @@ from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
+from covgap.report.view import plural
+
 __all__ = ["render_terminal"]
 
 _TIER_STYLES = {
@@ -36,8 +38,8 @@ def render_terminal(view: dict[str, Any], stream: TextIO, *, width: int | None =
     branch = "on" if view["input"]["branch_measured"] else "off"
     console.print(
         f"[bold]covgap[/bold] plan for [cyan]{escape(view['input']['path'])}[/cyan] "
-        f"({totals['files']} files, {totals['statements']:,} statements, "
-        f"{totals['branches']:,} branches; branch coverage {branch})"
+        f"({plural(totals['files'], 'file')}, {plural(totals['statements'], 'statement')}, "
+        f"{plural(totals['branches'], 'branch')}; branch coverage {branch})"
     )
     console.print(
         f"Coverage [bold]{plan['current_display']}%[/bold] → "

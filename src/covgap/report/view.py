@@ -18,7 +18,16 @@ from coverage.results import format_lines
 
 from covgap import __version__
 from covgap.analyze.planning import format_percent
-from covgap.model import FileGap, FolderGain, FunctionGap, Numbers, Phase, PlanResult, Region
+from covgap.model import (
+    FileCoverage,
+    FileGap,
+    FolderGain,
+    FunctionGap,
+    Numbers,
+    Phase,
+    PlanResult,
+    Region,
+)
 
 __all__ = ["FORMAT_VERSION", "apportion", "build_view"]
 
@@ -184,12 +193,23 @@ class _Formatter:
         if not total_units:
             return {"rows": [], "total": {}}
 
-        def shares(numbers: list[Numbers], total_display: str) -> list[str]:
-            values = [Fraction(100 * n.covered_units, total_units) for n in numbers]
-            return apportion(values, total_display, self.precision)
-
-        now_points = shares([now for _, now, _ in rows], now_display)
-        after_points = shares([after for _, _, after in rows], after_display)
+        now_points = apportion(
+            [Fraction(100 * now.covered_units, total_units) for _, now, _ in rows],
+            now_display,
+            self.precision,
+        )
+        # Gains are apportioned on their own (never below zero) and "after" is now + gain, so
+        # all three columns add up to their displayed totals.
+        gain_display = self.difference(after_display, now_display)
+        gain_points = apportion(
+            [Fraction(100 * (a.covered_units - n.covered_units), total_units) for _, n, a in rows],
+            gain_display,
+            self.precision,
+        )
+        after_points = [
+            _fixed(Decimal(now_pt) + Decimal(gain_pt), self.precision)
+            for now_pt, gain_pt in zip(now_points, gain_points, strict=True)
+        ]
         return {
             "rows": [
                 {
@@ -199,17 +219,17 @@ class _Formatter:
                     "percent_after_display": self.percent(after.percent_covered),
                     "points_now_display": now_pt,
                     "points_after_display": after_pt,
-                    "gain_display": self.difference(after_pt, now_pt),
+                    "gain_display": gain_pt,
                 }
-                for (folder, now, after), now_pt, after_pt in zip(
-                    rows, now_points, after_points, strict=True
+                for (folder, now, after), now_pt, after_pt, gain_pt in zip(
+                    rows, now_points, after_points, gain_points, strict=True
                 )
             ],
             "total": {
                 "units": total_units,
                 "points_now_display": now_display,
                 "points_after_display": after_display,
-                "gain_display": self.difference(after_display, now_display),
+                "gain_display": gain_display,
             },
         }
 
@@ -281,5 +301,23 @@ def build_view(result: PlanResult) -> dict[str, Any]:
             "notes": list(plan.notes),
         },
         "gains": fmt.gains(plan.gains, totals.units, current_display, final_display),
-        "notes": list(project.notes),
+        "notes": [*project.notes, *_unknown_regions_note(project.files)],
     }
+
+
+def plural(count: int, noun: str) -> str:
+    """ "1 file", "2 files", "3 branches"."""
+    suffix = "" if count == 1 else ("es" if noun.endswith(("s", "sh", "ch", "x")) else "s")
+    return f"{count:,} {noun}{suffix}"
+
+
+def _unknown_regions_note(files: Sequence[FileCoverage]) -> list[str]:
+    """One note for the files planned as wholes because their functions are unknown."""
+    unknown = [f for f in files if not f.regions_known]
+    if not unknown:
+        return []
+    first = unknown[0]
+    return [
+        f"functions unknown for {plural(len(unknown), 'file')}, planned as whole files "
+        f"(e.g. {first.path}: {first.regions_note})"
+    ]
