@@ -143,6 +143,19 @@ def test_cache_gives_identical_results(basic_copy: Path) -> None:
     assert (basic_copy / ".covgap" / ".gitignore").read_text().strip().endswith("*")
 
 
+def test_new_measurement_reuses_the_parse(basic_copy: Path, equals_coverage_json) -> None:
+    """Unchanged sources measured anew: nothing is parsed again; the numbers are the new ones."""
+    cache = basic_copy / ".covgap" / "cache.sqlite3"
+    first = load(basic_copy, cache_path=cache)
+    run_coverage(
+        basic_copy, "run", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_stock.py"
+    )
+    second = load(basic_copy, cache_path=cache)
+    assert (second.parsed_files, second.cached_files) == (0, 4)
+    assert second.totals != first.totals
+    equals_coverage_json(second, coverage_json(basic_copy))
+
+
 def test_cache_misses_when_a_file_changes(basic_copy: Path) -> None:
     """Editing one source file re-parses that file only."""
     cache = basic_copy / ".covgap" / "cache.sqlite3"

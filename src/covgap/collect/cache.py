@@ -1,7 +1,11 @@
-"""covgap's cache of per-file static analysis, keyed by content hash, in ``.covgap/cache.sqlite3``.
+"""covgap's cache of per-file analysis, keyed by content hash, in ``.covgap/cache.sqlite3``.
 
-The cache is an optimisation only: a missing, locked, corrupt or foreign cache file never stops a
-run. A file that is not covgap's is left untouched; covgap then works without a cache.
+Two tables: ``static`` holds coverage.py's parse of a source file (keyed by the file's bytes and
+the options that change parsing); ``result`` holds a file's finished FileCoverage (keyed by that
+and by a hash of the data measured in it). The cache is an optimisation only: a missing, locked,
+corrupt or foreign cache file never stops a run, and a file that is not covgap's is left
+untouched. Payloads are zlib-compressed JSON, never pickles: a cache committed to a repository
+by mistake, or by someone else, cannot run code.
 """
 
 from __future__ import annotations
@@ -10,17 +14,23 @@ import contextlib
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from covgap.collect.static import StaticAnalysis
+from covgap.model import FileCoverage, Numbers, Region
 
-__all__ = ["AnalysisCache", "ensure_covgap_dir"]
+__all__ = ["AnalysisCache", "CachedResult", "ensure_covgap_dir"]
 
 #: The schema of the cache database. A cache of another version is emptied and rebuilt.
-#: 1: table static(key, payload) with zlib-compressed JSON payloads.
-CACHE_SCHEMA = 1
+#: 1: table static(key, payload).
+#: 2: table result(key, payload) added.
+CACHE_SCHEMA = 2
 _APPLICATION_ID = 0x43475031  # "CGP1": marks the SQLite file as covgap's
+_TABLES = ("static", "result")
+T = TypeVar("T")
 
 
 def ensure_covgap_dir(folder: Path) -> None:
@@ -32,8 +42,72 @@ def ensure_covgap_dir(folder: Path) -> None:
             ignore.write_text("# Created by covgap: this folder is covgap's own.\n*\n")
 
 
+@dataclass(frozen=True)
+class CachedResult:
+    """A file's finished coverage, and whether its source needed replacement characters."""
+
+    file: FileCoverage
+    decode_replaced: bool
+
+    def to_json(self) -> dict[str, Any]:
+        file = self.file
+        return {
+            "path": file.path,
+            "numbers": _numbers_json(file.numbers),
+            "statement_lines": file.statement_lines,
+            "missing_lines": file.missing_lines,
+            "missing_arcs": file.missing_arcs,
+            "regions": [
+                [
+                    r.name,
+                    r.start_line,
+                    r.end_line,
+                    _numbers_json(r.numbers),
+                    r.statement_lines,
+                    r.missing_lines,
+                    r.missing_arcs,
+                ]
+                for r in file.regions
+            ],
+            "decode_replaced": self.decode_replaced,
+        }
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> CachedResult:
+        regions = tuple(
+            Region(
+                name=name,
+                start_line=start,
+                end_line=end,
+                numbers=Numbers(*numbers),
+                statement_lines=tuple(statements),
+                missing_lines=tuple(missing),
+                missing_arcs=tuple((a, b) for a, b in arcs),
+            )
+            for name, start, end, numbers, statements, missing, arcs in obj["regions"]
+        )
+        file = FileCoverage(
+            path=obj["path"],
+            numbers=Numbers(*obj["numbers"]),
+            statement_lines=tuple(obj["statement_lines"]),
+            missing_lines=tuple(obj["missing_lines"]),
+            missing_arcs=tuple((a, b) for a, b in obj["missing_arcs"]),
+            regions=regions,
+        )
+        return cls(file, bool(obj["decode_replaced"]))
+
+
+def _numbers_json(numbers: Numbers) -> list[int]:
+    return [
+        numbers.statements,
+        numbers.missing_statements,
+        numbers.branches,
+        numbers.missing_branches,
+    ]
+
+
 class AnalysisCache:
-    """Static analyses by cache key; every failure degrades to "not cached" with a reason."""
+    """Cached analyses by key; every failure degrades to "not cached" with a reason."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -57,10 +131,11 @@ class AnalysisCache:
             (version,) = connection.execute("PRAGMA user_version").fetchone()
             if version != CACHE_SCHEMA:
                 with connection:
-                    connection.execute("DROP TABLE IF EXISTS static")
-                    connection.execute(
-                        "CREATE TABLE static (key TEXT PRIMARY KEY, payload BLOB NOT NULL)"
-                    )
+                    for table in _TABLES:
+                        connection.execute(f"DROP TABLE IF EXISTS {table}")
+                        connection.execute(
+                            f"CREATE TABLE {table} (key TEXT PRIMARY KEY, payload BLOB NOT NULL)"
+                        )
                     connection.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
                     connection.execute(f"PRAGMA user_version = {CACHE_SCHEMA}")
         except (sqlite3.Error, OSError) as exc:
@@ -69,48 +144,66 @@ class AnalysisCache:
         self._connection = connection
         return connection
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, StaticAnalysis]:
-        """The cached analyses among ``keys``; unreadable entries count as misses."""
+    def _get(self, table: str, keys: Iterable[str]) -> dict[str, Any]:
         connection = self._connect()
         wanted = list(dict.fromkeys(keys))
-        found: dict[str, StaticAnalysis] = {}
+        found: dict[str, Any] = {}
         if connection is None or not wanted:
             return found
         try:
             for chunk in _chunks(wanted, 500):
                 marks = ",".join("?" * len(chunk))
-                rows = connection.execute(
-                    f"SELECT key, payload FROM static WHERE key IN ({marks})", chunk
-                )
-                for key, payload in rows:
-                    with contextlib.suppress(ValueError, KeyError, TypeError, zlib.error):
-                        found[key] = StaticAnalysis.from_json(json.loads(zlib.decompress(payload)))
+                query = f"SELECT key, payload FROM {table} WHERE key IN ({marks})"
+                for key, payload in connection.execute(query, chunk):
+                    with contextlib.suppress(ValueError, zlib.error):
+                        found[key] = json.loads(zlib.decompress(payload))
         except sqlite3.Error as exc:
             self.problem = f"{self.path}: cache unreadable ({exc}); running without it"
             return {}
         return found
 
-    def put_many(self, entries: dict[str, StaticAnalysis]) -> None:
-        """Store new analyses in one transaction; a locked or read-only cache is skipped."""
+    def _put(self, table: str, entries: dict[str, dict[str, Any]]) -> None:
         connection = self._connect()
         if connection is None or not entries:
             return
         rows = [
-            (key, zlib.compress(json.dumps(static.to_json(), separators=(",", ":")).encode(), 1))
-            for key, static in entries.items()
+            (key, zlib.compress(json.dumps(obj, separators=(",", ":")).encode(), 1))
+            for key, obj in entries.items()
         ]
         try:
             with connection:
                 connection.executemany(
-                    "INSERT OR REPLACE INTO static (key, payload) VALUES (?, ?)", rows
+                    f"INSERT OR REPLACE INTO {table} (key, payload) VALUES (?, ?)", rows
                 )
         except sqlite3.Error as exc:
             self.problem = f"{self.path}: cache not updated ({exc})"
+
+    def get_statics(self, keys: Iterable[str]) -> dict[str, StaticAnalysis]:
+        """The cached static analyses among ``keys``; unreadable entries count as misses."""
+        return _decoded(self._get("static", keys), StaticAnalysis.from_json)
+
+    def get_results(self, keys: Iterable[str]) -> dict[str, CachedResult]:
+        """The cached finished results among ``keys``; unreadable entries count as misses."""
+        return _decoded(self._get("result", keys), CachedResult.from_json)
+
+    def put_statics(self, entries: dict[str, StaticAnalysis]) -> None:
+        self._put("static", {key: static.to_json() for key, static in entries.items()})
+
+    def put_results(self, entries: dict[str, CachedResult]) -> None:
+        self._put("result", {key: result.to_json() for key, result in entries.items()})
 
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def _decoded(raw: dict[str, Any], decode: Callable[[dict[str, Any]], T]) -> dict[str, T]:
+    decoded: dict[str, T] = {}
+    for key, obj in raw.items():
+        with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+            decoded[key] = decode(obj)
+    return decoded
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

@@ -9,6 +9,7 @@ cached by content hash (see ``static.py`` and ``cache.py``).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import coverage
-from coverage.data import combinable_files
+from coverage.data import CoverageData, combinable_files
 from coverage.exceptions import ConfigError as CoverageConfigError
 from coverage.exceptions import CoverageException, NoSource, NotPython
 from coverage.files import GlobMatcher, prep_patterns
@@ -28,7 +29,7 @@ from coverage.plugin import FileReporter
 from coverage.python import PythonFileReporter
 from coverage.results import analysis_from_file_reporter
 
-from covgap.collect.cache import AnalysisCache
+from covgap.collect.cache import AnalysisCache, CachedResult
 from covgap.collect.regions import file_from_analysis
 from covgap.collect.static import (
     AnalysisOptions,
@@ -227,9 +228,21 @@ def _analyze_job(job: tuple[str, AnalysisOptions]) -> tuple[str, StaticAnalysis 
         return filename, f"missing:{_first_line(exc)}"
 
 
+def _measured_fingerprint(data: CoverageData, mapped_filename: str) -> str:
+    """A hash of what was measured in one file: with the source's hash, it fixes the result."""
+    measured: list[tuple[int, int]] | list[int] | None
+    measured = data.arcs(mapped_filename) if data.has_arcs() else data.lines(mapped_filename)
+    return hashlib.sha256(repr(sorted(measured or [])).encode()).hexdigest()
+
+
 def _analyze_all(
     cov: coverage.Coverage, options: LoadOptions
 ) -> tuple[list[FileCoverage], list[str], tuple[int, int]]:
+    """Every reported file's FileCoverage; notes; (files parsed, files answered from the cache).
+
+    Two cache levels: a file whose bytes and measured data are both unchanged comes back whole
+    (``result``); a file whose bytes are unchanged skips parsing (``static``).
+    """
     config = cov.config
     data = cov.get_data()
     analysis_options = AnalysisOptions(
@@ -241,71 +254,96 @@ def _analyze_all(
     notes: list[str] = []
     missing_sources: list[str] = []
     unparsable: list[tuple[str, str]] = []
-
-    # 1. Which Python files need parsing, and which are cached.
-    keys: dict[str, str] = {}
-    for fr, _morf in pairs:
-        if isinstance(fr, PythonFileReporter):
-            try:
-                keys[fr.filename] = cache_key(Path(fr.filename).read_bytes(), analysis_options)
-            except OSError:
-                missing_sources.append(fr.filename)
     cache = AnalysisCache(options.cache_path) if options.cache_path else None
+
+    # 1. Keys: the source's content hash, and with it the measured data's.
+    static_keys: dict[str, str] = {}
+    result_keys: dict[str, str] = {}
+    for fr, _morf in pairs:
+        if not isinstance(fr, PythonFileReporter):
+            continue
+        try:
+            static_keys[fr.filename] = cache_key(Path(fr.filename).read_bytes(), analysis_options)
+        except OSError:
+            missing_sources.append(fr.filename)
+            continue
+        measured = _measured_fingerprint(data, cov._file_mapper(fr.filename))
+        result_keys[fr.filename] = hashlib.sha256(
+            f"{static_keys[fr.filename]}\0{fr.relative_filename()}\0{measured}".encode()
+        ).hexdigest()
+
+    # 2. Whole results first, then static analyses for the rest, then parse what is left.
+    results: dict[str, CachedResult] = {}
     statics: dict[str, StaticAnalysis] = {}
     if cache is not None:
-        cached = cache.get_many(keys.values())
-        statics = {name: cached[key] for name, key in keys.items() if key in cached}
-
-    # 2. Parse the rest, in parallel when it pays.
-    to_parse = [name for name in keys if name not in statics]
+        found = cache.get_results(result_keys.values())
+        results = {name: found[key] for name, key in result_keys.items() if key in found}
+        wanted = {name: key for name, key in static_keys.items() if name not in results}
+        found_static = cache.get_statics(wanted.values())
+        statics = {name: found_static[key] for name, key in wanted.items() if key in found_static}
+    cached_count = len(results) + len(statics)
+    to_parse = [name for name in static_keys if name not in results and name not in statics]
     fresh: dict[str, StaticAnalysis] = {}
-    for filename, result in _run_jobs(to_parse, analysis_options, options.jobs):
-        if isinstance(result, StaticAnalysis):
-            fresh[filename] = result
-        elif result.startswith(("syntax:", "encoding:")):
-            unparsable.append((filename, result))
+    for filename, outcome in _run_jobs(to_parse, analysis_options, options.jobs):
+        if isinstance(outcome, StaticAnalysis):
+            fresh[filename] = outcome
+        elif outcome.startswith(("syntax:", "encoding:")):
+            unparsable.append((filename, outcome))
         else:
             missing_sources.append(filename)
-    cached_count = len(statics)
     statics.update(fresh)
-    if cache is not None:
-        cache.put_many({keys[name]: static for name, static in fresh.items()})
-        cache.close()
-        if cache.problem:
-            notes.append(cache.problem)
-
     _raise_or_note_source_problems(missing_sources, unparsable, config.ignore_errors, notes)
 
     # 3. Combine with the measured data, through coverage.py's own Analysis.
     files: list[FileCoverage] = []
+    new_results: dict[str, CachedResult] = {}
     for fr, morf in pairs:
         relative = fr.relative_filename()
         if isinstance(fr, PythonFileReporter):
-            static = statics.get(fr.filename)
-            if static is None:
-                continue  # reported above, and skipped under ignore_errors
-            if static.decode_replaced:
+            result = results.get(fr.filename)
+            if result is None:
+                static = statics.get(fr.filename)
+                if static is None:
+                    continue  # reported above, and skipped under ignore_errors
+                reporter = StaticFileReporter(fr.filename, relative, static)
+                analysis = analysis_from_file_reporter(
+                    data, config.precision, reporter, cov._file_mapper(fr.filename)
+                )
+                file = file_from_analysis(relative, analysis, static.regions, static.num_lines)
+                result = CachedResult(file, static.decode_replaced)
+                new_results[result_keys[fr.filename]] = result
+            if result.decode_replaced:
                 notes.append(
                     f"{relative}: not valid in its declared encoding (UTF-8 unless a coding "
                     "line says otherwise); read with replacement characters, as coverage.py does"
                 )
-            reporter = StaticFileReporter(fr.filename, relative, static)
-            analysis = analysis_from_file_reporter(
-                data, config.precision, reporter, cov._file_mapper(fr.filename)
-            )
-            files.append(file_from_analysis(relative, analysis, static.regions, static.num_lines))
+            files.append(result.file)
         else:
-            # A plugin's file (templates and the like): coverage analyses it, uncached.
-            try:
-                analysis = cov._analyze(morf, file_reporter=fr)
-                num_lines = len(fr.source().splitlines())
-            except CoverageException as exc:
-                if config.ignore_errors:
-                    notes.append(f"{relative}: skipped, as [report] ignore_errors asks ({exc})")
-                    continue
-                raise DataError(f"cannot analyse: {_first_line(exc)}", path=relative) from exc
-            files.append(file_from_analysis(relative, analysis, fr.code_regions(), num_lines))
+            plugin_file = _plugin_file(cov, fr, morf, relative, notes)
+            if plugin_file is not None:
+                files.append(plugin_file)
+    if cache is not None:
+        cache.put_statics({static_keys[name]: static for name, static in fresh.items()})
+        cache.put_results(new_results)
+        cache.close()
+        if cache.problem:
+            notes.append(cache.problem)
     return files, notes, (len(fresh), cached_count)
+
+
+def _plugin_file(
+    cov: coverage.Coverage, fr: FileReporter, morf: str, relative: str, notes: list[str]
+) -> FileCoverage | None:
+    """A plugin's file (templates and the like): coverage analyses it, uncached."""
+    try:
+        analysis = cov._analyze(morf, file_reporter=fr)
+        num_lines = len(fr.source().splitlines())
+    except CoverageException as exc:
+        if cov.config.ignore_errors:
+            notes.append(f"{relative}: skipped, as [report] ignore_errors asks ({exc})")
+            return None
+        raise DataError(f"cannot analyse: {_first_line(exc)}", path=relative) from exc
+    return file_from_analysis(relative, analysis, fr.code_regions(), num_lines)
 
 
 def _run_jobs(

@@ -9,4 +9,8 @@ __all__ = ["render_json"]
 
 
 def render_json(view: dict[str, Any]) -> str:
-    return json.dumps(view, indent=2, ensure_ascii=False) + "\n"
+    """Compact, like ``coverage json``: pretty-printing a big plan costs more than planning it.
+
+    (``python -m json.tool plan.json`` shows it indented.)
+    """
+    return json.dumps(view, ensure_ascii=False, separators=(",", ":")) + "\n"
