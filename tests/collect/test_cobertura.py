@@ -16,176 +16,10 @@ from covgap.collect.cobertura import load_cobertura
 from covgap.errors import DataError
 from covgap.model import MODULE_REGION, FileCoverage, Numbers, ProjectCoverage, Region
 
-# ---------------------------------------------------------------------------------------------
-# The measured fixture project (the same one as in test_lcov.py; test modules share no code).
-# ---------------------------------------------------------------------------------------------
+#: The measured fixture project, shared with test_lcov.py: functions with branches, classes,
+#: nesting, repeated names, pragmas, async code, a Latin-1 source and a module no test imports.
+SHOP = Path(__file__).parents[1] / "fixtures" / "projects" / "shop"
 
-LOGIC = '''\
-"""Functions with branches, classes, nesting and repeated names."""
-
-import asyncio
-import functools
-
-LIMIT = 10
-
-
-def classify(n):
-    if n < 0:
-        return "negative"
-    elif n == 0:
-        return "zero"
-    return "positive"
-
-
-def loop(items):
-    total = 0
-    for item in items:
-        if item > LIMIT:
-            break
-        total += item
-    return total
-
-
-def outer(flag):
-    def inner(x):
-        if x:
-            return 1
-        return 2
-
-    if flag:
-        return inner(flag)
-    return 0
-
-
-def maybe(x):
-    if x:
-        x += 1
-
-
-class Cart:
-    """A cart."""
-
-    tax = 0.2
-
-    def __init__(self):
-        self.items = []
-
-    def add(self, price):
-        if price <= 0:
-            raise ValueError("bad price")
-        self.items.append(price)
-
-    @property
-    def total(self):
-        return sum(self.items) * (1 + self.tax)
-
-    @functools.lru_cache(maxsize=None)
-    def never(self):
-        while True:
-            if self.items:
-                return 1
-
-
-def factory():
-    class Local:
-        def get(self):
-            return 1
-
-    return Local
-
-
-def helper():
-    return 1
-
-
-def helper():  # noqa: F811
-    return 2
-
-
-def dup():  # pragma: no cover
-    return "first"
-
-
-def dup():  # noqa: F811
-    return "second"
-
-
-def pragma(x):
-    if x:  # pragma: no branch
-        return 1
-
-
-def one_liner(): return 3
-
-
-def spread(
-    a,
-    b,
-):
-    return (
-        a
-        + b
-    )
-
-
-async def fetch(flag):
-    if flag:
-        await asyncio.sleep(0)
-    return [i for i in range(3) if i]
-
-
-if __name__ == "__main__":
-    print(classify(1))
-'''
-
-UNTESTED = """\
-def a(x):
-    if x:
-        return 1
-    return 2
-
-
-class K:
-    def m(self):
-        return [i for i in range(3) if i]
-"""
-
-LEGACY = (
-    "# -*- coding: latin-1 -*-\n"
-    "NAME = 'caf\xe9'\n"
-    "\n"
-    "\n"
-    "def greet(polite):\n"
-    "    if polite:\n"
-    "        return 'bonjour ' + NAME\n"
-    "    return NAME\n"
-).encode("latin-1")
-
-TEST = """\
-import asyncio
-
-from shop import logic
-from shop.sub import legacy
-
-
-def test_some():
-    assert logic.classify(5) == "positive"
-    assert logic.classify(0) == "zero"
-    assert logic.loop([1, 2, 30]) == 3
-    assert logic.outer(True) == 1
-    logic.maybe(1)
-    cart = logic.Cart()
-    cart.add(3)
-    assert cart.total > 0
-    assert logic.factory()().get() == 1
-    assert logic.helper() == 2
-    assert logic.dup() == "second"
-    assert logic.pragma(True) == 1
-    assert logic.one_liner() == 3
-    assert logic.spread(1, 2) == 3
-    assert asyncio.run(logic.fetch(False)) == [1, 2]
-    assert legacy.greet(True).startswith("bonjour")
-"""
 
 #: The XML flavours ``coverage xml`` writes: report name -> (measured project, rcfile).
 XML_FLAVOURS = {
@@ -208,15 +42,7 @@ RCFILES = {
 
 
 def _write_project(project: Path, rcfiles: dict[str, str]) -> None:
-    package = project / "src" / "shop"
-    (package / "sub").mkdir(parents=True)
-    (package / "__init__.py").write_text('"""Fixture package."""\n')
-    (package / "logic.py").write_text(LOGIC)
-    (package / "untested.py").write_text(UNTESTED)
-    (package / "sub" / "__init__.py").write_text("")
-    (package / "sub" / "legacy.py").write_bytes(LEGACY)
-    (project / "tests").mkdir()
-    (project / "tests" / "test_shop.py").write_text(TEST)
+    shutil.copytree(SHOP, project)
     for name, text in rcfiles.items():
         (project / name).write_text(text)
 
@@ -247,7 +73,7 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     Measured once for the module; each project has its XML reports and ``coverage json``.
     """
-    projects = {kind: tmp_path_factory.mktemp(kind) for kind in RCFILES}
+    projects = {kind: tmp_path_factory.mktemp(kind) / "shop" for kind in RCFILES}
     for kind, project in projects.items():
         _write_project(project, RCFILES[kind])
     run = ["run", "--branch", "--source=src", "-m", "pytest", "-q", "-p", "no:cacheprovider"]
@@ -393,7 +219,10 @@ def test_known_names_and_bounds(relative: Path) -> None:
     assert {"helper": 74, "helper@78": 78, "dup@82": 82, "dup": 86}.items() <= {
         name: start for name, (start, _end) in bounds.items()
     }.items()
-    assert bounds[MODULE_REGION] == (1, len(LOGIC.splitlines()))
+    assert bounds[MODULE_REGION] == (
+        1,
+        len((SHOP / "src" / "shop" / "logic.py").read_text().splitlines()),
+    )
 
 
 def _file(project: ProjectCoverage, path: str) -> FileCoverage:
@@ -654,16 +483,3 @@ def test_bad_report(tmp_path: Path, content: bytes, message: str) -> None:
         load_cobertura(report, tmp_path)
     assert caught.value.path == str(report)
     assert "\n" not in caught.value.message
-
-
-def test_missing_report(tmp_path: Path) -> None:
-    """A report that does not exist says so."""
-    with pytest.raises(DataError, match="coverage report not found") as caught:
-        load_cobertura(tmp_path / "coverage.xml", tmp_path)
-    assert caught.value.path == str(tmp_path / "coverage.xml")
-
-
-def test_folder_instead_of_report(tmp_path: Path) -> None:
-    """A folder given as the report is refused."""
-    with pytest.raises(DataError, match="is a folder"):
-        load_cobertura(tmp_path, tmp_path)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from covgap.collect.cobertura import load_cobertura
+from covgap.collect.lcov import load_lcov
 from covgap.collect.line_data import (
     BranchInfo,
     FunctionSpan,
@@ -15,6 +18,7 @@ from covgap.collect.line_data import (
     file_from_lines,
     read_source,
 )
+from covgap.errors import DataError
 from covgap.model import MODULE_REGION, FileCoverage, Numbers, Region
 
 SOURCE = """\
@@ -236,3 +240,16 @@ def test_display_path(tmp_path: Path) -> None:
     """Paths inside the project are shown relative with forward slashes; others are None."""
     assert display_path(tmp_path / "a" / ".." / "b" / "c.py", tmp_path) == "b/c.py"
     assert display_path(tmp_path.parent / "elsewhere.py", tmp_path) is None
+
+
+@pytest.mark.parametrize(
+    "loader",
+    [pytest.param(load_cobertura, id="cobertura"), pytest.param(load_lcov, id="lcov")],
+)
+def test_report_missing_or_a_folder(tmp_path: Path, loader: Callable[[Path, Path], object]) -> None:
+    """A report that does not exist, or is a folder, is one DataError naming it."""
+    with pytest.raises(DataError, match="coverage report not found") as caught:
+        loader(tmp_path / "report", tmp_path)
+    assert caught.value.path == str(tmp_path / "report")
+    with pytest.raises(DataError, match="is a folder"):
+        loader(tmp_path, tmp_path)

@@ -12,6 +12,7 @@ from covgap.collect.line_data import (
     display_path,
     file_from_lines,
     is_file,
+    read_report,
     read_source,
 )
 from covgap.errors import DataError
@@ -41,19 +42,6 @@ def _bad(path: Path, message: str) -> DataError:
         hint="produce it with `coverage xml` (or pytest --cov-report=xml)",
         slug="bad-report",
     )
-
-
-def _read_report(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError as exc:
-        raise DataError("coverage report not found", path=str(path), slug="no-report") from exc
-    except IsADirectoryError as exc:
-        raise DataError("is a folder, not a coverage report", path=str(path)) from exc
-    except OSError as exc:
-        raise DataError(
-            f"cannot read the coverage report ({exc.strerror})", path=str(path)
-        ) from exc
 
 
 def _parse_root(path: Path, data: bytes) -> ET.Element:
@@ -153,7 +141,7 @@ def load_cobertura(path: Path, project_dir: Path) -> ProjectCoverage:
     then under ``project_dir``; several ``<class>`` elements for one file are merged. A file whose
     source is not found is one module-level region with a ``regions_note``.
     """
-    root = _parse_root(path, _read_report(path))
+    root = _parse_root(path, read_report(path))
     roots: list[Path] = []
     for element in root.iterfind("sources/source"):
         text = (element.text or "").strip()

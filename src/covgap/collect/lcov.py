@@ -12,6 +12,7 @@ from covgap.collect.line_data import (
     FunctionSpan,
     display_path,
     file_from_lines,
+    read_report,
     read_source,
 )
 from covgap.errors import DataError
@@ -188,16 +189,7 @@ def _spans(functions: Iterable[tuple[str, int, int | None]]) -> list[FunctionSpa
 
 
 def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise DataError("coverage report not found", path=str(path), slug="no-report") from exc
-    except IsADirectoryError as exc:
-        raise DataError("is a folder, not a coverage report", path=str(path)) from exc
-    except OSError as exc:
-        raise DataError(
-            f"cannot read the coverage report ({exc.strerror})", path=str(path)
-        ) from exc
+    data = read_report(path)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -10,6 +10,7 @@ from coverage.exceptions import NoSource
 from coverage.python import get_python_source
 from coverage.regions import code_regions
 
+from covgap.errors import DataError
 from covgap.model import MODULE_REGION, FileCoverage, Numbers, Region
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "display_path",
     "file_from_lines",
     "is_file",
+    "read_report",
     "read_source",
 ]
 
@@ -80,6 +82,20 @@ def is_file(file: Path) -> bool:
         return file.is_file()
     except (OSError, ValueError):  # a name too long, a NUL byte in it, ...
         return False
+
+
+def read_report(path: Path) -> bytes:
+    """The bytes of a coverage report; DataError naming it when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise DataError("coverage report not found", path=str(path), slug="no-report") from exc
+    except IsADirectoryError as exc:
+        raise DataError("is a folder, not a coverage report", path=str(path)) from exc
+    except OSError as exc:
+        raise DataError(
+            f"cannot read the coverage report ({exc.strerror})", path=str(path)
+        ) from exc
 
 
 def read_source(file: Path) -> tuple[str | None, str]:
