@@ -10,11 +10,31 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import coverage
 import pytest
 
 from covgap.model import ProjectCoverage
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+#: Since coverage.py 7.17.3 its JSON report keeps every function of a repeated name (as
+#: ``name@line``); before, a later one replaced an earlier one there, and covgap's extra
+#: ``name@line`` regions have nothing to be compared with.
+JSON_KEEPS_REPEATS = coverage.version_info >= (7, 17, 3)
+
+
+def json_comparable(regions: dict[str, Any], json_functions: dict[str, Any]) -> dict[str, Any]:
+    """The regions (by name) that the installed coverage.py's JSON report can show.
+
+    With coverage.py before 7.17.3 the only ones left out are repeats covgap named ``name@line``.
+    """
+    if JSON_KEEPS_REPEATS:
+        return regions
+    extra = {name for name in regions if name not in json_functions}
+    assert all("@" in name for name in extra), extra
+    return {name: region for name, region in regions.items() if name not in extra}
+
+
 PROJECTS = FIXTURES / "projects"
 
 
@@ -89,8 +109,9 @@ def assert_equals_coverage_json(project: ProjectCoverage, report: dict[str, Any]
             summary.get("num_branches", 0),
             summary.get("missing_branches", 0),
         ), file.path
-        assert sorted(r.name for r in file.regions) == sorted(expected["functions"]), file.path
-        for region in file.regions:
+        regions = json_comparable({r.name: r for r in file.regions}, expected["functions"])
+        assert sorted(regions) == sorted(expected["functions"]), file.path
+        for region in regions.values():
             region_summary = expected["functions"][region.name]["summary"]
             n = region.numbers
             assert (n.statements, n.missing_statements, n.branches, n.missing_branches) == (

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import JSON_KEEPS_REPEATS, json_comparable
 
 from covgap.collect.cobertura import load_cobertura
 from covgap.errors import DataError
@@ -136,7 +137,7 @@ def _mismatches(project: ProjectCoverage, json_files: dict[str, Any]) -> list[st
         expected = json_files[file.path]
         if _counts(file.numbers) != _json_counts(expected["summary"]):
             problems.append(f"{file.path}: {_counts(file.numbers)}")
-        regions = {r.name: r for r in file.regions}
+        regions = json_comparable({r.name: r for r in file.regions}, expected["functions"])
         if set(regions) != set(expected["functions"]):
             problems.append(f"{file.path}: names {sorted(regions)}")
             continue
@@ -215,8 +216,12 @@ def test_known_names_and_bounds(relative: Path) -> None:
     assert bounds["Cart.total"] == (56, 57)
     assert bounds["factory.Local.get"] == (68, 69)
     assert bounds["one_liner"] == (95, 95)
-    # The excluded first dup() has no statements, so the second keeps the plain name.
-    assert {"helper": 74, "helper@78": 78, "dup@82": 82, "dup": 86}.items() <= {
+    # The excluded first dup() has no statements, so the second keeps the plain name; of the
+    # two helper() the first keeps it (coverage.py 7.17.3+) or the last (before).
+    helpers = (
+        {"helper": 74, "helper@78": 78} if JSON_KEEPS_REPEATS else {"helper@74": 74, "helper": 78}
+    )
+    assert {**helpers, "dup@82": 82, "dup": 86}.items() <= {
         name: start for name, (start, _end) in bounds.items()
     }.items()
     assert bounds[MODULE_REGION] == (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sqlite3
 from pathlib import Path
@@ -172,7 +173,7 @@ def test_foreign_cache_file_is_left_alone(basic_copy: Path) -> None:
     """A SQLite file that is not covgap's is neither used nor changed."""
     cache = basic_copy / ".covgap" / "cache.sqlite3"
     cache.parent.mkdir()
-    with sqlite3.connect(cache) as connection:
+    with contextlib.closing(sqlite3.connect(cache)) as connection, connection:
         connection.execute("CREATE TABLE precious (x)")
     before = cache.read_bytes()
     project = load(basic_copy, cache_path=cache)
@@ -235,7 +236,7 @@ def test_corrupt_data_file(tmp_path: Path, content: bytes) -> None:
 
 def test_foreign_sqlite_data_file(tmp_path: Path) -> None:
     """An SQLite database that is not coverage data is refused, not misread."""
-    with sqlite3.connect(tmp_path / ".coverage") as connection:
+    with contextlib.closing(sqlite3.connect(tmp_path / ".coverage")) as connection, connection:
         connection.execute("CREATE TABLE t (x)")
     before = (tmp_path / ".coverage").read_bytes()
     with pytest.raises(DataError) as error:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import JSON_KEEPS_REPEATS, json_comparable
 
 from covgap.collect.lcov import load_lcov
 from covgap.errors import DataError
@@ -135,7 +136,7 @@ def test_equals_coverage_json_per_file_and_function(
         if file.numbers.branches != expected["summary"]["num_branches"]:
             short_of_json.append((file.path, "(file)"))
         assert file.regions_note is None
-        regions = {r.name: r for r in file.regions}
+        regions = json_comparable({r.name: r for r in file.regions}, expected["functions"])
         assert set(regions) == set(expected["functions"]), file.path
         for name, region in regions.items():
             want = expected["functions"][name]
@@ -173,6 +174,9 @@ def test_regions_partition_each_file(measured: Path) -> None:
         assert tuple(lines) == file.statement_lines
 
 
+@pytest.mark.skipif(
+    not JSON_KEEPS_REPEATS, reason="coverage.py before 7.17.3 names repeated functions alike"
+)
 def test_source_absent_regions_from_fn_ranges(
     measured: Path, json_files: dict[str, Any], tmp_path: Path
 ) -> None:

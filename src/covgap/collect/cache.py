@@ -117,6 +117,7 @@ class AnalysisCache:
     def _connect(self) -> sqlite3.Connection | None:
         if self._connection is not None or self.problem is not None:
             return self._connection
+        connection: sqlite3.Connection | None = None
         try:
             ensure_covgap_dir(self.path.parent)
             connection = sqlite3.connect(self.path, timeout=5.0)
@@ -139,6 +140,8 @@ class AnalysisCache:
                     connection.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
                     connection.execute(f"PRAGMA user_version = {CACHE_SCHEMA}")
         except (sqlite3.Error, OSError) as exc:
+            if connection is not None:
+                connection.close()
             self.problem = f"{self.path}: cache unusable ({exc}); running without it"
             return None
         self._connection = connection
@@ -196,6 +199,12 @@ class AnalysisCache:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+    def __enter__(self) -> AnalysisCache:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def _decoded(raw: dict[str, Any], decode: Callable[[dict[str, Any]], T]) -> dict[str, T]:

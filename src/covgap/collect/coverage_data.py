@@ -125,57 +125,32 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
             "project folder not found", path=str(options.project_dir), slug="no-project"
         )
     with _working_directory(project_dir), tempfile.TemporaryDirectory(prefix="covgap-") as tmp:
-        cov = _make_coverage(str(options.data_file) if options.data_file else None)
-        data_path = Path(cov.config.data_file)
-        shown_path = str(options.data_file) if options.data_file else cov.config.data_file
-        pieces = combinable_files(str(data_path))
-        if not data_path.exists() and not pieces:
-            raise DataError(
-                "coverage data file not found",
-                path=shown_path,
-                hint="measure first: `coverage run -m pytest`, or name the file with --data",
-                slug="no-data-file",
-            )
-        if data_path.exists():
-            check_data_file(data_path, shown_path)
-        if pieces and (not data_path.exists() or COMBINES_IMPLICITLY):
-            # Parallel pieces that were never combined. coverage.py's reports combine them
-            # (since 7.14 even into an existing data file); covgap does the same in a scratch
-            # copy, so the project's files stay exactly as they were.
-            for piece in pieces:
-                check_data_file(Path(piece), piece)
-            scratch = Path(tmp) / ".coverage"
-            if data_path.exists():
-                shutil.copyfile(data_path, scratch)
-            cov = _make_coverage(str(scratch))
-            try:
-                cov.load()
-                cov.combine(pieces, keep=True)
-            except CoverageException as exc:
-                raise DataError(
-                    f"cannot combine parallel data files: {exc}", path=shown_path
-                ) from exc
-            if not data_path.exists():
-                shown_path = f"{shown_path}.* ({len(pieces)} parallel files)"
+        cov, shown_path = _open_data(options, Path(tmp))
+        opened: list[CoverageData] = []
         try:
-            cov.load()
-            data = cov.get_data()
+            opened.append(cov.get_data())
+            # [paths] remapping: coverage.py makes a remapped in-memory copy of the data.
             cov._prepare_data_for_reporting()
             data = cov.get_data()
+            opened.append(data)
+            if not data.measured_files():
+                raise DataError(
+                    "the data file measured no files (empty data set)",
+                    path=shown_path,
+                    hint="check [run] source/include in the coverage config and that the tests ran",
+                    slug="empty-data",
+                )
+            branch_measured = data.has_arcs()
+            files, notes, (parsed, cached) = _analyze_all(cov, options)
         except CoverageException as exc:
             raise DataError(
                 f"not a usable coverage.py data file ({_first_line(exc)})",
                 path=shown_path,
                 slug="bad-data-file",
             ) from exc
-        if not data.measured_files():
-            raise DataError(
-                "the data file measured no files (empty data set)",
-                path=shown_path,
-                hint="check [run] source/include in the coverage config and that the tests ran",
-                slug="empty-data",
-            )
-        files, notes, (parsed, cached) = _analyze_all(cov, options)
+        finally:
+            for data_object in opened:
+                data_object.close(force=True)
     if not files:
         raise DataError(
             "no measured file is left to report after [report] include/omit",
@@ -184,7 +159,7 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
         )
     return ProjectCoverage(
         files=tuple(sorted(files, key=lambda f: f.path)),
-        branch_measured=data.has_arcs(),
+        branch_measured=branch_measured,
         input_kind="coverage-data",
         input_path=shown_path,
         coverage_precision=cov.config.precision,
@@ -192,6 +167,54 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
         parsed_files=parsed,
         cached_files=cached,
     )
+
+
+def _open_data(options: LoadOptions, scratch_dir: Path) -> tuple[coverage.Coverage, str]:
+    """A Coverage object with the project's data loaded, and the data's name for messages.
+
+    Parallel pieces are combined the way coverage.py's reports combine them, in a copy in
+    ``scratch_dir``: the project's own files are never changed.
+    """
+    cov = _make_coverage(str(options.data_file) if options.data_file else None)
+    data_path = Path(cov.config.data_file)
+    shown_path = str(options.data_file) if options.data_file else cov.config.data_file
+    pieces = combinable_files(str(data_path))
+    if not data_path.exists() and not pieces:
+        raise DataError(
+            "coverage data file not found",
+            path=shown_path,
+            hint="measure first: `coverage run -m pytest`, or name the file with --data",
+            slug="no-data-file",
+        )
+    if data_path.exists():
+        check_data_file(data_path, shown_path)
+    try:
+        if pieces and (not data_path.exists() or COMBINES_IMPLICITLY):
+            # coverage.py 7.14+ reports combine pieces even into an existing data file.
+            for piece in pieces:
+                check_data_file(Path(piece), piece)
+            scratch = scratch_dir / ".coverage"
+            if data_path.exists():
+                shutil.copyfile(data_path, scratch)
+            cov = _make_coverage(str(scratch))
+            cov.load()
+            try:
+                cov.combine(pieces, keep=True)
+            except CoverageException as exc:
+                raise DataError(
+                    f"cannot combine parallel data files: {exc}", path=shown_path
+                ) from exc
+            if not data_path.exists():
+                shown_path = f"{shown_path}.* ({len(pieces)} parallel files)"
+        else:
+            cov.load()
+    except CoverageException as exc:
+        raise DataError(
+            f"not a usable coverage.py data file ({_first_line(exc)})",
+            path=shown_path,
+            slug="bad-data-file",
+        ) from exc
+    return cov, shown_path
 
 
 def _first_line(exc: BaseException) -> str:
@@ -250,11 +273,23 @@ def _analyze_all(
         partial_regex=join_regex(config.partial_list + config.partial_always_list),
         branch=data.has_arcs(),
     )
+    cache = AnalysisCache(options.cache_path) if options.cache_path else None
+    with cache or contextlib.nullcontext():
+        return _analyze_with(cov, options, data, analysis_options, cache)
+
+
+def _analyze_with(
+    cov: coverage.Coverage,
+    options: LoadOptions,
+    data: CoverageData,
+    analysis_options: AnalysisOptions,
+    cache: AnalysisCache | None,
+) -> tuple[list[FileCoverage], list[str], tuple[int, int]]:
+    config = cov.config
     pairs = _reporters(cov)
     notes: list[str] = []
     missing_sources: list[str] = []
     unparsable: list[tuple[str, str]] = []
-    cache = AnalysisCache(options.cache_path) if options.cache_path else None
 
     # 1. Keys: the source's content hash, and with it the measured data's.
     static_keys: dict[str, str] = {}
@@ -325,7 +360,6 @@ def _analyze_all(
     if cache is not None:
         cache.put_statics({static_keys[name]: static for name, static in fresh.items()})
         cache.put_results(new_results)
-        cache.close()
         if cache.problem:
             notes.append(cache.problem)
     return files, notes, (len(fresh), cached_count)

@@ -10,6 +10,7 @@ from coverage.exceptions import NoSource
 from coverage.python import get_python_source
 from coverage.regions import code_regions
 
+from covgap.collect.regions import json_names
 from covgap.errors import DataError
 from covgap.model import MODULE_REGION, FileCoverage, Numbers, Region
 
@@ -172,20 +173,6 @@ def _distribute(
         (module if index is None else functions[index]).branches[line] = info
 
 
-def _name_like_coverage_json(functions: Sequence[_Group]) -> list[str]:
-    """coverage.py's JSON naming: the first same-named region with statements keeps the name."""
-    with_statements = {group.name for group in functions if group.statements}
-    names: list[str] = []
-    used: set[str] = set()
-    for group in functions:
-        name = group.name
-        if name in used or (name in with_statements and not group.statements):
-            name += f"@{group.start}"
-        used.add(name)
-        names.append(name)
-    return names
-
-
 def _regions_from_source(
     source: str,
     statements: Mapping[int, int],
@@ -204,7 +191,7 @@ def _regions_from_source(
         functions.append(_Group(code_region.name, code_region.start, end))
     module = _Group(MODULE_REGION, min(outside_lines, default=1), max(num_lines, 1))
     _distribute(module, functions, owner, statements, branches)
-    names = _name_like_coverage_json(functions)
+    names = json_names([(g.name, g.start, bool(g.statements)) for g in functions])
     return (
         _region(module, MODULE_REGION),
         *(_region(group, name) for group, name in zip(functions, names, strict=True)),

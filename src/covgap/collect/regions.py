@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+import coverage
 from coverage.plugin import CodeRegion
 from coverage.results import Analysis, AnalysisNarrower, format_lines
 
 from covgap.model import MODULE_REGION, FileCoverage, Numbers, Region
 
-__all__ = ["file_from_analysis", "missing_ranges", "numbers_from_analysis"]
+__all__ = ["file_from_analysis", "json_names", "missing_ranges", "numbers_from_analysis"]
+
+#: coverage.py 7.17.3 gave repeated function names a suffix in its JSON report; before, a later
+#: function of the same name replaced the earlier one there.
+_FIRST_KEEPS_THE_NAME = coverage.version_info >= (7, 17, 3)
+
+
+def json_names(functions: Sequence[tuple[str, int, bool]]) -> list[str]:
+    """The keys ``coverage json`` (of the installed coverage.py) gives these functions.
+
+    ``functions`` are (name, start line, has statements) in source order. Since coverage.py
+    7.17.3 the first same-named function with statements keeps the name and the others get
+    ``@start``; before, the last one kept it (the others were lost from its report; covgap keeps
+    them as ``name@start``).
+    """
+    if not _FIRST_KEEPS_THE_NAME:
+        last = {name: index for index, (name, _, _) in enumerate(functions)}
+        return [
+            name if last[name] == index else f"{name}@{start}"
+            for index, (name, start, _) in enumerate(functions)
+        ]
+    with_statements = {name for name, _, has_statements in functions if has_statements}
+    names: list[str] = []
+    used: set[str] = set()
+    for name, start, has_statements in functions:
+        if name in used or (name in with_statements and not has_statements):
+            name = f"{name}@{start}"
+        used.add(name)
+        names.append(name)
+    return names
 
 
 def numbers_from_analysis(analysis: Analysis) -> Numbers:
@@ -69,18 +99,9 @@ def file_from_analysis(
     narrower.add_regions([outside_lines])
 
     narrowed = [(r, narrower.narrow(r.lines)) for r in functions]
-    # Like coverage's JSON and LCOV reports: the first same-named region with statements keeps
-    # the plain name, the others get "@start".
-    names_with_statements = {r.name for r, a in narrowed if a.numbers.n_statements}
+    names = json_names([(r.name, r.start, bool(a.numbers.n_statements)) for r, a in narrowed])
     regions: list[Region] = []
-    used: set[str] = set()
-    for code_region, region_analysis in narrowed:
-        name = code_region.name
-        if name in used or (
-            name in names_with_statements and not region_analysis.numbers.n_statements
-        ):
-            name += f"@{code_region.start}"
-        used.add(name)
+    for (code_region, region_analysis), name in zip(narrowed, names, strict=True):
         end = max(code_region.lines, default=code_region.start)
         regions.append(_region(name, code_region.start, end, region_analysis))
 
