@@ -1,4 +1,4 @@
-"""Run a project's pytest suite under coverage.py (branch on) and combine the data it wrote."""
+"""Run a project's pytest suite under coverage.py, branch coverage on."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ class Measurement:
 def measure(
     project_dir: Path, *, python: str = sys.executable, timeout: float = 300.0
 ) -> Measurement:
-    """Run ``coverage run -m pytest`` then ``coverage combine`` in ``project_dir``.
+    """Run ``coverage run -m pytest`` in ``project_dir``.
 
     The project's own coverage configuration applies (it should set branch, source and, for
     subprocesses, ``patch = subprocess`` with ``parallel = true``); ``--branch`` is forced on.
@@ -51,9 +51,9 @@ def measure(
             path=str(project_dir),
             slug="suite-timeout",
         ) from exc
-    lines = [line for line in run.stdout.splitlines() if line.strip()]
-    summary = (
-        lines[-1] if lines else run.stderr.strip().splitlines()[-1] if run.stderr.strip() else ""
+    output = [line for line in (run.stdout + run.stderr).splitlines() if line.strip()]
+    summary = next(
+        (line for line in reversed(output) if " in " in line), output[-1] if output else ""
     )
     if run.returncode not in (0, 1):  # 1 is "some tests failed": the data is still good
         raise DataError(
@@ -61,16 +61,6 @@ def measure(
             path=str(project_dir),
             slug="suite-crashed",
         )
-    if list(project_dir.glob(".coverage.*")):
-        combine = subprocess.run(
-            [python, "-m", "coverage", "combine", "-q"],
-            cwd=project_dir,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if combine.returncode != 0:
-            raise DataError(
-                f"coverage combine failed: {combine.stderr.strip()}", path=str(project_dir)
-            )
+    # Parallel data files (the project's `parallel = true`, subprocesses) are left for the loader,
+    # which combines them the way coverage.py's reports do.
     return Measurement(pytest_exit_code=run.returncode, summary=summary)
