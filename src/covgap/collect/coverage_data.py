@@ -143,11 +143,7 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
             branch_measured = data.has_arcs()
             files, notes, (parsed, cached) = _analyze_all(cov, options)
         except CoverageException as exc:
-            raise DataError(
-                f"not a usable coverage.py data file ({_first_line(exc)})",
-                path=shown_path,
-                slug="bad-data-file",
-            ) from exc
+            raise _unusable(exc, shown_path) from exc
         finally:
             for data_object in opened:
                 data_object.close(force=True)
@@ -209,12 +205,16 @@ def _open_data(options: LoadOptions, scratch_dir: Path) -> tuple[coverage.Covera
         else:
             cov.load()
     except CoverageException as exc:
-        raise DataError(
-            f"not a usable coverage.py data file ({_first_line(exc)})",
-            path=shown_path,
-            slug="bad-data-file",
-        ) from exc
+        raise _unusable(exc, shown_path) from exc
     return cov, shown_path
+
+
+def _unusable(exc: CoverageException, shown_path: str) -> DataError:
+    return DataError(
+        f"not a usable coverage.py data file ({_first_line(exc)})",
+        path=shown_path,
+        slug="bad-data-file",
+    )
 
 
 def _first_line(exc: BaseException) -> str:
