@@ -21,12 +21,17 @@ __all__ = [
     "PlanResult",
     "ProjectCoverage",
     "Region",
+    "RunInfo",
+    "SuiteHealth",
+    "TestOutcome",
+    "FailureGroup",
 ]
 
 #: The name coverage.py's JSON report gives the code outside every function: module-level code.
 MODULE_REGION = ""
 
 Priority = Literal["P0", "P1", "P2", "P3"]
+Outcome = Literal["passed", "failed", "error", "skipped", "xfailed", "xpassed"]
 InputKind = Literal["coverage-data", "coverage-json", "cobertura-xml", "lcov"]
 
 
@@ -136,6 +141,9 @@ class FileCoverage:
     #: False when the functions could not be found: the file is then one region.
     regions_known: bool = True
     regions_note: str | None = None
+    #: Test modules that ran this file's lines, with how many lines each ran, most first
+    #: (from per-test contexts; empty when they were not measured).
+    tested_by: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -248,6 +256,74 @@ class Plan:
 
 
 @dataclass(frozen=True)
+class TestOutcome:
+    """One test's result, as pytest reported it (JUnit XML, or covgap's event log)."""
+
+    __test__ = False  # not a test class, whatever pytest thinks of the name
+
+    nodeid: str
+    outcome: Outcome
+    #: Seconds, as pytest measured them (setup + call + teardown).
+    duration: float = 0.0
+    #: The first line of the failure or error ("AssertionError: assert 1 == 2"), or "".
+    message: str = ""
+    #: Where it failed: "setup", "call", "teardown" or "collect"; "" when it did not fail.
+    phase: str = ""
+
+
+@dataclass(frozen=True)
+class FailureGroup:
+    """Failing tests that share a cause ("import error", "exception: KeyError", …)."""
+
+    cause: str
+    #: What to do about this kind of failure, in one sentence.
+    advice: str
+    tests: tuple[TestOutcome, ...]
+
+
+@dataclass(frozen=True)
+class SuiteHealth:
+    """What running the suite said about the suite itself."""
+
+    tests: tuple[TestOutcome, ...]
+    groups: tuple[FailureGroup, ...]
+    #: Where the outcomes came from: pytest's JUnit XML, or covgap's event log when pytest
+    #: was stopped before it could write the XML.
+    source: Literal["junit-xml", "events"]
+    #: Why the run did not finish by itself ("timed out after 60 s while running X"), or None.
+    stopped: str | None = None
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for test in self.tests if test.outcome == outcome)
+
+    def slowest(self, limit: int = 10) -> tuple[TestOutcome, ...]:
+        return tuple(sorted(self.tests, key=lambda t: (-t.duration, t.nodeid))[:limit])
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """How ``covgap run`` measured: what a reader needs to trust (or question) the numbers."""
+
+    python: str
+    python_version: str
+    coverage_version: str
+    #: coverage.py's measurement core ("ctrace", "sysmon", "pytrace") and why it was chosen.
+    core: str
+    core_reason: str
+    branch: bool
+    #: What ``source`` was measured, and whether covgap detected it.
+    source: tuple[str, ...]
+    source_detected: bool
+    subprocesses: bool
+    workers: int
+    contexts: bool
+    pytest_exit_code: int | None
+    seconds: float
+    data_file: str
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class PlanResult:
     """Everything a report shows: the coverage, the ranked gaps, the plan and the settings."""
 
@@ -256,3 +332,6 @@ class PlanResult:
     functions: tuple[FunctionGap, ...]
     plan: Plan
     settings: Settings
+    #: Only for ``covgap run``: how the suite was measured, and its health.
+    run: RunInfo | None = None
+    health: SuiteHealth | None = None
