@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 from covgap.analyze.planning import make_plan
 from covgap.analyze.ranking import rank
+from covgap.collect.combine import combine_data
 from covgap.collect.coverage_data import LoadOptions
 from covgap.collect.detect import load_project
+from covgap.collect.run import Progress, RunOptions, SuiteRun, run_suite
 from covgap.config import Settings
-from covgap.model import PlanResult, ProjectCoverage
+from covgap.model import PlanResult, ProjectCoverage, SuiteHealth
 
-__all__ = ["PlanResult", "analyze", "load", "plan"]
+__all__ = ["PlanResult", "Progress", "RunOptions", "analyze", "combine", "load", "plan", "run"]
 
 #: covgap's own folder inside a project: the cache (and later the history database).
 COVGAP_DIR = ".covgap"
@@ -47,3 +51,39 @@ def analyze(project: ProjectCoverage, settings: Settings) -> PlanResult:
 def plan(project_dir: Path, settings: Settings) -> PlanResult:
     """Load the data and plan: the whole of ``covgap plan`` short of writing reports."""
     return analyze(load(project_dir, settings), settings)
+
+
+def suite_health(suite: SuiteRun) -> SuiteHealth:
+    """The suite's health from pytest's JUnit XML, or from covgap's event log when pytest was
+    stopped before it could write the XML."""
+    from covgap.analyze.health import assess
+    from covgap.collect.events import read_events
+    from covgap.collect.junit import read_junit
+
+    running = None
+    if suite.junit_xml.exists():
+        tests, source = read_junit(suite.junit_xml), "junit-xml"
+    else:
+        tests, running = read_events(suite.events)
+        source = "events"
+    return assess(tests, source=source, stopped=suite.stopped, running=running)
+
+
+def run(
+    settings: Settings,
+    options: RunOptions,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> PlanResult:
+    """``covgap run``: measure the suite, then plan from what it measured, with its health."""
+    suite = run_suite(options, on_progress)
+    health = suite_health(suite)
+    measured = dataclasses.replace(
+        settings, data_file=suite.data_file.relative_to(options.project_dir.resolve())
+    )
+    result = analyze(load(options.project_dir, measured), measured)
+    return dataclasses.replace(result, run=suite.info, health=health)
+
+
+def combine(project_dir: Path, inputs: list[Path], output: Path) -> int:
+    """``covgap combine``: merge data files (CI shards, other machines) into ``output``."""
+    return combine_data(project_dir, inputs, output)

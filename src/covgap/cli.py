@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from covgap import __version__, api
 from covgap.config import FORMATS, Settings, load_settings
 from covgap.errors import CovgapError, ExitCode, UsageError
+from covgap.report.progress import LiveProgress, wants_live_progress
 from covgap.report.render import emit
 
 __all__ = ["main"]
@@ -25,10 +26,37 @@ examples:
   covgap plan --milestones 50 65 80    ... through these totals
   covgap plan --data coverage.json     ... from a JSON, Cobertura XML or LCOV report
   covgap plan --format json --output - print plan.json to stdout
+  covgap run                           run the suite under coverage (set up right), then plan
+  covgap combine shard-*/.coverage     merge CI shards' data into ./.coverage
 
 exit codes: 0 done, 2 usage or configuration error, 3 data error, 4 output not writable
 (docs/messages.md lists every message)
 """
+
+
+_RUN_EPILOG = """\
+examples:
+  covgap run                             measure ./ with its own interpreter, then plan
+  covgap run --parallel auto --contexts  with pytest-xdist, recording which test ran what
+  covgap run --timeout 600 -- -m "not slow"   stop after 10 minutes; pytest gets -m "not slow"
+  covgap run --python .venv/bin/python   measure with another environment's interpreter
+"""
+
+
+def _workers(text: str) -> str:
+    if text == "auto" or (text.isdigit() and int(text) > 0):
+        return text
+    raise argparse.ArgumentTypeError(f"must be a number of workers or auto, not {text!r}")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return value
 
 
 def _formats(text: str) -> list[str]:
@@ -61,6 +89,73 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("project", nargs="?", default=".", help="the project folder (default: .)")
     _add_plan_options(plan)
+
+    run = commands.add_parser(
+        "run",
+        help="run the test suite under coverage, then write the plan",
+        description="Run the project's pytest suite under coverage.py, set up right (branch "
+        "coverage, source detected, subprocesses and pytest-xdist workers measured, the fastest "
+        "core), then write the plan with the suite's health. The project's files are never "
+        "changed: covgap works in .covgap/run/. Arguments after -- go to pytest.",
+        epilog=_RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("project", nargs="?", default=".", help="the project folder (default: .)")
+    run.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the interpreter of the project's environment (default: the one running covgap)",
+    )
+    run.add_argument(
+        "--fast",
+        action="store_true",
+        help="line coverage only, with sys.monitoring "
+        "on Python 3.12+ (near the speed of plain pytest)",
+    )
+    run.add_argument(
+        "--parallel",
+        metavar="N|auto",
+        type=_workers,
+        help="run with N pytest-xdist workers (or auto), when pytest-xdist is installed",
+    )
+    run.add_argument(
+        "--contexts",
+        action="store_true",
+        help="record which test ran each line, so the plan names the test module to extend",
+    )
+    run.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=_seconds,
+        help="stop the whole run after this long; its data is still analysed",
+    )
+    run.add_argument(
+        "--test-timeout",
+        metavar="SECONDS",
+        type=_seconds,
+        help="per test, with pytest-timeout (default: half of --timeout)",
+    )
+    _add_plan_options(run)
+
+    combine = commands.add_parser(
+        "combine",
+        help="merge coverage data files from CI shards or other machines",
+        description="Combine coverage data files (or folders holding .coverage* files) into one, "
+        "with the project's [paths] remapping, so that one plan covers the whole suite. The "
+        "inputs are kept.",
+    )
+    combine.add_argument("data", nargs="+", metavar="DATA", help="data files or folders")
+    combine.add_argument(
+        "--project",
+        default=".",
+        help="the project folder whose coverage configuration applies (default: .)",
+    )
+    combine.add_argument(
+        "--output",
+        default=".coverage",
+        metavar="PATH",
+        help="the combined data file (default: .coverage)",
+    )
 
     demo = commands.add_parser(
         "demo",
@@ -161,6 +256,38 @@ def _run_plan(args: argparse.Namespace, stdout: TextIO) -> int:
     return emit(result, _output_folder(settings, project_dir), stdout)
 
 
+def _run_run(args: argparse.Namespace, pytest_args: list[str], stdout: TextIO) -> int:
+    project_dir = Path(args.project)
+    if not project_dir.is_dir():
+        raise UsageError("project folder not found", path=args.project, slug="no-project")
+    settings = load_settings(project_dir, _overrides(args))
+    options = api.RunOptions(
+        project_dir=project_dir,
+        python=args.python or sys.executable,
+        fast=args.fast,
+        parallel=args.parallel,
+        contexts=args.contexts,
+        timeout=args.timeout,
+        test_timeout=args.test_timeout,
+        pytest_args=tuple(pytest_args),
+    )
+    stdout.write(f"Running the suite of {project_dir.resolve()} under coverage…\n")
+    stdout.flush()
+    if wants_live_progress(sys.stderr):
+        with LiveProgress(sys.stderr) as live:
+            result = api.run(settings, options, on_progress=live)
+    else:
+        result = api.run(settings, options)
+    return emit(result, _output_folder(settings, project_dir), stdout)
+
+
+def _run_combine(args: argparse.Namespace, stdout: TextIO) -> int:
+    output = Path(args.output)
+    count = api.combine(Path(args.project), [Path(item) for item in args.data], output)
+    stdout.write(f"Combined {count} data file{'s' if count != 1 else ''} into {output}\n")
+    return ExitCode.OK
+
+
 def _run_demo(args: argparse.Namespace, stdout: TextIO) -> int:
     from covgap.demo import run_demo
 
@@ -174,6 +301,11 @@ def main(
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    pytest_args: list[str] = []
+    if "--" in argv:  # everything after -- belongs to pytest (covgap run)
+        split = argv.index("--")
+        argv, pytest_args = argv[:split], argv[split + 1 :]
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_request:  # --help, --version, or a usage error already printed
@@ -182,8 +314,14 @@ def main(
         parser.print_help(stdout)
         return ExitCode.USAGE_ERROR
     try:
+        if pytest_args and args.command != "run":
+            raise UsageError("arguments after -- are for pytest, and only `covgap run` takes them")
         if args.command == "demo":
             return _run_demo(args, stdout)
+        if args.command == "run":
+            return _run_run(args, pytest_args, stdout)
+        if args.command == "combine":
+            return _run_combine(args, stdout)
         return _run_plan(args, stdout)
     except CovgapError as error:
         stderr.write(f"covgap: error: {error}\n")

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODULE_REGION",
+    "FailureGroup",
     "FileCoverage",
     "FileGap",
     "FolderGain",
@@ -24,7 +25,6 @@ __all__ = [
     "RunInfo",
     "SuiteHealth",
     "TestOutcome",
-    "FailureGroup",
 ]
 
 #: The name coverage.py's JSON report gives the code outside every function: module-level code.

@@ -9,6 +9,7 @@ cached by content hash (see ``static.py`` and ``cache.py``).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -63,7 +64,7 @@ class LoadOptions:
 
 
 @contextlib.contextmanager
-def _working_directory(path: Path) -> Iterator[None]:
+def working_directory(path: Path) -> Iterator[None]:
     """coverage.py resolves its config file and relative file names from the working directory."""
     previous = Path.cwd()
     os.chdir(path)
@@ -124,7 +125,7 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
         raise DataError(
             "project folder not found", path=str(options.project_dir), slug="no-project"
         )
-    with _working_directory(project_dir), tempfile.TemporaryDirectory(prefix="covgap-") as tmp:
+    with working_directory(project_dir), tempfile.TemporaryDirectory(prefix="covgap-") as tmp:
         cov, shown_path = _open_data(options, Path(tmp))
         opened: list[CoverageData] = []
         try:
@@ -201,7 +202,8 @@ def _open_data(options: LoadOptions, scratch_dir: Path) -> tuple[coverage.Covera
                     f"cannot combine parallel data files: {exc}", path=shown_path
                 ) from exc
             if not data_path.exists():
-                shown_path = f"{shown_path}.* ({len(pieces)} parallel files)"
+                count = len(pieces)
+                shown_path = f"{shown_path}.* ({count} parallel file{'s' if count != 1 else ''})"
         else:
             cov.load()
     except CoverageException as exc:
@@ -330,6 +332,7 @@ def _analyze_with(
     _raise_or_note_source_problems(missing_sources, unparsable, config.ignore_errors, notes)
 
     # 3. Combine with the measured data, through coverage.py's own Analysis.
+    with_contexts = bool(data.measured_contexts() - {""})
     files: list[FileCoverage] = []
     new_results: dict[str, CachedResult] = {}
     for fr, morf in pairs:
@@ -352,7 +355,11 @@ def _analyze_with(
                     f"{relative}: not valid in its declared encoding (UTF-8 unless a coding "
                     "line says otherwise); read with replacement characters, as coverage.py does"
                 )
-            files.append(result.file)
+            if with_contexts:
+                tested_by = _tested_by(data, cov._file_mapper(fr.filename))
+                files.append(dataclasses.replace(result.file, tested_by=tested_by))
+            else:
+                files.append(result.file)
         else:
             plugin_file = _plugin_file(cov, fr, morf, relative, notes)
             if plugin_file is not None:
@@ -363,6 +370,22 @@ def _analyze_with(
         if cache.problem:
             notes.append(cache.problem)
     return files, notes, (len(fresh), cached_count)
+
+
+def _tested_by(data: CoverageData, mapped_filename: str) -> tuple[tuple[str, int], ...]:
+    """Test modules that ran lines of this file (from per-test contexts), most lines first.
+
+    A context is a pytest node id ("tests/test_auth.py::test_login", as covgap and pytest-cov
+    record them); its module is the part before "::". Other contexts are left out.
+    """
+    lines_by_module: dict[str, set[int]] = {}
+    for line, contexts in data.contexts_by_lineno(mapped_filename).items():
+        for context in contexts:
+            module, separator, _ = context.partition("::")
+            if separator:
+                lines_by_module.setdefault(module, set()).add(line)
+    ranked = sorted(lines_by_module.items(), key=lambda item: (-len(item[1]), item[0]))
+    return tuple((module, len(lines)) for module, lines in ranked)
 
 
 def _plugin_file(

@@ -32,6 +32,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["code"] = _code
     env.filters["cell"] = _cell
+    env.filters["code_span"] = lambda text: f"`{_code(text)}`"
     return env
 
 

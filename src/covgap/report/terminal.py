@@ -47,6 +47,8 @@ def render_terminal(view: dict[str, Any], stream: TextIO, *, width: int | None =
         f"  (gap {plan['gap_display']} points)"
     )
 
+    _run_and_health(console, view)
+
     top = view["settings"].get("top", 10)
     files = [f for f in view["files"] if f["missing_statements"] or f["missing_branches"]][:top]
     if files:
@@ -110,3 +112,46 @@ def render_terminal(view: dict[str, Any], stream: TextIO, *, width: int | None =
         console.print(table)
     for note in [*plan["notes"], *view["notes"]]:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
+
+
+def _run_and_health(console: Console, view: dict[str, Any]) -> None:
+    """How ``covgap run`` measured, the suite's counts, and what to fix first."""
+    run, health = view.get("run"), view.get("health")
+    if run:
+        source = ", ".join(run["source"]) or "not set"
+        workers = f"; {run['workers']} workers" if run["workers"] > 1 else ""
+        console.print(
+            f"Measured with Python {run['python_version']}, coverage.py {run['coverage_version']}, "
+            f"core [bold]{run['core']}[/bold] ({escape(run['core_reason'])}); "
+            f"branch {'on' if run['branch'] else 'off'}; source {escape(source)}"
+            f"{' (detected)' if run['source_detected'] else ''}; subprocesses measured"
+            f"{workers}"
+            f"{'; per-test contexts' if run['contexts'] else ''}; {run['seconds']:.1f} s"
+        )
+    if not health:
+        return
+    counts = health["counts"]
+    parts = [f"{counts[key]} {label}" for key, label in _COUNT_LABELS if counts[key]]
+    console.print(f"Tests: {', '.join(parts) or 'none ran'}")
+    if health["stopped"]:
+        console.print(f"[bold red]The run was stopped:[/bold red] {escape(health['stopped'])}")
+    if health["groups"]:
+        console.print("[bold]Fix first[/bold]")
+        for group in health["groups"]:
+            first = group["tests"][0]
+            console.print(
+                f"  {escape(group['cause'])} ({group['count']}): {escape(first['nodeid'])}"
+                f"  [dim]{escape(first['message'])}[/dim]",
+                overflow="ellipsis",
+                no_wrap=True,
+            )
+
+
+_COUNT_LABELS = (
+    ("passed", "passed"),
+    ("failed", "failed"),
+    ("error", "errors"),
+    ("skipped", "skipped"),
+    ("xfailed", "xfailed"),
+    ("xpassed", "xpassed"),
+)

@@ -28,6 +28,7 @@ from covgap.model import (
     PlanResult,
     Region,
 )
+from covgap.report.view_suite import health_view, run_view
 
 __all__ = ["FORMAT_VERSION", "apportion", "build_view"]
 
@@ -140,6 +141,7 @@ class _Formatter:
             "missing_ranges": file_gap.missing_ranges,
             "regions_known": file.regions_known,
             "regions_note": file.regions_note,
+            "tested_by": [{"module": module, "lines": lines} for module, lines in file.tested_by],
             "functions": [
                 self.region(file.path, region, gaps.get((file.path, region.name)))
                 for region in file.regions
@@ -301,6 +303,9 @@ def build_view(result: PlanResult) -> dict[str, Any]:
             "notes": list(plan.notes),
         },
         "gains": fmt.gains(plan.gains, totals.units, current_display, final_display),
+        "run": run_view(result.run),
+        "health": health_view(result.health),
+        "contexts_measured": any(f.tested_by for f in project.files),
         "notes": [*project.notes, *_unknown_regions_note(project.files)],
     }
 

@@ -1,0 +1,123 @@
+"""What the project's interpreter can do: its Python, its coverage.py, its pytest plugins."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+
+from covgap.errors import UsageError
+
+__all__ = ["Interpreter", "choose_core", "probe"]
+
+_PROBE = r"""
+import importlib.util, json, sys
+def version(name):
+    try:
+        from importlib.metadata import version as v
+        return v(name)
+    except Exception:
+        return None
+ctracer = False
+try:
+    from coverage.tracer import CTracer
+    ctracer = True
+except Exception:
+    pass
+print(json.dumps({
+    "version": list(sys.version_info[:3]),
+    "coverage": version("coverage"),
+    "pytest": version("pytest"),
+    "xdist": importlib.util.find_spec("xdist") is not None,
+    "timeout": importlib.util.find_spec("pytest_timeout") is not None,
+    "ctracer": ctracer,
+}))
+"""
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    """The interpreter ``covgap run`` measures the suite with."""
+
+    path: str
+    version: tuple[int, int, int]
+    coverage_version: tuple[int, ...] | None
+    coverage_text: str | None
+    pytest_text: str | None
+    has_xdist: bool
+    has_pytest_timeout: bool
+    has_ctracer: bool
+
+    @property
+    def version_text(self) -> str:
+        return ".".join(str(part) for part in self.version)
+
+
+def _parse_version(text: str | None) -> tuple[int, ...] | None:
+    if not text:
+        return None
+    parts = []
+    for piece in text.split(".")[:3]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def probe(python: str) -> Interpreter:
+    """Ask ``python`` what it has; UsageError when it is not a usable interpreter."""
+    try:
+        answer = subprocess.run(
+            [python, "-c", _PROBE], capture_output=True, text=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise UsageError(
+            f"cannot run this interpreter ({exc})", path=python, slug="bad-python"
+        ) from exc
+    if answer.returncode != 0:
+        last = (answer.stderr.strip().splitlines() or ["no output"])[-1]
+        raise UsageError(f"this interpreter failed ({last})", path=python, slug="bad-python")
+    facts = json.loads(answer.stdout.strip().splitlines()[-1])
+    interpreter = Interpreter(
+        path=python,
+        version=(facts["version"][0], facts["version"][1], facts["version"][2]),
+        coverage_version=_parse_version(facts["coverage"]),
+        coverage_text=facts["coverage"],
+        pytest_text=facts["pytest"],
+        has_xdist=bool(facts["xdist"]),
+        has_pytest_timeout=bool(facts["timeout"]),
+        has_ctracer=bool(facts["ctracer"]),
+    )
+    if interpreter.pytest_text is None:
+        raise UsageError(
+            "pytest is not installed in this interpreter's environment",
+            path=python,
+            hint=f"{python} -m pip install pytest",
+            slug="no-pytest",
+        )
+    if interpreter.coverage_version is None or interpreter.coverage_version < (7, 10):
+        found = interpreter.coverage_text or "none"
+        raise UsageError(
+            f"coverage.py 7.10 or later is needed in this interpreter's environment "
+            f"(found {found})",
+            path=python,
+            hint=f"{python} -m pip install -U coverage",
+            slug="old-coverage",
+        )
+    return interpreter
+
+
+def choose_core(interpreter: Interpreter, branch: bool) -> tuple[str, str]:
+    """The fastest coverage.py core that measures what is asked, and why it was chosen."""
+    major_minor = interpreter.version[:2]
+    if major_minor >= (3, 14):
+        return "sysmon", "sys.monitoring measures lines and branches on Python 3.14+"
+    if major_minor >= (3, 12) and not branch:
+        return "sysmon", "sys.monitoring, the fastest core, for line coverage on Python 3.12+"
+    reason = (
+        "sys.monitoring measures branches only from Python 3.14"
+        if major_minor >= (3, 12)
+        else "sys.monitoring needs Python 3.12+"
+    )
+    if interpreter.has_ctracer:
+        return "ctrace", f"the C tracer: {reason}"
+    return "pytrace", f"the Python tracer (coverage.py's C extension is missing): {reason}"

@@ -1,0 +1,150 @@
+"""A temporary coverage.py rcfile: the project's own coverage settings, with covgap's layered over.
+
+``covgap run`` never edits the project's files. It copies the configuration coverage.py would read
+for the project (``.coveragerc``, ``.coveragerc.toml``, ``setup.cfg``, ``tox.ini`` or
+``pyproject.toml``), keeps its format, sets only the options covgap needs, and points
+``coverage run --rcfile`` at the copy. Everything the project configured (omit, exclusions,
+plugins, ``[paths]``…) still applies.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from coverage.config import CoverageConfig, read_coverage_config
+from coverage.exceptions import ConfigError as CoverageConfigError
+
+from covgap.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+__all__ = ["OptionValue", "project_coverage_config", "write_layered_rcfile"]
+
+#: What covgap sets: a bool, a string, or a list of strings.
+OptionValue = bool | str | list[str]
+
+
+def project_coverage_config(project_dir: Path) -> CoverageConfig:
+    """The coverage configuration coverage.py would use in ``project_dir``.
+
+    Must be called with ``project_dir`` as the working folder (coverage.py looks there).
+    """
+    try:
+        return read_coverage_config(config_file=True, warn=lambda message: None)
+    except CoverageConfigError as exc:
+        raise ConfigError(
+            f"coverage configuration is broken: {exc}", slug="coverage-config"
+        ) from exc
+
+
+def write_layered_rcfile(
+    config: CoverageConfig, overrides: Mapping[str, Mapping[str, OptionValue]], target_dir: Path
+) -> Path:
+    """Write the project's config file with ``overrides`` (section → option → value) applied.
+
+    Returns the path of the new rcfile, in ``target_dir``.
+    """
+    source = Path(config.config_file) if config.config_file else None
+    target_dir.mkdir(parents=True, exist_ok=True)
+    if source is not None and source.suffix == ".toml":
+        target = target_dir / "coverage-rc.toml"
+        target.write_text(_layered_toml(source, overrides), encoding="utf-8")
+    else:
+        target = target_dir / "coverage.rc"
+        target.write_text(_layered_ini(source, overrides), encoding="utf-8")
+    return target
+
+
+def _layered_ini(source: Path | None, overrides: Mapping[str, Mapping[str, OptionValue]]) -> str:
+    parser = configparser.RawConfigParser()
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # keep option case
+    if source is not None:
+        parser.read(source, encoding="utf-8")
+        if source.name in {"setup.cfg", "tox.ini"}:
+            # Other tools' sections there are of no use to coverage.py.
+            for name in parser.sections():
+                if not name.startswith("coverage:"):
+                    parser.remove_section(name)
+    for section, options in overrides.items():
+        # setup.cfg and tox.ini say [coverage:run]; .coveragerc says [run]. A specified rcfile
+        # reads both, preferring the prefixed one, so write into whichever exists.
+        name = f"coverage:{section}" if parser.has_section(f"coverage:{section}") else section
+        if not parser.has_section(name):
+            parser.add_section(name)
+        for option, value in options.items():
+            parser.set(name, option, _ini_value(value))
+    lines: list[str] = [
+        "# Written by covgap run: the project's coverage settings, covgap's layered over.\n"
+    ]
+    for name in parser.sections():
+        lines.append(f"[{name}]\n")
+        for option, value in parser.items(name, raw=True):
+            value_lines = str(value).split("\n")
+            lines.append(f"{option} = {value_lines[0]}\n")
+            lines.extend(f"    {line}\n" for line in value_lines[1:])
+        lines.append("\n")
+    return "".join(lines)
+
+
+def _ini_value(value: OptionValue) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "\n" + "\n".join(value) if value else ""
+    return value
+
+
+def _layered_toml(source: Path, overrides: Mapping[str, Mapping[str, OptionValue]]) -> str:
+    try:
+        with source.open("rb") as handle:
+            document = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot be read as TOML: {exc}", path=str(source)) from exc
+    coverage_tables = document.get("tool", {}).get("coverage")
+    if not isinstance(coverage_tables, dict):
+        # .coveragerc.toml may hold bare [run] tables.
+        coverage_tables = {k: v for k, v in document.items() if isinstance(v, dict) and k != "tool"}
+    merged: dict[str, Any] = {
+        k: dict(v) if isinstance(v, dict) else v for k, v in coverage_tables.items()
+    }
+    for section, options in overrides.items():
+        merged.setdefault(section, {}).update(options)
+    lines = ["# Written by covgap run: the project's coverage settings, covgap's layered over.\n"]
+    _toml_tables(lines, ["tool", "coverage"], merged)
+    return "".join(lines)
+
+
+def _toml_tables(lines: list[str], path: list[str], table: Mapping[str, Any]) -> None:
+    scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
+    tables = {k: v for k, v in table.items() if isinstance(v, dict)}
+    if scalars:
+        lines.append(f"[{'.'.join(_toml_key(part) for part in path)}]\n")
+        for key, value in scalars.items():
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}\n")
+        lines.append("\n")
+    for key, value in tables.items():
+        _toml_tables(lines, [*path, key], value)
+
+
+def _toml_key(key: str) -> str:
+    return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a valid TOML basic string
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    raise ConfigError(f"cannot carry the coverage setting {value!r} into covgap's rcfile")

@@ -1,0 +1,373 @@
+"""``covgap run``: the project's pytest suite under coverage.py, set up right, stopped if it hangs.
+
+Measurement settings are layered over the project's own coverage configuration in a temporary
+rcfile (``rcfile.py``): branch coverage, ``source`` when the project sets none, subprocesses
+(``patch = subprocess``), parallel data, the fastest core that measures what is asked, and
+``sigterm`` so that a stopped run still saves its data. Everything covgap writes goes into the
+project's ``.covgap/run/`` folder; the project's files are never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from covgap.collect.interpreter import Interpreter, choose_core, probe
+from covgap.collect.plugin import PLUGIN_DIR, PLUGIN_NAME
+from covgap.collect.rcfile import OptionValue, project_coverage_config, write_layered_rcfile
+from covgap.errors import DataError
+from covgap.model import RunInfo
+
+__all__ = ["Progress", "RunOptions", "SuiteRun", "detect_source", "run_suite"]
+
+#: Folder and module names that are not the project's code.
+_NOT_SOURCE = frozenset(
+    {
+        "tests",
+        "test",
+        "testing",
+        "docs",
+        "doc",
+        "examples",
+        "example",
+        "benchmarks",
+        "bench",
+        "scripts",
+        "tools",
+        "build",
+        "dist",
+        "venv",
+        "env",
+        "site-packages",
+        "node_modules",
+    }
+)
+_NOT_SOURCE_MODULES = frozenset({"setup", "conftest", "noxfile", "tasks", "fabfile", "manage"})
+#: Seconds a stopped suite gets to save its coverage data before it is killed.
+_GRACE = 10.0
+_ENV_DROPPED = (
+    "COVERAGE_FILE",
+    "COVERAGE_RCFILE",
+    "COVERAGE_PROCESS_START",
+    "COVERAGE_PROCESS_CONFIG",
+)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run the suite."""
+
+    project_dir: Path
+    python: str
+    #: Line coverage only, with sys.monitoring on Python 3.12+.
+    fast: bool = False
+    #: pytest-xdist workers: a number, "auto", or None for a serial run.
+    parallel: str | None = None
+    #: Record which test ran which line (coverage.py contexts).
+    contexts: bool = False
+    #: Seconds for the whole run; None for no limit.
+    timeout: float | None = None
+    #: Seconds per test (with pytest-timeout); None: half of ``timeout`` when that is given.
+    test_timeout: float | None = None
+    pytest_args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where the run is: tests collected, done and failed so far."""
+
+    collected: int | None = None
+    done: int = 0
+    failed: int = 0
+    running: str | None = None
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """What a run left behind, for the loader and the health report."""
+
+    data_file: Path
+    junit_xml: Path
+    events: Path
+    log: Path
+    info: RunInfo
+    #: Why the run was stopped, or None when pytest finished by itself.
+    stopped: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+
+def detect_source(project_dir: Path) -> list[str]:
+    """The project's own code: ``src`` in a src layout, else its top-level packages and modules."""
+    src = project_dir / "src"
+    if src.is_dir() and any(
+        (child / "__init__.py").exists() or child.suffix == ".py" for child in src.iterdir()
+    ):
+        return ["src"]
+    found = [
+        child.name
+        for child in sorted(project_dir.iterdir())
+        if child.is_dir()
+        and (child / "__init__.py").exists()
+        and child.name not in _NOT_SOURCE
+        and not child.name.startswith(".")
+    ]
+    found += [
+        path.stem
+        for path in sorted(project_dir.glob("*.py"))
+        if path.stem not in _NOT_SOURCE_MODULES
+        and not path.stem.startswith("test_")
+        and not path.stem.endswith("_test")
+    ]
+    return found
+
+
+def _clean(folder: Path) -> None:
+    """Empty covgap's run folder of a previous run's files (and nothing else)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in folder.iterdir():
+        if path.is_file() and (
+            path.name.startswith(".coverage")
+            or path.name
+            in {"junit.xml", "events.jsonl", "pytest.log", "coverage.rc", "coverage-rc.toml"}
+        ):
+            path.unlink()
+
+
+def _overrides(
+    options: RunOptions,
+    interpreter: Interpreter,
+    data_file: Path,
+    project_source: bool,
+    detected: Sequence[str],
+    configured_core: str | None,
+    configured_patch: Sequence[str],
+) -> tuple[dict[str, dict[str, OptionValue]], str, str]:
+    branch = not options.fast
+    run: dict[str, OptionValue] = {
+        "branch": branch,
+        "parallel": True,
+        "patch": sorted({*configured_patch, "subprocess"}),
+        "data_file": str(data_file),
+        "sigterm": True,
+    }
+    if not project_source and detected:
+        run["source"] = list(detected)
+    if configured_core or os.environ.get("COVERAGE_CORE"):
+        core = configured_core or os.environ["COVERAGE_CORE"]
+        reason = (
+            "set in the project's coverage configuration"
+            if configured_core
+            else "set by COVERAGE_CORE"
+        )
+    else:
+        core, reason = choose_core(interpreter, branch)
+        run["core"] = core
+    return {"run": run}, core, reason
+
+
+def _pytest_args(
+    options: RunOptions, interpreter: Interpreter, junit: Path, notes: list[str]
+) -> tuple[list[str], int]:
+    args = ["-p", PLUGIN_NAME, f"--junitxml={junit}", "-o", "junit_family=xunit1"]
+    workers = 1
+    if options.parallel:
+        if interpreter.has_xdist:
+            args += ["-n", options.parallel]
+            workers = (os.cpu_count() or 1) if options.parallel == "auto" else int(options.parallel)
+        else:
+            notes.append(
+                "--parallel asks for pytest-xdist, which is not installed: the run was serial"
+            )
+    test_timeout = options.test_timeout
+    if test_timeout is None and options.timeout is not None:
+        test_timeout = options.timeout / 2
+    if test_timeout is not None:
+        if interpreter.has_pytest_timeout:
+            args.append(f"--timeout={test_timeout:g}")
+        elif options.test_timeout is not None:
+            notes.append("--test-timeout needs pytest-timeout, which is not installed: not applied")
+    return args + list(options.pytest_args), workers
+
+
+def _read_progress(events: Path, offset: int, progress: Progress) -> tuple[int, Progress]:
+    """Fold the event lines written since ``offset`` into ``progress``."""
+    try:
+        with events.open("rb") as handle:
+            handle.seek(offset)
+            chunk = handle.read()
+    except OSError:
+        return offset, progress
+    complete, _, _ = chunk.rpartition(b"\n")
+    collected, done, failed, running = (
+        progress.collected,
+        progress.done,
+        progress.failed,
+        progress.running,
+    )
+    for line in complete.splitlines():
+        with contextlib.suppress(ValueError):
+            event = json.loads(line)
+            kind = event.get("event")
+            if kind == "collected":
+                collected = int(event["count"])
+            elif kind == "start":
+                running = event["nodeid"]
+            elif kind == "report":
+                when, outcome = event["when"], event["outcome"]
+                if when == "call" or (when == "setup" and outcome != "passed"):
+                    done += 1
+                if outcome == "failed":
+                    failed += 1
+            elif kind == "collect_error":
+                failed += 1
+    return offset + len(complete) + (1 if complete else 0), Progress(
+        collected, done, failed, running
+    )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the whole process group (coverage.py saves its data), then SIGKILL."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=_GRACE)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def _exit_meaning(code: int) -> str | None:
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"pytest was killed by {signal.Signals(-code).name}"
+        return f"pytest was killed by signal {-code}"
+    meanings = {
+        2: "pytest was interrupted",
+        3: "pytest hit an internal error",
+        4: "pytest was given a usage error",
+    }
+    return meanings.get(code)
+
+
+def run_suite(
+    options: RunOptions, on_progress: Callable[[Progress], None] | None = None
+) -> SuiteRun:
+    """Run the suite under coverage; stop it after ``options.timeout``; say what happened."""
+    project_dir = options.project_dir.resolve()
+    interpreter = probe(options.python)
+    folder = project_dir / ".covgap" / "run"
+    _clean(folder)
+    data_file = folder / ".coverage"
+    junit, events, log = folder / "junit.xml", folder / "events.jsonl", folder / "pytest.log"
+    notes: list[str] = []
+
+    previous = Path.cwd()
+    os.chdir(project_dir)
+    try:
+        config = project_coverage_config(project_dir)
+    finally:
+        os.chdir(previous)
+    project_source = bool(config.source or config.source_pkgs or config.run_include)
+    detected = [] if project_source else detect_source(project_dir)
+    if not project_source and not detected:
+        notes.append(
+            "no source folder or package found and none configured: files no test imports are "
+            "not counted; set [run] source in the coverage configuration"
+        )
+    overrides, core, core_reason = _overrides(
+        options, interpreter, data_file, project_source, detected, config.core, config.patch
+    )
+    rcfile = write_layered_rcfile(config, overrides, folder)
+    pytest_args, workers = _pytest_args(options, interpreter, junit, notes)
+    contexts = options.contexts and not config.dynamic_context
+    if options.contexts and config.dynamic_context:
+        notes.append(f"--contexts left to the project's dynamic_context = {config.dynamic_context}")
+
+    environment = {k: v for k, v in os.environ.items() if k not in _ENV_DROPPED}
+    environment["PYTHONPATH"] = os.pathsep.join(
+        [str(PLUGIN_DIR), *filter(None, [environment.get("PYTHONPATH")])]
+    )
+    environment["COVGAP_EVENTS"] = str(events)
+    environment["COVGAP_CONTEXTS"] = "1" if contexts else "0"
+    command = [
+        options.python,
+        "-m",
+        "coverage",
+        "run",
+        f"--rcfile={rcfile}",
+        "-m",
+        "pytest",
+        *pytest_args,
+    ]
+
+    started = time.monotonic()
+    stopped: str | None = None
+    progress = Progress()
+    offset = 0
+    with log.open("wb") as log_stream:
+        process = subprocess.Popen(
+            command,
+            cwd=project_dir,
+            env=environment,
+            stdout=log_stream,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            while process.poll() is None:
+                time.sleep(0.2)
+                offset, progress = _read_progress(events, offset, progress)
+                if on_progress is not None:
+                    on_progress(progress)
+                if options.timeout is not None and time.monotonic() - started > options.timeout:
+                    running = f" while running {progress.running}" if progress.running else ""
+                    stopped = f"stopped after the --timeout of {options.timeout:g} s{running}"
+                    _stop(process)
+        except KeyboardInterrupt:
+            _stop(process)
+            raise
+    seconds = time.monotonic() - started
+    offset, progress = _read_progress(events, offset, progress)
+    if on_progress is not None:
+        on_progress(progress)
+    code = process.returncode
+    if stopped is None:
+        stopped = _exit_meaning(code)
+    if code == 5:
+        notes.append("pytest collected no tests")
+    if not data_file.exists() and not list(folder.glob(".coverage.*")):
+        tail = log.read_text(errors="replace").strip().splitlines()[-3:]
+        raise DataError(
+            "the suite wrote no coverage data" + (f" ({stopped})" if stopped else ""),
+            path=str(log),
+            hint=" | ".join(tail) if tail else None,
+            slug="no-run-data",
+        )
+    source = tuple(config.source or config.source_pkgs or detected)
+    info = RunInfo(
+        python=options.python,
+        python_version=interpreter.version_text,
+        coverage_version=interpreter.coverage_text or "",
+        core=core,
+        core_reason=core_reason,
+        branch=not options.fast,
+        source=source,
+        source_detected=not project_source and bool(detected),
+        subprocesses=True,
+        workers=workers,
+        contexts=contexts,
+        pytest_exit_code=None if stopped and "--timeout" in stopped else code,
+        seconds=seconds,
+        data_file=str(data_file.relative_to(project_dir)),
+        notes=tuple(notes),
+    )
+    return SuiteRun(data_file, junit, events, log, info, stopped, tuple(notes))

@@ -1,0 +1,70 @@
+"""The view of a measured run: how it was measured, and the suite's health (part of the view)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from covgap.model import RunInfo, SuiteHealth, TestOutcome
+
+__all__ = ["health_view", "run_view"]
+
+
+#: How many of the slowest tests the health section lists.
+SLOWEST = 10
+
+
+def run_view(run: RunInfo | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {
+        "python": run.python,
+        "python_version": run.python_version,
+        "coverage_version": run.coverage_version,
+        "core": run.core,
+        "core_reason": run.core_reason,
+        "branch": run.branch,
+        "source": list(run.source),
+        "source_detected": run.source_detected,
+        "subprocesses": run.subprocesses,
+        "workers": run.workers,
+        "contexts": run.contexts,
+        "pytest_exit_code": run.pytest_exit_code,
+        "seconds": round(run.seconds, 2),
+        "data_file": run.data_file,
+        "notes": list(run.notes),
+    }
+
+
+def _test(test: TestOutcome) -> dict[str, Any]:
+    return {
+        "nodeid": test.nodeid,
+        "outcome": test.outcome,
+        "phase": test.phase,
+        "duration": round(test.duration, 3),
+        "message": test.message,
+    }
+
+
+def health_view(health: SuiteHealth | None) -> dict[str, Any] | None:
+    if health is None:
+        return None
+    counts = {
+        outcome: health.count(outcome)
+        for outcome in ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
+    }
+    return {
+        "source": health.source,
+        "stopped": health.stopped,
+        "counts": {**counts, "total": len(health.tests)},
+        "seconds": round(sum(t.duration for t in health.tests), 2),
+        "slowest": [_test(t) for t in health.slowest(SLOWEST)],
+        "groups": [
+            {
+                "cause": group.cause,
+                "advice": group.advice,
+                "count": len(group.tests),
+                "tests": [_test(t) for t in group.tests],
+            }
+            for group in health.groups
+        ],
+    }
