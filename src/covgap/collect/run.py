@@ -175,7 +175,16 @@ def _overrides(
 def _pytest_args(
     options: RunOptions, interpreter: Interpreter, junit: Path, notes: list[str]
 ) -> tuple[list[str], int]:
-    args = ["-p", PLUGIN_NAME, f"--junitxml={junit}", "-o", "junit_family=xunit1"]
+    args = [
+        "-p",
+        PLUGIN_NAME,
+        f"--junitxml={junit}",
+        "-o",
+        "junit_family=xunit1",
+        # pytest's own cache goes to covgap's folder too, so the project stays as it was.
+        "-o",
+        f"cache_dir={junit.parent / 'pytest-cache'}",
+    ]
     workers = 1
     if options.parallel:
         if interpreter.has_xdist:

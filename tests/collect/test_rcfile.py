@@ -1,0 +1,95 @@
+"""The layered rcfile: the project's coverage settings survive; covgap's options are set over them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from coverage.config import read_coverage_config
+
+from covgap.collect.rcfile import project_coverage_config, write_layered_rcfile
+
+OVERRIDES = {
+    "run": {
+        "branch": True,
+        "parallel": True,
+        "patch": ["subprocess"],
+        "data_file": "/tmp/x/.coverage",
+    }
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        pytest.param(
+            ".coveragerc",
+            "[run]\nomit =\n    */gen/*\n[report]\nexclude_also =\n    never\n[paths]\nsource =\n    src/\n    /ci/src/\n",
+            id="coveragerc",
+        ),
+        pytest.param(
+            "setup.cfg",
+            "[metadata]\nname = x\n[coverage:run]\nomit = */gen/*\n[coverage:report]\nexclude_also =\n    never\n[coverage:paths]\nsource =\n    src/\n    /ci/src/\n",
+            id="setup.cfg",
+        ),
+        pytest.param(
+            "tox.ini",
+            "[tox]\nenvlist = py\n[coverage:run]\nomit = */gen/*\n[coverage:report]\nexclude_also = never\n[coverage:paths]\nsource =\n    src/\n    /ci/src/\n",
+            id="tox.ini",
+        ),
+        pytest.param(
+            "pyproject.toml",
+            '[project]\nname = "x"\n[tool.coverage.run]\nomit = ["*/gen/*"]\n[tool.coverage.report]\nexclude_also = ["never"]\n[tool.coverage.paths]\nsource = ["src/", "/ci/src/"]\n',
+            id="pyproject",
+        ),
+    ],
+)
+def test_project_settings_survive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, content: str
+) -> None:
+    """Omit, exclusions and [paths] read back from the layered file as the project set them."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / name).write_text(content)
+    monkeypatch.chdir(project)
+    original = project_coverage_config(project)
+    rcfile = write_layered_rcfile(original, OVERRIDES, tmp_path / "out")
+    layered = read_coverage_config(config_file=str(rcfile), warn=pytest.fail)
+    assert layered.run_omit == original.run_omit == ["*/gen/*"]
+    assert layered.exclude_list == original.exclude_list
+    assert "never" in layered.exclude_list
+    assert layered.paths == original.paths == {"source": ["src/", "/ci/src/"]}
+    assert (layered.branch, layered.parallel, layered.patch) == (True, True, ["subprocess"])
+    assert layered.data_file == "/tmp/x/.coverage"
+    assert (project / name).read_text() == content, "the project's file must not change"
+
+
+def test_no_project_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without any coverage configuration, the rcfile holds covgap's options alone."""
+    monkeypatch.chdir(tmp_path)
+    rcfile = write_layered_rcfile(project_coverage_config(tmp_path), OVERRIDES, tmp_path / "out")
+    layered = read_coverage_config(config_file=str(rcfile), warn=pytest.fail)
+    assert (layered.branch, layered.parallel, layered.patch) == (True, True, ["subprocess"])
+
+
+def test_project_value_overridden_and_kept_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project that turns branch off gets it on in the layered file, its other options intact."""
+    (tmp_path / ".coveragerc").write_text("[run]\nbranch = False\nsource = pkg\ntimid = True\n")
+    monkeypatch.chdir(tmp_path)
+    rcfile = write_layered_rcfile(project_coverage_config(tmp_path), OVERRIDES, tmp_path / "out")
+    layered = read_coverage_config(config_file=str(rcfile), warn=pytest.fail)
+    assert layered.branch is True
+    assert layered.source == ["pkg"]
+    assert layered.timid is True
+
+
+def test_broken_project_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A coverage configuration coverage.py rejects is a ConfigError."""
+    from covgap.errors import ConfigError
+
+    (tmp_path / ".coveragerc").write_text("[run]\nbranch = perhaps\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError):
+        project_coverage_config(tmp_path)

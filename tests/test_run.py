@@ -1,0 +1,227 @@
+"""`covgap run`: real suites measured under real coverage.py, compared with coverage's own runs."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import PROJECTS, run_coverage
+
+from covgap.cli import main
+from covgap.collect.interpreter import Interpreter, choose_core
+from covgap.collect.run import Progress, _read_progress, detect_source
+
+
+def covgap(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file of a project, but covgap's own folders."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and not {".covgap", "covgap-report", "__pycache__"} & set(p.parts)
+    }
+
+
+def plan_json(project: Path) -> dict:
+    return json.loads((project / "covgap-report" / "plan.json").read_text())
+
+
+def test_run_equals_coverage_run_and_report(tmp_path: Path) -> None:
+    """covgap run's total is coverage run --branch --source=PKG -m pytest + coverage report's."""
+    ours = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "ours"))
+    theirs = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "theirs"))
+    before = tree(ours)
+    code, out, err = covgap("run", str(ours), "--format", "json,term")
+    assert code == 0, err
+    run_coverage(
+        theirs,
+        "run",
+        "--branch",
+        "--source=inventory",
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    )
+    total = run_coverage(theirs, "report", "--format=total", "--precision=6").stdout.strip()
+    view = plan_json(ours)
+    assert f"{view['totals']['percent_covered']:.6f}" == total
+    assert view["health"]["counts"] == {
+        "passed": 4,
+        "failed": 0,
+        "error": 0,
+        "skipped": 0,
+        "xfailed": 0,
+        "xpassed": 0,
+        "total": 4,
+    }
+    assert view["run"]["branch"] and view["run"]["subprocesses"]
+    assert "Tests: 4 passed" in out
+    assert tree(ours) == before, "covgap run changed the project's files"
+
+
+def test_end_to_end_service_is_measured(tmp_path: Path) -> None:
+    """A service that only a test's subprocess runs is measured; plain pytest --cov sees 0%."""
+    project = Path(shutil.copytree(PROJECTS / "service", tmp_path / "service"))
+    code, _, err = covgap("run", str(project), "--format", "json")
+    assert code == 0, err
+    app = next(f for f in plan_json(project)["files"] if f["path"] == "svc/app.py")
+    assert app["percent_covered"] > 70
+    plain = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--cov=svc",
+            "--cov-report=term",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    app_line = next(line for line in plain.stdout.splitlines() if line.startswith("svc/app.py"))
+    assert app_line.split()[-1] == "0%", plain.stdout
+
+
+def test_source_is_detected_so_unimported_files_count(tmp_path: Path) -> None:
+    """Without [run] source, src/ is measured and a module no test imports counts as 0%."""
+    project = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "basic"))
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('source = ["inventory"]\n', ""))
+    code, _, err = covgap("run", str(project), "--format", "json")
+    assert code == 0, err
+    view = plan_json(project)
+    assert view["run"]["source"] == ["src"] and view["run"]["source_detected"]
+    shipping = next(f for f in view["files"] if f["path"].endswith("shipping.py"))
+    assert shipping["percent_covered"] == 0
+
+
+def test_parallel_workers_give_the_same_numbers(tmp_path: Path) -> None:
+    """With pytest-xdist workers the combined data equals a serial run's."""
+    pytest.importorskip("xdist")
+    serial = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "serial"))
+    parallel = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "parallel"))
+    assert covgap("run", str(serial), "--format", "json")[0] == 0
+    assert covgap("run", str(parallel), "--format", "json", "--parallel", "2")[0] == 0
+    a, b = plan_json(serial), plan_json(parallel)
+    assert b["run"]["workers"] == 2
+    assert a["totals"] == b["totals"]
+    assert b["health"]["counts"]["passed"] == 4
+
+
+def test_contexts_name_the_test_modules(tmp_path: Path) -> None:
+    """--contexts records which test module ran each file's lines."""
+    project = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "basic"))
+    assert covgap("run", str(project), "--format", "json,md", "--contexts")[0] == 0
+    files = {f["path"]: f for f in plan_json(project)["files"]}
+    assert [t["module"] for t in files["src/inventory/stock.py"]["tested_by"]] == [
+        "tests/test_stock.py"
+    ]
+    assert files["src/inventory/shipping.py"]["tested_by"] == []
+    assert "`tests/test_stock.py`" in (project / "covgap-report" / "plan.md").read_text()
+
+
+def test_pytest_arguments_after_double_dash(tmp_path: Path) -> None:
+    """Arguments after -- reach pytest: here, only one test module runs."""
+    project = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "basic"))
+    code, _, err = covgap("run", str(project), "--format", "json", "--", "tests/test_stock.py")
+    assert code == 0, err
+    assert plan_json(project)["health"]["counts"]["total"] == 2
+
+
+def test_interpreter_without_pytest(tmp_path: Path) -> None:
+    """--python naming an environment without pytest: exit 2 with the install command."""
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True
+    )
+    project = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "basic"))
+    code, _, err = covgap(
+        "run", str(project), "--python", str(tmp_path / "venv" / "bin" / "python")
+    )
+    assert code == 2
+    assert "pytest is not installed" in err and "pip install pytest" in err
+
+
+def test_missing_interpreter(tmp_path: Path) -> None:
+    """--python naming nothing: exit 2."""
+    code, _, err = covgap("run", str(tmp_path), "--python", str(tmp_path / "nope"))
+    assert code == 2
+    assert err.startswith("covgap: error: ") and "cannot run this interpreter" in err
+
+
+@pytest.mark.parametrize(
+    ("layout", "expected"),
+    [
+        pytest.param(["src/pkg/__init__.py", "tests/test_x.py"], ["src"], id="src layout"),
+        pytest.param(
+            ["pkg/__init__.py", "other/__init__.py", "tests/__init__.py", "docs/conf.py"],
+            ["other", "pkg"],
+            id="flat packages",
+        ),
+        pytest.param(
+            ["mod.py", "setup.py", "conftest.py", "test_mod.py"], ["mod"], id="single module"
+        ),
+        pytest.param(["tests/test_x.py"], [], id="nothing"),
+    ],
+)
+def test_detect_source(tmp_path: Path, layout: list[str], expected: list[str]) -> None:
+    """Source is src/ in a src layout, else the top-level packages and modules that are code."""
+    for name in layout:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    assert detect_source(tmp_path) == expected
+
+
+def _interpreter(version: tuple[int, int, int], ctracer: bool = True) -> Interpreter:
+    return Interpreter("python", version, (7, 17, 3), "7.17.3", "9.0", False, False, ctracer)
+
+
+@pytest.mark.parametrize(
+    ("version", "branch", "ctracer", "core"),
+    [
+        pytest.param((3, 11, 7), True, True, "ctrace", id="3.11 branch: C tracer"),
+        pytest.param(
+            (3, 11, 7), False, True, "ctrace", id="3.11 lines: no sys.monitoring before 3.12"
+        ),
+        pytest.param((3, 12, 1), False, True, "sysmon", id="3.12 lines (--fast): sysmon"),
+        pytest.param((3, 13, 0), True, True, "ctrace", id="3.13 branch: sysmon cannot yet"),
+        pytest.param((3, 14, 0), True, True, "sysmon", id="3.14 branch: sysmon"),
+        pytest.param((3, 11, 7), True, False, "pytrace", id="no C extension"),
+    ],
+)
+def test_choose_core(version: tuple[int, int, int], branch: bool, ctracer: bool, core: str) -> None:
+    """The fastest core that measures what is asked."""
+    assert choose_core(_interpreter(version, ctracer), branch)[0] == core
+
+
+def test_progress_from_events(tmp_path: Path) -> None:
+    """Progress counts done and failed tests from the event log, a half-written line ignored."""
+    events = tmp_path / "events.jsonl"
+    lines = [
+        {"event": "collected", "count": 3},
+        {"event": "start", "nodeid": "t.py::a"},
+        {"event": "report", "nodeid": "t.py::a", "when": "setup", "outcome": "passed"},
+        {"event": "report", "nodeid": "t.py::a", "when": "call", "outcome": "failed"},
+        {"event": "start", "nodeid": "t.py::b"},
+        {"event": "report", "nodeid": "t.py::b", "when": "setup", "outcome": "failed"},
+        {"event": "start", "nodeid": "t.py::c"},
+    ]
+    events.write_text("".join(json.dumps(line) + "\n" for line in lines) + '{"event": "rep')
+    offset, progress = _read_progress(events, 0, Progress())
+    assert progress == Progress(collected=3, done=2, failed=2, running="t.py::c")
+    assert offset == len(events.read_bytes()) - len('{"event": "rep')
