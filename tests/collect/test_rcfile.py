@@ -1,4 +1,4 @@
-"""The layered rcfile: the project's coverage settings survive; covgap's options are set over them."""
+"""The layered rcfile: the project's coverage settings survive, covgap's are set over them."""
 
 from __future__ import annotations
 
@@ -19,29 +19,62 @@ OVERRIDES = {
 }
 
 
+COVERAGERC = """\
+[run]
+omit =
+    */gen/*
+[report]
+exclude_also =
+    never
+[paths]
+source =
+    src/
+    /ci/src/
+"""
+SETUP_CFG = """\
+[metadata]
+name = x
+[coverage:run]
+omit = */gen/*
+[coverage:report]
+exclude_also =
+    never
+[coverage:paths]
+source =
+    src/
+    /ci/src/
+"""
+TOX_INI = """\
+[tox]
+envlist = py
+[coverage:run]
+omit = */gen/*
+[coverage:report]
+exclude_also = never
+[coverage:paths]
+source =
+    src/
+    /ci/src/
+"""
+PYPROJECT = """\
+[project]
+name = "x"
+[tool.coverage.run]
+omit = ["*/gen/*"]
+[tool.coverage.report]
+exclude_also = ["never"]
+[tool.coverage.paths]
+source = ["src/", "/ci/src/"]
+"""
+
+
 @pytest.mark.parametrize(
     ("name", "content"),
     [
-        pytest.param(
-            ".coveragerc",
-            "[run]\nomit =\n    */gen/*\n[report]\nexclude_also =\n    never\n[paths]\nsource =\n    src/\n    /ci/src/\n",
-            id="coveragerc",
-        ),
-        pytest.param(
-            "setup.cfg",
-            "[metadata]\nname = x\n[coverage:run]\nomit = */gen/*\n[coverage:report]\nexclude_also =\n    never\n[coverage:paths]\nsource =\n    src/\n    /ci/src/\n",
-            id="setup.cfg",
-        ),
-        pytest.param(
-            "tox.ini",
-            "[tox]\nenvlist = py\n[coverage:run]\nomit = */gen/*\n[coverage:report]\nexclude_also = never\n[coverage:paths]\nsource =\n    src/\n    /ci/src/\n",
-            id="tox.ini",
-        ),
-        pytest.param(
-            "pyproject.toml",
-            '[project]\nname = "x"\n[tool.coverage.run]\nomit = ["*/gen/*"]\n[tool.coverage.report]\nexclude_also = ["never"]\n[tool.coverage.paths]\nsource = ["src/", "/ci/src/"]\n',
-            id="pyproject",
-        ),
+        pytest.param(".coveragerc", COVERAGERC, id="coveragerc"),
+        pytest.param("setup.cfg", SETUP_CFG, id="setup.cfg"),
+        pytest.param("tox.ini", TOX_INI, id="tox.ini"),
+        pytest.param("pyproject.toml", PYPROJECT, id="pyproject"),
     ],
 )
 def test_project_settings_survive(
