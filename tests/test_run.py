@@ -225,3 +225,52 @@ def test_progress_from_events(tmp_path: Path) -> None:
     offset, progress = _read_progress(events, 0, Progress())
     assert progress == Progress(collected=3, done=2, failed=2, running="t.py::c")
     assert offset == len(events.read_bytes()) - len('{"event": "rep')
+
+
+def test_unhealthy_suite_is_grouped_and_still_planned(tmp_path: Path) -> None:
+    """A failing fixture, an assertion, an import error and a hang land in their groups; the
+    plan is still written from the coverage measured."""
+    pytest.importorskip("pytest_timeout")
+    project = Path(shutil.copytree(PROJECTS / "sick", tmp_path / "sick"))
+    code, _out, err = covgap("run", str(project), "--format", "json,md", "--timeout", "60")
+    assert code == 0, err
+    view = plan_json(project)
+    groups = {g["cause"]: [t["nodeid"] for t in g["tests"]] for g in view["health"]["groups"]}
+    assert "tests/test_fixtures.py::test_uses_broken_fixture" in groups["fixture or setup error"]
+    assert "tests/test_outcomes.py::test_assertion_fails" in groups["assertion failure"]
+    assert groups["import error"] == ["tests/test_imports.py"]
+    assert groups["timeout"] == ["tests/test_hang.py::test_hangs"]
+    assert view["health"]["source"] == "junit-xml"
+    assert view["totals"]["percent_covered"] > 0
+    plan_md = (project / "covgap-report" / "plan.md").read_text()
+    assert "## Fix first" in plan_md and "### Import error (1)" in plan_md
+
+
+def test_whole_run_timeout_stops_a_hang_and_keeps_the_data(tmp_path: Path) -> None:
+    """A test that hangs past --timeout stops the run; what was measured is still planned, and
+    the plan names the test that was running."""
+    project = tmp_path / "hang"
+    (project / "tests").mkdir(parents=True)
+    (project / "lib.py").write_text(
+        "def double(x):\n    return 2 * x\n\n\ndef never():\n    return 0\n"
+    )
+    (project / "tests" / "test_a.py").write_text(
+        "from lib import double\n\ndef test_double():\n    assert double(2) == 4\n"
+    )
+    (project / "tests" / "test_b.py").write_text(
+        "import time\n\ndef test_forever():\n    time.sleep(120)\n"
+    )
+    (project / "pyproject.toml").write_text('[tool.pytest.ini_options]\npythonpath = ["."]\n')
+    code, _out, err = covgap(
+        "run", str(project), "--format", "json", "--timeout", "4", "--test-timeout", "600"
+    )
+    assert code == 0, err
+    view = plan_json(project)
+    assert view["health"]["source"] == "events"
+    assert view["health"]["stopped"].startswith(
+        "stopped after the --timeout of 4 s while running tests/test_b.py::test_forever"
+    )
+    assert [g["cause"] for g in view["health"]["groups"]] == ["timeout"]
+    assert view["health"]["counts"]["passed"] == 1
+    lib = next(f for f in view["files"] if f["path"] == "lib.py")
+    assert lib["missing_statements"] == 1  # double() ran before the hang; never() did not

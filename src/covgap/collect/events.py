@@ -14,16 +14,21 @@ docstring is the format's definition. Version ``EVENTS_FORMAT`` = 1:
   ``{"event": "collect_error", "nodeid": ID, "message": FIRST_LINE}``
       a collector (usually a test module) failed (``pytest_collectreport`` with
       ``report.failed``); ID is its node id ("tests/test_x.py").
+  ``{"event": "collect_skip", "nodeid": ID, "message": REASON}``
+      a whole module was skipped (``pytest.skip(..., allow_module_level=True)``:
+      ``pytest_collectreport`` with ``report.skipped``); pytest counts it as one skipped test.
   ``{"event": "start", "nodeid": ID}``
       a test is about to run its setup (``pytest_runtest_logstart``).
   ``{"event": "report", "nodeid": ID, "when": "setup"|"call"|"teardown",``
   ``"outcome": "passed"|"failed"|"skipped", "duration": SECONDS, "message": FIRST_LINE,``
   ``"wasxfail": BOOL}``
       one phase's report (``pytest_runtest_logreport``): ``report.when``, ``report.outcome``,
-      ``report.duration``; ``message`` is the first line of the failure (``longrepr``'s
-      ``reprcrash.message``, else the first line of ``str(longrepr)``) or the skip or xfail
-      reason, "" otherwise; ``wasxfail`` is ``hasattr(report, "wasxfail")``. ``duration``,
-      ``message`` and ``wasxfail`` may be left out (0, "" and false).
+      ``report.duration``; ``wasxfail`` is ``hasattr(report, "wasxfail")``. ``message`` is
+      one line: with ``wasxfail``, the xfail reason (``report.wasxfail``); for a skip, its
+      reason (``longrepr[2]``); for a failure, ``longrepr.reprcrash.message``'s first line, or
+      (no reprcrash) the first "E   " line that names an exception ("SyntaxError: …"), else the
+      first "E   " line; "" for a pass. A leading "Skipped: " or "reason: " is dropped when
+      read. ``duration``, ``message`` and ``wasxfail`` may be left out (0, "" and false).
   ``{"event": "finish", "exitstatus": N}``
       the session ended normally (``pytest_sessionfinish``).
 
@@ -39,7 +44,10 @@ test that was running when pytest was stopped.
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +65,8 @@ _WHENS = ("setup", "call", "teardown")
 _OUTCOMES = ("passed", "failed", "skipped")
 #: Messages longer than this are cut (as in the JUnit reader).
 _MESSAGE_LIMIT = 300
+#: What pytest puts before a skip's or an xfail's reason.
+_REASON_PREFIX = re.compile(r"^(?:Skipped: |reason: )")
 
 
 @dataclass
@@ -157,24 +167,29 @@ def _fold(test: _Test, when: str, outcome: str, wasxfail: bool, message: str) ->
 def read_events(path: Path) -> tuple[tuple[TestOutcome, ...], str | None]:
     """The tests in covgap's event log, and the node id of the test left running (or None).
 
-    One outcome per test, folded from its phase reports, in the order the tests started; the
-    collection errors come first. A test that started but has no teardown report is not among
-    them: it is the one returned as running (the last such test). After a "finish" event
+    One outcome per test, folded from its phase reports, in the order the tests started, after
+    the collection errors and skips. A test that started but has no teardown report is not
+    among them: it is the one returned as running (the last such test). After a "finish" event
     nothing is running, and such a test counts with what its reports said. A truncated last
     line is ignored; any other bad line is a DataError.
     """
-    collect_errors: dict[str, TestOutcome] = {}
+    collected: dict[str, TestOutcome] = {}
     tests: dict[str, _Test] = {}
+    started = itertools.count()
     finished_session = False
     for number, event in _lines(path):
         kind = event["event"]
         if kind == "collect_error":
             nodeid = _nodeid(path, number, event)
             message = _clip(_text(path, number, event, "message"))
-            collect_errors[nodeid] = TestOutcome(nodeid, "error", 0.0, message, "collect")
+            collected[nodeid] = TestOutcome(nodeid, "error", 0.0, message, "collect")
+        elif kind == "collect_skip":
+            nodeid = _nodeid(path, number, event)
+            message = _REASON_PREFIX.sub("", _clip(_text(path, number, event, "message")))
+            collected[nodeid] = TestOutcome(nodeid, "skipped", 0.0, message, "")
         elif kind == "start":
             nodeid = _nodeid(path, number, event)
-            tests[nodeid] = _Test(nodeid, order=len(tests))
+            tests[nodeid] = _Test(nodeid, order=next(started))
         elif kind == "report":
             nodeid = _nodeid(path, number, event)
             when, outcome = event.get("when"), event.get("outcome")
@@ -185,12 +200,21 @@ def read_events(path: Path) -> tuple[tuple[TestOutcome, ...], str | None]:
                     path, number, f"'outcome' is {outcome!r}, not one of {', '.join(_OUTCOMES)}"
                 )
             duration = event.get("duration", 0.0)
-            if isinstance(duration, bool) or not isinstance(duration, (int, float)):
-                raise _bad(path, number, f"'duration' is {duration!r}, not a number")
-            test = tests.setdefault(nodeid, _Test(nodeid, order=len(tests)))
+            if (
+                isinstance(duration, bool)
+                or not isinstance(duration, (int, float))
+                or not math.isfinite(duration)
+            ):
+                raise _bad(path, number, f"'duration' is {duration!r}, not a number of seconds")
+            test = tests.get(nodeid)
+            if test is None:  # a report without a start: count it all the same
+                test = tests[nodeid] = _Test(nodeid, order=next(started))
             test.duration += max(float(duration), 0.0)
             wasxfail = event.get("wasxfail", False) is True
-            _fold(test, when, outcome, wasxfail, _clip(_text(path, number, event, "message")))
+            message = _clip(_text(path, number, event, "message"))
+            if outcome != "failed":
+                message = _REASON_PREFIX.sub("", message)
+            _fold(test, when, outcome, wasxfail, message)
         elif kind == "finish":
             finished_session = True
     unfinished = [test for test in tests.values() if not test.finished]
@@ -202,4 +226,4 @@ def read_events(path: Path) -> tuple[tuple[TestOutcome, ...], str | None]:
         for test in sorted(tests.values(), key=lambda test: test.order)
         if test.outcome is not None and (test.finished or running is None)
     )
-    return (*collect_errors.values(), *outcomes), running
+    return (*collected.values(), *outcomes), running

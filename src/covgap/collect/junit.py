@@ -49,7 +49,7 @@ _EXCEPTION_LINE = re.compile(
 )
 #: The reason in the text of a collection skip: "('/p/test_x.py', 2, 'Skipped: why')".
 _COLLECTION_SKIP = re.compile(r"""\d+, (['"])(?:Skipped: )?(.*)\1\)\s*$""")
-_GENERIC_MESSAGES = frozenset({"", "collection failure"})
+_GENERIC_MESSAGES = frozenset({"", "collection failure", "failed to collect"})
 #: What older pytest versions wrote for a non-strict XPASS.
 _OLD_XPASS = "xfail-marked test passes unexpectedly"
 

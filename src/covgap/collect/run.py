@@ -184,6 +184,8 @@ def _pytest_args(
         # pytest's own cache goes to covgap's folder too, so the project stays as it was.
         "-o",
         f"cache_dir={junit.parent / 'pytest-cache'}",
+        # A module that cannot be imported is reported; the rest of the suite still measures.
+        "--continue-on-collection-errors",
     ]
     workers = 1
     if options.parallel:

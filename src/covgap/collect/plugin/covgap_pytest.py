@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Generator
 from pathlib import Path
 from typing import IO, Any
@@ -29,19 +30,26 @@ def _event(**fields: Any) -> None:
         _log.flush()
 
 
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Failed)\b")
+
+
 def _first_line(report: pytest.TestReport | pytest.CollectReport) -> str:
-    longrepr = report.longrepr
-    crash = getattr(longrepr, "reprcrash", None)
-    if crash is not None and getattr(crash, "message", None):
-        text = str(crash.message)
-    elif isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
-        text = str(longrepr[2])
+    """One line for the log (format: covgap/collect/events.py)."""
+    if hasattr(report, "wasxfail"):
+        text = str(report.wasxfail)
     else:
-        text = str(longrepr or "")
-        error_lines = [line[1:].strip() for line in text.splitlines() if line.startswith("E ")]
-        text = (
-            error_lines[0] if error_lines else text.strip().splitlines()[-1] if text.strip() else ""
-        )
+        longrepr = report.longrepr
+        crash = getattr(longrepr, "reprcrash", None)
+        if crash is not None and getattr(crash, "message", None):
+            text = str(crash.message)
+        elif isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
+            text = str(longrepr[2])
+        else:
+            lines = str(longrepr or "").splitlines()
+            error_lines = [line[1:].strip() for line in lines if line.startswith("E ")]
+            named = [line for line in error_lines if _EXCEPTION_LINE.match(line)]
+            last = [line for line in lines if line.strip()][-1:]
+            text = (named or error_lines or last or [""])[0]
     return text.strip().splitlines()[0][:300] if text.strip() else ""
 
 
@@ -72,6 +80,8 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
 def pytest_collectreport(report: pytest.CollectReport) -> None:
     if report.failed:
         _event(event="collect_error", nodeid=report.nodeid, message=_first_line(report))
+    elif report.skipped:
+        _event(event="collect_skip", nodeid=report.nodeid, message=_first_line(report))
 
 
 def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
@@ -85,7 +95,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         when=report.when,
         outcome=report.outcome,
         duration=report.duration,
-        message=_first_line(report) if report.failed or report.skipped else "",
+        message=_first_line(report)
+        if report.failed or report.skipped or hasattr(report, "wasxfail")
+        else "",
         wasxfail=hasattr(report, "wasxfail"),
     )
 

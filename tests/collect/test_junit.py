@@ -1,0 +1,655 @@
+"""Tests for the JUnit XML and event-log readers, against real pytest runs of the 'sick' suite."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from covgap.collect.events import EVENTS_FORMAT, read_events
+from covgap.collect.junit import MESSAGE_LIMIT, nodeid_from, read_junit
+from covgap.errors import DataError
+from covgap.model import TestOutcome
+
+#: A suite that fails in every way a suite can (see its tests/); test_hang.py is run apart.
+SICK = Path(__file__).parents[1] / "fixtures" / "projects" / "sick"
+HANG = "tests/test_hang.py"
+
+#: What every test of the sick suite (less test_hang.py) comes to: outcome, phase, message.
+#: Read from the JUnit XML, both flavours, and from the event log alike, except where noted.
+SICK_EXPECTED: dict[str, tuple[str, str, str]] = {
+    "tests/test_imports.py": (
+        "error",
+        "collect",
+        "ModuleNotFoundError: No module named 'sick_plugin_not_installed'",
+    ),
+    "tests/test_syntax.py": ("error", "collect", "SyntaxError: invalid syntax"),
+    "tests/test_platform.py": ("skipped", "", "needs the other platform"),
+    "tests/test_fixtures.py::test_uses_broken_fixture": (
+        "error",
+        "setup",
+        "ConnectionError: database is down",
+    ),
+    "tests/test_fixtures.py::test_uses_missing_fixture": (
+        "error",
+        "setup",
+        "fixture 'no_such_fixture' not found",
+    ),
+    "tests/test_fixtures.py::test_teardown_fails": (
+        "error",
+        "teardown",
+        "RuntimeError: could not clean up",
+    ),
+    "tests/test_fixtures.py::test_fails_then_teardown_fails": ("failed", "call", "assert 1 == 2"),
+    "tests/test_outcomes.py::test_passes": ("passed", "", ""),
+    "tests/test_outcomes.py::test_slow_passes": ("passed", "", ""),
+    "tests/test_outcomes.py::test_assertion_fails": ("failed", "call", "assert 2 == 3"),
+    "tests/test_outcomes.py::test_key_error": ("failed", "call", "KeyError: 'missing'"),
+    "tests/test_outcomes.py::test_custom_exception": (
+        "failed",
+        "call",
+        "sick.core.InventoryError: no item 'widget'",
+    ),
+    "tests/test_outcomes.py::test_skipped": ("skipped", "", "not on this platform"),
+    "tests/test_outcomes.py::test_xfail": ("xfailed", "", "known bug"),
+    "tests/test_outcomes.py::test_xpass_strict": ("failed", "call", "[XPASS(strict)] was fixed"),
+    # pytest's XML writes a non-strict XPASS as a plain pass; the event log tells.
+    "tests/test_outcomes.py::test_xpass_lenient": ("xpassed", "", "maybe fixed"),
+    "tests/test_outcomes.py::test_async_without_plugin": (
+        "failed",
+        "call",
+        "Failed: async def functions are not natively supported.",
+    ),
+    "tests/test_outcomes.py::test_add_cases[1-2-3]": ("passed", "", ""),
+    "tests/test_outcomes.py::test_add_cases[2-2-5]": ("failed", "call", "assert 4 == 5"),
+    "tests/unit/test_classes.py::TestAdd::test_method": ("passed", "", ""),
+    "tests/unit/test_classes.py::TestAdd::test_method_fails": ("failed", "call", "assert 0 == 1"),
+}
+XPASS_LENIENT = "tests/test_outcomes.py::test_xpass_lenient"
+FLAVOURS = ("xunit2", "xunit1", "events")
+
+
+@dataclass(frozen=True)
+class SickRun:
+    """One pytest run of the sick suite: what covgap read, and what pytest said."""
+
+    outcomes: tuple[TestOutcome, ...]
+    #: pytest's closing counts ("8 failed, 5 passed, …"), by covgap's outcome names.
+    counts: Counter[str]
+    #: The -rA short summary: (word, node id or location, message) per line.
+    summary: tuple[tuple[str, str, str], ...]
+
+
+def pytest_env(project: Path, **extra: str) -> dict[str, str]:
+    """A child pytest's environment: wide lines (no cut messages), the probe importable."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COVGAP_"))}
+    return {**env, "COLUMNS": "500", "PYTHONPATH": str(project), **extra}
+
+
+def sick_pytest(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run pytest on the sick suite in ``project``; its events_probe writes an event log."""
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "events_probe"]
+    return subprocess.run(
+        [*command, "-rA", "--continue-on-collection-errors", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=pytest_env(project, **env),
+        timeout=60,
+        check=False,
+    )
+
+
+_COUNT_NAMES = {"error": "error", "errors": "error", "xfailed": "xfailed", "xpassed": "xpassed"}
+
+
+def pytest_counts(stdout: str) -> Counter[str]:
+    """The closing line's counts, as outcome names ("errors" → "error"); deselected left out."""
+    last = stdout.strip().splitlines()[-1]
+    assert re.search(r" in [\d.]+s", last), last
+    counts: Counter[str] = Counter()
+    for number, word in re.findall(r"(\d+) (\w+)", last.split(" in ")[0]):
+        if word in ("passed", "failed", "skipped", *_COUNT_NAMES):
+            counts[_COUNT_NAMES.get(word, word)] += int(number)
+    return counts
+
+
+def short_summary(stdout: str) -> tuple[tuple[str, str, str], ...]:
+    """The lines of pytest's -rA short summary as (word, node id or location, message)."""
+    section = stdout.split("short test summary info")[1]
+    lines: list[tuple[str, str, str]] = []
+    for line in section.splitlines():
+        skipped = re.match(r"^SKIPPED \[\d+\] (\S+?:\d+): (.*)$", line)
+        if skipped is not None:
+            lines.append(("SKIPPED", skipped.group(1), skipped.group(2)))
+            continue
+        match = re.match(r"^(PASSED|FAILED|ERROR|XFAIL|XPASS) (\S+)(?: - (.*))?$", line)
+        if match is not None:
+            lines.append((match.group(1), match.group(2), match.group(3) or ""))
+    return tuple(lines)
+
+
+@pytest.fixture(scope="module")
+def sick_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SickRun]:
+    """The sick suite run twice: xunit2 XML plus the event log, then xunit1 XML."""
+    project = tmp_path_factory.mktemp("junit") / "sick"
+    shutil.copytree(SICK, project)
+    runs: dict[str, SickRun] = {}
+    for family in ("xunit2", "xunit1"):
+        xml, events = project / f"{family}.xml", project / f"{family}.jsonl"
+        result = sick_pytest(
+            project,
+            f"--junitxml={xml}",
+            "-o",
+            f"junit_family={family}",
+            "--deselect",
+            HANG,
+            SICK_EVENTS=str(events),
+        )
+        assert result.returncode == 1, result.stdout + result.stderr
+        counts, summary = pytest_counts(result.stdout), short_summary(result.stdout)
+        runs[family] = SickRun(read_junit(xml), counts, summary)
+        if family == "xunit2":
+            outcomes, running = read_events(events)
+            assert running is None
+            runs["events"] = SickRun(outcomes, counts, summary)
+    return runs
+
+
+def expected_for(flavour: str, nodeid: str) -> tuple[str, str, str]:
+    if nodeid == XPASS_LENIENT and flavour != "events":
+        return ("passed", "", "")
+    return SICK_EXPECTED[nodeid]
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("nodeid", sorted(SICK_EXPECTED))
+def test_sick_outcome(sick_runs: dict[str, SickRun], flavour: str, nodeid: str) -> None:
+    """Each test of the sick suite has the outcome, phase and message it should have."""
+    ours = {test.nodeid: test for test in sick_runs[flavour].outcomes}
+    test = ours[nodeid]
+    assert (test.outcome, test.phase, test.message) == expected_for(flavour, nodeid)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_sick_tests_are_all_there_once(sick_runs: dict[str, SickRun], flavour: str) -> None:
+    """One outcome per test, none missing, none extra (a test written twice is merged)."""
+    nodeids = [test.nodeid for test in sick_runs[flavour].outcomes]
+    assert sorted(nodeids) == sorted(SICK_EXPECTED)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_counts_equal_pytest_summary(sick_runs: dict[str, SickRun], flavour: str) -> None:
+    """Our counts are pytest's closing counts, once pytest's double counting is undone.
+
+    pytest counts reports, not tests: a test that fails in teardown after its call is counted
+    under its call's outcome and as an error, where covgap has one outcome per test. And the
+    XML has no trace of a non-strict XPASS, which it writes as a pass.
+    """
+    run = sick_runs[flavour]
+    expected = Counter(run.counts)
+    by_nodeid: dict[str, list[str]] = {}
+    for word, nodeid, _ in run.summary:
+        by_nodeid.setdefault(nodeid, []).append(word)
+    ours = {test.nodeid: test for test in run.outcomes}
+    words = {"PASSED": "passed", "FAILED": "failed", "ERROR": "error"}
+    doubles = {nodeid: found for nodeid, found in by_nodeid.items() if len(found) > 1}
+    assert sorted(doubles) == [
+        "tests/test_fixtures.py::test_fails_then_teardown_fails",
+        "tests/test_fixtures.py::test_teardown_fails",
+    ]
+    for nodeid, found in doubles.items():
+        for word in found:
+            if words[word] != ours[nodeid].outcome:
+                expected[words[word]] -= 1
+    if flavour != "events":
+        expected["xpassed"] -= 1
+        expected["passed"] += 1
+    assert Counter(test.outcome for test in run.outcomes) == +expected
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_each_test_is_in_pytest_short_summary(sick_runs: dict[str, SickRun], flavour: str) -> None:
+    """Every outcome and message agrees with a line of pytest's own -rA short summary."""
+    run = sick_runs[flavour]
+    words = {
+        "passed": "PASSED",
+        "failed": "FAILED",
+        "error": "ERROR",
+        "xfailed": "XFAIL",
+        "xpassed": "XPASS",
+    }
+    lines = set(run.summary)
+    for test in run.outcomes:
+        if test.outcome == "skipped":  # pytest shows a skip by place: "tests/test_x.py:3"
+            path = test.nodeid.split("::")[0]
+            assert any(
+                word == "SKIPPED" and where.startswith(path + ":") and message == test.message
+                for word, where, message in lines
+            ), test
+            continue
+        if flavour != "events" and test.nodeid == XPASS_LENIENT:  # written as a pass in the XML
+            assert any(line[:2] == ("XPASS", test.nodeid) for line in lines)
+            continue
+        word = words[test.outcome]
+        # pytest names no message for a collection error or a missing fixture.
+        assert (word, test.nodeid, test.message) in lines or (word, test.nodeid, "") in lines, test
+    named = {where for word, where, _ in lines if word != "SKIPPED"}
+    assert named <= {test.nodeid for test in run.outcomes}
+
+
+def test_durations_are_the_tests_own(sick_runs: dict[str, SickRun]) -> None:
+    """The slow test's time (setup + call + teardown) is read from every flavour."""
+    for flavour in FLAVOURS:
+        durations = {test.nodeid: test.duration for test in sick_runs[flavour].outcomes}
+        assert 0.1 <= durations["tests/test_outcomes.py::test_slow_passes"] < 5, flavour
+
+
+@pytest.mark.parametrize(
+    ("classname", "name", "file", "nodeid"),
+    [
+        ("tests.test_x", "test_a", None, "tests/test_x.py::test_a"),
+        (
+            "tests.unit.test_auth.TestLogin",
+            "test_a",
+            None,
+            "tests/unit/test_auth.py::TestLogin::test_a",
+        ),
+        ("tests.test_x.TestA.TestB", "test_a", None, "tests/test_x.py::TestA::TestB::test_a"),
+        ("tests.test_x", "test_p[1.5-a.b]", None, "tests/test_x.py::test_p[1.5-a.b]"),
+        ("tests.Unit.test_x.TestA", "test_a", None, "tests/Unit/test_x.py::TestA::test_a"),
+        ("tests.checks.Suite", "test_a", None, "tests/checks.py::Suite::test_a"),
+        ("tests.checks", "test_a", None, "tests/checks.py::test_a"),
+        ("src.pkg.mod", "pkg.mod.func", None, "src/pkg/mod.py::pkg.mod.func"),
+        ("", "tests.test_imports", None, "tests/test_imports.py"),
+        ("", "tests.test_imports", "tests/test_imports.py", "tests/test_imports.py"),
+        (
+            "Tests.Unit.checks.TestA",
+            "test_a",
+            "Tests/Unit/checks.py",
+            "Tests/Unit/checks.py::TestA::test_a",
+        ),
+        ("tests.test_b.TestB", "test_a", "tests/base.py", "tests/test_b.py::TestB::test_a"),
+        ("tests.test_x", "test_a", "tests\\test_x.py", "tests/test_x.py::test_a"),
+    ],
+    ids=[
+        "function",
+        "class-in-folders",
+        "nested-classes",
+        "parameters-with-dots",
+        "uppercase-folder",
+        "uppercase-class-non-test-module",
+        "non-test-module",
+        "doctest",
+        "collection-error",
+        "collection-error-xunit1",
+        "xunit1-file-decides",
+        "xunit1-file-of-a-base-class-ignored",
+        "xunit1-windows-file",
+    ],
+)
+def test_nodeid_from(classname: str, name: str, file: str | None, nodeid: str) -> None:
+    """pytest's node id is rebuilt from classname, name and (xunit1) file."""
+    assert nodeid_from(classname, name, file) == nodeid
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def suite_of(*cases: str) -> str:
+    return f'<testsuite name="pytest" tests="{len(cases)}">{"".join(cases)}</testsuite>'
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ('<testcase classname="t.test_a" name="test_x" time="1.5"/>', ("passed", 1.5, "", "")),
+        (
+            '<testcase classname="t.test_a" name="test_x" time="0.1">'
+            '<skipped message="xfail-marked test passes unexpectedly"/></testcase>',
+            ("xpassed", 0.1, "", ""),
+        ),
+        (
+            '<testcase classname="t.test_a" name="test_x" time="">'
+            "<failure>def test_x():\n&gt;       f()\nE       ValueError: bad value\nE   more"
+            "</failure></testcase>",
+            ("failed", 0.0, "ValueError: bad value", "call"),
+        ),
+        (
+            '<testcase classname="t.test_a" name="test_x"><failure message="assert 1 == 2&#10;'
+            ' +  where 1 = f()"/><system-out>noise</system-out></testcase>',
+            ("failed", 0.0, "assert 1 == 2", "call"),
+        ),
+        (
+            '<testcase classname="t.test_a" name="test_x"><error message="failed on setup with '
+            '&quot;ValueError: bad&#10;second line&quot;"/></testcase>',
+            ("error", 0.0, "ValueError: bad", "setup"),
+        ),
+        (
+            '<testcase classname="t.test_a" name="test_x"><error message="failed to collect">'
+            "E   ImportError: cannot import name 'x'</error></testcase>",
+            ("error", 0.0, "ImportError: cannot import name 'x'", "collect"),
+        ),
+        (
+            '<testcase classname="" name="t.test_a"><skipped message="collection skipped">'
+            "('/p/t/test_a.py', 3, 'Skipped: no database')</skipped></testcase>",
+            ("skipped", 0.0, "no database", ""),
+        ),
+        (
+            '<testcase classname="t.test_a" name="test_x"><failure message="boom">text</failure>'
+            '<error message="failed on teardown with &quot;OSError: x&quot;"/></testcase>',
+            ("failed", 0.0, "boom", "call"),
+        ),
+        (
+            f'<testcase classname="t.test_a" name="test_x"><failure message="{"x" * 400}"/>'
+            "</testcase>",
+            ("failed", 0.0, "x" * (MESSAGE_LIMIT - 1) + "…", "call"),
+        ),
+    ],
+    ids=[
+        "pass",
+        "old-style-xpass",
+        "no-message-e-line",
+        "first-line-only",
+        "setup-reason-first-line",
+        "failed-to-collect",
+        "module-skipped",
+        "failure-before-error",
+        "long-message-cut",
+    ],
+)
+def test_read_hand_written_testcase(
+    tmp_path: Path, case: str, expected: tuple[str, float, str, str]
+) -> None:
+    """Testcases pytest 9 does not write but other versions or tools may are read as well."""
+    (test,) = read_junit(write(tmp_path / "r.xml", suite_of(case)))
+    assert (test.outcome, test.duration, test.message, test.phase) == expected
+
+
+def test_nested_suites_and_a_test_written_twice(tmp_path: Path) -> None:
+    """Every testcase of nested suites is read; one written twice is merged, durations added."""
+    xml = (
+        '<?xml version="1.0"?><testsuites><testsuite name="a"><testsuite name="b">'
+        '<testcase classname="t.test_a" name="test_x" time="0.25"><failure message="assert 0"/>'
+        '</testcase><testcase classname="t.test_a" name="test_x" time="0.5">'
+        '<error message="failed on teardown with &quot;OSError: gone&quot;"/></testcase>'
+        '</testsuite></testsuite><testsuite name="c">'
+        '<testcase classname="t.test_a" name="test_y" time="0"/></testsuite></testsuites>'
+    )
+    assert read_junit(write(tmp_path / "r.xml", xml)) == (
+        TestOutcome("t/test_a.py::test_x", "failed", 0.75, "assert 0", "call"),
+        TestOutcome("t/test_a.py::test_y", "passed", 0.0, "", ""),
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"<testsuite><testcase", "not well-formed XML"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><testsuite/>',
+            "DOCTYPE or ENTITY",
+        ),
+        (b"<coverage/>", "root element is <coverage>"),
+        ("<testsuite/>".encode("utf-16"), "UTF-16"),
+        (b'<testsuite><testcase classname="a.test_b"/></testsuite>', "has no name"),
+        (b'<testsuite><testcase name="t" time="soon"/></testsuite>', "'soon' is not a number"),
+        (b'<testsuite><testcase name="t" time="-1"/></testsuite>', "out of range"),
+    ],
+    ids=["truncated", "entities", "not-junit", "utf-16", "no-name", "bad-time", "negative-time"],
+)
+def test_bad_report_is_a_data_error(tmp_path: Path, content: bytes, words: str) -> None:
+    """A report covgap cannot read is a one-line DataError naming the file."""
+    path = tmp_path / "junit.xml"
+    path.write_bytes(content)
+    with pytest.raises(DataError) as caught:
+        read_junit(path)
+    assert words in str(caught.value)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("what", ["missing", "folder"], ids=["missing", "folder"])
+def test_unreadable_report_is_a_data_error(tmp_path: Path, what: str) -> None:
+    """A missing report, or a folder in its place, is a DataError naming it."""
+    path = tmp_path / "junit.xml"
+    if what == "folder":
+        path.mkdir()
+    with pytest.raises(DataError, match=r"junit\.xml"):
+        read_junit(path)
+
+
+# --- the event log -------------------------------------------------------------------------
+
+
+def log(*events: dict[str, Any], tail: str = "") -> str:
+    return "".join(json.dumps(event) + "\n" for event in events) + tail
+
+
+def report(nodeid: str, when: str, outcome: str, **fields: Any) -> dict[str, Any]:
+    return {"event": "report", "nodeid": nodeid, "when": when, "outcome": outcome, **fields}
+
+
+def phases(
+    nodeid: str,
+    setup: str = "passed",
+    call: str | None = "passed",
+    teardown: str = "passed",
+    **call_fields: Any,
+) -> list[dict[str, Any]]:
+    """A test's start and reports: setup, call (None: none, as after a failed setup), teardown."""
+    events = [{"event": "start", "nodeid": nodeid}, report(nodeid, "setup", setup, duration=0.5)]
+    if call is not None:
+        events.append(report(nodeid, "call", call, duration=1.0, **call_fields))
+    events.append(report(nodeid, "teardown", teardown, duration=0.25))
+    return events
+
+
+@pytest.mark.parametrize(
+    ("events", "expected"),
+    [
+        (phases("t.py::a"), ("passed", 1.75, "", "")),
+        (
+            phases("t.py::a", call="failed", message="KeyError: 'k'"),
+            ("failed", 1.75, "KeyError: 'k'", "call"),
+        ),
+        (
+            [
+                {"event": "start", "nodeid": "t.py::a"},
+                report("t.py::a", "setup", "failed", message="fixture 'db' not found"),
+                report("t.py::a", "teardown", "passed"),
+            ],
+            ("error", 0.0, "fixture 'db' not found", "setup"),
+        ),
+        (
+            [
+                report("t.py::a", "setup", "skipped", message="Skipped: no db"),
+                report("t.py::a", "teardown", "passed"),
+            ],
+            ("skipped", 0.0, "no db", ""),
+        ),
+        (
+            phases("t.py::a", call="skipped", message="Skipped: later"),
+            ("skipped", 1.75, "later", ""),
+        ),
+        (
+            phases("t.py::a", call="skipped", message="reason: known bug", wasxfail=True),
+            ("xfailed", 1.75, "known bug", ""),
+        ),
+        (
+            phases("t.py::a", message="maybe fixed", wasxfail=True),
+            ("xpassed", 1.75, "maybe fixed", ""),
+        ),
+        (
+            phases("t.py::a", call="failed", message="[XPASS(strict)] fixed"),
+            ("failed", 1.75, "[XPASS(strict)] fixed", "call"),
+        ),
+        (
+            [
+                *phases("t.py::a", teardown="failed")[:-1],
+                report("t.py::a", "teardown", "failed", message="OSError: busy\nmore"),
+            ],
+            ("error", 0.0 + 0.5 + 1.0, "OSError: busy", "teardown"),
+        ),
+        (
+            [
+                *phases("t.py::a", call="failed", message="assert 0")[:-1],
+                report("t.py::a", "teardown", "failed", message="OSError: busy"),
+            ],
+            ("failed", 1.5, "assert 0", "call"),
+        ),
+        (
+            [{"event": "collect_error", "nodeid": "t.py", "message": "SyntaxError: bad"}],
+            ("error", 0.0, "SyntaxError: bad", "collect"),
+        ),
+        (
+            [{"event": "collect_skip", "nodeid": "t.py", "message": "Skipped: not here"}],
+            ("skipped", 0.0, "not here", ""),
+        ),
+        (
+            [
+                {"event": "collected", "count": 1, "format": EVENTS_FORMAT},
+                {"event": "later-kind", "x": 1},
+                *phases("t.py::a", extra="ignored"),
+                {"event": "finish", "exitstatus": 0},
+            ],
+            ("passed", 1.75, "", ""),
+        ),
+    ],
+    ids=[
+        "passed",
+        "failed-in-call",
+        "error-in-setup",
+        "skipped-in-setup",
+        "skipped-in-call",
+        "xfailed",
+        "xpassed",
+        "strict-xpass",
+        "error-in-teardown",
+        "failed-then-teardown-error",
+        "collect-error",
+        "collect-skip",
+        "unknown-events-and-keys-ignored",
+    ],
+)
+def test_events_fold_like_pytest(
+    tmp_path: Path, events: list[dict[str, Any]], expected: tuple[str, float, str, str]
+) -> None:
+    """A test's phase reports fold into the outcome pytest's summary gives it."""
+    (test,), running = read_events(write(tmp_path / "events.jsonl", log(*events)))
+    assert (test.outcome, test.duration, test.message, test.phase) == expected
+    assert running is None
+
+
+@pytest.mark.parametrize(
+    ("tail", "finish"),
+    [
+        ("", False),
+        ('{"event": "report", "nodeid": "t.py::b", "wh', False),
+        ('{"event": "report", "message": "caf\xc3', False),
+        ("", True),
+    ],
+    ids=["complete-lines", "truncated-json", "truncated-utf8", "finished"],
+)
+def test_events_running_test(tmp_path: Path, tail: str, finish: bool) -> None:
+    """The test with a start and no teardown is the one left running; a cut last line is ignored."""
+    events = [
+        *phases("t.py::a"),
+        {"event": "start", "nodeid": "t.py::b"},
+        report("t.py::b", "setup", "passed"),
+    ]
+    if finish:
+        events.append({"event": "finish", "exitstatus": 2})
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(log(*events).encode() + tail.encode("latin-1"))
+    outcomes, running = read_events(path)
+    assert [test.nodeid for test in outcomes] == ["t.py::a"]  # b has no outcome yet
+    if finish:
+        assert running is None
+    else:
+        assert running == "t.py::b"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('not json\n{"event": "finish"}\n', "line 1: not a JSON line"),
+        ("[1, 2]\n", "line 1: not an event"),
+        ('{"event": "start"}\n', "line 1: a 'start' event without a nodeid"),
+        (
+            '{"event": "report", "nodeid": "a", "when": "call", "outcome": "odd"}\n',
+            "'outcome' is 'odd'",
+        ),
+        (
+            '{"event": "report", "nodeid": "a", "when": "later", "outcome": "passed"}\n',
+            "'when' is 'later'",
+        ),
+        (
+            '{"event": "report", "nodeid": "a", "when": "call", "outcome": "passed", '
+            '"duration": "1"}\n',
+            "'duration'",
+        ),
+        ('{"event": "collected", "count": 1, "format": 2}\n', "format 2"),
+        ('{"event": "collect_error", "nodeid": "a", "message": 3}\n', "'message' is 3"),
+    ],
+    ids=[
+        "bad-line-before-the-end",
+        "not-an-object",
+        "no-nodeid",
+        "bad-outcome",
+        "bad-when",
+        "bad-duration",
+        "newer-format",
+        "bad-message",
+    ],
+)
+def test_bad_event_log_is_a_data_error(tmp_path: Path, text: str, words: str) -> None:
+    """A malformed line that is not the cut last one is a one-line DataError naming the file."""
+    path = write(tmp_path / "events.jsonl", text)
+    with pytest.raises(DataError) as caught:
+        read_events(path)
+    assert words in str(caught.value)
+    assert str(caught.value).startswith(f"{path}: ")
+
+
+def test_missing_event_log_is_a_data_error(tmp_path: Path) -> None:
+    """No event log at all is a DataError naming it."""
+    with pytest.raises(DataError, match=r"events\.jsonl"):
+        read_events(tmp_path / "events.jsonl")
+
+
+def test_events_of_a_killed_run(tmp_path: Path) -> None:
+    """pytest killed while a test runs: its log names that test, and nothing else ran."""
+    project = tmp_path / "sick"
+    shutil.copytree(SICK, project)
+    events = project / "events.jsonl"
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "events_probe"]
+    process = subprocess.Popen(
+        [*command, "-p", "no:timeout", HANG],
+        cwd=project,
+        env=pytest_env(project, SICK_EVENTS=str(events)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while '"when": "setup"' not in (events.read_text() if events.exists() else ""):
+            assert process.poll() is None and time.monotonic() < deadline, "the test never ran"
+            time.sleep(0.05)
+    finally:
+        process.kill()
+        process.wait()
+    assert not (project / "junit.xml").exists()
+    assert read_events(events) == ((), f"{HANG}::test_hangs")
