@@ -47,6 +47,8 @@ itself needs only the standard library, plus coverage.py for ``convert``)::
         --pytest-arg=--hypothesis-seed=0
     python benchmarks/eval_slipcover.py table /tmp/slip/out/*/result.json
 
+``--skip-runs`` converts and compares again from the files of an earlier ``evaluate`` with the
+same ``--out`` (no test is run; the times are taken from its ``result.json``).
 ``--slip-source`` is relative to ``--project`` (slipcover takes directories, coverage.py takes
 ``--package`` names). ``--repeat 1`` skips the timing medians and the control comparisons.
 Exit status: 0 when slipcover's converted numbers equal coverage.py's everywhere and no test
@@ -56,6 +58,7 @@ outcome changed, 1 otherwise, 2 when a command failed.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import re
@@ -83,6 +86,62 @@ class CommandFailed(Exception):
 # convert: slipcover JSON -> coverage.py data (runs under the measured interpreter)
 
 
+def match_cases(source: str) -> dict[int, list[tuple[int, int]]]:
+    """For each ``match`` line: its cases as (pattern line, first body line), in order."""
+    found: dict[int, list[tuple[int, int]]] = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Match):
+            found[node.lineno] = [(c.pattern.lineno, c.body[0].lineno) for c in node.cases]
+    return found
+
+
+def map_branch(
+    a: int,
+    b: int,
+    possible: set[tuple[int, int]],
+    exits: dict[int, list[int]],
+    matches: dict[int, list[tuple[int, int]]],
+) -> tuple[str, list[tuple[int, int]]]:
+    """coverage.py's arcs for slipcover's executed branch ``(a, b)``, and how they were found.
+
+    The kind is ``kept`` (the same arc), ``exit`` (``(a, 0)`` to the one exit of ``a``),
+    ``match`` (a ``match`` arc rebuilt as coverage.py's case-to-case arcs), or one of
+    ``exit_no_candidate``, ``exit_ambiguous``, ``not_possible`` (nothing was written).
+    """
+
+    def exit_of(line: int) -> int | None:
+        targets = exits.get(line, [])
+        return targets[0] if len(targets) == 1 else None
+
+    if a in matches:
+        # slipcover: match line -> body of the case taken, or -> after the match (no case
+        # taken). coverage.py: case line -> next case line (pattern failed), case line -> body.
+        cases = matches[a]
+        chain: list[tuple[int, int]] = []
+        for i, (case_line, body_line) in enumerate(cases):
+            if body_line == b:
+                chain.append((case_line, body_line))
+                break
+            if i + 1 < len(cases):
+                chain.append((case_line, cases[i + 1][0]))
+            else:
+                target = exit_of(case_line) if b == 0 else b
+                if target is None:
+                    return "exit_ambiguous", []
+                chain.append((case_line, target))
+        if all(arc in possible for arc in chain):
+            return "match", chain
+        return "not_possible", []
+    if b == 0:
+        targets = exits.get(a, [])
+        if len(targets) == 1:
+            return "exit", [(a, targets[0])]
+        return ("exit_no_candidate" if not targets else "exit_ambiguous"), []
+    if (a, b) in possible:
+        return "kept", [(a, b)]
+    return "not_possible", []
+
+
 def convert(slip_json: Path, base: Path, rcfile: Path, data_file: Path, report: Path) -> None:
     """Write slipcover's executed lines and branches as a coverage.py data file."""
     from coverage import Coverage, CoverageData
@@ -92,8 +151,9 @@ def convert(slip_json: Path, base: Path, rcfile: Path, data_file: Path, report: 
     slip = json.loads(slip_json.read_text())
     arcs_by_file: dict[str, set[tuple[int, int]]] = {}
     details: dict[str, Json] = {}
-    totals = {"lines_kept": 0, "lines_dropped": 0, "branches_kept": 0, "branches_exit_mapped": 0}
-    unmapped_total = {"exit_no_candidate": 0, "exit_ambiguous": 0, "not_possible": 0}
+    unmapped_kinds = ("exit_no_candidate", "exit_ambiguous", "not_possible")
+    totals = dict.fromkeys(("lines_kept", "lines_dropped", "kept", "exit", "match"), 0)
+    totals.update(dict.fromkeys(unmapped_kinds, 0))
     for rel, fdata in sorted(slip["files"].items()):
         path = str((base / rel).resolve())
         reporter = PythonFileReporter(path, coverage=cov)
@@ -103,6 +163,7 @@ def convert(slip_json: Path, base: Path, rcfile: Path, data_file: Path, report: 
         for a, b in possible:
             if b < 0:
                 exits.setdefault(a, []).append(b)
+        matches = match_cases(reporter.source())
         arcs: set[tuple[int, int]] = set()
         dropped: list[int] = []
         for line in fdata.get("executed_lines", []):
@@ -113,23 +174,13 @@ def convert(slip_json: Path, base: Path, rcfile: Path, data_file: Path, report: 
             else:
                 dropped.append(line)
         totals["lines_dropped"] += len(dropped)
-        unmapped: dict[str, list[list[int]]] = {k: [] for k in unmapped_total}
+        unmapped: dict[str, list[list[int]]] = {k: [] for k in unmapped_kinds}
         for a, b in fdata.get("executed_branches", []):
-            if b == 0:
-                targets = exits.get(a, [])
-                if len(targets) == 1:
-                    arcs.add((a, targets[0]))
-                    totals["branches_exit_mapped"] += 1
-                else:
-                    kind = "exit_no_candidate" if not targets else "exit_ambiguous"
-                    unmapped[kind].append([a, b])
-            elif (a, b) in possible:
-                arcs.add((a, b))
-                totals["branches_kept"] += 1
-            else:
-                unmapped["not_possible"].append([a, b])
-        for kind, items in unmapped.items():
-            unmapped_total[kind] += len(items)
+            kind, mapped = map_branch(a, b, possible, exits, matches)
+            totals[kind] += 1
+            arcs.update(mapped)
+            if kind in unmapped:
+                unmapped[kind].append([a, b])
         arcs_by_file[path] = arcs
         if dropped or any(unmapped.values()):
             details[rel] = {"lines_dropped": dropped, **{k: v for k, v in unmapped.items() if v}}
@@ -139,9 +190,7 @@ def convert(slip_json: Path, base: Path, rcfile: Path, data_file: Path, report: 
     data.add_arcs({path: arcs for path, arcs in arcs_by_file.items() if arcs})
     data.touch_files(sorted(arcs_by_file))
     data.write()
-    report.write_text(
-        json.dumps({"totals": totals, "unmapped": unmapped_total, "files": details}, indent=1)
-    )
+    report.write_text(json.dumps({"totals": totals, "files": details}, indent=1))
 
 
 # --------------------------------------------------------------------------------------------
@@ -295,7 +344,13 @@ def evaluate(args: argparse.Namespace) -> int:
 
     times: dict[str, list[float]] = {"plain": [], "coverage": [], "slipcover": []}
     outcomes: dict[str, list[Json]] = {"plain": [], "coverage": [], "slipcover": []}
+    if args.skip_runs:  # convert and compare again, from the runs' files of an earlier call
+        times = json.loads((out / "result.json").read_text())["times"]
     for i in range(1, args.repeat + 1):
+        if args.skip_runs:
+            for way in outcomes:
+                outcomes[way].append(pytest_outcome((out / f"{way}{i}.log").read_text()))
+            continue
         slip_cmd = [str(out / f"slip{i}.json") if c == "SLIP" else c for c in slip_run]
         cov_env = {"COVERAGE_FILE": str(out / f"cov{i}.coverage")}
         ways: list[tuple[str, list[str], dict[str, str] | None]] = [
@@ -414,6 +469,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_eval.add_argument("--pytest-arg", action="append", default=[])
     p_eval.add_argument("--out", type=Path, required=True)
     p_eval.add_argument("--repeat", type=int, default=3)
+    p_eval.add_argument(
+        "--skip-runs", action="store_true", help="reuse the runs (and times) already in --out"
+    )
 
     p_table = sub.add_parser("table", help="Markdown table of result.json files")
     p_table.add_argument("results", type=Path, nargs="+")

@@ -60,13 +60,16 @@ def suite_health(suite: SuiteRun) -> SuiteHealth:
     from covgap.collect.events import read_events
     from covgap.collect.junit import read_junit
 
-    running = None
-    if suite.junit_xml.exists():
-        tests, source = read_junit(suite.junit_xml), "junit-xml"
-    else:
-        tests, running = read_events(suite.events)
-        source = "events"
-    return assess(tests, source=source, stopped=suite.stopped, running=running)
+    logged, running = read_events(suite.events) if suite.events.exists() else ((), None)
+    if not suite.junit_xml.exists():
+        return assess(logged, source="events", stopped=suite.stopped, running=running)
+    # JUnit XML cannot tell a lenient XPASS from a pass; the event log can.
+    xpassed = {test.nodeid: test for test in logged if test.outcome == "xpassed"}
+    tests = tuple(
+        xpassed.get(test.nodeid, test) if test.outcome == "passed" else test
+        for test in read_junit(suite.junit_xml)
+    )
+    return assess(tests, source="junit-xml", stopped=suite.stopped, running=None)
 
 
 def run(

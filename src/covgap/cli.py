@@ -256,7 +256,9 @@ def _run_plan(args: argparse.Namespace, stdout: TextIO) -> int:
     return emit(result, _output_folder(settings, project_dir), stdout)
 
 
-def _run_run(args: argparse.Namespace, pytest_args: list[str], stdout: TextIO) -> int:
+def _run_run(
+    args: argparse.Namespace, pytest_args: list[str], stdout: TextIO, stderr: TextIO
+) -> int:
     project_dir = Path(args.project)
     if not project_dir.is_dir():
         raise UsageError("project folder not found", path=args.project, slug="no-project")
@@ -271,10 +273,11 @@ def _run_run(args: argparse.Namespace, pytest_args: list[str], stdout: TextIO) -
         test_timeout=args.test_timeout,
         pytest_args=tuple(pytest_args),
     )
-    stdout.write(f"Running the suite of {project_dir.resolve()} under coverage…\n")
-    stdout.flush()
-    if wants_live_progress(sys.stderr):
-        with LiveProgress(sys.stderr) as live:
+    # Status goes to stderr: stdout may be plan.json (--output -).
+    stderr.write(f"Running the suite of {project_dir.resolve()} under coverage…\n")
+    stderr.flush()
+    if wants_live_progress(stderr):
+        with LiveProgress(stderr) as live:
             result = api.run(settings, options, on_progress=live)
     else:
         result = api.run(settings, options)
@@ -319,7 +322,7 @@ def main(
         if args.command == "demo":
             return _run_demo(args, stdout)
         if args.command == "run":
-            return _run_run(args, pytest_args, stdout)
+            return _run_run(args, pytest_args, stdout, stderr)
         if args.command == "combine":
             return _run_combine(args, stdout)
         return _run_plan(args, stdout)
