@@ -1,15 +1,15 @@
-"""``covgap demo``: measure the bundled example service and show its plan."""
+"""``covgap demo``: ``covgap run`` on the bundled example service, and its plan."""
 
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from covgap import api
-from covgap.collect.measure import measure
 from covgap.config import load_settings
 from covgap.report.render import emit
 
@@ -30,19 +30,15 @@ def copy_example(destination: Path) -> Path:
 
 
 def run_demo(*, output: str | None, formats: Sequence[str] | None, stdout: TextIO) -> int:
-    """Copy, measure, plan, report; the copy stays so the user can look at it."""
+    """Copy the example, ``covgap run`` it, report; the copy stays so the user can look at it."""
     workdir = Path(tempfile.mkdtemp(prefix="covgap-demo-"))
     project = copy_example(workdir / "shopapp")
-    stdout.write(
-        f"Measuring the example project in {project} (pytest under coverage, branch on)…\n"
-    )
+    stdout.write(f"Running the example's tests under coverage in {project}…\n\n")
     stdout.flush()
-    measurement = measure(project)
-    stdout.write(f"pytest: {measurement.summary}\n\n")
     overrides: dict[str, object] = {"format": list(formats) if formats else None}
     overrides["output"] = output if output is not None else str(project / "covgap-report")
     settings = load_settings(project, overrides)
-    result = api.plan(project, settings)
+    result = api.run(settings, api.RunOptions(project_dir=project, python=sys.executable))
     code = emit(result, str(settings.output), stdout)
     stdout.write(f"\nThe example project and its reports stay in {workdir}\n")
     return code
