@@ -274,3 +274,18 @@ def test_whole_run_timeout_stops_a_hang_and_keeps_the_data(tmp_path: Path) -> No
     assert view["health"]["counts"]["passed"] == 1
     lib = next(f for f in view["files"] if f["path"] == "lib.py")
     assert lib["missing_statements"] == 1  # double() ran before the hang; never() did not
+
+
+def test_fast_is_line_coverage(tmp_path: Path) -> None:
+    """--fast measures lines only, with sys.monitoring from Python 3.12; totals equal coverage's."""
+    ours = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "ours"))
+    theirs = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "theirs"))
+    pyproject = theirs / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("branch = true", "branch = false"))
+    assert covgap("run", str(ours), "--format", "json", "--fast")[0] == 0
+    run_coverage(theirs, "run", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    total = run_coverage(theirs, "report", "--format=total", "--precision=6").stdout.strip()
+    view = plan_json(ours)
+    assert not view["input"]["branch_measured"] and not view["run"]["branch"]
+    assert f"{view['totals']['percent_covered']:.6f}" == total
+    assert view["run"]["core"] == ("sysmon" if sys.version_info >= (3, 12) else "ctrace")
