@@ -439,7 +439,15 @@ def render_table(results: Sequence[Json]) -> str:
     for r in results:
         c = r["comparison"]
         plain, slip = r["outcomes"]["plain"][0]["counts"], r["outcomes"]["slipcover"][0]["counts"]
-        broke = "no" if not r["tests_changed"]["slipcover"] else f"yes: {plain} -> {slip}"
+        changed = [f"{k} {plain.get(k, 0)}→{slip.get(k, 0)}" for k in sorted({*plain, *slip})]
+        broke = (
+            "no"
+            if not r["tests_changed"]["slipcover"]
+            else "yes: "
+            + ", ".join(
+                c for c in changed if c.split()[-1].split("→")[0] != c.split()[-1].split("→")[1]
+            )
+        )
         rows.append(
             f"| {r['project']} | {r['version']} | {r['python']} | {c['files']}"
             f" | {c['files_matching_lines']} | {c['files_matching_branches']}"

@@ -289,3 +289,20 @@ def test_fast_is_line_coverage(tmp_path: Path) -> None:
     assert not view["input"]["branch_measured"] and not view["run"]["branch"]
     assert f"{view['totals']['percent_covered']:.6f}" == total
     assert view["run"]["core"] == ("sysmon" if sys.version_info >= (3, 12) else "ctrace")
+
+
+def test_crashing_suite_is_reported(tmp_path: Path) -> None:
+    """A test that kills pytest: exit 3 and one line naming the signal and the test."""
+    project = tmp_path / "crash"
+    (project / "tests").mkdir(parents=True)
+    (project / "lib.py").write_text("def one():\n    return 1\n")
+    (project / "tests" / "test_crash.py").write_text(
+        "import os, signal\nfrom lib import one\n\n"
+        "def test_crash():\n    assert one() == 1\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    (project / "pyproject.toml").write_text('[tool.pytest.ini_options]\npythonpath = ["."]\n')
+    code, _, err = covgap("run", str(project), "--format", "json")
+    assert code == 3
+    assert "the suite wrote no coverage data (pytest was killed by SIGKILL while running " in err
+    assert "tests/test_crash.py::test_crash" in err
+    assert not (project / "covgap-report").exists()

@@ -268,6 +268,15 @@ def _exit_meaning(code: int) -> str | None:
     return meanings.get(code)
 
 
+def _finished(events: Path) -> bool:
+    """Whether pytest's session ended by itself (the event log ends with "finish")."""
+    try:
+        last = events.read_bytes().rstrip().rsplit(b"\n", 1)[-1]
+    except OSError:
+        return False
+    return b'"event": "finish"' in last
+
+
 def run_suite(
     options: RunOptions, on_progress: Callable[[Progress], None] | None = None
 ) -> SuiteRun:
@@ -353,6 +362,8 @@ def run_suite(
     code = process.returncode
     if stopped is None:
         stopped = _exit_meaning(code)
+        if stopped and progress.running and not _finished(events):
+            stopped += f" while running {progress.running}"
     if code == 5:
         notes.append("pytest collected no tests")
     if not data_file.exists() and not list(folder.glob(".coverage.*")):
