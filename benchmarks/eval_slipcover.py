@@ -25,6 +25,8 @@ For one project and one interpreter (``evaluate``) it:
    - an executed branch ``(a, b)`` is kept when it is a possible arc; slipcover's exit
      ``(a, 0)`` becomes coverage.py's exit ``(a, -S)`` when ``a`` has exactly one possible arc
      to a negative line (``-S``: leaving the code object that starts at ``S``);
+   - a branch to a decorated ``def``/``class`` goes to its first decorator's line, and one
+     to a ``global``/``nonlocal`` declaration to the statement after it (as coverage.py has it);
    - everything else is counted and listed in ``convert-RUN.json`` (lines dropped, branches
      unmapped);
 
@@ -59,6 +61,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import itertools
 import json
 import os
 import re
@@ -95,23 +98,54 @@ def match_cases(source: str) -> dict[int, list[tuple[int, int]]]:
     return found
 
 
+def retargets(source: str) -> dict[int, int]:
+    """Lines that slipcover names as a branch target, and the line coverage.py's arc goes to.
+
+    - a decorated ``def`` / ``class``: slipcover names the ``def`` line (``node.lineno``), but
+      the decorators run first, so coverage.py's arc goes to the first decorator's line;
+    - ``global`` / ``nonlocal``: a declaration with no code, not a coverage.py statement; the
+      arc goes to the statement after it.
+    """
+    found: dict[int, int] = {}
+    for node in ast.walk(ast.parse(source)):
+        decorated = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        if isinstance(node, decorated) and node.decorator_list:
+            found[node.lineno] = min(d.lineno for d in node.decorator_list)
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                for stmt, after in itertools.pairwise(block):
+                    if isinstance(stmt, (ast.Global, ast.Nonlocal)):
+                        found[stmt.lineno] = after.lineno
+    return found
+
+
 def map_branch(
     a: int,
     b: int,
     possible: set[tuple[int, int]],
     exits: dict[int, list[int]],
     matches: dict[int, list[tuple[int, int]]],
+    retarget: dict[int, int],
 ) -> tuple[str, list[tuple[int, int]]]:
     """coverage.py's arcs for slipcover's executed branch ``(a, b)``, and how they were found.
 
     The kind is ``kept`` (the same arc), ``exit`` (``(a, 0)`` to the one exit of ``a``),
-    ``match`` (a ``match`` arc rebuilt as coverage.py's case-to-case arcs), or one of
+    ``match`` (a ``match`` arc rebuilt as coverage.py's case-to-case arcs), ``retarget``
+    (the target moved as :func:`retargets` says), or one of
     ``exit_no_candidate``, ``exit_ambiguous``, ``not_possible`` (nothing was written).
     """
 
     def exit_of(line: int) -> int | None:
         targets = exits.get(line, [])
         return targets[0] if len(targets) == 1 else None
+
+    def moved(line: int) -> int:
+        seen = set()
+        while line in retarget and line not in seen:
+            seen.add(line)
+            line = retarget[line]
+        return line
 
     if a in matches:
         # slipcover: match line -> body of the case taken, or -> after the match (no case
@@ -120,12 +154,12 @@ def map_branch(
         chain: list[tuple[int, int]] = []
         for i, (case_line, body_line) in enumerate(cases):
             if body_line == b:
-                chain.append((case_line, body_line))
+                chain.append((case_line, moved(body_line)))
                 break
             if i + 1 < len(cases):
                 chain.append((case_line, cases[i + 1][0]))
             else:
-                target = exit_of(case_line) if b == 0 else b
+                target = exit_of(case_line) if b == 0 else moved(b)
                 if target is None:
                     return "exit_ambiguous", []
                 chain.append((case_line, target))
@@ -139,6 +173,8 @@ def map_branch(
         return ("exit_no_candidate" if not targets else "exit_ambiguous"), []
     if (a, b) in possible:
         return "kept", [(a, b)]
+    if (a, moved(b)) in possible:
+        return "retarget", [(a, moved(b))]
     return "not_possible", []
 
 
@@ -152,7 +188,7 @@ def convert(slip_json: Path, base: Path, rcfile: Path, data_file: Path, report: 
     arcs_by_file: dict[str, set[tuple[int, int]]] = {}
     details: dict[str, Json] = {}
     unmapped_kinds = ("exit_no_candidate", "exit_ambiguous", "not_possible")
-    totals = dict.fromkeys(("lines_kept", "lines_dropped", "kept", "exit", "match"), 0)
+    totals = dict.fromkeys(("lines_kept", "lines_dropped", "kept", "exit", "match", "retarget"), 0)
     totals.update(dict.fromkeys(unmapped_kinds, 0))
     for rel, fdata in sorted(slip["files"].items()):
         path = str((base / rel).resolve())
@@ -164,6 +200,7 @@ def convert(slip_json: Path, base: Path, rcfile: Path, data_file: Path, report: 
             if b < 0:
                 exits.setdefault(a, []).append(b)
         matches = match_cases(reporter.source())
+        retarget = retargets(reporter.source())
         arcs: set[tuple[int, int]] = set()
         dropped: list[int] = []
         for line in fdata.get("executed_lines", []):
@@ -176,7 +213,7 @@ def convert(slip_json: Path, base: Path, rcfile: Path, data_file: Path, report: 
         totals["lines_dropped"] += len(dropped)
         unmapped: dict[str, list[list[int]]] = {k: [] for k in unmapped_kinds}
         for a, b in fdata.get("executed_branches", []):
-            kind, mapped = map_branch(a, b, possible, exits, matches)
+            kind, mapped = map_branch(a, b, possible, exits, matches, retarget)
             totals[kind] += 1
             arcs.update(mapped)
             if kind in unmapped:
