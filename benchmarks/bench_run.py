@@ -8,8 +8,10 @@ project's folder:
    SELECTION`` (the usual way);
 3. ``pytest-cov``: ``python -m pytest -q -p no:cacheprovider --cov=PKG --cov-branch SELECTION``
    (its default terminal report included: that is what a user of it gets);
-4. ``covgap``: ``python -m covgap run --format json --output TMP --no-cache -- -q -p
-   no:cacheprovider SELECTION`` (branch coverage; writing the plan is part of the cost);
+4. ``covgap``: ``python -m covgap run --format json --output TMP --no-cache -- -q SELECTION``
+   (branch coverage; writing the plan is part of the cost; no ``-p no:cacheprovider``: covgap
+   already keeps pytest's cache out of the project, with ``-o cache_dir=``, which pytest
+   refuses under ``--strict-config`` when the cache plugin is off);
 5. ``covgap-fast``: the same with ``--fast`` (line coverage; sys.monitoring on Python 3.12+).
 
 Every variant is run once first, untimed (it compiles bytecode, warms the disk cache, and checks
@@ -319,6 +321,9 @@ def variant_command(
     if variant == "pytest-cov":
         covs = [f"--cov={package}" for package in project.packages]
         return [str(python), "-m", "pytest", *covs, "--cov-branch", *pytest_args]
+    # covgap sends pytest's cache to .covgap/run/ itself (``-o cache_dir=...``); with the cache
+    # plugin disabled that option is unknown, and a suite with --strict-config does not start.
+    pytest_args = [arg for arg in pytest_args if arg not in ("-p", "no:cacheprovider")]
     fast = ["--fast"] if variant == "covgap-fast" else []
     return [
         str(python),
@@ -389,6 +394,11 @@ def run_variant(
     if not variant.startswith("covgap"):
         return seconds, summary_counts(result.stdout), None
     plan = json.loads((output / "plan.json").read_text())
+    if plan["run"]["pytest_exit_code"] != 0:  # covgap itself exits 0 whatever pytest did
+        raise BenchError(
+            f"{project.name}, {variant}: pytest exited {plan['run']['pytest_exit_code']} "
+            f"under covgap ({plan['health']['stopped']}); see {project_dir}/.covgap/run/pytest.log"
+        )
     counts = {key: int(plan["health"]["counts"][key]) for key in OUTCOMES}
     return seconds, counts, float(plan["run"]["seconds"])
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from covgap.analyze.planning import make_plan
@@ -12,6 +12,7 @@ from covgap.collect.combine import combine_data
 from covgap.collect.coverage_data import LoadOptions
 from covgap.collect.detect import load_project
 from covgap.collect.run import Progress, RunOptions, SuiteRun, run_suite
+from covgap.collect.static import StaticAnalysis
 from covgap.config import Settings
 from covgap.model import PlanResult, ProjectCoverage, SuiteHealth
 
@@ -21,8 +22,13 @@ __all__ = ["PlanResult", "Progress", "RunOptions", "analyze", "combine", "load",
 COVGAP_DIR = ".covgap"
 
 
-def load(project_dir: Path, settings: Settings) -> ProjectCoverage:
-    """Read the project's coverage data in whatever form ``settings.data_file`` names."""
+def load(
+    project_dir: Path, settings: Settings, prepared: Mapping[str, StaticAnalysis] | None = None
+) -> ProjectCoverage:
+    """Read the project's coverage data in whatever form ``settings.data_file`` names.
+
+    ``prepared``: static analyses already made (by ``run`` while the suite ran), by cache key.
+    """
     project_dir = project_dir.resolve()
     return load_project(
         LoadOptions(
@@ -30,6 +36,7 @@ def load(project_dir: Path, settings: Settings) -> ProjectCoverage:
             data_file=settings.data_file,
             jobs=settings.jobs,
             cache_path=(project_dir / COVGAP_DIR / "cache.sqlite3") if settings.cache else None,
+            prepared=prepared or {},
         )
     )
 
@@ -83,7 +90,7 @@ def run(
     measured = dataclasses.replace(
         settings, data_file=suite.data_file.relative_to(options.project_dir.resolve())
     )
-    result = analyze(load(options.project_dir, measured), measured)
+    result = analyze(load(options.project_dir, measured, suite.prepared), measured)
     return dataclasses.replace(result, run=suite.info, health=health)
 
 

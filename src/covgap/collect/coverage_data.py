@@ -15,7 +15,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +61,8 @@ class LoadOptions:
     jobs: int | None = None
     #: Where the static-analysis cache lives; None disables it.
     cache_path: Path | None = None
+    #: Static analyses already made (by ``covgap run`` while the suite ran), by cache key.
+    prepared: Mapping[str, StaticAnalysis] = dataclasses.field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -319,7 +321,16 @@ def _analyze_with(
         found_static = cache.get_statics(wanted.values())
         statics = {name: found_static[key] for name, key in wanted.items() if key in found_static}
     cached_count = len(results) + len(statics)
-    to_parse = [name for name in static_keys if name not in results and name not in statics]
+    prepared = {
+        name: options.prepared[key]
+        for name, key in static_keys.items()
+        if key in options.prepared and name not in results and name not in statics
+    }
+    to_parse = [
+        name
+        for name in static_keys
+        if name not in results and name not in statics and name not in prepared
+    ]
     fresh: dict[str, StaticAnalysis] = {}
     for filename, outcome in _run_jobs(to_parse, analysis_options, options.jobs):
         if isinstance(outcome, StaticAnalysis):
@@ -329,6 +340,8 @@ def _analyze_with(
         else:
             missing_sources.append(filename)
     statics.update(fresh)
+    statics.update(prepared)
+    fresh.update(prepared)  # new to the cache, like what was parsed here
     _raise_or_note_source_problems(missing_sources, unparsable, config.ignore_errors, notes)
 
     # 3. Combine with the measured data, through coverage.py's own Analysis.

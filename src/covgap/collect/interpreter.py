@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from covgap.errors import UsageError
 
@@ -63,8 +68,15 @@ def _parse_version(text: str | None) -> tuple[int, ...] | None:
     return tuple(parts)
 
 
-def probe(python: str) -> Interpreter:
-    """Ask ``python`` what it has; UsageError when it is not a usable interpreter."""
+def _ask(python: str) -> dict[str, Any]:
+    """The probe's answer: in this process when ``python`` is the one running covgap."""
+    # Not resolved: a virtual environment's python is a link to the base interpreter, but its
+    # packages are another matter.
+    if Path(python).absolute() == Path(sys.executable).absolute():
+        output = io.StringIO()
+        with contextlib.redirect_stdout(output):
+            exec(_PROBE, {})  # our own constant code, run here to save starting a process
+        return dict(json.loads(output.getvalue()))
     try:
         answer = subprocess.run(
             [python, "-c", _PROBE], capture_output=True, text=True, timeout=60, check=False
@@ -76,7 +88,12 @@ def probe(python: str) -> Interpreter:
     if answer.returncode != 0:
         last = (answer.stderr.strip().splitlines() or ["no output"])[-1]
         raise UsageError(f"this interpreter failed ({last})", path=python, slug="bad-python")
-    facts = json.loads(answer.stdout.strip().splitlines()[-1])
+    return dict(json.loads(answer.stdout.strip().splitlines()[-1]))
+
+
+def probe(python: str) -> Interpreter:
+    """Ask ``python`` what it has; UsageError when it is not a usable interpreter."""
+    facts = _ask(python)
     interpreter = Interpreter(
         path=python,
         version=(facts["version"][0], facts["version"][1], facts["version"][2]),

@@ -16,12 +16,16 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from coverage.misc import join_regex
 
 from covgap.collect.interpreter import Interpreter, choose_core, probe
 from covgap.collect.plugin import PLUGIN_DIR, PLUGIN_NAME
 from covgap.collect.rcfile import OptionValue, project_coverage_config, write_layered_rcfile
+from covgap.collect.static import AnalysisOptions, StaticAnalysis, analyze_file, cache_key
 from covgap.errors import DataError
 from covgap.model import RunInfo
 
@@ -101,6 +105,8 @@ class SuiteRun:
     #: Why the run was stopped, or None when pytest finished by itself.
     stopped: str | None = None
     notes: tuple[str, ...] = field(default=())
+    #: Static analyses of the source files, made while the suite ran, by cache key.
+    prepared: dict[str, StaticAnalysis] = field(default_factory=dict)
 
 
 def detect_source(project_dir: Path) -> list[str]:
@@ -268,6 +274,80 @@ def _exit_meaning(code: int) -> str | None:
     return meanings.get(code)
 
 
+def _lower_priority() -> None:
+    """In the parsing worker: give way to the test suite."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)
+
+
+def _parse_chunk(filenames: list[str], options: AnalysisOptions) -> dict[str, StaticAnalysis]:
+    """Worker: coverage.py's static analysis of some files, by cache key; failures left out
+    (the loader meets them again and reports them properly)."""
+    parsed: dict[str, StaticAnalysis] = {}
+    for filename in filenames:
+        with contextlib.suppress(Exception):
+            key = cache_key(Path(filename).read_bytes(), options)
+            parsed[key] = analyze_file(filename, options)
+    return parsed
+
+
+class _Preparse:
+    """Parse the project's sources while the suite runs: a core the suite leaves idle does the
+    work the plan would otherwise do after it. What is not done when the suite ends is left to
+    the loader, which parses in parallel."""
+
+    CHUNK = 8
+
+    def __init__(self, files: list[Path], options: AnalysisOptions) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: list[Future[dict[str, StaticAnalysis]]] = []
+        if not files or (os.cpu_count() or 1) < 2:
+            return
+        self._pool = ProcessPoolExecutor(max_workers=1, initializer=_lower_priority)
+        names = [str(f) for f in files]
+        for start in range(0, len(names), self.CHUNK):
+            chunk = names[start : start + self.CHUNK]
+            self._futures.append(self._pool.submit(_parse_chunk, chunk, options))
+
+    def results(self) -> dict[str, StaticAnalysis]:
+        """What was parsed; parsing that had not started is cancelled."""
+        if self._pool is None:
+            return {}
+        for future in self._futures:
+            future.cancel()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        done: dict[str, StaticAnalysis] = {}
+        for future in self._futures:
+            if not future.cancelled() and future.exception() is None:
+                done.update(future.result())
+        return done
+
+
+def _source_files(project_dir: Path, source: Sequence[str]) -> list[Path]:
+    """The .py files under the source folders (package names are looked for as folders)."""
+    files: list[Path] = []
+    for entry in source:
+        folder = next(
+            (
+                p
+                for p in (project_dir / entry, project_dir / "src" / entry.replace(".", "/"))
+                if p.is_dir()
+            ),
+            None,
+        )
+        if folder is None:
+            continue
+        files += [
+            path
+            for path in folder.rglob("*.py")
+            if not any(
+                part.startswith(".") or part == "__pycache__"
+                for part in path.relative_to(folder).parts
+            )
+        ]
+    return sorted(set(files))
+
+
 def _finished(events: Path) -> bool:
     """Whether pytest's session ended by itself (the event log ends with "finish")."""
     try:
@@ -327,6 +407,15 @@ def run_suite(
         "pytest",
         *pytest_args,
     ]
+    source = tuple(config.source or config.source_pkgs or detected)
+    preparse = _Preparse(
+        _source_files(project_dir, source),
+        AnalysisOptions(
+            exclude_regex=join_regex(config.exclude_list),
+            partial_regex=join_regex(config.partial_list + config.partial_always_list),
+            branch=not options.fast,
+        ),
+    )
 
     started = time.monotonic()
     stopped: str | None = None
@@ -344,7 +433,8 @@ def run_suite(
         )
         try:
             while process.poll() is None:
-                time.sleep(0.2)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=0.2)  # returns at once when the suite ends
                 offset, progress = _read_progress(events, offset, progress)
                 if on_progress is not None:
                     on_progress(progress)
@@ -354,8 +444,10 @@ def run_suite(
                     _stop(process)
         except KeyboardInterrupt:
             _stop(process)
+            preparse.results()
             raise
     seconds = time.monotonic() - started
+    prepared = preparse.results()
     offset, progress = _read_progress(events, offset, progress)
     if on_progress is not None:
         on_progress(progress)
@@ -374,7 +466,6 @@ def run_suite(
             hint=" | ".join(tail) if tail else None,
             slug="no-run-data",
         )
-    source = tuple(config.source or config.source_pkgs or detected)
     info = RunInfo(
         python=options.python,
         python_version=interpreter.version_text,
@@ -392,4 +483,4 @@ def run_suite(
         data_file=str(data_file.relative_to(project_dir)),
         notes=tuple(notes),
     )
-    return SuiteRun(data_file, junit, events, log, info, stopped, tuple(notes))
+    return SuiteRun(data_file, junit, events, log, info, stopped, tuple(notes), prepared)
