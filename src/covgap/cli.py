@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from covgap import __version__, api
 from covgap.config import FORMATS, Settings, load_settings
 from covgap.errors import CovgapError, ExitCode, UsageError
-from covgap.report.progress import LiveProgress, wants_live_progress
-from covgap.report.render import emit
+
+if TYPE_CHECKING:
+    from covgap.model import PlanResult
 
 __all__ = ["main"]
 
@@ -253,7 +256,13 @@ def _run_plan(args: argparse.Namespace, stdout: TextIO) -> int:
         raise UsageError("project folder not found", path=args.project, slug="no-project")
     settings = load_settings(project_dir, _overrides(args))
     result = api.plan(project_dir, settings)
-    return emit(result, _output_folder(settings, project_dir), stdout)
+    return _emit(result, _output_folder(settings, project_dir), stdout)
+
+
+def _emit(result: PlanResult, output: str, stdout: TextIO) -> int:
+    from covgap.report.render import emit  # rich and Jinja2: loaded only to report
+
+    return emit(result, output, stdout)
 
 
 def _run_run(
@@ -276,12 +285,18 @@ def _run_run(
     # Status goes to stderr: stdout may be plan.json (--output -).
     stderr.write(f"Running the suite of {project_dir.resolve()} under coverage…\n")
     stderr.flush()
+    # The reporting modules load while the suite runs, not after it.
+    threading.Thread(
+        target=importlib.import_module, args=("covgap.report.render",), daemon=True
+    ).start()
+    from covgap.report.progress import LiveProgress, wants_live_progress
+
     if wants_live_progress(stderr):
         with LiveProgress(stderr) as live:
             result = api.run(settings, options, on_progress=live)
     else:
         result = api.run(settings, options)
-    return emit(result, _output_folder(settings, project_dir), stdout)
+    return _emit(result, _output_folder(settings, project_dir), stdout)
 
 
 def _run_combine(args: argparse.Namespace, stdout: TextIO) -> int:
