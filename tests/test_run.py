@@ -306,3 +306,26 @@ def test_crashing_suite_is_reported(tmp_path: Path) -> None:
     assert "the suite wrote no coverage data (pytest was killed by SIGKILL while running " in err
     assert "tests/test_crash.py::test_crash" in err
     assert not (project / "covgap-report").exists()
+
+
+def test_cache_plugin_off_with_strict_config(tmp_path: Path) -> None:
+    """`-p no:cacheprovider` after -- works even under --strict-config (no cache_dir given)."""
+    project = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "basic"))
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'pythonpath = ["src"]', 'pythonpath = ["src"]\naddopts = "--strict-config"'
+        )
+    )
+    code, _, err = covgap("run", str(project), "--format", "json", "--", "-p", "no:cacheprovider")
+    assert code == 0, err
+    assert plan_json(project)["health"]["counts"]["passed"] == 4
+
+
+def test_pytest_usage_error_is_an_error(tmp_path: Path) -> None:
+    """When pytest cannot run the suite at all (a usage error), covgap says so and exits 3."""
+    project = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "basic"))
+    code, _, err = covgap("run", str(project), "--format", "json", "--", "--no-such-pytest-option")
+    assert code == 3
+    assert "pytest was given a usage error (exit code 4)" in err
+    assert not (project / "covgap-report").exists()

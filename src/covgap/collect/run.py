@@ -187,9 +187,8 @@ def _pytest_args(
         f"--junitxml={junit}",
         "-o",
         "junit_family=xunit1",
-        # pytest's own cache goes to covgap's folder too, so the project stays as it was.
-        "-o",
-        f"cache_dir={junit.parent / 'pytest-cache'}",
+        # pytest's own cache goes to covgap's folder too, so the project stays as it was
+        # (unless the cache plugin is off: then the option would be unknown).
         # A module that cannot be imported is reported; the rest of the suite still measures.
         "--continue-on-collection-errors",
     ]
@@ -210,7 +209,15 @@ def _pytest_args(
             args.append(f"--timeout={test_timeout:g}")
         elif options.test_timeout is not None:
             notes.append("--test-timeout needs pytest-timeout, which is not installed: not applied")
+    if not _cache_disabled(options.pytest_args):
+        args += ["-o", f"cache_dir={junit.parent / 'pytest-cache'}"]
     return args + list(options.pytest_args), workers
+
+
+def _cache_disabled(pytest_args: Sequence[str]) -> bool:
+    """Whether the arguments turn pytest's cache plugin off (``-p no:cacheprovider``)."""
+    joined = " ".join(pytest_args).replace("-p ", "-p")
+    return "-pno:cacheprovider" in joined
 
 
 def _read_progress(events: Path, offset: int, progress: Progress) -> tuple[int, Progress]:
@@ -458,6 +465,15 @@ def run_suite(
             stopped += f" while running {progress.running}"
     if code == 5:
         notes.append("pytest collected no tests")
+    if code in (3, 4) and stopped is not None:
+        # pytest did not run the suite at all (an internal or usage error): nothing to plan.
+        tail = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+        raise DataError(
+            f"{stopped} (exit code {code}): {tail[-1] if tail else 'no output'}",
+            path=str(log),
+            hint="run the same pytest command by hand to see the whole message",
+            slug="pytest-failed",
+        )
     if not data_file.exists() and not list(folder.glob(".coverage.*")):
         tail = log.read_text(errors="replace").strip().splitlines()[-3:]
         raise DataError(
