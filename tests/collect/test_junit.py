@@ -653,3 +653,24 @@ def test_events_of_a_killed_run(tmp_path: Path) -> None:
         process.wait()
     assert not (project / "junit.xml").exists()
     assert read_events(events) == ((), f"{HANG}::test_hangs")
+
+
+def test_setup_message_cut_by_pytest_9_2(tmp_path: Path) -> None:
+    """pytest 9.2 cuts a long setup message before its closing quote; the cause is still found."""
+    message = (
+        'failed on setup with "file /p/tests/test_f.py, line 3\n  def test_x(nope):\n'
+        "E       fixture 'nope' not found\n>       available fixtures: a, b\n"
+        "[+3 more lines; full report in element text]"
+    )
+    xml = tmp_path / "junit.xml"
+    xml.write_text(
+        '<testsuites><testsuite><testcase classname="tests.test_f" name="test_x" time="0">'
+        f'<error message="{message.replace(chr(34), "&quot;").replace(chr(10), "&#10;")}">'
+        "text</error></testcase></testsuite></testsuites>"
+    )
+    (outcome,) = read_junit(xml)
+    assert (outcome.outcome, outcome.phase, outcome.message) == (
+        "error",
+        "setup",
+        "fixture 'nope' not found",
+    )

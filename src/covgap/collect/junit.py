@@ -39,7 +39,9 @@ MESSAGE_LIMIT = 300
 _WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 #: A module name pytest collects by default (``python_files = test_*.py *_test.py``).
 _TEST_MODULE = re.compile(r"^(?:test_\w*|\w+_test)$")
-_SETUP_OR_TEARDOWN = re.compile(r'^failed on (setup|teardown) with "(.*)"$', re.DOTALL)
+# pytest 9.2 cuts a long message, closing quote and all, and adds "[+N more lines; full report
+# in element text]": the reason runs to a closing quote if there is one, else to the end.
+_SETUP_OR_TEARDOWN = re.compile(r'^failed on (setup|teardown) with "(.*?)(?:"\s*)?$', re.DOTALL)
 #: pytest's "fixture 'x' not found" report starts with the place: "file /p/test_x.py, line 19".
 _FILE_LINE = re.compile(r"^file .*, line \d+$")
 _E_LINE = re.compile(r"^E(?:\s+(.*))?$")
