@@ -16,16 +16,17 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from coverage.misc import join_regex
 
+from covgap.collect.coverage_data import working_directory
 from covgap.collect.interpreter import Interpreter, choose_core, probe
 from covgap.collect.plugin import PLUGIN_DIR, PLUGIN_NAME
+from covgap.collect.preparse import Preparse, source_files
 from covgap.collect.rcfile import OptionValue, project_coverage_config, write_layered_rcfile
-from covgap.collect.static import AnalysisOptions, StaticAnalysis, analyze_file, cache_key
+from covgap.collect.static import AnalysisOptions, StaticAnalysis
 from covgap.errors import DataError
 from covgap.model import RunInfo
 
@@ -281,80 +282,6 @@ def _exit_meaning(code: int) -> str | None:
     return meanings.get(code)
 
 
-def _lower_priority() -> None:
-    """In the parsing worker: give way to the test suite."""
-    with contextlib.suppress(OSError, AttributeError):
-        os.nice(10)
-
-
-def _parse_chunk(filenames: list[str], options: AnalysisOptions) -> dict[str, StaticAnalysis]:
-    """Worker: coverage.py's static analysis of some files, by cache key; failures left out
-    (the loader meets them again and reports them properly)."""
-    parsed: dict[str, StaticAnalysis] = {}
-    for filename in filenames:
-        with contextlib.suppress(Exception):
-            key = cache_key(Path(filename).read_bytes(), options)
-            parsed[key] = analyze_file(filename, options)
-    return parsed
-
-
-class _Preparse:
-    """Parse the project's sources while the suite runs: a core the suite leaves idle does the
-    work the plan would otherwise do after it. What is not done when the suite ends is left to
-    the loader, which parses in parallel."""
-
-    CHUNK = 8
-
-    def __init__(self, files: list[Path], options: AnalysisOptions) -> None:
-        self._pool: ProcessPoolExecutor | None = None
-        self._futures: list[Future[dict[str, StaticAnalysis]]] = []
-        if not files or (os.cpu_count() or 1) < 2:
-            return
-        self._pool = ProcessPoolExecutor(max_workers=1, initializer=_lower_priority)
-        names = [str(f) for f in files]
-        for start in range(0, len(names), self.CHUNK):
-            chunk = names[start : start + self.CHUNK]
-            self._futures.append(self._pool.submit(_parse_chunk, chunk, options))
-
-    def results(self) -> dict[str, StaticAnalysis]:
-        """What was parsed; parsing that had not started is cancelled."""
-        if self._pool is None:
-            return {}
-        for future in self._futures:
-            future.cancel()
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        done: dict[str, StaticAnalysis] = {}
-        for future in self._futures:
-            if not future.cancelled() and future.exception() is None:
-                done.update(future.result())
-        return done
-
-
-def _source_files(project_dir: Path, source: Sequence[str]) -> list[Path]:
-    """The .py files under the source folders (package names are looked for as folders)."""
-    files: list[Path] = []
-    for entry in source:
-        folder = next(
-            (
-                p
-                for p in (project_dir / entry, project_dir / "src" / entry.replace(".", "/"))
-                if p.is_dir()
-            ),
-            None,
-        )
-        if folder is None:
-            continue
-        files += [
-            path
-            for path in folder.rglob("*.py")
-            if not any(
-                part.startswith(".") or part == "__pycache__"
-                for part in path.relative_to(folder).parts
-            )
-        ]
-    return sorted(set(files))
-
-
 def _finished(events: Path) -> bool:
     """Whether pytest's session ended by itself (the event log ends with "finish")."""
     try:
@@ -376,12 +303,8 @@ def run_suite(
     junit, events, log = folder / "junit.xml", folder / "events.jsonl", folder / "pytest.log"
     notes: list[str] = []
 
-    previous = Path.cwd()
-    os.chdir(project_dir)
-    try:
+    with working_directory(project_dir):
         config = project_coverage_config(project_dir)
-    finally:
-        os.chdir(previous)
     project_source = bool(config.source or config.source_pkgs or config.run_include)
     detected = [] if project_source else detect_source(project_dir)
     if not project_source and not detected:
@@ -415,8 +338,8 @@ def run_suite(
         *pytest_args,
     ]
     source = tuple(config.source or config.source_pkgs or detected)
-    preparse = _Preparse(
-        _source_files(project_dir, source),
+    preparse = Preparse(
+        source_files(project_dir, source),
         AnalysisOptions(
             exclude_regex=join_regex(config.exclude_list),
             partial_regex=join_regex(config.partial_list + config.partial_always_list),
