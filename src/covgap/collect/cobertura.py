@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from covgap.collect.inputs import WIDE_BOMS
 from covgap.collect.line_data import (
     BranchInfo,
     display_path,
@@ -22,7 +23,6 @@ __all__ = ["load_cobertura"]
 
 _CONDITION = re.compile(r"\(\s*(\d+)\s*/\s*(\d+)\s*\)")
 #: Byte-order marks of encodings in which a plain byte search for "<!DOCTYPE" would not work.
-_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
 @dataclass
@@ -48,7 +48,7 @@ def _parse_root(path: Path, data: bytes) -> ET.Element:
     # Refuse DTDs outright: a Cobertura report never needs one, and entity declarations are the
     # vehicle of entity-expansion attacks. The byte search is only reliable for encodings that
     # keep ASCII bytes as they are, so the others (UTF-16/32) are refused as well.
-    if data.startswith(_WIDE_BOMS):
+    if data.startswith(WIDE_BOMS):
         raise _bad(path, "XML in UTF-16 or UTF-32 is not supported: write it in UTF-8")
     if b"\x00" in data[:1024]:
         raise _bad(path, "not an XML text file: it has NUL bytes (UTF-16/32 is not supported)")

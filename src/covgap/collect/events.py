@@ -53,6 +53,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from covgap.collect.inputs import read_input
 from covgap.errors import DataError
 from covgap.model import Outcome, TestOutcome
 
@@ -98,14 +99,7 @@ def _clip(text: str) -> str:
 
 def _lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """The log's JSON objects with their line numbers, without a truncated last line."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise DataError("test event log not found", path=str(path), slug="no-events") from exc
-    except IsADirectoryError as exc:
-        raise DataError("is a folder, not a test event log", path=str(path)) from exc
-    except OSError as exc:
-        raise DataError(f"cannot read the test event log ({exc.strerror})", path=str(path)) from exc
+    data = read_input(path, "test event log", "no-events")
     raw_lines = data.split(b"\n")
     # The text after the last "\n" is "" for a complete log; anything else was being written.
     last = len(raw_lines) - 1

@@ -27,6 +27,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from covgap.collect.inputs import WIDE_BOMS, read_input
 from covgap.errors import DataError
 from covgap.model import Outcome, TestOutcome
 
@@ -36,7 +37,6 @@ __all__ = ["MESSAGE_LIMIT", "nodeid_from", "read_junit"]
 MESSAGE_LIMIT = 300
 
 #: Byte-order marks of encodings in which a plain byte search for "<!DOCTYPE" would not work.
-_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 #: A module name pytest collects by default (``python_files = test_*.py *_test.py``).
 _TEST_MODULE = re.compile(r"^(?:test_\w*|\w+_test)$")
 # pytest 9.2 cuts a long message, closing quote and all, and adds "[+N more lines; full report
@@ -66,19 +66,10 @@ def _bad(path: Path, message: str) -> DataError:
 
 
 def _parse_root(path: Path) -> ET.Element:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise DataError("JUnit XML report not found", path=str(path), slug="no-junit") from exc
-    except IsADirectoryError as exc:
-        raise DataError("is a folder, not a JUnit XML report", path=str(path)) from exc
-    except OSError as exc:
-        raise DataError(
-            f"cannot read the JUnit XML report ({exc.strerror})", path=str(path)
-        ) from exc
+    data = read_input(path, "JUnit XML report", "no-junit")
     # As for Cobertura: a DTD is never needed, and entity declarations are the vehicle of
     # entity-expansion attacks; the byte search only works for ASCII-compatible encodings.
-    if data.startswith(_WIDE_BOMS) or b"\x00" in data[:1024]:
+    if data.startswith(WIDE_BOMS) or b"\x00" in data[:1024]:
         raise _bad(path, "XML in UTF-16 or UTF-32 is not supported: write it in UTF-8")
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise _bad(path, "XML with a DOCTYPE or ENTITY declaration is refused (not pytest's)")

@@ -10,8 +10,8 @@ from coverage.exceptions import NoSource
 from coverage.python import get_python_source
 from coverage.regions import code_regions
 
+from covgap.collect.inputs import read_input
 from covgap.collect.regions import json_names
-from covgap.errors import DataError
 from covgap.model import MODULE_REGION, FileCoverage, Numbers, Region
 
 __all__ = [
@@ -87,16 +87,7 @@ def is_file(file: Path) -> bool:
 
 def read_report(path: Path) -> bytes:
     """The bytes of a coverage report; DataError naming it when it cannot be read."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError as exc:
-        raise DataError("coverage report not found", path=str(path), slug="no-report") from exc
-    except IsADirectoryError as exc:
-        raise DataError("is a folder, not a coverage report", path=str(path)) from exc
-    except OSError as exc:
-        raise DataError(
-            f"cannot read the coverage report ({exc.strerror})", path=str(path)
-        ) from exc
+    return read_input(path, "coverage report", "no-report")
 
 
 def read_source(file: Path) -> tuple[str | None, str]:
