@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 from pathlib import Path
+
+import pytest
 
 from covgap.cli import main
 
 
-def test_demo_measures_the_example_and_writes_the_plan(tmp_path: Path) -> None:
+def test_demo_measures_the_example_and_writes_the_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The demo runs the example's unit, integration and end-to-end tests and plans from them."""
+    # The demo keeps its copy for the user to look at; here it goes under tmp_path.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     out, err = io.StringIO(), io.StringIO()
     code = main(["demo", "--output", str(tmp_path / "report")], stdout=out, stderr=err)
     assert code == 0, err.getvalue()
@@ -27,7 +34,8 @@ def test_demo_measures_the_example_and_writes_the_plan(tmp_path: Path) -> None:
     assert files["src/shopapp/gateway.py"]["percent_covered"] == 0
     assert view["plan"]["phases"], "a plan from ~43% to 80% has phases"
     assert (tmp_path / "report" / "plan.md").exists()
-    assert "The example project and its reports stay in" in text
+    assert f"The example project and its reports stay in {tmp_path}" in text
+    assert len(list(tmp_path.glob("covgap-demo-*/shopapp/pyproject.toml"))) == 1
 
 
 def test_demo_leaves_the_bundled_project_clean() -> None:

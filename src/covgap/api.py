@@ -6,17 +6,29 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from covgap.analyze.advise import assess_project
 from covgap.analyze.planning import make_plan
 from covgap.analyze.ranking import rank
 from covgap.collect.combine import combine_data
 from covgap.collect.coverage_data import LoadOptions
 from covgap.collect.detect import load_project
+from covgap.collect.evidence import Evidence, gather_evidence
 from covgap.collect.run import Progress, RunOptions, SuiteRun, run_suite
 from covgap.collect.static import StaticAnalysis
 from covgap.config import Settings
 from covgap.model import PlanResult, ProjectCoverage, SuiteHealth
 
-__all__ = ["PlanResult", "Progress", "RunOptions", "analyze", "combine", "load", "plan", "run"]
+__all__ = [
+    "PlanResult",
+    "Progress",
+    "RunOptions",
+    "analyze",
+    "combine",
+    "gather",
+    "load",
+    "plan",
+    "run",
+]
 
 #: covgap's own folder inside a project: the cache (and later the history database).
 COVGAP_DIR = ".covgap"
@@ -41,9 +53,26 @@ def load(
     )
 
 
-def analyze(project: ProjectCoverage, settings: Settings) -> PlanResult:
-    """Rank the gaps and make the phased plan (pure: no I/O)."""
-    files, functions = rank(project, settings.tiers, settings.effective_file_target)
+def gather(project_dir: Path, project: ProjectCoverage, settings: Settings) -> Evidence:
+    """What risk and advice need beside the coverage: code facts, churn, the test modules."""
+    project_dir = project_dir.resolve()
+    return gather_evidence(
+        project_dir,
+        project,
+        churn_window=settings.churn_window,
+        cache_path=(project_dir / COVGAP_DIR / "cache.sqlite3") if settings.cache else None,
+        jobs=settings.jobs,
+    )
+
+
+def analyze(
+    project: ProjectCoverage, settings: Settings, evidence: Evidence | None = None
+) -> PlanResult:
+    """Rank the gaps (by risk when ``evidence`` is given) and make the plan (pure: no I/O)."""
+    assessments, risk_info = (
+        assess_project(project, evidence, settings) if evidence is not None else (None, None)
+    )
+    files, functions = rank(project, settings.tiers, settings.effective_file_target, assessments)
     plan = make_plan(
         project,
         functions,
@@ -52,12 +81,14 @@ def analyze(project: ProjectCoverage, settings: Settings) -> PlanResult:
         skip=settings.skip,
         target_is_explicit=settings.origins.get("target") == "command line",
     )
-    return PlanResult(project, tuple(files), tuple(functions), plan, settings)
+    return PlanResult(project, tuple(files), tuple(functions), plan, settings, risk=risk_info)
 
 
 def plan(project_dir: Path, settings: Settings) -> PlanResult:
     """Load the data and plan: the whole of ``covgap plan`` short of writing reports."""
-    return analyze(load(project_dir, settings), settings)
+    project = load(project_dir, settings)
+    evidence = gather(project_dir, project, settings) if settings.risk else None
+    return analyze(project, settings, evidence)
 
 
 def suite_health(suite: SuiteRun) -> SuiteHealth:
@@ -90,7 +121,9 @@ def run(
     measured = dataclasses.replace(
         settings, data_file=suite.data_file.relative_to(options.project_dir.resolve())
     )
-    result = analyze(load(options.project_dir, measured, suite.prepared), measured)
+    project = load(options.project_dir, measured, suite.prepared)
+    evidence = gather(options.project_dir, project, measured) if measured.risk else None
+    result = analyze(project, measured, evidence)
     return dataclasses.replace(result, run=suite.info, health=health)
 
 

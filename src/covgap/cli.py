@@ -213,6 +213,16 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-cache", action="store_true", help="do not read or write .covgap/cache.sqlite3"
     )
+    parser.add_argument(
+        "--no-risk",
+        action="store_true",
+        help="rank by impact alone: no complexity, churn, criticality or test suggestions",
+    )
+    parser.add_argument(
+        "--churn-window",
+        metavar="WINDOW",
+        help='how far back churn looks in git: "90 days" (default) or "500 commits"',
+    )
 
 
 def _data_path(data: str | None, project_dir: Path) -> str | None:
@@ -238,6 +248,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "precision": args.precision,
         "jobs": args.jobs,
         "cache": False if args.no_cache else None,
+        "risk": False if args.no_risk else None,
+        "churn-window": args.churn_window,
     }
 
 

@@ -20,7 +20,14 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-__all__ = ["DEFAULT_TIERS", "FORMATS", "Settings", "load_settings"]
+__all__ = [
+    "DEFAULT_CRITICAL_PATTERNS",
+    "DEFAULT_RISK_WEIGHTS",
+    "DEFAULT_TIERS",
+    "FORMATS",
+    "Settings",
+    "load_settings",
+]
 
 FORMATS = ("term", "md", "json")
 
@@ -31,6 +38,76 @@ DEFAULT_TIERS: tuple[tuple[str, float], ...] = (
     ("medium", 30.0),
     ("good", 50.0),
     ("excellent", 80.0),
+)
+
+#: What makes code critical, as word patterns matched against the words of a file's path and a
+#: function's name (``verify_password`` -> verify, password; ``RateLimiter`` -> rate, limiter).
+#: A pattern is one word or several (consecutive words), each a glob. docs/risk.md lists why.
+DEFAULT_CRITICAL_PATTERNS: tuple[str, ...] = (
+    # identity and access
+    "auth",
+    "authn",
+    "authz",
+    "authenticat*",
+    "authoriz*",
+    "oauth*",
+    "login",
+    "logout",
+    "signin",
+    "sign in",
+    "password*",
+    "passwd",
+    "credential*",
+    "token",
+    "tokens",
+    "jwt",
+    "session",
+    "sessions",
+    "permission*",
+    "role",
+    "roles",
+    "acl",
+    "admin",
+    # security and cryptography
+    "security",
+    "secret*",
+    "crypt*",
+    "encrypt*",
+    "decrypt*",
+    "cipher*",
+    "hmac",
+    "signature*",
+    "csrf",
+    "sanitiz*",
+    # money
+    "payment*",
+    "billing",
+    "invoice*",
+    "refund*",
+    "charge*",
+    "checkout",
+    "webhook*",
+    # abuse and load
+    "rate limit*",
+    "ratelimit*",
+    "throttl*",
+    # data
+    "database",
+    "db",
+    "sql",
+    "sqlite*",
+    "query",
+    "queries",
+    "migration*",
+    "transaction*",
+)
+
+#: The weight of each risk factor; the weights of the factors measured are scaled to sum to 1.
+DEFAULT_RISK_WEIGHTS: tuple[tuple[str, float], ...] = (
+    ("criticality", 0.35),
+    ("complexity", 0.2),
+    ("churn", 0.2),
+    ("crap", 0.25),
 )
 
 
@@ -57,12 +134,24 @@ class Settings:
     #: Worker processes for parsing; None means one per CPU.
     jobs: int | None = None
     cache: bool = True
+    #: Rank by risk and derive test advice (complexity, churn, criticality, CRAP).
+    risk: bool = True
+    critical_patterns: tuple[str, ...] = DEFAULT_CRITICAL_PATTERNS
+    #: Patterns added to ``critical_patterns`` (so that the defaults need not be repeated).
+    extend_critical_patterns: tuple[str, ...] = ()
+    risk_weights: tuple[tuple[str, float], ...] = DEFAULT_RISK_WEIGHTS
+    #: How far back churn looks: "90 days" or "500 commits".
+    churn_window: str = "90 days"
     #: Where each value came from, for messages ("--target", "pyproject.toml", ...).
     origins: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False)
 
     @property
     def effective_file_target(self) -> float:
         return self.file_target if self.file_target is not None else self.target
+
+    @property
+    def all_critical_patterns(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.critical_patterns, *self.extend_critical_patterns)))
 
 
 # key in [tool.covgap] → (attribute, parser)
@@ -155,6 +244,33 @@ def _tiers(value: Any) -> tuple[tuple[str, float], ...]:
     return tuple(tiers)
 
 
+def _risk_weights(value: Any) -> tuple[tuple[str, float], ...]:
+    known = dict(DEFAULT_RISK_WEIGHTS)
+    if not isinstance(value, Mapping) or not value:
+        raise ValueError(
+            "must be a table of factor = weight, e.g. {criticality = 0.4, churn = 0.1}"
+        )
+    unknown = [str(name) for name in value if name not in known]
+    if unknown:
+        raise ValueError(f"has unknown factors {', '.join(unknown)} (known: {', '.join(known)})")
+    for name, weight in value.items():
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
+            raise ValueError(f"{name} must be a number of at least 0, not {weight!r}")
+        known[name] = float(weight)
+    if not any(known.values()):
+        raise ValueError("must give some factor a weight above 0")
+    return tuple(known.items())
+
+
+def _churn_window(value: Any) -> str:
+    from covgap.collect.churn import ChurnWindow
+
+    if not isinstance(value, str):
+        raise ValueError('must be text such as "90 days" or "500 commits"')
+    ChurnWindow.parse(value)  # raises ValueError with the reason
+    return value
+
+
 _PARSERS: dict[str, tuple[str, Any]] = {
     "target": ("target", _percent),
     "milestones": ("milestones", _percent_list),
@@ -168,6 +284,11 @@ _PARSERS: dict[str, tuple[str, Any]] = {
     "data-file": ("data_file", _path),
     "jobs": ("jobs", _whole(1)),
     "cache": ("cache", _boolean),
+    "risk": ("risk", _boolean),
+    "critical-patterns": ("critical_patterns", _string_list),
+    "extend-critical-patterns": ("extend_critical_patterns", _string_list),
+    "risk-weights": ("risk_weights", _risk_weights),
+    "churn-window": ("churn_window", _churn_window),
 }
 
 #: Environment variables read, and the key each sets.
@@ -176,6 +297,8 @@ _ENVIRONMENT = {
     "COVGAP_OUTPUT": "output",
     "COVGAP_JOBS": "jobs",
     "COVGAP_CACHE": "cache",
+    "COVGAP_RISK": "risk",
+    "COVGAP_CHURN_WINDOW": "churn-window",
 }
 
 

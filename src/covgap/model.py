@@ -16,14 +16,21 @@ __all__ = [
     "FileGap",
     "FolderGain",
     "FunctionGap",
+    "Isolation",
     "Numbers",
     "Phase",
     "Plan",
     "PlanResult",
     "ProjectCoverage",
     "Region",
+    "Risk",
+    "RiskFactor",
+    "RiskInfo",
+    "RiskLevel",
     "RunInfo",
+    "Suggestion",
     "SuiteHealth",
+    "TestAdvice",
     "TestOutcome",
 ]
 
@@ -32,6 +39,7 @@ MODULE_REGION = ""
 
 Priority = Literal["P0", "P1", "P2", "P3"]
 Outcome = Literal["passed", "failed", "error", "skipped", "xfailed", "xpassed"]
+RiskLevel = Literal["high", "medium", "low"]
 InputKind = Literal["coverage-data", "coverage-json", "cobertura-xml", "lcov"]
 
 
@@ -170,6 +178,81 @@ class ProjectCoverage:
 
 
 @dataclass(frozen=True)
+class RiskFactor:
+    """One measured reason a function is risky: its raw value, and its part in the risk."""
+
+    #: "criticality", "complexity", "churn" or "crap".
+    name: str
+    #: The measurement itself: a complexity, a number of commits, a CRAP score, 1/0.6/0 for a
+    #: name/path/no match of the critical patterns.
+    value: float
+    #: The value mapped to 0..1 (docs/risk.md gives each formula).
+    score: float
+    #: Its weight in the risk (the configured weights of the factors present, summing to 1).
+    weight: float
+    #: Why, in words: "name matches `password*`", "changed in 4 commits in the last 90 days".
+    reason: str
+
+
+@dataclass(frozen=True)
+class Risk:
+    """A function's risk: the weighted factors, their sum (0..1) and its level."""
+
+    score: float
+    level: RiskLevel
+    factors: tuple[RiskFactor, ...]
+
+    def factor(self, name: str) -> RiskFactor | None:
+        return next((f for f in self.factors if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One test to write: what it must make happen, and at which line of the function."""
+
+    #: "import", "call", "raise", "except", "branch", "loop", "case", "return" or "lines".
+    kind: str
+    line: int
+    text: str
+    #: The name of the test function to create for it.
+    test_name: str
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """An outside dependency the function touches, and what fakes it well in a test."""
+
+    #: What it is, in words: "HTTP (requests)", "time and dates", "environment variables".
+    dependency: str
+    #: The names in the function's code that reach it ("requests.get", "self.session").
+    via: tuple[str, ...]
+    #: The library or fixture to use ("responses", "monkeypatch", "unittest.mock").
+    fake: str
+    #: How, in one line.
+    how: str
+
+
+@dataclass(frozen=True)
+class TestAdvice:
+    """How to close a function's gap: where to write the tests, which ones, and with what."""
+
+    __test__ = False  # not a test class, whatever pytest thinks of the name
+
+    #: The test module to extend or create, relative to the project folder.
+    test_file: str
+    test_file_exists: bool
+    #: Why that module: "runs 12 of this file's lines (per-test contexts)", "named after it",
+    #: "new: mirrors src/shop/auth.py".
+    test_file_reason: str
+    suggestions: tuple[Suggestion, ...]
+    isolation: tuple[Isolation, ...]
+    #: Estimated number of tests to write (docs/risk.md gives the formula): an estimate.
+    effort: int
+    #: For async functions: how to run them in a test; "" otherwise.
+    runner: str = ""
+
+
+@dataclass(frozen=True)
 class FunctionGap:
     """A region with its place in the ranking."""
 
@@ -177,10 +260,21 @@ class FunctionGap:
     region: Region
     #: Points of total coverage gained if this region were fully covered (exact fraction × 100).
     impact: Fraction
-    #: The score that ordered the ranking (higher first); for now the impact, later the risk.
+    #: The score that ordered the ranking (higher first): impact, risk and effort together.
     score: float
     priority: Priority | None
     missing_ranges: str
+    #: None when risk was not assessed (``risk = false``).
+    risk: Risk | None = None
+    #: Cyclomatic complexity, when the source could be read and parsed.
+    complexity: int | None = None
+    #: None when the source was not available to derive advice from.
+    advice: TestAdvice | None = None
+
+    @property
+    def effort(self) -> int:
+        """Estimated tests to write (1 when there is no advice to count from)."""
+        return self.advice.effort if self.advice is not None else 1
 
 
 @dataclass(frozen=True)
@@ -229,6 +323,11 @@ class Phase:
     @property
     def gap_closed(self) -> int:
         return sum(item.region.numbers.gap for item in self.items)
+
+    @property
+    def estimated_tests(self) -> int:
+        """The sum of the phase's functions' estimated tests: an estimate."""
+        return sum(item.effort for item in self.items)
 
 
 @dataclass(frozen=True)
@@ -324,6 +423,23 @@ class RunInfo:
 
 
 @dataclass(frozen=True)
+class RiskInfo:
+    """How risk was assessed for this plan: what was measured, and what could not be."""
+
+    #: The complexity library and its version ("radon 6.0.1").
+    complexity_library: str
+    #: The churn window actually used ("the 90 days before the last commit, …"), or None.
+    churn_window: str | None
+    #: Why churn is absent ("not a git repository"), or None when it was measured.
+    churn_absent: str | None
+    #: The configured weight of each factor (before those absent are left out).
+    weights: tuple[tuple[str, float], ...]
+    #: Functions per level, over every function with a gap.
+    levels: tuple[tuple[RiskLevel, int], ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class PlanResult:
     """Everything a report shows: the coverage, the ranked gaps, the plan and the settings."""
 
@@ -335,3 +451,5 @@ class PlanResult:
     #: Only for ``covgap run``: how the suite was measured, and its health.
     run: RunInfo | None = None
     health: SuiteHealth | None = None
+    #: How risk was assessed; None when it was turned off.
+    risk: RiskInfo | None = None

@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -44,9 +46,44 @@ def compare_gold(scenario: str, name: str, actual: str) -> None:
         pytest.fail(f"{name} differs from its gold file (actual saved in {saved}):\n{diff}")
 
 
+def _git(project: Path, *args: str, date: str) -> None:
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
+        "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_DATE": date,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    identity = ["-c", "user.name=Gold", "-c", "user.email=gold@example.com"]
+    subprocess.run(
+        ["git", *identity, *args], cwd=project, env=environment, check=True, capture_output=True
+    )
+
+
+def gold_project(destination: Path) -> Path:
+    """The gold scenario: sources and their coverage.json, with a fixed git history.
+
+    Two commits: the first has one more line in ``Stock.report`` (so the second changes that
+    function), with fixed dates, so that churn is the same on every machine.
+    """
+    project = destination / "basic"
+    shutil.copytree(
+        TESTS / "fixtures" / "gold" / "basic", project, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    stock = project / "src" / "inventory" / "stock.py"
+    final = stock.read_text()
+    stock.write_text(final.replace("        lines = []\n", "        lines = []\n        # draft\n"))
+    _git(project, "init", "-q", "-b", "main", date="2026-01-05T10:00:00Z")
+    _git(project, "add", "-A", date="2026-01-05T10:00:00Z")
+    _git(project, "commit", "-q", "-m", "first", date="2026-01-05T10:00:00Z")
+    stock.write_text(final)
+    _git(project, "commit", "-q", "-am", "tidy the report", date="2026-02-10T10:00:00Z")
+    return project
+
+
 @pytest.fixture(scope="module")
-def basic_view() -> dict[str, object]:
-    project_dir = TESTS / "fixtures" / "gold" / "basic"
+def basic_view(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    project_dir = gold_project(tmp_path_factory.mktemp("gold"))
     settings = load_settings(project_dir, {"data-file": "coverage.json"}, environ={})
     view = build_view(api.plan(project_dir, settings))
     # The generator version is the one thing that changes with every release.
@@ -73,8 +110,8 @@ def test_gold_terminal(basic_view: dict[str, object]) -> None:
     compare_gold("basic", "summary.txt", render_terminal_text(basic_view, width=100))
 
 
-def test_version_is_reported() -> None:
+def test_version_is_reported(tmp_path: Path) -> None:
     """The real version appears where the gold files show GOLD."""
-    project_dir = TESTS / "fixtures" / "gold" / "basic"
+    project_dir = gold_project(tmp_path)
     settings = load_settings(project_dir, {"data-file": "coverage.json"}, environ={})
     assert build_view(api.plan(project_dir, settings))["generator"]["version"] == __version__

@@ -1,26 +1,27 @@
-"""Tiers, impact and priority: which files and functions matter most (pure functions)."""
+"""Tiers, impact and priority: which files and functions matter most (pure functions).
+
+Regions are ranked by a score: their impact alone, or, with risk assessed (``advise.py``),
+coverage points per estimated test weighted by risk. Priorities P0-P3 then follow the ranking
+by cumulative share of the gap.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
+from covgap.analyze.advise import Assessment, RegionKey, risk_score
 from covgap.collect.regions import missing_ranges
 from covgap.model import FileCoverage, FileGap, FunctionGap, Priority, ProjectCoverage, Region
 
 __all__ = [
     "PRIORITY_SHARES",
-    "Scorer",
     "assign_priorities",
     "impact",
-    "impact_scorer",
     "rank",
     "tier_for",
 ]
-
-#: A scorer gives a region a number; higher ranks first. The risk scorers plug in here.
-Scorer = Callable[[str, Region, Fraction], float]
 
 #: Ranked by score, regions take P0 while the gap ranked above them is under 25% of the total
 #: gap, P1 under 50%, P2 under 80%, P3 after that.
@@ -44,11 +45,6 @@ def tier_for(percent: float, tiers: Sequence[tuple[str, float]]) -> str:
 def impact(gap: int, total_units: int) -> Fraction:
     """Points of total coverage that ``gap`` missing units are worth: gap / total units × 100."""
     return Fraction(100 * gap, total_units) if total_units else Fraction(0)
-
-
-def impact_scorer(path: str, region: Region, region_impact: Fraction) -> float:
-    """The default score: a region's impact on the total."""
-    return float(region_impact)
 
 
 def _units_to_reach(covered: int, units: int, target_percent: float) -> int:
@@ -86,9 +82,12 @@ def rank(
     project: ProjectCoverage,
     tiers: Sequence[tuple[str, float]],
     file_target: float,
-    scorer: Scorer = impact_scorer,
+    assessments: Mapping[RegionKey, Assessment] | None = None,
 ) -> tuple[list[FileGap], list[FunctionGap]]:
-    """Files ordered by impact, and every region with a gap ordered by priority then score."""
+    """Files ordered by impact, and every region with a gap ordered by priority then score.
+
+    Without ``assessments`` the score is the impact; with them, ``advise.risk_score``.
+    """
     total_units = project.totals.units
     lowest_tier = tiers[0][0]
     scored: list[tuple[str, Region, Fraction, float]] = []
@@ -96,25 +95,34 @@ def rank(
         for region in file.regions:
             if region.numbers.gap:
                 region_impact = impact(region.numbers.gap, total_units)
-                scored.append(
-                    (file.path, region, region_impact, scorer(file.path, region, region_impact))
+                assessment = _assessment(assessments, file.path, region)
+                score = (
+                    risk_score(region_impact, assessment)
+                    if assessments is not None
+                    else float(region_impact)
                 )
+                scored.append((file.path, region, region_impact, score))
     scored.sort(key=lambda item: (-item[3], -item[1].numbers.gap, item[0], item[1].start_line))
     lowest_files = {
         f.path for f in project.files if tier_for(f.numbers.percent_covered, tiers) == lowest_tier
     }
     priorities = assign_priorities(scored, lowest_files)
-    functions = [
-        FunctionGap(
-            path=path,
-            region=region,
-            impact=region_impact,
-            score=score,
-            priority=priority,
-            missing_ranges=missing_ranges(region.statement_lines, region.missing_lines),
+    functions = []
+    for (path, region, region_impact, score), priority in zip(scored, priorities, strict=True):
+        assessment = _assessment(assessments, path, region)
+        functions.append(
+            FunctionGap(
+                path=path,
+                region=region,
+                impact=region_impact,
+                score=score,
+                priority=priority,
+                missing_ranges=missing_ranges(region.statement_lines, region.missing_lines),
+                risk=assessment.risk if assessment else None,
+                complexity=assessment.complexity if assessment else None,
+                advice=assessment.advice if assessment else None,
+            )
         )
-        for (path, region, region_impact, score), priority in zip(scored, priorities, strict=True)
-    ]
     # Priority first, the score inside a priority: the order the plan follows.
     functions.sort(key=lambda f: _LEVELS.index(f.priority or "P3"))
     by_file: dict[str, list[FunctionGap]] = {}
@@ -126,6 +134,14 @@ def rank(
     ]
     files.sort(key=lambda g: (-g.impact, g.file.path))
     return files, functions
+
+
+def _assessment(
+    assessments: Mapping[RegionKey, Assessment] | None, path: str, region: Region
+) -> Assessment | None:
+    if assessments is None:
+        return None
+    return assessments.get((path, region.start_line, region.name))
 
 
 def _file_gap(

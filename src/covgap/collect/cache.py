@@ -1,8 +1,9 @@
 """covgap's cache of per-file analysis, keyed by content hash, in ``.covgap/cache.sqlite3``.
 
-Two tables: ``static`` holds coverage.py's parse of a source file (keyed by the file's bytes and
+Three tables: ``static`` holds coverage.py's parse of a source file (keyed by the file's bytes and
 the options that change parsing); ``result`` holds a file's finished FileCoverage (keyed by that
-and by a hash of the data measured in it). The cache is an optimisation only: a missing, locked,
+and by a hash of the data measured in it); ``facts`` holds a file's code facts and complexity
+(keyed by its bytes, see ``evidence.py``). The cache is an optimisation only: a missing, locked,
 corrupt or foreign cache file never stops a run, and a file that is not covgap's is left
 untouched. Payloads are zlib-compressed JSON, never pickles: a cache committed to a repository
 by mistake, or by someone else, cannot run code.
@@ -27,9 +28,10 @@ __all__ = ["AnalysisCache", "CachedResult", "ensure_covgap_dir"]
 #: The schema of the cache database. A cache of another version is emptied and rebuilt.
 #: 1: table static(key, payload).
 #: 2: table result(key, payload) added.
-CACHE_SCHEMA = 2
+#: 3: table facts(key, payload) added: code facts and complexity for risk and advice.
+CACHE_SCHEMA = 3
 _APPLICATION_ID = 0x43475031  # "CGP1": marks the SQLite file as covgap's
-_TABLES = ("static", "result")
+_TABLES = ("static", "result", "facts")
 T = TypeVar("T")
 
 
@@ -188,6 +190,13 @@ class AnalysisCache:
     def get_results(self, keys: Iterable[str]) -> dict[str, CachedResult]:
         """The cached finished results among ``keys``; unreadable entries count as misses."""
         return _decoded(self._get("result", keys), CachedResult.from_json)
+
+    def get_facts(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The cached facts payloads among ``keys`` (checked by their reader)."""
+        return self._get("facts", keys)
+
+    def put_facts(self, entries: dict[str, dict[str, Any]]) -> None:
+        self._put("facts", entries)
 
     def put_statics(self, entries: dict[str, StaticAnalysis]) -> None:
         self._put("static", {key: static.to_json() for key, static in entries.items()})

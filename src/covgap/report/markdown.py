@@ -10,6 +10,9 @@ __all__ = ["render_markdown"]
 
 #: Functions listed per phase before the rest is left to plan.json.
 ITEMS_PER_PHASE = 40
+#: Functions per phase whose suggested tests are written out, and suggestions per function.
+ADVICE_PER_PHASE = 10
+SUGGESTIONS_PER_FUNCTION = 6
 
 
 def _code(text: Any) -> str:
@@ -46,4 +49,6 @@ def render_markdown(view: dict[str, Any]) -> str:
         files=with_gaps[:top],
         more_files=max(0, len(with_gaps) - top),
         item_limit=ITEMS_PER_PHASE,
+        advice_limit=ADVICE_PER_PHASE,
+        suggestion_limit=SUGGESTIONS_PER_FUNCTION,
     )

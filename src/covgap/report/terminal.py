@@ -74,28 +74,7 @@ def render_terminal(view: dict[str, Any], stream: TextIO, *, width: int | None =
         console.print(table)
 
     if view["top_functions"]:
-        table = _table(
-            "Functions to cover first",
-            [
-                ("Pri", "left"),
-                ("Function", "left"),
-                ("Cover", "right"),
-                ("Gap", "right"),
-                ("Impact", "right"),
-                ("Missing lines", "left"),
-            ],
-            no_wrap="Missing lines",
-        )
-        for item in view["top_functions"]:
-            table.add_row(
-                item["priority"] or "",
-                f"{escape(item['path'])}:[bold]{escape(item['display_name'])}[/bold]",
-                f"{item['percent_covered_display']}%",
-                str(item["gap"]),
-                f"+{item['impact_display']}",
-                escape(item["missing_ranges"]),
-            )
-        console.print(table)
+        _top_functions(console, view)
 
     if plan["phases"]:
         headers = ("Reach", "Projected", "Gain", "Functions", "Then set fail_under")
@@ -112,6 +91,65 @@ def render_terminal(view: dict[str, Any], stream: TextIO, *, width: int | None =
         console.print(table)
     for note in [*plan["notes"], *view["notes"]]:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
+
+
+def _top_functions(console: Console, view: dict[str, Any]) -> None:
+    """The first functions of the ranking, with their risk and first suggested tests."""
+    with_risk = view.get("risk") is not None
+    columns: list[tuple[str, JustifyMethod]] = [
+        ("Pri", "left"),
+        ("Function", "left"),
+        ("Cover", "right"),
+        ("Gap", "right"),
+        ("Impact", "right"),
+    ]
+    if with_risk:
+        columns += [("Risk", "left"), ("Tests", "right")]
+    table = _table(
+        "Functions to cover first", [*columns, ("Missing lines", "left")], "Missing lines"
+    )
+    for item in view["top_functions"]:
+        risk = item.get("risk")
+        extra = [risk["level"] if risk else "", str(item["effort"])] if with_risk else []
+        table.add_row(
+            item["priority"] or "",
+            f"{escape(item['path'])}:[bold]{escape(item['display_name'])}[/bold]",
+            f"{item['percent_covered_display']}%",
+            str(item["gap"]),
+            f"+{item['impact_display']}",
+            *(f"[{_RISK_STYLES[e]}]{e}[/]" if e in _RISK_STYLES else e for e in extra),
+            escape(item["missing_ranges"]),
+        )
+    console.print(table)
+    if not with_risk:
+        return
+    risk = view["risk"]
+    levels = risk["levels"]
+    churn = risk["churn_window"] or f"churn absent: {risk['churn_absent']}"
+    console.print(
+        f"Risk: [red]{levels['high']} high[/], [yellow]{levels['medium']} medium[/], "
+        f"{levels['low']} low ({escape(risk['complexity_library'])}; {escape(churn)})"
+    )
+    console.print("[bold]Tests to write first[/bold]")
+    for item in view["top_functions"][:TESTS_SHOWN]:
+        advice = item.get("advice")
+        if not advice or not advice["suggestions"]:
+            continue
+        first = advice["suggestions"][0]
+        more = len(advice["suggestions"]) - 1
+        console.print(
+            f"  {escape(advice['test_file'])}::[bold]{escape(first['test_name'])}[/bold]"
+            f"{f' (+{more} more)' if more else ''}",
+            overflow="ellipsis",
+            no_wrap=True,
+        )
+        console.print(f"    [dim]{escape(first['text'])}[/dim]", overflow="ellipsis", no_wrap=True)
+
+
+#: Functions whose first suggested test the terminal shows.
+TESTS_SHOWN = 5
+
+_RISK_STYLES = {"high": "red", "medium": "yellow"}
 
 
 def _run_and_health(console: Console, view: dict[str, Any]) -> None:

@@ -27,6 +27,8 @@ from covgap.model import (
     Phase,
     PlanResult,
     Region,
+    Risk,
+    TestAdvice,
 )
 from covgap.report.view_suite import health_view, run_view
 
@@ -34,7 +36,9 @@ __all__ = ["FORMAT_VERSION", "apportion", "build_view"]
 
 # The version of the view dict, and so of plan.json (schema: docs/plan.schema.json).
 # 1: first version.
-FORMAT_VERSION = 1
+# 2: risk, complexity, effort and test advice per planned function (items); estimated tests
+#    per phase; the "risk" section (levels, the riskiest functions, how risk was measured).
+FORMAT_VERSION = 2
 
 #: How many folders the gains table lists before it folds the rest into one row.
 GAINS_ROWS = 15
@@ -163,6 +167,45 @@ class _Formatter:
             "impact": float(item.impact),
             "impact_display": self.points(item.impact),
             "missing_ranges": item.missing_ranges,
+            "risk": _risk(item.risk),
+            "complexity": item.complexity,
+            "effort": item.effort,
+            "advice": _advice(item.advice),
+        }
+
+    def risk_section(self, result: PlanResult) -> dict[str, Any] | None:
+        info = result.risk
+        if info is None:
+            return None
+        levels = dict(info.levels)
+        riskiest = sorted(
+            (g for g in result.functions if g.risk is not None),
+            key=lambda g: (-(g.risk.score if g.risk else 0), g.path, g.region.start_line),
+        )
+        return {
+            "complexity_library": info.complexity_library,
+            "churn_window": info.churn_window,
+            "churn_absent": info.churn_absent,
+            "weights": dict(info.weights),
+            "levels": {level: levels.get(level, 0) for level in ("high", "medium", "low")},
+            "functions": {
+                level: [self.risky(g) for g in riskiest if g.risk and g.risk.level == level][
+                    : result.settings.top
+                ]
+                for level in ("high", "medium", "low")
+            },
+            "notes": list(info.notes),
+        }
+
+    def risky(self, item: FunctionGap) -> dict[str, Any]:
+        return {
+            "path": item.path,
+            "function": item.region.name,
+            "display_name": self.display_name(item.path, item.region),
+            "start_line": item.region.start_line,
+            "priority": item.priority,
+            "percent_covered_display": self.percent(item.region.numbers.percent_covered),
+            "risk": _risk(item.risk),
         }
 
     def phase(self, phase: Phase, previous_display: str) -> dict[str, Any]:
@@ -179,6 +222,7 @@ class _Formatter:
             "fail_under_display": _fixed(fail_under, self.coverage_precision),
             "functions": len(phase.items),
             "gap_closed": phase.gap_closed,
+            "estimated_tests": phase.estimated_tests,
             "items": [self.item(item) for item in phase.items],
         }
 
@@ -306,7 +350,47 @@ def build_view(result: PlanResult) -> dict[str, Any]:
         "run": run_view(result.run),
         "health": health_view(result.health),
         "contexts_measured": any(f.tested_by for f in project.files),
+        "risk": fmt.risk_section(result),
         "notes": [*project.notes, *_unknown_regions_note(project.files)],
+    }
+
+
+def _risk(risk: Risk | None) -> dict[str, Any] | None:
+    if risk is None:
+        return None
+    return {
+        "level": risk.level,
+        "score": round(risk.score, 4),
+        "factors": [
+            {
+                "name": f.name,
+                "value": round(f.value, 2),
+                "score": round(f.score, 4),
+                "weight": round(f.weight, 4),
+                "reason": f.reason,
+            }
+            for f in risk.factors
+        ],
+    }
+
+
+def _advice(advice: TestAdvice | None) -> dict[str, Any] | None:
+    if advice is None:
+        return None
+    return {
+        "test_file": advice.test_file,
+        "test_file_exists": advice.test_file_exists,
+        "test_file_reason": advice.test_file_reason,
+        "runner": advice.runner,
+        "effort": advice.effort,
+        "suggestions": [
+            {"kind": s.kind, "line": s.line, "text": s.text, "test_name": s.test_name}
+            for s in advice.suggestions
+        ],
+        "isolation": [
+            {"dependency": i.dependency, "via": list(i.via), "fake": i.fake, "how": i.how}
+            for i in advice.isolation
+        ],
     }
 
 

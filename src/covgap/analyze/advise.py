@@ -1,0 +1,174 @@
+"""Risk and test advice for every function with a gap: the scorers, suggestions, isolation and
+placement put together, from the coverage and the evidence collected beside it (pure)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from fractions import Fraction
+
+from covgap.analyze.isolation import isolation_for
+from covgap.analyze.placement import module_name, own_packages, place_tests
+from covgap.analyze.risk import Subject, assess
+from covgap.analyze.suggest import estimate_effort, suggest
+from covgap.collect.code_facts import FileFacts, FunctionFacts
+from covgap.collect.evidence import Evidence
+from covgap.config import Settings
+from covgap.model import (
+    FileCoverage,
+    ProjectCoverage,
+    Region,
+    Risk,
+    RiskInfo,
+    RiskLevel,
+    TestAdvice,
+)
+
+__all__ = ["Assessment", "RegionKey", "assess_project", "risk_score"]
+
+#: Key of a region in a project: (file path, region start line, region name).
+RegionKey = tuple[str, int, str]
+
+#: Module-level code counts as straight-line code: definitions and constants run on import.
+MODULE_COMPLEXITY = 1
+
+#: The risk added to every function's weight in the ranking score, so that a function with no
+#: measured risk still ranks by its coverage per test.
+RISK_FLOOR = 0.05
+
+
+@dataclass(frozen=True)
+class Assessment:
+    risk: Risk
+    complexity: int | None
+    advice: TestAdvice | None
+
+
+def assess_project(
+    project: ProjectCoverage, evidence: Evidence, settings: Settings
+) -> tuple[dict[RegionKey, Assessment], RiskInfo]:
+    """An assessment of every region with a gap, and what the report says about how."""
+    packages = own_packages(f.path for f in project.files)
+    patterns = settings.all_critical_patterns
+    assessments: dict[RegionKey, Assessment] = {}
+    for file in project.files:
+        file_facts = evidence.facts.get(file.path)
+        complexities = evidence.complexity.get(file.path, {})
+        for region in file.regions:
+            if not region.numbers.gap:
+                continue
+            facts = file_facts.function(region.name, region.start_line) if file_facts else None
+            complexity = (
+                complexities.get(region.start_line)
+                if region.kind == "function"
+                else MODULE_COMPLEXITY
+                if file_facts is not None
+                else None
+            )
+            subject = _subject(file, region, facts, complexity, evidence, patterns)
+            risk = assess(subject, settings.risk_weights)
+            advice = _advice(file, region, facts, file_facts, evidence, project, packages)
+            assessments[(file.path, region.start_line, region.name)] = Assessment(
+                risk, complexity, advice
+            )
+    levels: Counter[RiskLevel] = Counter(a.risk.level for a in assessments.values())
+    info = RiskInfo(
+        complexity_library=evidence.complexity_library,
+        churn_window=evidence.churn.description if evidence.churn else None,
+        churn_absent=evidence.churn_absent,
+        weights=settings.risk_weights,
+        levels=tuple((level, levels[level]) for level in ("high", "medium", "low")),
+        notes=evidence.notes,
+    )
+    return assessments, info
+
+
+def risk_score(impact: Fraction, assessment: Assessment | None) -> float:
+    """The ranking score: coverage points per estimated test, weighted by risk.
+
+    score = impact × (RISK_FLOOR + risk) / effort. Without an assessment, the impact alone.
+    """
+    if assessment is None:
+        return float(impact)
+    effort = assessment.advice.effort if assessment.advice else 1
+    return float(impact) * (RISK_FLOOR + assessment.risk.score) / effort
+
+
+def _subject(
+    file: FileCoverage,
+    region: Region,
+    facts: FunctionFacts | None,
+    complexity: int | None,
+    evidence: Evidence,
+    patterns: tuple[str, ...],
+) -> Subject:
+    commits: int | None = None
+    file_commits: int | None = None
+    if evidence.churn is not None:
+        file_churn = evidence.churn.for_file(file.path)
+        file_commits = file_churn.commits if file_churn else 0
+        if file_churn is None:
+            commits = 0
+        elif region.kind == "module":
+            commits = file_churn.commits_touching(region.statement_lines)
+        else:
+            first, last = (
+                (facts.line, facts.end_line) if facts else (region.start_line, region.end_line)
+            )
+            commits = file_churn.commits_touching(range(first, last + 1))
+    return Subject(
+        path=file.path,
+        region=region,
+        complexity=complexity,
+        commits=commits,
+        file_commits=file_commits,
+        window=_window_words(evidence),
+        critical_patterns=patterns,
+    )
+
+
+def _window_words(evidence: Evidence) -> str:
+    """The churn window, short, for a reason: "the last 90 days", "the last 500 commits"."""
+    if evidence.churn is None:
+        return ""
+    window = evidence.churn.window
+    if window.days is not None:
+        return f"the last {window.days} days of history"
+    return f"the last {window.commits} commits"
+
+
+def _advice(
+    file: FileCoverage,
+    region: Region,
+    facts: FunctionFacts | None,
+    file_facts: FileFacts | None,
+    evidence: Evidence,
+    project: ProjectCoverage,
+    packages: frozenset[str],
+) -> TestAdvice:
+    suggestions = suggest(facts, region, project.branch_measured, module_name(file.path))
+    isolation = (
+        isolation_for(facts, file_facts, packages, module_name(file.path))
+        if facts is not None and file_facts is not None
+        else ()
+    )
+    test_file, exists, reason = place_tests(file.path, file.tested_by, evidence.test_files)
+    runner = ""
+    if facts is not None and facts.is_async:
+        uses_anyio = file_facts is not None and any(
+            m.split(".")[0] in ("anyio", "trio") for m in file_facts.imports.values()
+        )
+        runner = (
+            "async: mark the test `@pytest.mark.anyio` (anyio's pytest plugin)"
+            if uses_anyio
+            else "async: mark the test `@pytest.mark.asyncio` (pytest-asyncio), or use anyio"
+        )
+    return TestAdvice(
+        test_file=test_file,
+        test_file_exists=exists,
+        test_file_reason=reason,
+        suggestions=suggestions,
+        isolation=isolation,
+        effort=estimate_effort(suggestions),
+        runner=runner,
+    )

@@ -1,0 +1,206 @@
+"""Which outside dependencies a function touches, and the library that fakes each one well.
+
+A dependency is found through the names the function uses (``requests.get``, ``os.environ``,
+``open``), resolved through its module's imports, and through ``self.<attribute>`` when a method
+of the class assigns an imported thing to that attribute. Each is mapped, by the longest dotted
+prefix, to a fake from the table below; an imported third-party module with no entry gets a
+fixture with ``unittest.mock``. Standard-library modules with no entry, and the project's own
+packages, need no isolation and are left out.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from covgap.collect.code_facts import FileFacts, FunctionFacts
+from covgap.model import Isolation
+
+__all__ = ["FAKES", "Fake", "isolation_for"]
+
+
+@dataclass(frozen=True)
+class Fake:
+    """Dotted prefixes of a dependency, what it is, and how a test fakes it."""
+
+    prefixes: tuple[str, ...]
+    dependency: str
+    fake: str
+    how: str
+
+
+#: The longest matching prefix wins ("os.environ" before "os.path" before "os").
+FAKES: tuple[Fake, ...] = (
+    Fake(
+        ("requests",),
+        "HTTP (requests)",
+        "responses",
+        "`@responses.activate`, and `responses.add(responses.GET, url, json=...)` per call",
+    ),
+    Fake(("httpx",), "HTTP (httpx)", "respx", "`respx.mock`, and `respx.get(url).respond(...)`"),
+    Fake(
+        ("aiohttp",),
+        "HTTP (aiohttp)",
+        "aioresponses",
+        "`with aioresponses() as mocked: mocked.get(url, payload=...)`",
+    ),
+    Fake(
+        ("urllib.request", "http.client", "urllib3"),
+        "HTTP (standard library)",
+        "pytest-httpserver",
+        "a local server: `httpserver.expect_request(path).respond_with_json(...)`",
+    ),
+    Fake(
+        ("redis", "aioredis"),
+        "Redis",
+        "fakeredis",
+        "`fakeredis.FakeRedis()` (or `FakeAsyncRedis`) in place of the client",
+    ),
+    Fake(
+        ("boto3", "botocore", "aiobotocore"),
+        "AWS (boto3)",
+        "moto",
+        "`@mock_aws` around the test, and create the buckets or tables it expects",
+    ),
+    Fake(
+        ("sqlalchemy",),
+        "a database (SQLAlchemy)",
+        "an in-memory SQLite engine",
+        '`create_engine("sqlite://")` in a fixture, with the tables created',
+    ),
+    Fake(
+        ("sqlite3",),
+        "a database (sqlite3)",
+        "an in-memory database",
+        '`sqlite3.connect(":memory:")` in a fixture, with the schema created',
+    ),
+    Fake(
+        ("psycopg", "psycopg2", "asyncpg", "pymysql", "MySQLdb"),
+        "a database server",
+        "a throwaway database (pytest-postgresql) or unittest.mock",
+        "a fixture that yields a connection to a fresh database, or `mock.patch` on the driver",
+    ),
+    Fake(
+        ("time", "datetime", "dateutil", "arrow", "pendulum"),
+        "time and dates",
+        "time-machine",
+        "`time_machine.travel(...)` (or freezegun's `freeze_time`) to fix the clock",
+    ),
+    Fake(
+        ("asyncio.sleep",),
+        "time and dates",
+        "time-machine",
+        "`time_machine.travel(..., tick=False)`, or pass a shorter delay",
+    ),
+    Fake(
+        ("subprocess", "os.system", "os.popen", "asyncio.create_subprocess_exec"),
+        "subprocesses",
+        "pytest-subprocess",
+        "the `fp` fixture: `fp.register([...], stdout=...)` per command",
+    ),
+    Fake(
+        ("os.environ", "os.getenv", "os.putenv"),
+        "environment variables",
+        "monkeypatch",
+        '`monkeypatch.setenv("NAME", "value")` / `monkeypatch.delenv(...)`',
+    ),
+    Fake(
+        ("open", "pathlib", "shutil", "tempfile", "os.path", "os.remove", "os.makedirs", "glob"),
+        "files",
+        "tmp_path",
+        "the `tmp_path` fixture: create the files the function reads, check what it writes",
+    ),
+    Fake(("input",), "the terminal", "monkeypatch", '`monkeypatch.setattr("builtins.input", ...)`'),
+    Fake(
+        ("celery",),
+        "Celery tasks",
+        "eager mode",
+        "`app.conf.task_always_eager = True` (run tasks inline) in a fixture",
+    ),
+    Fake(
+        ("random", "secrets", "uuid"),
+        "randomness",
+        "monkeypatch",
+        "`monkeypatch.setattr` on the generator, or seed it, so the result is known",
+    ),
+    Fake(
+        ("socket", "smtplib", "ftplib", "ssl"),
+        "the network",
+        "unittest.mock",
+        "`mock.patch` on the connection, returning what the server would send",
+    ),
+)
+
+_STDLIB = frozenset(sys.stdlib_module_names)
+
+
+def isolation_for(
+    facts: FunctionFacts,
+    file_facts: FileFacts,
+    own_packages: Iterable[str],
+    module: str | None = None,
+) -> tuple[Isolation, ...]:
+    """The dependencies ``facts``' function touches, one entry per fake, in order of first use.
+
+    ``module`` is the function's module's import name, for ``mock.patch`` targets.
+    """
+    own = frozenset(own_packages)
+    by_dependency: dict[str, tuple[Fake, list[str]]] = {}
+    for shown, resolved in _uses(facts, file_facts):
+        root = resolved.split(".")[0]
+        if root in own or root == "__future__":
+            continue
+        fake = _fake_for(resolved)
+        if fake is None:
+            if root in _STDLIB:
+                continue
+            fake = Fake(
+                (root,),
+                f"`{root}` (third-party)",
+                "unittest.mock",
+                f'a fixture with `mock.patch("{_patch_target(shown, resolved, module)}")`',
+            )
+        entry = by_dependency.setdefault(fake.dependency, (fake, []))
+        if shown not in entry[1]:
+            entry[1].append(shown)
+    return tuple(
+        Isolation(dependency=fake.dependency, via=tuple(via), fake=fake.fake, how=fake.how)
+        for fake, via in by_dependency.values()
+    )
+
+
+def _uses(facts: FunctionFacts, file_facts: FileFacts) -> Iterable[tuple[str, str]]:
+    """(as written, resolved dotted name) for every outside name the function uses."""
+    for reference in facts.references:
+        root, _, rest = reference.partition(".")
+        if root in file_facts.imports:
+            yield reference, file_facts.imports[root] + (f".{rest}" if rest else "")
+        else:  # a built-in of interest: open, input
+            yield reference, reference
+    if facts.class_name is not None:
+        attributes = file_facts.attribute_types.get(facts.class_name, {})
+        for attribute in facts.self_attributes:
+            if attribute in attributes:
+                yield f"self.{attribute}", attributes[attribute]
+
+
+def _fake_for(resolved: str) -> Fake | None:
+    best: tuple[int, Fake] | None = None
+    for fake in FAKES:
+        for prefix in fake.prefixes:
+            if (resolved == prefix or resolved.startswith(f"{prefix}.")) and (
+                best is None or len(prefix) > best[0]
+            ):
+                best = (len(prefix), fake)
+    return best[1] if best else None
+
+
+def _patch_target(shown: str, resolved: str, module: str | None) -> str:
+    """Where to patch: the name in the function's module when an import bound it there
+    (``from stripe import Charge``: ``app.billing.Charge``), else the dotted name itself."""
+    shown_root = shown.split(".")[0]
+    if module and shown_root != resolved.split(".")[0]:
+        return f"{module}.{shown_root}"
+    parts: Sequence[str] = resolved.split(".")
+    return ".".join(parts[:3])

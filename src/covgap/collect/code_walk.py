@@ -1,0 +1,456 @@
+"""Find a file's code facts (``code_facts.py``) in one pass over its AST.
+
+The walk follows coverage.py's RegionFinder, so functions are named and keyed as its regions are.
+Texts are the source as written (whitespace runs collapsed, long ones cut with "…"), not
+``ast.unparse``'s rewriting, so that a suggestion quotes the user's own code.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import cast
+
+from covgap.collect.code_facts import (
+    Call,
+    Condition,
+    Decision,
+    DecisionKind,
+    FileFacts,
+    FunctionFacts,
+    HandlerSite,
+    RaiseSite,
+    ReturnSite,
+)
+from covgap.model import MODULE_REGION
+
+__all__ = ["MAX_TEXT", "facts_from_source"]
+
+#: Texts longer than this are cut, with "…".
+MAX_TEXT = 80
+
+#: ``try`` statements; ``try``/``except*`` (Python 3.11+) has the same fields.
+_TRY_NODES: tuple[type[ast.stmt], ...] = tuple(
+    getattr(ast, name) for name in ("Try", "TryStar") if hasattr(ast, name)
+)
+
+#: Built-ins that reach outside the process: files and the terminal.
+_BUILTINS_OF_INTEREST = frozenset({"open", "input"})
+
+
+def facts_from_source(source: str, tree: ast.Module | None = None) -> FileFacts:
+    """The facts of every function in ``source`` (raises SyntaxError for invalid Python)."""
+    if tree is None:
+        tree = ast.parse(source)
+    texts = _SourceText(source)
+    imports = _imports(tree)
+    finder = _FunctionFinder(texts, imports)
+    finder.module(tree)
+    return FileFacts(
+        imports=imports,
+        functions=tuple(finder.functions),
+        attribute_types=_attribute_types(tree, imports),
+    )
+
+
+# -- reading the source back -----------------------------------------------------------------
+
+
+class _SourceText:
+    """Source segments by AST position; ast's column offsets count UTF-8 bytes."""
+
+    def __init__(self, source: str) -> None:
+        self._lines = [line.encode() for line in source.splitlines(keepends=True)]
+
+    def of(self, node: ast.AST) -> str:
+        start = getattr(node, "lineno", None)
+        end = getattr(node, "end_lineno", None)
+        if start is None or end is None or end > len(self._lines):
+            return _short(ast.unparse(node))
+        first, last = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+        if start == end:
+            raw = self._lines[start - 1][first:last]
+        else:
+            parts = [self._lines[start - 1][first:]]
+            parts.extend(self._lines[start : end - 1])
+            parts.append(self._lines[end - 1][:last])
+            raw = b"".join(parts)
+        return _short(raw.decode(errors="replace"))
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1].rstrip() + "…"
+
+
+def _dotted(node: ast.AST) -> str | None:
+    """``a.b.c`` for a chain of attributes on a name, else None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+# -- imports and attribute types -------------------------------------------------------------
+
+
+def _imports(tree: ast.Module) -> dict[str, str]:
+    """Every name an import binds, anywhere in the file, to the dotted name it stands for."""
+    bound: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    bound[alias.asname] = alias.name
+                else:
+                    root = alias.name.split(".")[0]
+                    bound[root] = root
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                if alias.name != "*":
+                    bound[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return bound
+
+
+def _attribute_types(tree: ast.Module, imports: dict[str, str]) -> dict[str, dict[str, str]]:
+    """``self.x = imported.Thing(...)`` (or ``= imported_name``) in a class's methods."""
+    found: dict[str, dict[str, str]] = {}
+    for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+        attributes: dict[str, str] = {}
+        for node in ast.walk(cls):
+            if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            value = node.value.func if isinstance(node.value, ast.Call) else node.value
+            dotted = _dotted(value)
+            resolved = _resolve(dotted, imports) if dotted else None
+            if resolved is None:
+                continue
+            for target in targets:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == "self"
+                ):
+                    attributes.setdefault(target.attr, resolved)
+        if attributes:
+            found[cls.name] = attributes
+    return found
+
+
+def _resolve(dotted: str, imports: dict[str, str]) -> str | None:
+    root, _, rest = dotted.partition(".")
+    if root in imports:
+        return imports[root] + (f".{rest}" if rest else "")
+    return None
+
+
+# -- functions -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Collector:
+    """What one function's body holds, gathered while walking it."""
+
+    raises: list[RaiseSite] = field(default_factory=list)
+    handlers: list[HandlerSite] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    returns: list[ReturnSite] = field(default_factory=list)
+    calls: dict[tuple[int, str], Call] = field(default_factory=dict)
+    references: dict[str, None] = field(default_factory=dict)
+    self_attributes: dict[str, None] = field(default_factory=dict)
+    is_generator: bool = False
+
+
+class _FunctionFinder:
+    """Walks a module like coverage.py's RegionFinder, and collects each function's facts."""
+
+    def __init__(self, texts: _SourceText, imports: dict[str, str]) -> None:
+        self.texts = texts
+        self.imports = imports
+        self.functions: list[FunctionFacts] = []
+        self._names: list[str] = []
+        self._classes: list[str | None] = []
+
+    def module(self, tree: ast.Module) -> None:
+        collector = _Collector()
+        self._statements(tree.body, (), collector, top_level=())
+        end = max((getattr(n, "end_lineno", 0) or 0 for n in tree.body), default=0)
+        self.functions.append(self._facts(MODULE_REGION, 0, end, collector))
+        for definition in _definitions_in(tree.body):
+            self._define(definition)
+
+    def _facts(
+        self,
+        name: str,
+        line: int,
+        end_line: int,
+        collector: _Collector,
+        node: ast.FunctionDef | ast.AsyncFunctionDef | None = None,
+    ) -> FunctionFacts:
+        params: tuple[str, ...] = ()
+        decorators: tuple[str, ...] = ()
+        class_name = self._classes[-1] if self._classes else None
+        if node is not None:
+            params = _params(node, is_method=class_name is not None)
+            decorators = tuple(self.texts.of(d) for d in node.decorator_list)
+        return FunctionFacts(
+            name=name,
+            line=line,
+            end_line=end_line,
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            is_generator=collector.is_generator,
+            params=params,
+            decorators=decorators,
+            class_name=class_name if node is not None else None,
+            raises=tuple(collector.raises),
+            handlers=tuple(collector.handlers),
+            decisions=tuple(collector.decisions),
+            returns=tuple(collector.returns),
+            calls=tuple(sorted(collector.calls.values(), key=lambda c: (c.line, c.target))),
+            references=tuple(collector.references),
+            self_attributes=tuple(collector.self_attributes),
+        )
+
+    def _define(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        """A definition: a region of its own (a class: its methods), as coverage.py finds them."""
+        self._names.append(node.name)
+        if isinstance(node, ast.ClassDef):
+            self._classes.append(node.name)
+        else:
+            collector = _Collector()
+            # What a decorator makes of the function (a Celery task, a route) is its business.
+            self._expressions(node.decorator_list, collector)
+            self._statements(node.body, (), collector, top_level=node.body)
+            name = ".".join(self._names)
+            end = node.end_lineno or node.lineno
+            self.functions.append(self._facts(name, node.lineno, end, collector, node))
+            self._classes.append(None)  # a function's own nested defs are not methods
+        for inner in _definitions_in(node.body):
+            self._define(inner)
+        self._classes.pop()
+        self._names.pop()
+
+    def _statements(
+        self,
+        statements: Sequence[ast.stmt],
+        conditions: tuple[Condition, ...],
+        collector: _Collector,
+        top_level: Sequence[ast.stmt],
+    ) -> None:
+        for statement in statements:
+            self._statement(statement, conditions, collector, top_level)
+
+    def _statement(
+        self,
+        node: ast.stmt,
+        conditions: tuple[Condition, ...],
+        collector: _Collector,
+        top_level: Sequence[ast.stmt],
+    ) -> None:
+        text = self.texts.of
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            # A region of its own (see _define); its decorators run here.
+            for decorator in node.decorator_list:
+                self._expressions([decorator], collector)
+            return
+        walk = self._statements
+        if isinstance(node, ast.If):
+            test = text(node.test)
+            collector.decisions.append(
+                Decision(
+                    node.lineno,
+                    "if",
+                    test,
+                    node.body[0].lineno,
+                    node.orelse[0].lineno if node.orelse else None,
+                    (),
+                    conditions,
+                )
+            )
+            self._expressions([node.test], collector)
+            walk(node.body, (*conditions, Condition("if", test, True, node.lineno)), collector, ())
+            walk(
+                node.orelse, (*conditions, Condition("if", test, False, node.lineno)), collector, ()
+            )
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            self._loop(node, conditions, collector)
+        elif isinstance(node, ast.Match):
+            self._match(node, conditions, collector)
+        elif isinstance(node, _TRY_NODES):
+            self._try(cast(ast.Try, node), conditions, collector)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            self._expressions([item.context_expr for item in node.items], collector)
+            walk(node.body, conditions, collector, ())
+        elif isinstance(node, ast.Raise):
+            collector.raises.append(self._raise(node, conditions))
+            self._expressions([n for n in (node.exc, node.cause) if n is not None], collector)
+        elif isinstance(node, ast.Return):
+            if conditions or (top_level and node is not top_level[-1]):
+                value = text(node.value) if node.value is not None else "None"
+                collector.returns.append(ReturnSite(node.lineno, value, conditions))
+            self._expressions([node.value] if node.value else [], collector)
+        else:
+            self._expressions([node], collector)
+
+    def _loop(
+        self,
+        node: ast.For | ast.AsyncFor | ast.While,
+        conditions: tuple[Condition, ...],
+        collector: _Collector,
+    ) -> None:
+        text = self.texts.of
+        inside: Condition
+        if isinstance(node, ast.While):
+            test = text(node.test)
+            kind: DecisionKind = "while"
+            inside = Condition("while", test, True, node.lineno)
+            self._expressions([node.test], collector)
+        else:
+            test = f"{text(node.target)} in {text(node.iter)}"
+            kind = "for"
+            inside = Condition("for", text(node.iter), True, node.lineno)
+            self._expressions([node.iter], collector)
+        false_line = node.orelse[0].lineno if node.orelse else None
+        collector.decisions.append(
+            Decision(node.lineno, kind, test, node.body[0].lineno, false_line, (), conditions)
+        )
+        self._statements(node.body, (*conditions, inside), collector, ())
+        finished = Condition("else-loop", test, False, node.lineno)
+        self._statements(node.orelse, (*conditions, finished), collector, ())
+
+    def _match(
+        self, node: ast.Match, conditions: tuple[Condition, ...], collector: _Collector
+    ) -> None:
+        subject = self.texts.of(node.subject)
+        cases = tuple((self.texts.of(case.pattern), case.body[0].lineno) for case in node.cases)
+        collector.decisions.append(
+            Decision(node.lineno, "match", subject, cases[0][1], None, cases, conditions)
+        )
+        self._expressions([node.subject], collector)
+        for case, (pattern, _) in zip(node.cases, cases, strict=True):
+            matched = Condition("case", f"{subject} matches {pattern}", True, case.pattern.lineno)
+            if case.guard is not None:
+                self._expressions([case.guard], collector)
+            self._statements(case.body, (*conditions, matched), collector, ())
+
+    def _try(self, node: ast.Try, conditions: tuple[Condition, ...], collector: _Collector) -> None:
+        self._statements(node.body, conditions, collector, ())
+        calls = tuple(self._calls_in(node.body))
+        for handler in node.handlers:
+            caught = _caught(handler.type, self.texts)
+            collector.handlers.append(
+                HandlerSite(
+                    handler.lineno,
+                    handler.body[0].lineno,
+                    caught,
+                    node.lineno,
+                    calls,
+                    conditions,
+                )
+            )
+            raised = Condition("except", " or ".join(caught) or "any exception", True, node.lineno)
+            if handler.type is not None:
+                self._expressions([handler.type], collector)
+            self._statements(handler.body, (*conditions, raised), collector, ())
+        self._statements(node.orelse, conditions, collector, ())
+        self._statements(node.finalbody, conditions, collector, ())
+
+    def _raise(self, node: ast.Raise, conditions: tuple[Condition, ...]) -> RaiseSite:
+        exception, message = "", ""
+        if node.exc is not None:
+            target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            exception = self.texts.of(target)
+            if isinstance(node.exc, ast.Call) and node.exc.args:
+                first = node.exc.args[0]
+                literal = isinstance(first, ast.Constant) and isinstance(first.value, str)
+                if literal or isinstance(first, ast.JoinedStr):
+                    message = self.texts.of(first)
+        return RaiseSite(node.lineno, exception, message, conditions)
+
+    def _calls_in(self, statements: Sequence[ast.stmt]) -> Iterator[Call]:
+        seen: set[tuple[int, str]] = set()
+        for node in _own_nodes(statements):
+            if isinstance(node, ast.Call):
+                call = Call(node.lineno, self.texts.of(node.func))
+                if (call.line, call.target) not in seen:
+                    seen.add((call.line, call.target))
+                    yield call
+
+    def _expressions(self, nodes: Iterable[ast.AST], collector: _Collector) -> None:
+        """Calls, references and generator-ness in expressions (not in nested definitions)."""
+        for node in _own_nodes(nodes):
+            if isinstance(node, ast.Call):
+                target = self.texts.of(node.func)
+                collector.calls.setdefault((node.lineno, target), Call(node.lineno, target))
+            elif isinstance(node, (ast.Yield, ast.YieldFrom)):
+                collector.is_generator = True
+            elif isinstance(node, (ast.Attribute, ast.Name)) and isinstance(node.ctx, ast.Load):
+                self._reference(node, collector)
+
+    def _reference(self, node: ast.Attribute | ast.Name, collector: _Collector) -> None:
+        dotted = _dotted(node)
+        if dotted is None:
+            return
+        root, _, rest = dotted.partition(".")
+        if root == "self" and rest:
+            collector.self_attributes.setdefault(rest.split(".")[0], None)
+        elif root in self.imports or root in _BUILTINS_OF_INTEREST:
+            # The longest chain wins: "os.environ.get" is seen before "os.environ" and "os".
+            longer = (k for k in collector.references if k == dotted or k.startswith(f"{dotted}."))
+            if next(longer, None) is None:
+                collector.references.setdefault(dotted, None)
+
+
+def _own_nodes(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
+    """Every node under ``nodes`` except inside nested functions and classes (lambdas count)."""
+    stack = list(nodes)[::-1]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in reversed(list(ast.iter_child_nodes(node))):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                stack.append(child)
+
+
+#: The fields of a node that hold statements (coverage.py's RegionFinder walks the same ones).
+_STATEMENT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _definitions_in(
+    statements: Sequence[ast.AST],
+) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
+    """The functions and classes defined in a body, inside ifs, loops and trys, not deeper."""
+    for node in statements:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield node
+        else:
+            for name in _STATEMENT_FIELDS:
+                yield from _definitions_in(getattr(node, name, ()))
+
+
+def _params(node: ast.FunctionDef | ast.AsyncFunctionDef, *, is_method: bool) -> tuple[str, ...]:
+    arguments = node.args
+    names = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
+    static = any(_dotted(d) == "staticmethod" for d in node.decorator_list)
+    if is_method and names and not static and names[0] in ("self", "cls"):
+        names = names[1:]
+    if arguments.vararg:
+        names.append(f"*{arguments.vararg.arg}")
+    names.extend(a.arg for a in arguments.kwonlyargs)
+    if arguments.kwarg:
+        names.append(f"**{arguments.kwarg.arg}")
+    return tuple(names)
+
+
+def _caught(node: ast.expr | None, texts: _SourceText) -> tuple[str, ...]:
+    if node is None:
+        return ()
+    if isinstance(node, ast.Tuple):
+        return tuple(texts.of(element) for element in node.elts)
+    return (texts.of(node),)

@@ -1,0 +1,164 @@
+"""What risk and advice need beside the coverage: each file's code facts and complexity, the
+churn from git, and the project's test modules.
+
+Facts are computed only for files with a gap, in worker processes when there are many, and
+cached by content hash in covgap's cache (``facts`` table), like coverage.py's parse.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from covgap.collect.cache import AnalysisCache
+from covgap.collect.churn import Churn, ChurnWindow, read_churn
+from covgap.collect.code_facts import FACTS_FORMAT, FileFacts
+from covgap.collect.code_walk import facts_from_source
+from covgap.collect.complexity import COMPLEXITY_LIBRARY, complexity_by_line
+from covgap.collect.test_files import find_test_files
+from covgap.model import ProjectCoverage
+
+__all__ = ["Evidence", "facts_key", "file_evidence", "gather_evidence"]
+
+#: Below this many files to read, worker processes cost more than they save.
+_PARALLEL_THRESHOLD = 24
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What was collected beside the coverage: code facts, complexity, churn, test modules."""
+
+    #: path -> facts, for the files whose source could be read and parsed.
+    facts: Mapping[str, FileFacts]
+    #: path -> cyclomatic complexity by ``def`` line.
+    complexity: Mapping[str, Mapping[int, int]]
+    complexity_library: str
+    #: None when churn could not be measured; ``churn_absent`` then says why.
+    churn: Churn | None
+    churn_absent: str | None
+    test_files: tuple[str, ...]
+    notes: tuple[str, ...] = field(default=())
+
+
+def facts_key(source_bytes: bytes) -> str:
+    """The cache key of a file's facts: its bytes, the facts' format, the parser and library."""
+    digest = hashlib.sha256(
+        "\0".join(
+            [
+                f"facts-format={FACTS_FORMAT}",
+                f"python={sys.version_info[0]}.{sys.version_info[1]}",
+                f"complexity={COMPLEXITY_LIBRARY}",
+            ]
+        ).encode()
+    )
+    digest.update(b"\0")
+    digest.update(source_bytes)
+    return digest.hexdigest()
+
+
+def file_evidence(source_bytes: bytes) -> dict[str, Any]:
+    """Facts and complexity of one source, as cacheable JSON; {"error": …} when unparsable."""
+    try:
+        source = source_bytes.decode("utf-8-sig")
+        tree = ast.parse(source)
+    except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    facts = facts_from_source(source, tree)
+    complexity = complexity_by_line(source, tree)
+    return {"facts": facts.to_json(), "complexity": sorted(complexity.items())}
+
+
+def _job(path: str) -> tuple[str, dict[str, Any]]:
+    """Worker: one file's evidence (errors come back as data)."""
+    try:
+        source_bytes = Path(path).read_bytes()
+    except OSError as exc:
+        return path, {"error": f"cannot be read: {exc.strerror}"}
+    return path, file_evidence(source_bytes)
+
+
+def gather_evidence(
+    project_dir: Path,
+    project: ProjectCoverage,
+    churn_window: str,
+    cache_path: Path | None,
+    jobs: int | None,
+) -> Evidence:
+    """Evidence for the files of ``project`` that have a gap."""
+    project_dir = project_dir.resolve()
+    paths = [f.path for f in project.files if f.numbers.gap]
+    facts, complexity, notes = _facts(project_dir, paths, cache_path, jobs)
+    window = ChurnWindow.parse(churn_window)
+    churn = read_churn(project_dir, window, paths)
+    return Evidence(
+        facts=facts,
+        complexity=complexity,
+        complexity_library=COMPLEXITY_LIBRARY,
+        churn=churn if isinstance(churn, Churn) else None,
+        churn_absent=churn if isinstance(churn, str) else None,
+        test_files=find_test_files(project_dir),
+        notes=tuple(notes),
+    )
+
+
+def _facts(
+    project_dir: Path, paths: Iterable[str], cache_path: Path | None, jobs: int | None
+) -> tuple[dict[str, FileFacts], dict[str, dict[int, int]], list[str]]:
+    keys: dict[str, str] = {}
+    for path in paths:
+        try:
+            keys[path] = facts_key((project_dir / path).read_bytes())
+        except OSError:
+            continue  # no source here (a report from elsewhere): no facts, said per function
+    payloads: dict[str, dict[str, Any]] = {}
+    cache = AnalysisCache(cache_path) if cache_path else None
+    try:
+        if cache is not None:
+            found = cache.get_facts(keys.values())
+            payloads = {path: found[key] for path, key in keys.items() if key in found}
+        payloads = {path: payload for path, payload in payloads.items() if _readable(payload)}
+        missing = [path for path in keys if path not in payloads]
+        fresh = dict(_run([str(project_dir / path) for path in missing], jobs))
+        computed = {path: fresh[str(project_dir / path)] for path in missing}
+        payloads.update(computed)
+        if cache is not None:
+            cache.put_facts({keys[path]: payload for path, payload in computed.items()})
+    finally:
+        if cache is not None:
+            cache.close()
+    facts: dict[str, FileFacts] = {}
+    complexity: dict[str, dict[int, int]] = {}
+    notes: list[str] = []
+    for path, payload in sorted(payloads.items()):
+        if "error" in payload:
+            notes.append(f"{path}: no risk facts ({payload['error']})")
+            continue
+        facts[path] = FileFacts.from_json(payload["facts"])
+        complexity[path] = {int(line): int(value) for line, value in payload["complexity"]}
+    return facts, complexity, notes
+
+
+def _readable(payload: dict[str, Any]) -> bool:
+    """A cached payload this version can read (a damaged entry is computed again)."""
+    if "error" in payload:
+        return isinstance(payload["error"], str)
+    try:
+        FileFacts.from_json(payload["facts"])
+        return all(len(pair) == 2 for pair in payload["complexity"])
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def _run(paths: list[str], jobs: int | None) -> list[tuple[str, dict[str, Any]]]:
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if workers <= 1 or len(paths) < _PARALLEL_THRESHOLD:
+        return [_job(path) for path in paths]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_job, paths, chunksize=max(1, len(paths) // (workers * 8))))

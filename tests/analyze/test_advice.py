@@ -1,0 +1,143 @@
+"""Test advice on a measured fixture: every suggestion names the right line, exception,
+condition and fake; the text is specific to each function."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import measure_copy
+
+from covgap import api
+from covgap.config import load_settings
+from covgap.model import FunctionGap, PlanResult
+
+
+@pytest.fixture(scope="module")
+def advice_plan(tmp_path_factory: pytest.TempPathFactory) -> PlanResult:
+    """The 'advice' fixture measured for real (branch coverage), then planned with risk on."""
+    project = measure_copy("advice", tmp_path_factory.mktemp("advice") / "advice")
+    settings = load_settings(project, {"format": ["json"]}, environ={})
+    return api.plan(project, settings)
+
+
+def _function(plan: PlanResult, name: str) -> FunctionGap:
+    return next(g for g in plan.functions if g.region.name == name)
+
+
+def _texts(gap: FunctionGap) -> list[tuple[str, int, str]]:
+    assert gap.advice is not None
+    return [(s.kind, s.line, s.text) for s in gap.advice.suggestions]
+
+
+def test_uncovered_raises_name_exception_condition_and_line(advice_plan: PlanResult) -> None:
+    """Each raise no test reached: its exception, message, the condition and its line."""
+    assert _texts(_function(advice_plan, "parse_amount")) == [
+        (
+            "raise",
+            18,
+            '`parse_amount` raises `ValueError` ("empty amount") when `not text`'
+            " — line 18 never ran",
+        ),
+        (
+            "raise",
+            21,
+            '`parse_amount` raises `PaymentError` (f"negative amount: {value}") when `value < 0`'
+            " — line 21 never ran",
+        ),
+    ]
+
+
+def test_uncovered_handler_names_the_call_to_fail_and_the_fake(advice_plan: PlanResult) -> None:
+    """An except handler: which calls in the try must raise what, and how to fake HTTP."""
+    gap = _function(advice_plan, "fetch_rate")
+    assert _texts(gap) == [
+        (
+            "except",
+            29,
+            "`fetch_rate` handles `OSError` at line 29 — never ran: make "
+            "`urllib.request.urlopen(…)` (line 27) or `json.load(…)` (line 28) raise `OSError`"
+            " (the handler starts at line 30)",
+        )
+    ]
+    assert gap.advice is not None
+    assert [(i.dependency, i.via, i.fake) for i in gap.advice.isolation] == [
+        ("HTTP (standard library)", ("urllib.request.urlopen",), "pytest-httpserver")
+    ]
+
+
+def test_compound_condition_and_its_dependencies(advice_plan: PlanResult) -> None:
+    """The condition is quoted as written; environment and clock are isolated."""
+    gap = _function(advice_plan, "charge")
+    assert _texts(gap) == [
+        (
+            "raise",
+            36,
+            '`charge` raises `PaymentError` ("amount too large") when '
+            '`amount > 1000 and not os.environ.get("ALLOW_LARGE")` — line 36 never ran',
+        )
+    ]
+    assert gap.advice is not None
+    assert [(i.dependency, i.fake) for i in gap.advice.isolation] == [
+        ("environment variables", "monkeypatch"),
+        ("time and dates", "time-machine"),
+    ]
+
+
+def test_function_never_called_and_its_loop(advice_plan: PlanResult) -> None:
+    """A function no test calls: call it, run its loop's body; fake the subprocess."""
+    gap = _function(advice_plan, "export")
+    assert [(kind, line) for kind, line, _ in _texts(gap)] == [("call", 41), ("loop", 43)]
+    assert gap.advice is not None
+    assert gap.advice.suggestions[1].text.endswith("a test where `rows` has at least one item")
+    assert [i.fake for i in gap.advice.isolation] == ["pytest-subprocess"]
+    assert gap.advice.effort == 2
+
+
+def test_match_cases_never_matched(advice_plan: PlanResult) -> None:
+    """Cases no test matched are named by their pattern, with what the function returns."""
+    texts = [text for _, _, text in _texts(_function(advice_plan, "classify"))]
+    assert texts == [
+        '`classify` returns `"free"` when `amount` matches `0` — line 52 never ran',
+        '`classify` returns `"large"` when `amount` matches `_` — line 56 never ran',
+    ]
+
+
+def test_placement_and_test_names(advice_plan: PlanResult) -> None:
+    """Tests go in the module named after the source; names say what each test does."""
+    gap = _function(advice_plan, "parse_amount")
+    assert gap.advice is not None
+    assert gap.advice.test_file == "tests/test_service.py"
+    assert gap.advice.test_file_exists
+    assert [s.test_name for s in gap.advice.suggestions] == [
+        "test_parse_amount_raises_value_error",
+        "test_parse_amount_raises_payment_error",
+    ]
+
+
+def test_suggestions_are_specific_to_each_function(advice_plan: PlanResult) -> None:
+    """No two functions get the same suggestion text."""
+    seen: dict[str, str] = {}
+    for gap in advice_plan.functions:
+        assert gap.advice is not None
+        for suggestion in gap.advice.suggestions:
+            assert suggestion.text not in seen, (gap.region.name, seen.get(suggestion.text))
+            seen[suggestion.text] = gap.region.name
+
+
+def test_phase_counts_estimated_tests(advice_plan: PlanResult) -> None:
+    """A phase's estimated tests are the sum of its functions' efforts."""
+    for phase in advice_plan.plan.phases:
+        assert phase.estimated_tests == sum(item.effort for item in phase.items)
+        assert phase.estimated_tests >= len(phase.items)
+
+
+def test_risk_explains_itself(advice_plan: PlanResult) -> None:
+    """Churn is absent outside git and said so; the weights of the factors present sum to 1."""
+    assert advice_plan.risk is not None
+    assert advice_plan.risk.churn_absent is not None
+    assert "not in a git repository" in advice_plan.risk.churn_absent
+    charge = _function(advice_plan, "charge")
+    assert charge.risk is not None
+    assert [f.name for f in charge.risk.factors] == ["criticality", "complexity", "crap"]
+    assert sum(f.weight for f in charge.risk.factors) == pytest.approx(1)
+    assert charge.risk.factor("criticality").reason == "name matches `charge*`"  # type: ignore[union-attr]
+    assert charge.complexity == 3

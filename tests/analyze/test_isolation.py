@@ -1,0 +1,118 @@
+"""Isolation: the dependencies a function touches, mapped to the fake for each."""
+
+from __future__ import annotations
+
+import pytest
+
+from covgap.analyze.isolation import isolation_for
+from covgap.collect.code_walk import facts_from_source
+
+
+def fakes(
+    source: str, name: str = "f", line: int | None = None
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    facts = facts_from_source(source)
+    function = next(f for f in facts.functions if f.name == name)
+    found = isolation_for(function, facts, own_packages={"shop"}, module="shop.orders")
+    return [(i.dependency, i.fake, i.via) for i in found]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        pytest.param(
+            "import requests\ndef f():\n    return requests.get('u')\n",
+            [("HTTP (requests)", "responses", ("requests.get",))],
+            id="requests",
+        ),
+        pytest.param(
+            "import httpx\nasync def f():\n"
+            "    async with httpx.AsyncClient() as c:\n        return await c.get('u')\n",
+            [("HTTP (httpx)", "respx", ("httpx.AsyncClient",))],
+            id="httpx",
+        ),
+        pytest.param(
+            "import aiohttp\nasync def f():\n    return aiohttp.ClientSession()\n",
+            [("HTTP (aiohttp)", "aioresponses", ("aiohttp.ClientSession",))],
+            id="aiohttp",
+        ),
+        pytest.param(
+            "from redis import Redis\ndef f():\n    return Redis().get('k')\n",
+            [("Redis", "fakeredis", ("Redis",))],
+            id="redis",
+        ),
+        pytest.param(
+            "import boto3\ndef f():\n    return boto3.client('s3')\n",
+            [("AWS (boto3)", "moto", ("boto3.client",))],
+            id="boto3",
+        ),
+        pytest.param(
+            "from sqlalchemy import create_engine\ndef f(url):\n    return create_engine(url)\n",
+            [("a database (SQLAlchemy)", "an in-memory SQLite engine", ("create_engine",))],
+            id="sqlalchemy",
+        ),
+        pytest.param(
+            "import datetime as dt\ndef f():\n    return dt.date.today()\n",
+            [("time and dates", "time-machine", ("dt.date.today",))],
+            id="dates",
+        ),
+        pytest.param(
+            "import subprocess\ndef f():\n    subprocess.check_call(['ls'])\n",
+            [("subprocesses", "pytest-subprocess", ("subprocess.check_call",))],
+            id="subprocess",
+        ),
+        pytest.param(
+            "import os\ndef f():\n    return os.environ['X'], os.path.join('a')\n",
+            [
+                ("environment variables", "monkeypatch", ("os.environ",)),
+                ("files", "tmp_path", ("os.path.join",)),
+            ],
+            id="environ-and-files",
+        ),
+        pytest.param(
+            "def f(p):\n    with open(p) as h:\n        return h.read()\n",
+            [("files", "tmp_path", ("open",))],
+            id="open",
+        ),
+        pytest.param(
+            "from celery import shared_task\n@shared_task\ndef f():\n    return f.delay()\n",
+            [("Celery tasks", "eager mode", ("shared_task",))],
+            id="celery-decorator",
+        ),
+        pytest.param(
+            "import json\nfrom shop import models\n"
+            "def f(x):\n    return json.dumps(models.load(x))\n",
+            [],
+            id="stdlib-and-own-code-need-nothing",
+        ),
+    ],
+)
+def test_known_dependencies(source: str, expected: list[tuple[str, str, tuple[str, ...]]]) -> None:
+    """Each known dependency gets its fake, with the names that reach it."""
+    assert fakes(source) == expected
+
+
+def test_unknown_third_party_gets_a_mock_at_the_right_place() -> None:
+    """A from-import is patched where the function looks it up; a module import on the module."""
+    source = (
+        "import stripe\nfrom twilio.rest import Client\n"
+        "def f():\n    stripe.Charge.create()\n    Client().send()\n"
+    )
+    facts = facts_from_source(source)
+    function = next(f for f in facts.functions if f.name == "f")
+    found = isolation_for(function, facts, own_packages=set(), module="shop.orders")
+    assert [(i.dependency, i.how) for i in found] == [
+        ("`stripe` (third-party)", 'a fixture with `mock.patch("stripe.Charge.create")`'),
+        ("`twilio` (third-party)", 'a fixture with `mock.patch("shop.orders.Client")`'),
+    ]
+
+
+def test_dependencies_through_self_attributes() -> None:
+    """A method using self.session, set to requests.Session() in __init__, needs responses."""
+    source = (
+        "import requests\n"
+        "class Api:\n"
+        "    def __init__(self):\n        self.session = requests.Session()\n"
+        "    def fetch(self):\n        return self.session.get('u')\n"
+    )
+    assert fakes(source, name="Api.fetch") == [("HTTP (requests)", "responses", ("self.session",))]
