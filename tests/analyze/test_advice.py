@@ -3,19 +3,27 @@ condition and fake; the text is specific to each function."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import jsonschema
 import pytest
 from conftest import measure_copy
 
 from covgap import api
 from covgap.config import load_settings
 from covgap.model import FunctionGap, PlanResult
+from covgap.report.markdown import render_markdown
+from covgap.report.view import build_view
+
+SCHEMA = Path(__file__).parents[2] / "docs" / "plan.schema.json"
 
 
 @pytest.fixture(scope="module")
 def advice_plan(tmp_path_factory: pytest.TempPathFactory) -> PlanResult:
     """The 'advice' fixture measured for real (branch coverage), then planned with risk on."""
     project = measure_copy("advice", tmp_path_factory.mktemp("advice") / "advice")
-    settings = load_settings(project, {"format": ["json"]}, environ={})
+    settings = load_settings(project, {"format": ["json"], "target": 100}, environ={})
     return api.plan(project, settings)
 
 
@@ -128,6 +136,19 @@ def test_phase_counts_estimated_tests(advice_plan: PlanResult) -> None:
     for phase in advice_plan.plan.phases:
         assert phase.estimated_tests == sum(item.effort for item in phase.items)
         assert phase.estimated_tests >= len(phase.items)
+
+
+def test_view_validates_and_shows_the_advice(advice_plan: PlanResult) -> None:
+    """plan.json with advice validates against the schema; plan.md lists the tests to write."""
+    view = json.loads(json.dumps(build_view(advice_plan)))
+    jsonschema.validate(view, json.loads(SCHEMA.read_text()))
+    markdown = render_markdown(view)
+    assert "- [ ] `test_parse_amount_raises_value_error`: `parse_amount` raises" in markdown
+    assert (
+        "Isolate HTTP (standard library) (`urllib.request.urlopen`) with **pytest-httpserver**"
+        in markdown
+    )
+    assert "## Risk" in markdown
 
 
 def test_risk_explains_itself(advice_plan: PlanResult) -> None:
