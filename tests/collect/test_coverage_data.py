@@ -345,3 +345,32 @@ def test_data_file_plus_parallel_pieces(tmp_path: Path, equals_coverage_json) ->
         equals_coverage_json(project, coverage_json(project_dir))
     else:  # older coverage.py reports ignore the pieces when the data file exists
         assert stock.numbers.covered_units == 0
+
+
+def test_templates_compiled_to_python_are_left_out_with_a_note(tmp_path: Path) -> None:
+    """A Jinja2 template run under `source` is measured by coverage.py under its own name; it
+    is not Python, so it is left out with a note instead of stopping the plan."""
+    project_dir = tmp_path / "site"
+    (project_dir / "pages" / "templates").mkdir(parents=True)
+    (project_dir / "pages" / "__init__.py").write_text("")
+    (project_dir / "pages" / "templates" / "page.txt.j2").write_text(
+        "{% for item in items %}{{ item }}…{% endfor %}\n"
+    )
+    (project_dir / "pages" / "render.py").write_text(
+        "import jinja2\nfrom pathlib import Path\n\n"
+        "def render(items):\n"
+        "    loader = jinja2.FileSystemLoader(Path(__file__).parent / 'templates')\n"
+        "    return jinja2.Environment(loader=loader).get_template('page.txt.j2').render(items=items)\n"
+    )
+    (project_dir / "test_render.py").write_text(
+        "from pages.render import render\n\ndef test_render():\n    assert render([1]) == '1…'\n"
+    )
+    (project_dir / "pyproject.toml").write_text(
+        '[tool.coverage.run]\nbranch = true\nsource = ["pages"]\n'
+        '[tool.pytest.ini_options]\npythonpath = ["."]\n'
+    )
+    run_coverage(project_dir, "run", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    project = load(project_dir)
+    assert [f.path for f in project.files] == ["pages/__init__.py", "pages/render.py"]
+    (note,) = [n for n in project.notes if "not Python source" in n]
+    assert "pages/templates/page.txt.j2" in note

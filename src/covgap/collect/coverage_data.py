@@ -47,6 +47,10 @@ __all__ = ["LoadOptions", "load_coverage_data"]
 #: coverage.py 7.14+ combines parallel data files into the data file before every report.
 COMBINES_IMPLICITLY = coverage.version_info >= (7, 14)
 
+#: Files that are Python source by name; others measured (templates compiled to Python code)
+#: are left out with a note when they cannot be parsed.
+_PYTHON_SUFFIXES = (".py", ".pyw")
+
 #: Below this many files to parse, worker processes cost more than they save.
 _PARALLEL_THRESHOLD = 24
 
@@ -450,7 +454,18 @@ def _raise_or_note_source_problems(
                 "coverage config, or set [report] ignore_errors = true to skip them",
                 slug="no-source",
             )
+    templates = [name for name, _ in unparsable if not name.endswith(_PYTHON_SUFFIXES)]
+    if templates:
+        count = len(templates)
+        shown = ", ".join(templates[:3]) + (", …" if count > 3 else "")
+        notes.append(
+            f"{count} measured file{'s' if count != 1 else ''} that {'are' if count != 1 else 'is'}"
+            f" not Python source left out ({shown}): code compiled from a template keeps the "
+            "template's name (Jinja2, Mako); `[run] omit` them to say so"
+        )
     for filename, result in unparsable:
+        if filename in templates:
+            continue
         kind, _, reason = result.partition(":")
         if kind == "encoding":
             message = f"not valid UTF-8 and no coding declaration says otherwise ({reason})"
