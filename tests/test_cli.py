@@ -325,3 +325,25 @@ def test_reports_get_ordinary_permissions(measured_basic: Path, tmp_path: Path) 
     mask = os.umask(0o022)
     os.umask(mask)
     assert (output / "plan.md").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_no_risk_ranks_by_impact_alone(measured_basic: Path) -> None:
+    """--no-risk: no risk section, no advice; items rank by impact."""
+    code, out, _ = run(
+        "plan", str(measured_basic), "--no-risk", "--format", "json", "--output", "-"
+    )
+    assert code == 0
+    view = json.loads(out)
+    assert view["risk"] is None
+    items = view["top_functions"]
+    assert all(item["risk"] is None and item["advice"] is None for item in items)
+    for first, second in zip(items, items[1:]):
+        # priority first, then impact within a priority
+        assert (first["priority"], -first["impact"]) <= (second["priority"], -second["impact"])
+
+
+def test_bad_churn_window_on_the_command_line(measured_basic: Path) -> None:
+    """A churn window that is neither days nor commits is a usage error."""
+    code, _, err = run("plan", str(measured_basic), "--churn-window", "last week")
+    assert code == ExitCode.USAGE_ERROR
+    assert_one_error_line(err, "churn-window")

@@ -1,0 +1,77 @@
+"""Settings for risk: critical patterns, weights and the churn window, from every layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from covgap.config import DEFAULT_CRITICAL_PATTERNS, DEFAULT_RISK_WEIGHTS, load_settings
+from covgap.errors import ConfigError
+
+
+def settings_from(tmp_path: Path, toml: str, environ: dict[str, str] | None = None) -> object:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.covgap]\n{toml}\n")
+    return load_settings(tmp_path, {}, environ=environ or {})
+
+
+def test_risk_defaults(tmp_path: Path) -> None:
+    """Risk is on, with the documented patterns, weights and window."""
+    settings = load_settings(tmp_path, {}, environ={})
+    assert settings.risk
+    assert settings.all_critical_patterns == DEFAULT_CRITICAL_PATTERNS
+    assert settings.risk_weights == DEFAULT_RISK_WEIGHTS
+    assert settings.churn_window == "90 days"
+
+
+def test_patterns_replace_or_extend(tmp_path: Path) -> None:
+    """critical-patterns replaces the defaults; extend-critical-patterns adds to them."""
+    replaced = settings_from(tmp_path, 'critical-patterns = ["ledger*"]')
+    assert replaced.all_critical_patterns == ("ledger*",)  # type: ignore[attr-defined]
+    extended = settings_from(tmp_path, 'extend-critical-patterns = ["kyc", "auth"]')
+    patterns = extended.all_critical_patterns  # type: ignore[attr-defined]
+    assert patterns[-1] == "kyc" and patterns.count("auth") == 1
+    assert patterns[: len(DEFAULT_CRITICAL_PATTERNS)] == DEFAULT_CRITICAL_PATTERNS
+
+
+def test_weights_override_some_factors(tmp_path: Path) -> None:
+    """A weights table changes the factors it names; the others keep their defaults."""
+    settings = settings_from(tmp_path, "risk-weights = { churn = 0, criticality = 1 }")
+    assert dict(settings.risk_weights) == {  # type: ignore[attr-defined]
+        "criticality": 1.0,
+        "complexity": 0.2,
+        "churn": 0.0,
+        "crap": 0.25,
+    }
+
+
+def test_environment_sets_risk_and_window(tmp_path: Path) -> None:
+    """COVGAP_RISK and COVGAP_CHURN_WINDOW are read."""
+    settings = load_settings(
+        tmp_path, {}, environ={"COVGAP_RISK": "off", "COVGAP_CHURN_WINDOW": "200 commits"}
+    )
+    assert not settings.risk and settings.churn_window == "200 commits"
+
+
+@pytest.mark.parametrize(
+    ("toml", "fragment"),
+    [
+        pytest.param("risk-weights = { luck = 1 }", "unknown factors luck", id="unknown-factor"),
+        pytest.param("risk-weights = { churn = -1 }", "at least 0", id="negative"),
+        pytest.param("risk-weights = { churn = true }", "at least 0", id="boolean"),
+        pytest.param(
+            "risk-weights = { criticality = 0, complexity = 0, churn = 0, crap = 0 }",
+            "above 0",
+            id="all-zero",
+        ),
+        pytest.param("risk-weights = 3", "must be a table", id="not-a-table"),
+        pytest.param('churn-window = "soon"', "churn-window", id="bad-window"),
+        pytest.param("churn-window = 90", "churn-window", id="window-not-text"),
+        pytest.param("critical-patterns = [1]", "list of strings", id="patterns-not-strings"),
+        pytest.param('risk = "maybe"', "true or false", id="risk-not-boolean"),
+    ],
+)
+def test_broken_risk_settings(tmp_path: Path, toml: str, fragment: str) -> None:
+    """Each broken risk setting is a configuration error that names the key and the problem."""
+    with pytest.raises(ConfigError, match=fragment):
+        settings_from(tmp_path, toml)
