@@ -337,7 +337,7 @@ def test_no_risk_ranks_by_impact_alone(measured_basic: Path) -> None:
     assert view["risk"] is None
     items = view["top_functions"]
     assert all(item["risk"] is None and item["advice"] is None for item in items)
-    for first, second in zip(items, items[1:]):
+    for first, second in zip(items, items[1:], strict=False):
         # priority first, then impact within a priority
         assert (first["priority"], -first["impact"]) <= (second["priority"], -second["impact"])
 

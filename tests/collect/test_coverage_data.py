@@ -360,7 +360,8 @@ def test_templates_compiled_to_python_are_left_out_with_a_note(tmp_path: Path) -
         "import jinja2\nfrom pathlib import Path\n\n"
         "def render(items):\n"
         "    loader = jinja2.FileSystemLoader(Path(__file__).parent / 'templates')\n"
-        "    return jinja2.Environment(loader=loader).get_template('page.txt.j2').render(items=items)\n"
+        "    template = jinja2.Environment(loader=loader).get_template('page.txt.j2')\n"
+        "    return template.render(items=items)\n"
     )
     (project_dir / "test_render.py").write_text(
         "from pages.render import render\n\ndef test_render():\n    assert render([1]) == '1…'\n"
