@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import shutil
 import subprocess
@@ -337,7 +338,7 @@ def test_no_risk_ranks_by_impact_alone(measured_basic: Path) -> None:
     assert view["risk"] is None
     items = view["top_functions"]
     assert all(item["risk"] is None and item["advice"] is None for item in items)
-    for first, second in zip(items, items[1:], strict=False):
+    for first, second in itertools.pairwise(items):
         # priority first, then impact within a priority
         assert (first["priority"], -first["impact"]) <= (second["priority"], -second["impact"])
 
