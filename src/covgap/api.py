@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from covgap.analyze.advise import assess_project
 from covgap.analyze.planning import make_plan
@@ -53,8 +54,16 @@ def load(
     )
 
 
-def gather(project_dir: Path, project: ProjectCoverage, settings: Settings) -> Evidence:
-    """What risk and advice need beside the coverage: code facts, churn, the test modules."""
+def gather(
+    project_dir: Path,
+    project: ProjectCoverage,
+    settings: Settings,
+    prepared: Mapping[str, dict[str, Any]] | None = None,
+) -> Evidence:
+    """What risk and advice need beside the coverage: code facts, churn, the test modules.
+
+    ``prepared``: code facts already made (by ``run`` while the suite ran), by facts key.
+    """
     project_dir = project_dir.resolve()
     return gather_evidence(
         project_dir,
@@ -62,6 +71,7 @@ def gather(project_dir: Path, project: ProjectCoverage, settings: Settings) -> E
         churn_window=settings.churn_window,
         cache_path=(project_dir / COVGAP_DIR / "cache.sqlite3") if settings.cache else None,
         jobs=settings.jobs,
+        prepared=prepared or {},
     )
 
 
@@ -121,8 +131,12 @@ def run(
     measured = dataclasses.replace(
         settings, data_file=suite.data_file.relative_to(options.project_dir.resolve())
     )
-    project = load(options.project_dir, measured, suite.prepared)
-    evidence = gather(options.project_dir, project, measured) if measured.risk else None
+    project = load(options.project_dir, measured, suite.prepared.statics)
+    evidence = (
+        gather(options.project_dir, project, measured, suite.prepared.facts)
+        if measured.risk
+        else None
+    )
     result = analyze(project, measured, evidence)
     return dataclasses.replace(result, run=suite.info, health=health)
 

@@ -90,11 +90,15 @@ def gather_evidence(
     churn_window: str,
     cache_path: Path | None,
     jobs: int | None,
+    prepared: Mapping[str, dict[str, Any]] | None = None,
 ) -> Evidence:
-    """Evidence for the files of ``project`` that have a gap."""
+    """Evidence for the files of ``project`` that have a gap.
+
+    ``prepared``: payloads already made (while the suite ran), by ``facts_key``.
+    """
     project_dir = project_dir.resolve()
     paths = [f.path for f in project.files if f.numbers.gap]
-    facts, complexity, notes = _facts(project_dir, paths, cache_path, jobs)
+    facts, complexity, notes = _facts(project_dir, paths, cache_path, jobs, prepared or {})
     window = ChurnWindow.parse(churn_window)
     churn = read_churn(project_dir, window, paths)
     return Evidence(
@@ -109,7 +113,11 @@ def gather_evidence(
 
 
 def _facts(
-    project_dir: Path, paths: Iterable[str], cache_path: Path | None, jobs: int | None
+    project_dir: Path,
+    paths: Iterable[str],
+    cache_path: Path | None,
+    jobs: int | None,
+    prepared: Mapping[str, dict[str, Any]],
 ) -> tuple[dict[str, FileFacts], dict[str, dict[int, int]], list[str]]:
     keys: dict[str, str] = {}
     for path in paths:
@@ -124,9 +132,14 @@ def _facts(
             found = cache.get_facts(keys.values())
             payloads = {path: found[key] for path, key in keys.items() if key in found}
         payloads = {path: payload for path, payload in payloads.items() if _readable(payload)}
-        missing = [path for path in keys if path not in payloads]
+        computed = {
+            path: prepared[key]
+            for path, key in keys.items()
+            if path not in payloads and key in prepared
+        }
+        missing = [path for path in keys if path not in payloads and path not in computed]
         fresh = dict(_run([str(project_dir / path) for path in missing], jobs))
-        computed = {path: fresh[str(project_dir / path)] for path in missing}
+        computed.update({path: fresh[str(project_dir / path)] for path in missing})
         payloads.update(computed)
         if cache is not None:
             cache.put_facts({keys[path]: payload for path, payload in computed.items()})

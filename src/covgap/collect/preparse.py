@@ -1,4 +1,5 @@
-"""Parse the project's sources while its suite runs, on a core the suite leaves idle."""
+"""Parse the project's sources while its suite runs, on a core the suite leaves idle: coverage.py's
+static analysis, then the code facts and complexity that risk and advice need."""
 
 from __future__ import annotations
 
@@ -6,11 +7,22 @@ import contextlib
 import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from covgap.collect.static import AnalysisOptions, StaticAnalysis, analyze_file, cache_key
 
-__all__ = ["Preparse", "source_files"]
+__all__ = ["Prepared", "Preparse", "source_files"]
+
+
+@dataclass
+class Prepared:
+    """What was made while the suite ran, by cache key."""
+
+    statics: dict[str, StaticAnalysis] = field(default_factory=dict)
+    #: Code facts and complexity payloads (``evidence.file_evidence``), by ``facts_key``.
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _lower_priority() -> None:
@@ -19,15 +31,23 @@ def _lower_priority() -> None:
         os.nice(10)
 
 
-def _parse_chunk(filenames: list[str], options: AnalysisOptions) -> dict[str, StaticAnalysis]:
-    """Worker: coverage.py's static analysis of some files, by cache key; failures left out
-    (the loader meets them again and reports them properly)."""
-    parsed: dict[str, StaticAnalysis] = {}
+def _parse_chunk(filenames: list[str], options: AnalysisOptions) -> Prepared:
+    """Worker: coverage.py's static analysis of some files, then their code facts, by cache key;
+    failures left out (the loader meets them again and reports them properly)."""
+    # Imported here, in the worker: the suite starts before covgap loads its analysis modules.
+    from covgap.collect.evidence import facts_key, file_evidence
+
+    prepared = Prepared()
+    sources: list[bytes] = []
     for filename in filenames:
         with contextlib.suppress(Exception):
-            key = cache_key(Path(filename).read_bytes(), options)
-            parsed[key] = analyze_file(filename, options)
-    return parsed
+            source_bytes = Path(filename).read_bytes()
+            prepared.statics[cache_key(source_bytes, options)] = analyze_file(filename, options)
+            sources.append(source_bytes)
+    for source_bytes in sources:
+        with contextlib.suppress(Exception):
+            prepared.facts[facts_key(source_bytes)] = file_evidence(source_bytes)
+    return prepared
 
 
 class Preparse:
@@ -39,7 +59,7 @@ class Preparse:
 
     def __init__(self, files: list[Path], options: AnalysisOptions) -> None:
         self._pool: ProcessPoolExecutor | None = None
-        self._futures: list[Future[dict[str, StaticAnalysis]]] = []
+        self._futures: list[Future[Prepared]] = []
         if not files or (os.cpu_count() or 1) < 2:
             return
         self._pool = ProcessPoolExecutor(max_workers=1, initializer=_lower_priority)
@@ -48,17 +68,19 @@ class Preparse:
             chunk = names[start : start + self.CHUNK]
             self._futures.append(self._pool.submit(_parse_chunk, chunk, options))
 
-    def results(self) -> dict[str, StaticAnalysis]:
+    def results(self) -> Prepared:
         """What was parsed; parsing that had not started is cancelled."""
+        done = Prepared()
         if self._pool is None:
-            return {}
+            return done
         for future in self._futures:
             future.cancel()
         self._pool.shutdown(wait=True, cancel_futures=True)
-        done: dict[str, StaticAnalysis] = {}
         for future in self._futures:
             if not future.cancelled() and future.exception() is None:
-                done.update(future.result())
+                chunk = future.result()
+                done.statics.update(chunk.statics)
+                done.facts.update(chunk.facts)
         return done
 
 

@@ -24,9 +24,9 @@ from coverage.misc import join_regex
 from covgap.collect.coverage_data import working_directory
 from covgap.collect.interpreter import Interpreter, choose_core, probe
 from covgap.collect.plugin import PLUGIN_DIR, PLUGIN_NAME
-from covgap.collect.preparse import Preparse, source_files
+from covgap.collect.preparse import Prepared, Preparse, source_files
 from covgap.collect.rcfile import OptionValue, project_coverage_config, write_layered_rcfile
-from covgap.collect.static import AnalysisOptions, StaticAnalysis
+from covgap.collect.static import AnalysisOptions
 from covgap.errors import DataError
 from covgap.model import RunInfo
 
@@ -106,8 +106,8 @@ class SuiteRun:
     #: Why the run was stopped, or None when pytest finished by itself.
     stopped: str | None = None
     notes: tuple[str, ...] = field(default=())
-    #: Static analyses of the source files, made while the suite ran, by cache key.
-    prepared: dict[str, StaticAnalysis] = field(default_factory=dict)
+    #: Static analyses and code facts of the source files, made while the suite ran.
+    prepared: Prepared = field(default_factory=Prepared)
 
 
 def detect_source(project_dir: Path) -> list[str]:
