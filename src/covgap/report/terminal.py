@@ -77,15 +77,20 @@ def render_terminal(view: dict[str, Any], stream: TextIO, *, width: int | None =
         _top_functions(console, view)
 
     if plan["phases"]:
-        headers = ("Reach", "Projected", "Gain", "Functions", "Then set fail_under")
+        with_tests = view.get("risk") is not None
+        headers = ["Reach", "Projected", "Gain", "Functions"]
+        headers += ["Tests (est.)"] if with_tests else []
+        headers += ["Then set fail_under"]
         table = _table("Phased plan", [("Phase", "left"), *((h, "right") for h in headers)])
         for phase in plan["phases"]:
+            tests = [str(phase["estimated_tests"])] if with_tests else []
             table.add_row(
                 str(phase["number"]),
                 f"{phase['milestone_display']}%",
                 f"{phase['projected_percent_display']}%",
                 f"+{phase['gain_display']}",
                 str(phase["functions"]),
+                *tests,
                 phase["fail_under_display"],
             )
         console.print(table)
