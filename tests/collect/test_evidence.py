@@ -85,7 +85,7 @@ def test_preparse_makes_statics_and_facts(tmp_path: Path) -> None:
     options = AnalysisOptions(exclude_regex="#\\s*pragma: no cover", partial_regex="", branch=True)
     prepared = Preparse([tmp_path / "a.py"], options)
     # results() cancels what has not started; wait for the one chunk to be done first
-    prepared._futures[0].result(timeout=60)
+    prepared._chunks[0].wait(timeout=60)
     done = prepared.results()
     assert len(done.statics) == 1
     assert done.facts == {facts_key(SOURCE.encode()): file_evidence(SOURCE.encode())}

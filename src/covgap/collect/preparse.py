@@ -4,9 +4,10 @@ static analysis, then the code facts and complexity that risk and advice need.""
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+import multiprocessing.pool
 import os
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,34 +54,35 @@ def _parse_chunk(filenames: list[str], options: AnalysisOptions) -> Prepared:
 class Preparse:
     """Parse the project's sources while the suite runs: a core the suite leaves idle does the
     work the plan would otherwise do after it. What is not done when the suite ends is left to
-    the loader, which parses in parallel."""
+    the loader, which parses in parallel: the worker is stopped, never waited for (on a busy
+    machine a low-priority worker may get no CPU at all)."""
 
-    CHUNK = 8
+    CHUNK = 2
 
     def __init__(self, files: list[Path], options: AnalysisOptions) -> None:
-        self._pool: ProcessPoolExecutor | None = None
-        self._futures: list[Future[Prepared]] = []
+        self._pool: multiprocessing.pool.Pool | None = None
+        self._chunks: list[multiprocessing.pool.AsyncResult[Prepared]] = []
         if not files or (os.cpu_count() or 1) < 2:
             return
-        self._pool = ProcessPoolExecutor(max_workers=1, initializer=_lower_priority)
+        self._pool = multiprocessing.Pool(processes=1, initializer=_lower_priority)
         names = [str(f) for f in files]
         for start in range(0, len(names), self.CHUNK):
             chunk = names[start : start + self.CHUNK]
-            self._futures.append(self._pool.submit(_parse_chunk, chunk, options))
+            self._chunks.append(self._pool.apply_async(_parse_chunk, (chunk, options)))
 
     def results(self) -> Prepared:
-        """What was parsed; parsing that had not started is cancelled."""
+        """What was parsed by now; the rest is abandoned and the worker stopped."""
         done = Prepared()
         if self._pool is None:
             return done
-        for future in self._futures:
-            future.cancel()
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        for future in self._futures:
-            if not future.cancelled() and future.exception() is None:
-                chunk = future.result()
-                done.statics.update(chunk.statics)
-                done.facts.update(chunk.facts)
+        for chunk in self._chunks:
+            if chunk.ready() and chunk.successful():
+                prepared = chunk.get()
+                done.statics.update(prepared.statics)
+                done.facts.update(prepared.facts)
+        self._pool.terminate()
+        self._pool.join()
+        self._pool = None
         return done
 
 
