@@ -206,6 +206,43 @@ def test_functions_of_the_same_name_each_have_their_line() -> None:
     assert scores(source) == {5: 1, 9: 2, 14: 1, 16: 1, 17: 2}
 
 
+def test_functions_are_found_in_every_kind_of_block() -> None:
+    source = textwrap.dedent(
+        """\
+        if A:
+            def a(): pass
+        else:
+            def b(): pass
+        for x in X:
+            def c(): pass
+        else:
+            def d(): pass
+        while B:
+            def e(): pass
+        else:
+            def f(): pass
+        try:
+            def g(): pass
+        except E:
+            def h(): pass
+        else:
+            def i(): pass
+        finally:
+            def j(): pass
+        with W:
+            def k(): pass
+        match M:
+            case 1:
+                def m(): pass
+        class C:
+            if D:
+                def n(self): pass
+        """
+    )
+    assert complexity_by_line(source) == dict.fromkeys(def_lines(source), 1)
+    assert len(def_lines(source)) == 13
+
+
 def test_a_lambda_is_not_a_function_of_its_own() -> None:
     assert scores("key = lambda x: x or 0\n") == {}
 
@@ -276,3 +313,6 @@ def test_an_expression_too_deep_for_radon_gives_nothing_for_the_file() -> None:
     tree = ast.parse(source)  # Python's parser copes; radon's recursive visitor does not
     assert complexity_by_line(source, tree) == {}
     assert complexity_by_line(source) == {}
+    # Python 3.11+ cannot parse this one (RecursionError); 3.10 can, and radon cannot.
+    deeper = " + ".join(["x"] * 100_000)
+    assert complexity_by_line(f"def f(x):\n    return {deeper}\n") == {}

@@ -34,8 +34,8 @@ the same as in its listing.
 **When radon cannot answer** the result is ``{}`` and the caller reports complexity as absent
 for the file: on ``RecursionError`` (radon's visitor recurses once per level of the tree, about
 three frames a level: an expression chain of ~330 ``+`` terms is enough at the default recursion
-limit), and, when no tree is given, on ``SyntaxError`` or ``ValueError`` (null bytes, Python
-3.11) from ``ast.parse``.
+limit), and, when no tree is given, on ``SyntaxError``, ``ValueError`` (null bytes, Python
+3.11) or ``RecursionError`` (Python 3.11+, on an expression nested too deep) from ``ast.parse``.
 """
 
 from __future__ import annotations
@@ -51,6 +51,10 @@ __all__ = ["COMPLEXITY_LIBRARY", "complexity_by_line"]
 COMPLEXITY_LIBRARY: str = f"radon {version('radon')}"
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+#: The fields that hold statements, directly or through ``ExceptHandler`` and ``match_case``
+#: nodes (coverage.py's region finder walks the same): a ``def`` is a statement, so it is in one
+#: of these, and expressions need not be walked (``ast.walk`` would take as long as radon).
+_STATEMENT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 def complexity_by_line(source: str, tree: ast.Module | None = None) -> dict[int, int]:
@@ -63,7 +67,7 @@ def complexity_by_line(source: str, tree: ast.Module | None = None) -> dict[int,
     if tree is None:
         try:
             tree = ast.parse(source)
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, RecursionError):
             return {}
     try:
         return {node.lineno: function_complexity(node) for node in functions(tree)}
@@ -73,7 +77,15 @@ def complexity_by_line(source: str, tree: ast.Module | None = None) -> dict[int,
 
 def functions(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
     """Every ``def`` and ``async def`` in `tree`, at any depth."""
-    return [node for node in ast.walk(tree) if isinstance(node, _FUNCTIONS)]
+    found: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+    pending: list[ast.AST] = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, _FUNCTIONS):
+            found.append(node)
+        for name in _STATEMENT_FIELDS:
+            pending.extend(getattr(node, name, ()))
+    return found
 
 
 def function_complexity(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
