@@ -1,20 +1,27 @@
-"""Time ``covgap plan`` against ``coverage json`` on sympy's branch-coverage data.
+"""Time ``covgap plan``, with and without risk, against ``coverage json`` on sympy's data.
 
-What it measures, in one run, in the work folder that holds sympy's ``.coverage``:
+What each round measures, in the work folder that holds sympy's ``.coverage``:
 
 1. ``python -m coverage json -o <tmp>/coverage.json``: coverage.py's own full report of the data;
 2. ``python -m covgap plan --data .coverage --format json --output <tmp>/out`` after removing
-   ``<workdir>/.covgap`` (covgap's per-file analysis cache): the *cold* run;
-3. the same covgap command again on unchanged sources: the *warm* run.
+   ``<workdir>/.covgap`` (covgap's per-file analysis cache): the *cold* run, risk analysis on
+   (complexity, code facts, git churn, test suggestions: covgap's default);
+3. the same covgap command again on unchanged sources: the *warm* run;
+4. and 5. the same two, cold (after removing ``<workdir>/.covgap`` again) then warm, with
+   ``--no-risk`` added: the core plan alone, the baseline the risk step is judged against.
 
-It prints the seconds of each step and two ratios, with the targets they are judged against:
+It prints the seconds of each step (and their medians over ``--repeat`` rounds) and four ratios
+of the medians, with the targets they are judged against:
 
 - cold / json: covgap's first plan must cost no more than ``coverage json`` (target <= 1.0);
-- cold / warm: the cache must make a second plan at least five times faster (target >= 5).
+- cold / warm: the cache must make a second plan at least five times faster (target >= 5);
+- risk cold / no-risk cold and risk warm / no-risk warm: analysis with risk on must stay within
+  twice the time of the core plan on the same data, with an empty and with a filled cache
+  (target <= 2).
 
-It also prints ``totals.percent_covered`` from ``coverage.json`` and from covgap's ``plan.json``,
-which must be the same number. Nothing here asserts a timing: the exit code is 0 unless a command
-failed, and then 1 after naming the command and the tail of its stderr.
+It also prints ``totals.percent_covered`` from ``coverage.json`` and from each of covgap's
+``plan.json``, which must be the same number. Nothing here asserts a timing: the exit code is 0
+unless a command failed, and then 1 after naming the command and the tail of its stderr.
 
 The data (about 1,516 measured files, 347k statements, 85k branches): sympy, installed from the
 package index, measured with branch coverage over the whole installed package (files never
@@ -37,6 +44,9 @@ Run it::
                                                         # this tree into its venv, reuses the data
     python benchmarks/bench_plan.py --python /tmp/bench/venv/bin/python --workdir /tmp/bench/work
 
+Each round runs the five commands above in that order (on 2 cores: about 1.5 minutes for
+``coverage json``, 2 for a cold plan, well under half a minute for a warm one); the ratios are of
+medians over the rounds, so ``--repeat 3`` is worth its time on a machine doing other work.
 By default the venv and the work folder are ``<tempdir>/covgap-bench/venv`` and ``.../work``.
 Delete ``WORKDIR/.coverage`` to measure the tests again. Standard library only, Python 3.10+.
 """
@@ -46,6 +56,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import operator
 import os
 import shlex
 import shutil
@@ -54,7 +65,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,9 +110,13 @@ class Round:
     json_seconds: float | None = None
     cold_seconds: float | None = None
     warm_seconds: float | None = None
+    norisk_cold_seconds: float | None = None
+    norisk_warm_seconds: float | None = None
     coverage_totals: dict[str, object] = field(default_factory=dict)
     plan_totals_cold: dict[str, object] = field(default_factory=dict)
     plan_totals_warm: dict[str, object] = field(default_factory=dict)
+    plan_totals_norisk_cold: dict[str, object] = field(default_factory=dict)
+    plan_totals_norisk_warm: dict[str, object] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -242,7 +257,10 @@ def remove(path: Path) -> None:
 def measure_round(
     python: str, workdir: Path, scratch: Path, timeout: float | None, result: Round
 ) -> None:
-    """coverage json, then covgap plan cold and warm; fills ``result`` as steps finish."""
+    """coverage json, then covgap plan cold and warm, with risk and with ``--no-risk``.
+
+    Fills ``result`` as steps finish, so that a failure still leaves the earlier numbers.
+    """
     coverage_json = scratch / "coverage.json"
     remove(coverage_json)
     command = [python, "-m", "coverage", "json", "-o", str(coverage_json)]
@@ -254,18 +272,23 @@ def measure_round(
     output = scratch / "out"
     plan = [python, "-m", "covgap", "plan", "--data", ".coverage", "--format", "json"]
     plan += ["--output", str(output)]
-    remove(workdir / ".covgap")
-    for label in ("covgap plan cold", "covgap plan warm"):
-        # Same command both times; only the cache in <workdir>/.covgap differs between them.
-        remove(output)
-        seconds = run(label, plan, workdir, timeout)
-        totals, problem = read_totals(output / "plan.json")
-        if problem:
-            result.notes.append(f"{label}: {problem}")
-        if label.endswith("cold"):
-            result.cold_seconds, result.plan_totals_cold = seconds, totals
-        else:
-            result.warm_seconds, result.plan_totals_warm = seconds, totals
+    for name, extra in (("covgap plan", []), ("covgap plan --no-risk", ["--no-risk"])):
+        remove(workdir / ".covgap")
+        for label in (f"{name} cold", f"{name} warm"):
+            # Same command both times; only the cache in <workdir>/.covgap differs between them.
+            remove(output)
+            seconds = run(label, plan + extra, workdir, timeout)
+            totals, problem = read_totals(output / "plan.json")
+            if problem:
+                result.notes.append(f"{label}: {problem}")
+            if label == "covgap plan cold":
+                result.cold_seconds, result.plan_totals_cold = seconds, totals
+            elif label == "covgap plan warm":
+                result.warm_seconds, result.plan_totals_warm = seconds, totals
+            elif label.endswith("cold"):
+                result.norisk_cold_seconds, result.plan_totals_norisk_cold = seconds, totals
+            else:
+                result.norisk_warm_seconds, result.plan_totals_norisk_warm = seconds, totals
 
 
 # ------------------------------------------------------------------------------------ printing
@@ -292,32 +315,39 @@ def as_number(value: object) -> float | None:
     return float(value)
 
 
+#: The table's columns after the round number: heading, and the seconds it shows of a round.
+COLUMNS: tuple[tuple[str, Callable[[Round], float | None]], ...] = (
+    ("coverage json", lambda one: one.json_seconds),
+    ("covgap cold", lambda one: one.cold_seconds),
+    ("covgap warm", lambda one: one.warm_seconds),
+    ("no-risk cold", lambda one: one.norisk_cold_seconds),
+    ("no-risk warm", lambda one: one.norisk_warm_seconds),
+)
+
+
 def print_report(rounds: Sequence[Round]) -> None:
-    """The table of seconds, the two ratios against their targets, and the totals side by side."""
+    """The table of seconds, the four ratios against their targets, and the totals side by side."""
     print()
-    print(f"{'run':>6}  {'coverage json':>13}  {'covgap cold':>11}  {'covgap warm':>11}")
+    print(f"{'run':>6}" + "".join(f"  {heading:>13}" for heading, _ in COLUMNS))
     for number, one in enumerate(rounds, start=1):
-        print(
-            f"{number:>6}  {seconds_text(one.json_seconds):>13}  "
-            f"{seconds_text(one.cold_seconds):>11}  {seconds_text(one.warm_seconds):>11}"
-        )
-    json_s = median([one.json_seconds for one in rounds])
-    cold_s = median([one.cold_seconds for one in rounds])
-    warm_s = median([one.warm_seconds for one in rounds])
+        print(f"{number:>6}" + "".join(f"  {seconds_text(get(one)):>13}" for _, get in COLUMNS))
+    json_s, cold_s, warm_s, norisk_cold_s, norisk_warm_s = (
+        median([get(one) for one in rounds]) for _, get in COLUMNS
+    )
     if len(rounds) > 1:
-        print(
-            f"{'median':>6}  {seconds_text(json_s):>13}  "
-            f"{seconds_text(cold_s):>11}  {seconds_text(warm_s):>11}"
-        )
+        medians = (json_s, cold_s, warm_s, norisk_cold_s, norisk_warm_s)
+        print(f"{'median':>6}" + "".join(f"  {seconds_text(value):>13}" for value in medians))
     print()
-    cold_over_json, cold_over_warm = ratio(cold_s, json_s), ratio(cold_s, warm_s)
-    for name, value, target, met in (
-        ("cold / json", cold_over_json, "target <= 1.0", cold_over_json and cold_over_json <= 1),
-        ("cold / warm", cold_over_warm, "target >= 5", cold_over_warm and cold_over_warm >= 5),
+    at_most, at_least = ("<=", operator.le), (">=", operator.ge)
+    for name, value, (sign, holds), bound in (
+        ("cold / json", ratio(cold_s, json_s), at_most, 1.0),
+        ("cold / warm", ratio(cold_s, warm_s), at_least, 5),
+        ("risk cold / no-risk cold", ratio(cold_s, norisk_cold_s), at_most, 2),
+        ("risk warm / no-risk warm", ratio(warm_s, norisk_warm_s), at_most, 2),
     ):
         shown = "-" if value is None else f"{value:.2f}"
-        verdict = "" if value is None else ("  met" if met else "  NOT met")
-        print(f"{name:<12} {shown:>7}   ({target}){verdict}")
+        verdict = "" if value is None else ("  met" if holds(value, bound) else "  NOT met")
+        print(f"{name:<24} {shown:>7}   (target {sign} {bound}){verdict}")
 
     last = rounds[-1]
     print()
@@ -325,10 +355,12 @@ def print_report(rounds: Sequence[Round]) -> None:
         ("coverage.json", last.coverage_totals),
         ("plan.json cold", last.plan_totals_cold),
         ("plan.json warm", last.plan_totals_warm),
+        ("plan.json no-risk cold", last.plan_totals_norisk_cold),
+        ("plan.json no-risk warm", last.plan_totals_norisk_warm),
     )
     for name, totals in rows:
         value = as_number(totals.get("percent_covered"))
-        print(f"{name:<15} totals.percent_covered = {'-' if value is None else repr(value)}")
+        print(f"{name:<22} totals.percent_covered = {'-' if value is None else repr(value)}")
     expected = as_number(last.coverage_totals.get("percent_covered"))
     got = [as_number(totals.get("percent_covered")) for _, totals in rows[1:]]
     if expected is None or any(value is None for value in got):
@@ -380,7 +412,8 @@ def describe(python: str) -> None:
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     default_base = Path(tempfile.gettempdir()) / "covgap-bench"
     parser = argparse.ArgumentParser(
-        description="Time covgap plan (cold and warm) against coverage json on sympy's data.",
+        description="Time covgap plan (cold and warm, with risk and with --no-risk) against "
+        "coverage json on sympy's data.",
         epilog="Without --setup the work folder must already hold .coverage (and .coveragerc).",
     )
     parser.add_argument(
