@@ -7,25 +7,35 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from covgap.analyze.advise import assess_project
+from covgap.analyze.advise import RegionKey, assess_project
+from covgap.analyze.placement import own_packages
 from covgap.analyze.planning import make_plan
 from covgap.analyze.ranking import rank
+from covgap.collect.assessments import (
+    assessment_key,
+    decode_assessments,
+    encode_assessments,
+    shared_key,
+)
+from covgap.collect.cache import AnalysisCache
+from covgap.collect.churn import Churn, ChurnWindow, read_churn
 from covgap.collect.combine import combine_data
 from covgap.collect.coverage_data import LoadOptions
 from covgap.collect.detect import load_project
-from covgap.collect.evidence import Evidence, gather_evidence
+from covgap.collect.evidence import evidence_for, source_keys
 from covgap.collect.run import Progress, RunOptions, SuiteRun, run_suite
 from covgap.collect.static import StaticAnalysis
+from covgap.collect.test_files import find_test_files
 from covgap.config import Settings
-from covgap.model import PlanResult, ProjectCoverage, SuiteHealth
+from covgap.model import Assessment, PlanResult, ProjectCoverage, RiskInfo, SuiteHealth
 
 __all__ = [
     "PlanResult",
     "Progress",
     "RunOptions",
     "analyze",
+    "assess_risk",
     "combine",
-    "gather",
     "load",
     "plan",
     "run",
@@ -54,34 +64,68 @@ def load(
     )
 
 
-def gather(
+#: Assessments by region, and how risk was assessed: what ``analyze`` ranks with.
+Assessed = tuple[dict[RegionKey, Assessment], RiskInfo]
+
+
+def assess_risk(
     project_dir: Path,
     project: ProjectCoverage,
     settings: Settings,
     prepared: Mapping[str, dict[str, Any]] | None = None,
-) -> Evidence:
-    """What risk and advice need beside the coverage: code facts, churn, the test modules.
+) -> Assessed:
+    """Risk and test advice for every region with a gap.
 
-    ``prepared``: code facts already made (by ``run`` while the suite ran), by facts key.
+    A file whose inputs are unchanged (source, measurement, churn, settings, test modules) gets
+    its assessments from the cache; the others are assessed from their code facts (cached by
+    content, or ``prepared`` by ``run`` while the suite ran), churn and the test modules.
     """
     project_dir = project_dir.resolve()
-    return gather_evidence(
-        project_dir,
-        project,
-        churn_window=settings.churn_window,
-        cache_path=(project_dir / COVGAP_DIR / "cache.sqlite3") if settings.cache else None,
-        jobs=settings.jobs,
-        prepared=prepared or {},
+    cache_path = (project_dir / COVGAP_DIR / "cache.sqlite3") if settings.cache else None
+    keys = source_keys(project_dir, [f.path for f in project.files if f.numbers.gap])
+    churn = read_churn(project_dir, ChurnWindow.parse(settings.churn_window), keys)
+    found_churn = churn if isinstance(churn, Churn) else None
+    test_files = find_test_files(project_dir)
+    shared = shared_key(
+        found_churn,
+        test_files,
+        own_packages(f.path for f in project.files),
+        project.branch_measured,
     )
+    by_path = {f.path: f for f in project.files}
+    assessment_keys = {
+        path: assessment_key(by_path[path], key, found_churn, settings, shared)
+        for path, key in keys.items()
+    }
+    cached: dict[str, dict[tuple[int, str], Assessment]] = {}
+    if cache_path is not None:
+        with AnalysisCache(cache_path) as cache:
+            found = cache.get_assessments(assessment_keys.values())
+        for path, key in assessment_keys.items():
+            if key in found and (decoded := decode_assessments(found[key])) is not None:
+                cached[path] = decoded
+    needed = {path: key for path, key in keys.items() if path not in cached}
+    evidence = evidence_for(
+        project_dir, needed, churn, test_files, cache_path, settings.jobs, prepared or {}
+    )
+    assessments, info = assess_project(project, evidence, settings, cached)
+    if cache_path is not None:
+        fresh: dict[str, dict[tuple[int, str], Assessment]] = {path: {} for path in needed}
+        for (path, start, name), assessment in assessments.items():
+            if path in fresh:
+                fresh[path][(start, name)] = assessment
+        with AnalysisCache(cache_path) as cache:
+            cache.put_assessments(
+                {assessment_keys[path]: encode_assessments(a) for path, a in fresh.items()}
+            )
+    return assessments, info
 
 
 def analyze(
-    project: ProjectCoverage, settings: Settings, evidence: Evidence | None = None
+    project: ProjectCoverage, settings: Settings, assessed: Assessed | None = None
 ) -> PlanResult:
-    """Rank the gaps (by risk when ``evidence`` is given) and make the plan (pure: no I/O)."""
-    assessments, risk_info = (
-        assess_project(project, evidence, settings) if evidence is not None else (None, None)
-    )
+    """Rank the gaps (by risk when ``assessed`` is given) and make the plan (pure: no I/O)."""
+    assessments, risk_info = assessed if assessed is not None else (None, None)
     files, functions = rank(project, settings.tiers, settings.effective_file_target, assessments)
     plan = make_plan(
         project,
@@ -97,8 +141,8 @@ def analyze(
 def plan(project_dir: Path, settings: Settings) -> PlanResult:
     """Load the data and plan: the whole of ``covgap plan`` short of writing reports."""
     project = load(project_dir, settings)
-    evidence = gather(project_dir, project, settings) if settings.risk else None
-    return analyze(project, settings, evidence)
+    assessed = assess_risk(project_dir, project, settings) if settings.risk else None
+    return analyze(project, settings, assessed)
 
 
 def suite_health(suite: SuiteRun) -> SuiteHealth:
@@ -132,12 +176,12 @@ def run(
         settings, data_file=suite.data_file.relative_to(options.project_dir.resolve())
     )
     project = load(options.project_dir, measured, suite.prepared.statics)
-    evidence = (
-        gather(options.project_dir, project, measured, suite.prepared.facts)
+    assessed = (
+        assess_risk(options.project_dir, project, measured, suite.prepared.facts)
         if measured.risk
         else None
     )
-    result = analyze(project, measured, evidence)
+    result = analyze(project, measured, assessed)
     return dataclasses.replace(result, run=suite.info, health=health)
 
 

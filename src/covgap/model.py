@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODULE_REGION",
+    "Assessment",
     "FailureGroup",
     "FileCoverage",
     "FileGap",
@@ -177,7 +178,7 @@ class ProjectCoverage:
         return total
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RiskFactor:
     """One measured reason a function is risky: its raw value, and its part in the risk."""
 
@@ -194,7 +195,7 @@ class RiskFactor:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Risk:
     """A function's risk: the weighted factors, their sum (0..1) and its level."""
 
@@ -206,7 +207,7 @@ class Risk:
         return next((f for f in self.factors if f.name == name), None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Suggestion:
     """One test to write: what it must make happen, and at which line of the function."""
 
@@ -218,7 +219,7 @@ class Suggestion:
     test_name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Isolation:
     """An outside dependency the function touches, and what fakes it well in a test."""
 
@@ -232,7 +233,7 @@ class Isolation:
     how: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TestAdvice:
     """How to close a function's gap: where to write the tests, which ones, and with what."""
 
@@ -250,6 +251,15 @@ class TestAdvice:
     effort: int
     #: For async functions: how to run them in a test; "" otherwise.
     runner: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What risk analysis says of one region with a gap: its risk, complexity and test advice."""
+
+    risk: Risk
+    complexity: int | None
+    advice: TestAdvice | None
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@ placement put together, from the coverage and the evidence collected beside it (
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from covgap.analyze.isolation import isolation_for
 from covgap.analyze.placement import module_name, own_packages, place_tests
@@ -15,16 +17,16 @@ from covgap.collect.code_facts import FileFacts, FunctionFacts
 from covgap.collect.evidence import Evidence
 from covgap.config import Settings
 from covgap.model import (
+    Assessment,
     FileCoverage,
     ProjectCoverage,
     Region,
-    Risk,
     RiskInfo,
     RiskLevel,
     TestAdvice,
 )
 
-__all__ = ["Assessment", "RegionKey", "assess_project", "risk_score"]
+__all__ = ["RegionKey", "assess_file", "assess_project", "risk_score"]
 
 #: Key of a region in a project: (file path, region start line, region name).
 RegionKey = tuple[str, int, str]
@@ -37,40 +39,28 @@ MODULE_COMPLEXITY = 1
 RISK_FLOOR = 0.05
 
 
-@dataclass(frozen=True)
-class Assessment:
-    risk: Risk
-    complexity: int | None
-    advice: TestAdvice | None
-
-
 def assess_project(
-    project: ProjectCoverage, evidence: Evidence, settings: Settings
+    project: ProjectCoverage,
+    evidence: Evidence,
+    settings: Settings,
+    cached: Mapping[str, Mapping[tuple[int, str], Assessment]] | None = None,
 ) -> tuple[dict[RegionKey, Assessment], RiskInfo]:
-    """An assessment of every region with a gap, and what the report says about how."""
-    packages = own_packages(f.path for f in project.files)
-    patterns = settings.all_critical_patterns
+    """An assessment of every region with a gap, and what the report says about how.
+
+    ``cached``: the assessments of files whose inputs have not changed, by path (see
+    ``collect/assessments.py``); the others are assessed from ``evidence``.
+    """
+    cached = cached or {}
+    context = _Context.of(project, evidence, settings)
     assessments: dict[RegionKey, Assessment] = {}
     for file in project.files:
-        file_facts = evidence.facts.get(file.path)
-        complexities = evidence.complexity.get(file.path, {})
-        for region in file.regions:
-            if not region.numbers.gap:
-                continue
-            facts = file_facts.function(region.name, region.start_line) if file_facts else None
-            complexity = (
-                complexities.get(region.start_line)
-                if region.kind == "function"
-                else MODULE_COMPLEXITY
-                if file_facts is not None
-                else None
-            )
-            subject = _subject(file, region, facts, complexity, evidence, patterns)
-            risk = assess(subject, settings.risk_weights)
-            advice = _advice(file, region, facts, file_facts, evidence, project, packages)
-            assessments[(file.path, region.start_line, region.name)] = Assessment(
-                risk, complexity, advice
-            )
+        if not file.numbers.gap:
+            continue
+        per_region = cached.get(file.path)
+        if per_region is None:
+            per_region = assess_file(file, context)
+        for (start, name), assessment in per_region.items():
+            assessments[(file.path, start, name)] = assessment
     levels: Counter[RiskLevel] = Counter(a.risk.level for a in assessments.values())
     info = RiskInfo(
         complexity_library=evidence.complexity_library,
@@ -81,6 +71,47 @@ def assess_project(
         notes=evidence.notes,
     )
     return assessments, info
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every file's assessment shares."""
+
+    evidence: Evidence
+    settings: Settings
+    packages: frozenset[str]
+    branch_measured: bool
+
+    @classmethod
+    def of(cls, project: ProjectCoverage, evidence: Evidence, settings: Settings) -> _Context:
+        packages = own_packages(f.path for f in project.files)
+        return cls(evidence, settings, packages, project.branch_measured)
+
+
+def assess_file(file: FileCoverage, context: _Context) -> dict[tuple[int, str], Assessment]:
+    """Every region with a gap in one file, by (start line, name)."""
+    evidence, settings = context.evidence, context.settings
+    file_facts = evidence.facts.get(file.path)
+    complexities = evidence.complexity.get(file.path, {})
+    assessed: dict[tuple[int, str], Assessment] = {}
+    for region in file.regions:
+        if not region.numbers.gap:
+            continue
+        facts = file_facts.function(region.name, region.start_line) if file_facts else None
+        complexity = (
+            complexities.get(region.start_line)
+            if region.kind == "function"
+            else MODULE_COMPLEXITY
+            if file_facts is not None
+            else None
+        )
+        subject = _subject(
+            file, region, facts, complexity, evidence, settings.all_critical_patterns
+        )
+        risk = assess(subject, settings.risk_weights)
+        advice = _advice(file, region, facts, file_facts, evidence, context)
+        assessed[(region.start_line, region.name)] = Assessment(risk, complexity, advice)
+    return assessed
 
 
 def risk_score(impact: Fraction, assessment: Assessment | None) -> float:
@@ -127,6 +158,18 @@ def _subject(
     )
 
 
+@lru_cache(maxsize=1024)
+def _placement_cached(
+    path: str, tested_by: tuple[tuple[str, int], ...], test_files: tuple[str, ...]
+) -> tuple[str, bool, str]:
+    return place_tests(path, tested_by, test_files)
+
+
+def _placement(file: FileCoverage, test_files: tuple[str, ...]) -> tuple[str, bool, str]:
+    """Where the file's tests go: the same for all of its functions, so worked out once."""
+    return _placement_cached(file.path, file.tested_by, test_files)
+
+
 def _window_words(evidence: Evidence) -> str:
     """The churn window, short, for a reason: "the last 90 days", "the last 500 commits"."""
     if evidence.churn is None:
@@ -143,16 +186,15 @@ def _advice(
     facts: FunctionFacts | None,
     file_facts: FileFacts | None,
     evidence: Evidence,
-    project: ProjectCoverage,
-    packages: frozenset[str],
+    context: _Context,
 ) -> TestAdvice:
-    suggestions = suggest(facts, region, project.branch_measured, module_name(file.path))
+    suggestions = suggest(facts, region, context.branch_measured, module_name(file.path))
     isolation = (
-        isolation_for(facts, file_facts, packages, module_name(file.path))
+        isolation_for(facts, file_facts, context.packages, module_name(file.path))
         if facts is not None and file_facts is not None
         else ()
     )
-    test_file, exists, reason = place_tests(file.path, file.tested_by, evidence.test_files)
+    test_file, exists, reason = _placement(file, evidence.test_files)
     runner = ""
     if facts is not None and facts.is_async:
         uses_anyio = file_facts is not None and any(

@@ -185,15 +185,18 @@ def _uses(facts: FunctionFacts, file_facts: FileFacts) -> Iterable[tuple[str, st
                 yield f"self.{attribute}", attributes[attribute]
 
 
+#: Every prefix of the table, to its fake.
+_BY_PREFIX: dict[str, Fake] = {prefix: fake for fake in FAKES for prefix in fake.prefixes}
+
+
 def _fake_for(resolved: str) -> Fake | None:
-    best: tuple[int, Fake] | None = None
-    for fake in FAKES:
-        for prefix in fake.prefixes:
-            if (resolved == prefix or resolved.startswith(f"{prefix}.")) and (
-                best is None or len(prefix) > best[0]
-            ):
-                best = (len(prefix), fake)
-    return best[1] if best else None
+    """The fake of the longest dotted prefix of ``resolved`` in the table."""
+    parts = resolved.split(".")
+    for end in range(len(parts), 0, -1):
+        fake = _BY_PREFIX.get(".".join(parts[:end]))
+        if fake is not None:
+            return fake
+    return None
 
 
 def _patch_target(shown: str, resolved: str, module: str | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 __all__ = ["module_name", "own_packages", "place_tests"]
@@ -13,6 +14,7 @@ __all__ = ["module_name", "own_packages", "place_tests"]
 _SOURCE_ROOTS = ("src", "lib")
 
 
+@lru_cache(maxsize=65536)
 def module_name(path: str) -> str:
     """The import name of a source file: ``src/shop/auth.py`` -> ``shop.auth``."""
     parts = list(PurePosixPath(path).with_suffix("").parts)

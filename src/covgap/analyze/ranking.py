@@ -11,9 +11,17 @@ import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
-from covgap.analyze.advise import Assessment, RegionKey, risk_score
+from covgap.analyze.advise import RegionKey, risk_score
 from covgap.collect.regions import missing_ranges
-from covgap.model import FileCoverage, FileGap, FunctionGap, Priority, ProjectCoverage, Region
+from covgap.model import (
+    Assessment,
+    FileCoverage,
+    FileGap,
+    FunctionGap,
+    Priority,
+    ProjectCoverage,
+    Region,
+)
 
 __all__ = [
     "PRIORITY_SHARES",

@@ -9,12 +9,11 @@ docs/risk.md; every constant here is named there.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from functools import lru_cache
-from pathlib import PurePosixPath
 
 from covgap.model import Region, Risk, RiskFactor, RiskLevel
 
@@ -80,30 +79,44 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(word for word in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if word)
 
 
-@lru_cache(maxsize=4096)
-def _matching(pattern: str, text_words: tuple[str, ...]) -> bool:
-    parts = pattern.lower().split()
-    if not parts:
-        return False
-    last = len(text_words) - len(parts)
-    return any(
-        all(fnmatchcase(text_words[start + i], part) for i, part in enumerate(parts))
-        for start in range(last + 1)
-    )
+def _pattern_regex(pattern: str) -> str:
+    """A word pattern ("rate limit*") as a regex over space-joined words: whole words only."""
+    parts = [
+        fnmatch.translate(part).removeprefix("(?s:").removesuffix(")\\Z")
+        for part in pattern.lower().split()
+    ]
+    body = " ".join(part.replace(".*", "[^ ]*") for part in parts)
+    return f"(?:^| ){body}(?: |$)"
 
 
-def _first_match(patterns: Sequence[str], text_words: tuple[str, ...]) -> str | None:
-    return next((p for p in patterns if _matching(p, text_words)), None)
+@lru_cache(maxsize=64)
+def _matchers(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[re.Pattern[str], ...]]:
+    """The literal start of every pattern's first word (a quick "no": most names match none),
+    and one regex per pattern."""
+    named = [p for p in patterns if p.split()]
+    starts = tuple(re.split(r"[*?\[]", p.lower().split()[0])[0] for p in named)
+    return starts, tuple(re.compile(_pattern_regex(p)) for p in named)
+
+
+@lru_cache(maxsize=65536)
+def _first_match(patterns: tuple[str, ...], text: str) -> str | None:
+    """The first pattern (in the configured order) that matches the words of ``text``."""
+    text_words = words(text)
+    starts, each = _matchers(patterns)
+    if not any(word.startswith(starts) for word in text_words):
+        return None
+    joined = " ".join(text_words)
+    named = [p for p in patterns if p.split()]
+    return next((p for p, m in zip(named, each, strict=True) if m.search(joined)), None)
 
 
 def criticality(subject: Subject) -> RiskFactor:
     """1 when the function's name matches a critical pattern, 0.6 when only its path does."""
     name = subject.region.name.partition("@")[0]
-    on_name = _first_match(subject.critical_patterns, words(name))
+    on_name = _first_match(subject.critical_patterns, name)
     if on_name is not None:
         return RiskFactor("criticality", 1.0, 1.0, 0.0, f"name matches `{on_name}`")
-    path_words = words(str(PurePosixPath(subject.path).with_suffix("")))
-    on_path = _first_match(subject.critical_patterns, path_words)
+    on_path = _first_match(subject.critical_patterns, subject.path.removesuffix(".py"))
     if on_path is not None:
         return RiskFactor(
             "criticality",

@@ -12,6 +12,7 @@ import ast
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from covgap.collect.code_facts import (
     Call,
@@ -68,6 +69,7 @@ class Coverage:
         return bool(self.statements) and self.statements <= self.missing
 
 
+@lru_cache(maxsize=65536)
 def negate(text: str) -> str:
     """The opposite of a condition, written as a reader would: ``x is None`` → ``x is not None``."""
     try:

@@ -1,12 +1,13 @@
 """covgap's cache of per-file analysis, keyed by content hash, in ``.covgap/cache.sqlite3``.
 
-Three tables: ``static`` holds coverage.py's parse of a source file (keyed by the file's bytes and
+Four tables: ``static`` holds coverage.py's parse of a source file (keyed by the file's bytes and
 the options that change parsing); ``result`` holds a file's finished FileCoverage (keyed by that
 and by a hash of the data measured in it); ``facts`` holds a file's code facts and complexity
-(keyed by its bytes, see ``evidence.py``). The cache is an optimisation only: a missing, locked,
-corrupt or foreign cache file never stops a run, and a file that is not covgap's is left
-untouched. Payloads are zlib-compressed JSON, never pickles: a cache committed to a repository
-by mistake, or by someone else, cannot run code.
+(keyed by its bytes, see ``evidence.py``); ``assessment`` a file's finished risk assessments
+(keyed by everything they depend on, see ``assessments.py``). The cache is an optimisation
+only: a missing, locked, corrupt or foreign cache file never stops a run, and a file that is
+not covgap's is left untouched. Payloads are zlib-compressed JSON, never pickles: a cache
+committed to a repository by mistake, or by someone else, cannot run code.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ __all__ = ["AnalysisCache", "CachedResult", "ensure_covgap_dir"]
 #: 1: table static(key, payload).
 #: 2: table result(key, payload) added.
 #: 3: table facts(key, payload) added: code facts and complexity for risk and advice.
-CACHE_SCHEMA = 3
+#: 4: table assessment(key, payload) added: a file's finished risk assessments.
+CACHE_SCHEMA = 4
 _APPLICATION_ID = 0x43475031  # "CGP1": marks the SQLite file as covgap's
-_TABLES = ("static", "result", "facts")
+_TABLES = ("static", "result", "facts", "assessment")
 T = TypeVar("T")
 
 
@@ -197,6 +199,13 @@ class AnalysisCache:
 
     def put_facts(self, entries: dict[str, dict[str, Any]]) -> None:
         self._put("facts", entries)
+
+    def get_assessments(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The cached assessment payloads among ``keys`` (checked by their reader)."""
+        return self._get("assessment", keys)
+
+    def put_assessments(self, entries: dict[str, dict[str, Any]]) -> None:
+        self._put("assessment", entries)
 
     def put_statics(self, entries: dict[str, StaticAnalysis]) -> None:
         self._put("static", {key: static.to_json() for key, static in entries.items()})

@@ -11,7 +11,8 @@ worker processes.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from covgap.model import MODULE_REGION
@@ -31,7 +32,8 @@ __all__ = [
 #: Bump when the shape of FileFacts.to_json() changes (cached facts of another format are
 #: recomputed).
 #: 1: first version.
-FACTS_FORMAT = 1
+#: 2: functions and their sites as lists in field order (faster to read than objects).
+FACTS_FORMAT = 2
 
 ConditionKind = Literal["if", "while", "for", "case", "except", "else-loop"]
 DecisionKind = Literal["if", "while", "for", "match"]
@@ -129,7 +131,6 @@ class FunctionFacts:
     handlers: tuple[HandlerSite, ...] = ()
     decisions: tuple[Decision, ...] = ()
     returns: tuple[ReturnSite, ...] = ()
-    calls: tuple[Call, ...] = ()
     #: Dotted names used (``requests.get``, ``os.environ``, ``open``), rooted at an imported
     #: or built-in name, in order of first use.
     references: tuple[str, ...] = ()
@@ -149,18 +150,19 @@ class FileFacts:
 
     def function(self, name: str, line: int) -> FunctionFacts | None:
         """The facts of the region coverage.py names ``name`` and starts at ``line``."""
-        for facts in self.functions:
-            if name == MODULE_REGION:
-                if facts.name == MODULE_REGION:
-                    return facts
-            elif facts.line == line and facts.name != MODULE_REGION:
-                return facts
-        return None
+        if name == MODULE_REGION:
+            return self._by_line.get(0)
+        return self._by_line.get(line) if line else None
+
+    @cached_property
+    def _by_line(self) -> dict[int, FunctionFacts]:
+        """Functions by ``def`` line; module-level code at 0."""
+        return {(0 if f.name == MODULE_REGION else f.line): f for f in self.functions}
 
     def to_json(self) -> dict[str, Any]:
         return {
             "imports": self.imports,
-            "functions": [asdict(f) for f in self.functions],
+            "functions": [_function_to_json(f) for f in self.functions],
             "attribute_types": self.attribute_types,
         }
 
@@ -173,53 +175,123 @@ class FileFacts:
         )
 
 
-def _function_from_json(obj: dict[str, Any]) -> FunctionFacts:
-    def conditions(items: list[dict[str, Any]]) -> tuple[Condition, ...]:
-        return tuple(Condition(**c) for c in items)
+class _ConditionTable:
+    """A function's conditions stored once; sites refer to them by index (they share most)."""
 
-    def calls(items: list[dict[str, Any]]) -> tuple[Call, ...]:
-        return tuple(Call(**c) for c in items)
+    def __init__(self) -> None:
+        self.rows: list[list[Any]] = []
+        self._index: dict[Condition, int] = {}
+
+    def refer(self, conditions: tuple[Condition, ...]) -> list[int]:
+        refs = []
+        for c in conditions:
+            if c not in self._index:
+                self._index[c] = len(self.rows)
+                self.rows.append([c.kind, c.text, c.holds, c.line])
+            refs.append(self._index[c])
+        return refs
+
+
+def _calls_json(calls: tuple[Call, ...]) -> list[list[Any]]:
+    return [[c.line, c.target] for c in calls]
+
+
+def _function_to_json(f: FunctionFacts) -> list[Any]:
+    """A function's facts as lists in field order (see _function_from_json)."""
+    table = _ConditionTable()
+    raises = [[r.line, r.exception, r.message, table.refer(r.conditions)] for r in f.raises]
+    handlers = [
+        [
+            h.line,
+            h.body_line,
+            h.exceptions,
+            h.try_line,
+            _calls_json(h.calls),
+            table.refer(h.conditions),
+        ]
+        for h in f.handlers
+    ]
+    decisions = [
+        [d.line, d.kind, d.text, d.true_line, d.false_line, d.cases, table.refer(d.conditions)]
+        for d in f.decisions
+    ]
+    returns = [[r.line, r.value, table.refer(r.conditions)] for r in f.returns]
+    return [
+        f.name,
+        f.line,
+        f.end_line,
+        f.is_async,
+        f.is_generator,
+        f.params,
+        f.decorators,
+        f.class_name,
+        table.rows,
+        raises,
+        handlers,
+        decisions,
+        returns,
+        f.references,
+        f.self_attributes,
+    ]
+
+
+def _calls(items: list[list[Any]]) -> tuple[Call, ...]:
+    return tuple(Call(line, target) for line, target in items)
+
+
+def _function_from_json(obj: list[Any]) -> FunctionFacts:
+    (
+        name,
+        line,
+        end_line,
+        is_async,
+        is_generator,
+        params,
+        decorators,
+        class_name,
+        table,
+        raises,
+        handlers,
+        decisions,
+        returns,
+        references,
+        self_attributes,
+    ) = obj
+    shared = [Condition(kind, text, holds, at) for kind, text, holds, at in table]
+
+    def _conditions(refs: list[int]) -> tuple[Condition, ...]:
+        return tuple(shared[i] for i in refs)
 
     return FunctionFacts(
-        name=obj["name"],
-        line=obj["line"],
-        end_line=obj["end_line"],
-        is_async=obj["is_async"],
-        is_generator=obj["is_generator"],
-        params=tuple(obj["params"]),
-        decorators=tuple(obj["decorators"]),
-        class_name=obj["class_name"],
+        name=name,
+        line=line,
+        end_line=end_line,
+        is_async=is_async,
+        is_generator=is_generator,
+        params=tuple(params),
+        decorators=tuple(decorators),
+        class_name=class_name,
         raises=tuple(
-            RaiseSite(r["line"], r["exception"], r["message"], conditions(r["conditions"]))
-            for r in obj["raises"]
+            RaiseSite(r_line, exception, message, _conditions(conditions))
+            for r_line, exception, message, conditions in raises
         ),
         handlers=tuple(
-            HandlerSite(
-                h["line"],
-                h["body_line"],
-                tuple(h["exceptions"]),
-                h["try_line"],
-                calls(h["calls"]),
-                conditions(h["conditions"]),
-            )
-            for h in obj["handlers"]
+            HandlerSite(h_line, body, tuple(caught), try_line, _calls(h_calls), _conditions(c))
+            for h_line, body, caught, try_line, h_calls, c in handlers
         ),
         decisions=tuple(
             Decision(
-                d["line"],
-                d["kind"],
-                d["text"],
-                d["true_line"],
-                d["false_line"],
-                tuple((pattern, line) for pattern, line in d["cases"]),
-                conditions(d["conditions"]),
+                d_line,
+                kind,
+                text,
+                true_line,
+                false_line,
+                tuple((pattern, case_line) for pattern, case_line in cases),
+                _conditions(c),
             )
-            for d in obj["decisions"]
+            for d_line, kind, text, true_line, false_line, cases, c in decisions
         ),
-        returns=tuple(
-            ReturnSite(r["line"], r["value"], conditions(r["conditions"])) for r in obj["returns"]
-        ),
-        calls=calls(obj["calls"]),
-        references=tuple(obj["references"]),
-        self_attributes=tuple(obj["self_attributes"]),
+        returns=tuple(ReturnSite(r_line, value, _conditions(c)) for r_line, value, c in returns),
+        references=tuple(references),
+        self_attributes=tuple(self_attributes),
     )

@@ -161,7 +161,6 @@ class _Collector:
     handlers: list[HandlerSite] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
     returns: list[ReturnSite] = field(default_factory=list)
-    calls: dict[tuple[int, str], Call] = field(default_factory=dict)
     references: dict[str, None] = field(default_factory=dict)
     self_attributes: dict[str, None] = field(default_factory=dict)
     is_generator: bool = False
@@ -212,7 +211,6 @@ class _FunctionFinder:
             handlers=tuple(collector.handlers),
             decisions=tuple(collector.decisions),
             returns=tuple(collector.returns),
-            calls=tuple(sorted(collector.calls.values(), key=lambda c: (c.line, c.target))),
             references=tuple(collector.references),
             self_attributes=tuple(collector.self_attributes),
         )
@@ -383,12 +381,9 @@ class _FunctionFinder:
                     yield call
 
     def _expressions(self, nodes: Iterable[ast.AST], collector: _Collector) -> None:
-        """Calls, references and generator-ness in expressions (not in nested definitions)."""
+        """References and generator-ness in expressions (not in nested definitions)."""
         for node in _own_nodes(nodes):
-            if isinstance(node, ast.Call):
-                target = self.texts.of(node.func)
-                collector.calls.setdefault((node.lineno, target), Call(node.lineno, target))
-            elif isinstance(node, (ast.Yield, ast.YieldFrom)):
+            if isinstance(node, (ast.Yield, ast.YieldFrom)):
                 collector.is_generator = True
             elif isinstance(node, (ast.Attribute, ast.Name)) and isinstance(node.ctx, ast.Load):
                 self._reference(node, collector)

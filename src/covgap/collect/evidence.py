@@ -25,7 +25,14 @@ from covgap.collect.complexity import COMPLEXITY_LIBRARY, complexity_by_line
 from covgap.collect.test_files import find_test_files
 from covgap.model import ProjectCoverage
 
-__all__ = ["Evidence", "facts_key", "file_evidence", "gather_evidence"]
+__all__ = [
+    "Evidence",
+    "evidence_for",
+    "facts_key",
+    "file_evidence",
+    "gather_evidence",
+    "source_keys",
+]
 
 #: Below this many files to read, worker processes cost more than they save.
 _PARALLEL_THRESHOLD = 24
@@ -97,50 +104,74 @@ def gather_evidence(
     ``prepared``: payloads already made (while the suite ran), by ``facts_key``.
     """
     project_dir = project_dir.resolve()
-    paths = [f.path for f in project.files if f.numbers.gap]
-    facts, complexity, notes = _facts(project_dir, paths, cache_path, jobs, prepared or {})
-    window = ChurnWindow.parse(churn_window)
-    churn = read_churn(project_dir, window, paths)
+    keys = source_keys(project_dir, [f.path for f in project.files if f.numbers.gap])
+    churn = read_churn(project_dir, ChurnWindow.parse(churn_window), keys)
+    return evidence_for(
+        project_dir, keys, churn, find_test_files(project_dir), cache_path, jobs, prepared or {}
+    )
+
+
+def source_keys(project_dir: Path, paths: Iterable[str]) -> dict[str, str]:
+    """The facts key of each file that can be read (a report from elsewhere may name files
+    that are not on this disk: they have no facts, which each of their functions says)."""
+    keys: dict[str, str] = {}
+    for path in paths:
+        try:
+            keys[path] = facts_key((project_dir / path).read_bytes())
+        except OSError:
+            continue
+    return keys
+
+
+def evidence_for(
+    project_dir: Path,
+    keys: Mapping[str, str],
+    churn: Churn | str,
+    test_files: tuple[str, ...],
+    cache_path: Path | None,
+    jobs: int | None,
+    prepared: Mapping[str, dict[str, Any]],
+) -> Evidence:
+    """Evidence with the facts of the files in ``keys`` (path -> facts key)."""
+    facts, complexity, notes = _facts(project_dir, keys, cache_path, jobs, prepared)
     return Evidence(
         facts=facts,
         complexity=complexity,
         complexity_library=COMPLEXITY_LIBRARY,
         churn=churn if isinstance(churn, Churn) else None,
         churn_absent=churn if isinstance(churn, str) else None,
-        test_files=find_test_files(project_dir),
+        test_files=test_files,
         notes=tuple(notes),
     )
 
 
 def _facts(
     project_dir: Path,
-    paths: Iterable[str],
+    keys: Mapping[str, str],
     cache_path: Path | None,
     jobs: int | None,
     prepared: Mapping[str, dict[str, Any]],
 ) -> tuple[dict[str, FileFacts], dict[str, dict[int, int]], list[str]]:
-    keys: dict[str, str] = {}
-    for path in paths:
-        try:
-            keys[path] = facts_key((project_dir / path).read_bytes())
-        except OSError:
-            continue  # no source here (a report from elsewhere): no facts, said per function
-    payloads: dict[str, dict[str, Any]] = {}
+    decoded: dict[str, _Decoded] = {}
     cache = AnalysisCache(cache_path) if cache_path else None
     try:
         if cache is not None:
             found = cache.get_facts(keys.values())
-            payloads = {path: found[key] for path, key in keys.items() if key in found}
-        payloads = {path: payload for path, payload in payloads.items() if _readable(payload)}
+            for path, key in keys.items():
+                if key in found and (entry := _decode(found[key])) is not None:
+                    decoded[path] = entry  # a damaged entry is computed again
         computed = {
             path: prepared[key]
             for path, key in keys.items()
-            if path not in payloads and key in prepared
+            if path not in decoded and key in prepared
         }
-        missing = [path for path in keys if path not in payloads and path not in computed]
+        missing = [path for path in keys if path not in decoded and path not in computed]
         fresh = dict(_run([str(project_dir / path) for path in missing], jobs))
         computed.update({path: fresh[str(project_dir / path)] for path in missing})
-        payloads.update(computed)
+        for path, payload in computed.items():
+            entry = _decode(payload)
+            if entry is not None:
+                decoded[path] = entry
         if cache is not None:
             cache.put_facts({keys[path]: payload for path, payload in computed.items()})
     finally:
@@ -149,24 +180,27 @@ def _facts(
     facts: dict[str, FileFacts] = {}
     complexity: dict[str, dict[int, int]] = {}
     notes: list[str] = []
-    for path, payload in sorted(payloads.items()):
-        if "error" in payload:
-            notes.append(f"{path}: no risk facts ({payload['error']})")
-            continue
-        facts[path] = FileFacts.from_json(payload["facts"])
-        complexity[path] = {int(line): int(value) for line, value in payload["complexity"]}
+    for path, entry in sorted(decoded.items()):
+        if isinstance(entry, str):
+            notes.append(f"{path}: no risk facts ({entry})")
+        else:
+            facts[path], complexity[path] = entry
     return facts, complexity, notes
 
 
-def _readable(payload: dict[str, Any]) -> bool:
-    """A cached payload this version can read (a damaged entry is computed again)."""
-    if "error" in payload:
-        return isinstance(payload["error"], str)
+#: A decoded payload: the facts and complexity, or why there are none.
+_Decoded = tuple[FileFacts, dict[int, int]] | str
+
+
+def _decode(payload: dict[str, Any]) -> _Decoded | None:
+    """A payload read back; None when it is damaged (or of another format)."""
     try:
-        FileFacts.from_json(payload["facts"])
-        return all(len(pair) == 2 for pair in payload["complexity"])
+        if "error" in payload:
+            return str(payload["error"])
+        complexity = {int(line): int(value) for line, value in payload["complexity"]}
+        return FileFacts.from_json(payload["facts"]), complexity
     except (KeyError, TypeError, ValueError):
-        return False
+        return None
 
 
 def _run(paths: list[str], jobs: int | None) -> list[tuple[str, dict[str, Any]]]:

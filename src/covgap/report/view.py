@@ -7,11 +7,13 @@ method so that they add up to the displayed total to the last digit.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from coverage.results import format_lines
@@ -189,8 +191,12 @@ class _Formatter:
             "weights": dict(info.weights),
             "levels": {level: levels.get(level, 0) for level in ("high", "medium", "low")},
             "functions": {
-                level: [self.risky(g) for g in riskiest if g.risk and g.risk.level == level][
-                    : result.settings.top
+                level: [
+                    self.risky(g)
+                    for g in itertools.islice(
+                        (g for g in riskiest if g.risk and g.risk.level == level),
+                        result.settings.top,
+                    )
                 ]
                 for level in ("high", "medium", "low")
             },
@@ -355,7 +361,9 @@ def build_view(result: PlanResult) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=65536)
 def _risk(risk: Risk | None) -> dict[str, Any] | None:
+    """A risk as a view dict (cached: an item may be shown in several sections)."""
     if risk is None:
         return None
     return {

@@ -1,0 +1,157 @@
+"""Cached risk assessments: a file whose inputs are all unchanged gets its assessments back whole.
+
+A file's assessment (risk, complexity and test advice of each region with a gap) depends on its
+source (through its code facts), what was measured in it, its churn, where its tests go, and
+the settings and program that assessed it. The key hashes all of these, so an entry is used
+only when the same inputs would give the same answer; the payload is plain JSON, like every
+covgap cache entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from covgap import __version__
+from covgap.collect.churn import Churn
+from covgap.config import Settings
+from covgap.model import (
+    Assessment,
+    FileCoverage,
+    Isolation,
+    Risk,
+    RiskFactor,
+    Suggestion,
+    TestAdvice,
+)
+
+__all__ = [
+    "ASSESSMENT_FORMAT",
+    "assessment_key",
+    "decode_assessments",
+    "encode_assessments",
+    "shared_key",
+]
+
+#: Bump when the shape of a payload, or what goes into an assessment, changes.
+#: 1: first version.
+ASSESSMENT_FORMAT = 1
+
+
+def assessment_key(
+    file: FileCoverage,
+    facts_key: str,
+    churn: Churn | None,
+    settings: Settings,
+    shared: str,
+) -> str:
+    """The key of a file's assessments. ``shared``: what all files' keys share (see below)."""
+    digest = hashlib.sha256()
+    file_churn = churn.for_file(file.path) if churn is not None else None
+    for part in (
+        shared,
+        facts_key,
+        file.path,
+        repr(
+            [
+                (r.name, r.start_line, r.numbers, r.missing_lines, r.missing_arcs)
+                for r in file.regions
+            ]
+        ),
+        repr(file.tested_by),
+        repr(file_churn) if churn is not None else "no churn",
+        repr((settings.all_critical_patterns, settings.risk_weights)),
+    ):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def shared_key(
+    churn: Churn | None, test_files: tuple[str, ...], packages: frozenset[str], branch: bool
+) -> str:
+    """What every file's assessment depends on: covgap itself, the churn window and HEAD, the
+    test modules (placement), the project's own packages (isolation) and branch measurement."""
+    window = f"{churn.head}:{churn.description}" if churn is not None else "no git"
+    return "\0".join(
+        [
+            f"assessment-format={ASSESSMENT_FORMAT}",
+            f"covgap={__version__}",
+            window,
+            hashlib.sha256(repr(test_files).encode()).hexdigest(),
+            repr(sorted(packages)),
+            f"branch={branch}",
+        ]
+    )
+
+
+def encode_assessments(assessed: Mapping[tuple[int, str], Assessment]) -> dict[str, Any]:
+    """A file's assessments as JSON."""
+    return {"regions": [[start, name, _encode(a)] for (start, name), a in assessed.items()]}
+
+
+def decode_assessments(payload: dict[str, Any]) -> dict[tuple[int, str], Assessment] | None:
+    """A payload read back; None when it is damaged (then the file is assessed again)."""
+    shared: dict[tuple[Any, ...], Any] = {}
+    try:
+        return {
+            (int(start), str(name)): _decode(a, shared) for start, name, a in payload["regions"]
+        }
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _once(shared: dict[tuple[Any, ...], Any], kind: type, *fields: Any) -> Any:
+    key = (kind, *fields)
+    made = shared.get(key)
+    if made is None:
+        made = shared[key] = kind(*fields)
+    return made
+
+
+def _encode(a: Assessment) -> list[Any]:
+    risk = [
+        a.risk.score,
+        a.risk.level,
+        [[f.name, f.value, f.score, f.weight, f.reason] for f in a.risk.factors],
+    ]
+    advice = None
+    if a.advice is not None:
+        advice = [
+            a.advice.test_file,
+            a.advice.test_file_exists,
+            a.advice.test_file_reason,
+            [[s.kind, s.line, s.text, s.test_name] for s in a.advice.suggestions],
+            [[i.dependency, i.via, i.fake, i.how] for i in a.advice.isolation],
+            a.advice.effort,
+            a.advice.runner,
+        ]
+    return [risk, a.complexity, advice]
+
+
+def _decode(obj: list[Any], shared: dict[tuple[Any, ...], Any]) -> Assessment:
+    """One assessment; equal factors and isolations (most of a file's) are made once."""
+    (score, level, factors), complexity, advice = obj
+    if level not in ("high", "medium", "low"):
+        raise ValueError(f"unknown risk level {level!r}")
+    risk = Risk(
+        score=float(score),
+        level=level,
+        factors=tuple(_once(shared, RiskFactor, *f) for f in factors),
+    )
+    decoded_advice = None
+    if advice is not None:
+        test_file, exists, reason, suggestions, isolation, effort, runner = advice
+        decoded_advice = TestAdvice(
+            test_file=test_file,
+            test_file_exists=bool(exists),
+            test_file_reason=reason,
+            suggestions=tuple(Suggestion(k, line, t, name) for k, line, t, name in suggestions),
+            isolation=tuple(
+                _once(shared, Isolation, d, tuple(via), f, h) for d, via, f, h in isolation
+            ),
+            effort=int(effort),
+            runner=runner,
+        )
+    return Assessment(risk, complexity, decoded_advice)
