@@ -291,8 +291,17 @@ def test_fast_is_line_coverage(tmp_path: Path) -> None:
     assert view["run"]["core"] == ("sysmon" if sys.version_info >= (3, 12) else "ctrace")
 
 
-def test_crashing_suite_is_reported(tmp_path: Path) -> None:
-    """A test that kills pytest: exit 3 and one line naming the signal and the test."""
+@pytest.mark.parametrize("in_xdist_worker", [False, True], ids=["plain", "inside-xdist-worker"])
+def test_crashing_suite_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_xdist_worker: bool
+) -> None:
+    """A test that kills pytest: exit 3 and one line naming the signal and the test (also when
+    covgap itself runs inside a pytest-xdist worker, whose variables the suite must not see)."""
+    if in_xdist_worker:
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw7")
+        monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "8")
+    else:
+        monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     project = tmp_path / "crash"
     (project / "tests").mkdir(parents=True)
     (project / "lib.py").write_text("def one():\n    return 1\n")

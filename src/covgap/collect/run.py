@@ -62,6 +62,12 @@ _ENV_DROPPED = (
     "COVERAGE_RCFILE",
     "COVERAGE_PROCESS_START",
     "COVERAGE_PROCESS_CONFIG",
+    # covgap run from inside a pytest-xdist worker (a test of a tool that calls it): the suite
+    # is not that worker, and its plugins must not think so.
+    "PYTEST_XDIST_WORKER",
+    "PYTEST_XDIST_WORKER_COUNT",
+    "PYTEST_XDIST_TESTRUNUID",
+    "PYTEST_CURRENT_TEST",
 )
 
 
