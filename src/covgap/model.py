@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Literal
@@ -253,13 +254,27 @@ class TestAdvice:
     runner: str = ""
 
 
+def _no_advice() -> TestAdvice | None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """What risk analysis says of one region with a gap: its risk, complexity and test advice."""
+    """What risk analysis says of one region with a gap: its risk, complexity and test advice.
+
+    The advice is made on demand (``advice``): a big project has tens of thousands of regions
+    with a gap, and only those its reports list need their suggested tests spelled out.
+    """
 
     risk: Risk
     complexity: int | None
-    advice: TestAdvice | None
+    #: Estimated tests to write (docs/risk.md gives the formula): an estimate.
+    effort: int = 1
+    advice_source: Callable[[], TestAdvice | None] = field(default=_no_advice, compare=False)
+
+    @property
+    def advice(self) -> TestAdvice | None:
+        return self.advice_source()
 
 
 @dataclass(frozen=True)
@@ -278,13 +293,17 @@ class FunctionGap:
     risk: Risk | None = None
     #: Cyclomatic complexity, when the source could be read and parsed.
     complexity: int | None = None
-    #: None when the source was not available to derive advice from.
-    advice: TestAdvice | None = None
+    #: Estimated tests to write (1 when there is no advice to count from): an estimate.
+    effort: int = 1
+    #: Makes the advice (see ``Assessment``); the advice is None without risk analysis.
+    advice_source: Callable[[], TestAdvice | None] = field(
+        default=_no_advice, compare=False, repr=False
+    )
 
     @property
-    def effort(self) -> int:
-        """Estimated tests to write (1 when there is no advice to count from)."""
-        return self.advice.effort if self.advice is not None else 1
+    def advice(self) -> TestAdvice | None:
+        """The tests to write; None when the source was not available to derive them from."""
+        return self.advice_source()
 
 
 @dataclass(frozen=True)

@@ -58,3 +58,22 @@ def test_damaged_entry_is_assessed_again(advice_project: Path) -> None:
         damaged = zlib.compress(json.dumps({"regions": [[1, "f", ["oops"]]]}).encode())
         connection.execute("UPDATE assessment SET payload = ?", (damaged,))
     assert plan_json(advice_project) == cold
+
+
+def test_damaged_advice_lists_the_function_without_its_tests(advice_project: Path) -> None:
+    """Advice is read when a report shows it; if that part of an entry is damaged, the function
+    is listed without its tests (and the same risk), never a crash."""
+    cold = plan_json(advice_project)
+    database = advice_project / ".covgap" / "cache.sqlite3"
+    with sqlite3.connect(database) as connection:
+        (payload,) = connection.execute("SELECT payload FROM assessment").fetchone()
+        entry = json.loads(zlib.decompress(payload))
+        for region in entry["regions"]:
+            region[2][2] = ["f.py", True, "x", 4, [], region[2][2][5], ""]  # suggestions: 4
+        connection.execute(
+            "UPDATE assessment SET payload = ?", (zlib.compress(json.dumps(entry).encode()),)
+        )
+    warm = plan_json(advice_project)
+    items = warm["top_functions"]  # type: ignore[index]
+    assert all(item["advice"] is None for item in items)  # type: ignore[index]
+    assert [i["risk"] for i in items] == [i["risk"] for i in cold["top_functions"]]  # type: ignore[index]

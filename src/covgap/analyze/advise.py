@@ -3,6 +3,7 @@ placement put together, from the coverage and the evidence collected beside it (
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -110,7 +111,9 @@ def assess_file(file: FileCoverage, context: _Context) -> dict[tuple[int, str], 
         )
         risk = assess(subject, settings.risk_weights)
         advice = _advice(file, region, facts, file_facts, evidence, context)
-        assessed[(region.start_line, region.name)] = Assessment(risk, complexity, advice)
+        assessed[(region.start_line, region.name)] = Assessment(
+            risk, complexity, advice.effort, functools.partial(_given, advice)
+        )
     return assessed
 
 
@@ -121,8 +124,7 @@ def risk_score(impact: Fraction, assessment: Assessment | None) -> float:
     """
     if assessment is None:
         return float(impact)
-    effort = assessment.advice.effort if assessment.advice else 1
-    return float(impact) * (RISK_FLOOR + assessment.risk.score) / effort
+    return float(impact) * (RISK_FLOOR + assessment.risk.score) / assessment.effort
 
 
 def _subject(
@@ -168,6 +170,10 @@ def _placement_cached(
 def _placement(file: FileCoverage, test_files: tuple[str, ...]) -> tuple[str, bool, str]:
     """Where the file's tests go: the same for all of its functions, so worked out once."""
     return _placement_cached(file.path, file.tested_by, test_files)
+
+
+def _given(advice: TestAdvice) -> TestAdvice:
+    return advice
 
 
 def _window_words(evidence: Evidence) -> str:

@@ -128,7 +128,8 @@ def rank(
                 missing_ranges=missing_ranges(region.statement_lines, region.missing_lines),
                 risk=assessment.risk if assessment else None,
                 complexity=assessment.complexity if assessment else None,
-                advice=assessment.advice if assessment else None,
+                effort=assessment.effort if assessment else 1,
+                advice_source=assessment.advice_source if assessment else _no_advice,
             )
         )
     # Priority first, the score inside a priority: the order the plan follows.
@@ -142,6 +143,10 @@ def rank(
     ]
     files.sort(key=lambda g: (-g.impact, g.file.path))
     return files, functions
+
+
+def _no_advice() -> None:
+    return None
 
 
 def _assessment(

@@ -9,6 +9,7 @@ covgap cache entry.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from typing import Any
@@ -98,7 +99,7 @@ def decode_assessments(payload: dict[str, Any]) -> dict[tuple[int, str], Assessm
         return {
             (int(start), str(name)): _decode(a, shared) for start, name, a in payload["regions"]
         }
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, IndexError, TypeError, ValueError):
         return None
 
 
@@ -140,10 +141,21 @@ def _decode(obj: list[Any], shared: dict[tuple[Any, ...], Any]) -> Assessment:
         level=level,
         factors=tuple(_once(shared, RiskFactor, *f) for f in factors),
     )
-    decoded_advice = None
-    if advice is not None:
+    effort = int(advice[5]) if advice is not None else 1
+    source = functools.partial(_decode_advice, advice, shared)
+    return Assessment(risk, complexity, effort, source)
+
+
+def _decode_advice(
+    advice: list[Any] | None, shared: dict[tuple[Any, ...], Any]
+) -> TestAdvice | None:
+    """The advice, decoded when a report asks for it; a damaged entry gives none (the function
+    is then listed without its tests, never a crash)."""
+    if advice is None:
+        return None
+    try:
         test_file, exists, reason, suggestions, isolation, effort, runner = advice
-        decoded_advice = TestAdvice(
+        return TestAdvice(
             test_file=test_file,
             test_file_exists=bool(exists),
             test_file_reason=reason,
@@ -154,4 +166,5 @@ def _decode(obj: list[Any], shared: dict[tuple[Any, ...], Any]) -> Assessment:
             effort=int(effort),
             runner=runner,
         )
-    return Assessment(risk, complexity, decoded_advice)
+    except (TypeError, ValueError):
+        return None

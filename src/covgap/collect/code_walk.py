@@ -99,10 +99,22 @@ def _dotted(node: ast.AST) -> str | None:
 # -- imports and attribute types -------------------------------------------------------------
 
 
+def _all_statements(statements: Sequence[ast.AST]) -> Iterator[ast.stmt]:
+    """Every statement under ``statements``, in functions and classes too; expressions are not
+    entered (statements cannot be inside them), which makes this much cheaper than ast.walk."""
+    stack = list(reversed(statements))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.stmt):
+            yield node
+        for name in _STATEMENT_FIELDS:
+            stack.extend(reversed(getattr(node, name, ())))
+
+
 def _imports(tree: ast.Module) -> dict[str, str]:
     """Every name an import binds, anywhere in the file, to the dotted name it stands for."""
     bound: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in _all_statements(tree.body):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -120,9 +132,9 @@ def _imports(tree: ast.Module) -> dict[str, str]:
 def _attribute_types(tree: ast.Module, imports: dict[str, str]) -> dict[str, dict[str, str]]:
     """``self.x = imported.Thing(...)`` (or ``= imported_name``) in a class's methods."""
     found: dict[str, dict[str, str]] = {}
-    for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+    for cls in (n for n in _all_statements(tree.body) if isinstance(n, ast.ClassDef)):
         attributes: dict[str, str] = {}
-        for node in ast.walk(cls):
+        for node in _all_statements(cls.body):
             if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
                 continue
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
