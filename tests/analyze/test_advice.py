@@ -162,3 +162,15 @@ def test_risk_explains_itself(advice_plan: PlanResult) -> None:
     assert sum(f.weight for f in charge.risk.factors) == pytest.approx(1)
     assert charge.risk.factor("criticality").reason == "name matches `charge*`"  # type: ignore[union-attr]
     assert charge.complexity == 3
+
+
+def test_untaken_branch_side_names_the_condition(advice_plan: PlanResult) -> None:
+    """An if whose true side never ran: the condition as written, and where it leads."""
+    assert _texts(_function(advice_plan, "discount")) == [
+        (
+            "branch",
+            60,
+            "line 60: `if member` was never true in `discount` — a test where `member`"
+            " (reaches line 61)",
+        )
+    ]
