@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -38,6 +39,7 @@ __all__ = [
     "combine",
     "load",
     "plan",
+    "read_surroundings",
     "run",
 ]
 
@@ -68,11 +70,24 @@ def load(
 Assessed = tuple[dict[RegionKey, Assessment], RiskInfo]
 
 
+#: What ``assess_risk`` reads besides the sources: the churn (or why there is none) and the
+#: test modules. ``run`` reads them while the suite runs.
+Surroundings = tuple[Churn | str, tuple[str, ...]]
+
+
+def read_surroundings(project_dir: Path, settings: Settings) -> Surroundings:
+    """The project's churn over the configured window, and its test modules."""
+    project_dir = project_dir.resolve()
+    window = ChurnWindow.parse(settings.churn_window)
+    return read_churn(project_dir, window), find_test_files(project_dir)
+
+
 def assess_risk(
     project_dir: Path,
     project: ProjectCoverage,
     settings: Settings,
     prepared: Mapping[str, dict[str, Any]] | None = None,
+    surroundings: Surroundings | None = None,
 ) -> Assessed:
     """Risk and test advice for every region with a gap.
 
@@ -83,9 +98,12 @@ def assess_risk(
     project_dir = project_dir.resolve()
     cache_path = (project_dir / COVGAP_DIR / "cache.sqlite3") if settings.cache else None
     keys = source_keys(project_dir, [f.path for f in project.files if f.numbers.gap])
-    churn = read_churn(project_dir, ChurnWindow.parse(settings.churn_window), keys)
+    if surroundings is None:
+        churn = read_churn(project_dir, ChurnWindow.parse(settings.churn_window), keys)
+        test_files = find_test_files(project_dir)
+    else:
+        churn, test_files = surroundings
     found_churn = churn if isinstance(churn, Churn) else None
-    test_files = find_test_files(project_dir)
     shared = shared_key(
         found_churn,
         test_files,
@@ -169,15 +187,30 @@ def run(
     options: RunOptions,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> PlanResult:
-    """``covgap run``: measure the suite, then plan from what it measured, with its health."""
-    suite = run_suite(options, on_progress)
+    """``covgap run``: measure the suite, then plan from what it measured, with its health.
+
+    Git history and the test modules are read while the suite runs (they do not depend on it).
+    """
+    beside: concurrent.futures.Future[Surroundings] | None = None
+    if settings.risk:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            beside = pool.submit(read_surroundings, options.project_dir, settings)
+            suite = run_suite(options, on_progress)
+    else:
+        suite = run_suite(options, on_progress)
     health = suite_health(suite)
     measured = dataclasses.replace(
         settings, data_file=suite.data_file.relative_to(options.project_dir.resolve())
     )
     project = load(options.project_dir, measured, suite.prepared.statics)
     assessed = (
-        assess_risk(options.project_dir, project, measured, suite.prepared.facts)
+        assess_risk(
+            options.project_dir,
+            project,
+            measured,
+            suite.prepared.facts,
+            beside.result() if beside is not None else None,
+        )
         if measured.risk
         else None
     )
