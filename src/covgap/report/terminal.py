@@ -130,7 +130,7 @@ def _top_functions(console: Console, view: dict[str, Any]) -> None:
         return
     risk = view["risk"]
     levels = risk["levels"]
-    churn = risk["churn_window"] or f"churn absent: {risk['churn_absent']}"
+    churn = risk["churn_window"] or risk["churn_absent"]
     console.print(
         f"Risk: [red]{levels['high']} high[/], [yellow]{levels['medium']} medium[/], "
         f"{levels['low']} low ({escape(risk['complexity_library'])}; {escape(churn)})"
