@@ -132,3 +132,22 @@ def test_a_reviewer_ranking() -> None:
     plain = assess(subject("format_row", complexity_value=1, commits=0), DEFAULT_RISK_WEIGHTS)
     assert risky.level == "high" and plain.level == "low"
     assert risky.score > 3 * plain.score
+
+
+@pytest.mark.parametrize(
+    ("pattern", "name", "matches"),
+    [
+        pytest.param("auth*", "authenticate_user", True, id="star"),
+        pytest.param("auth*", "oauth_client", False, id="word-start-only"),
+        pytest.param("to?en", "token_cache", True, id="question-mark"),
+        pytest.param("sess[io]on", "session_store", True, id="class"),
+        pytest.param("sess[!i]on", "session_store", False, id="negated-class"),
+        pytest.param("rate limit*", "check_rate_limiter", True, id="two-words"),
+        pytest.param("rate limit*", "rate_of_limits", False, id="words-must-follow"),
+        pytest.param("a.b", "axb_value", False, id="dot-is-literal"),
+    ],
+)
+def test_custom_patterns(pattern: str, name: str, matches: bool) -> None:
+    """Globs match whole words in order; everything but * ? [...] is literal."""
+    subject = Subject("f.py", Region(name, 1, 2, Numbers(1, 1)), 1, None, None, "", (pattern,))
+    assert (criticality(subject).value == 1.0) is matches

@@ -9,7 +9,6 @@ docs/risk.md; every constant here is named there.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -79,13 +78,32 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(word for word in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if word)
 
 
+def _glob_regex(glob: str) -> str:
+    """One word's glob as a regex that stays inside the word: ``*`` any letters, ``?`` one,
+    ``[...]`` a class (``[!...]`` negated); everything else literal."""
+    out: list[str] = []
+    i = 0
+    while i < len(glob):
+        char = glob[i]
+        end = glob.find("]", i + 2) if char == "[" else -1
+        if char == "*":
+            out.append("[^ ]*")
+        elif char == "?":
+            out.append("[^ ]")
+        elif end != -1:
+            inside = glob[i + 1 : end]
+            inside = "^" + inside[1:] if inside.startswith("!") else inside
+            out.append(f"[{inside.replace(chr(92), chr(92) * 2)}]")
+            i = end
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return "".join(out)
+
+
 def _pattern_regex(pattern: str) -> str:
     """A word pattern ("rate limit*") as a regex over space-joined words: whole words only."""
-    parts = [
-        fnmatch.translate(part).removeprefix("(?s:").removesuffix(")\\Z")
-        for part in pattern.lower().split()
-    ]
-    body = " ".join(part.replace(".*", "[^ ]*") for part in parts)
+    body = " ".join(_glob_regex(part) for part in pattern.lower().split())
     return f"(?:^| ){body}(?: |$)"
 
 
