@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import zlib
@@ -26,7 +27,7 @@ def plan_json(project: Path, **overrides: object) -> dict[str, object]:
 
 
 def cached_assessments(project: Path) -> int:
-    with sqlite3.connect(project / ".covgap" / "cache.sqlite3") as connection:
+    with contextlib.closing(sqlite3.connect(project / ".covgap" / "cache.sqlite3")) as connection:
         return connection.execute("SELECT count(*) FROM assessment").fetchone()[0]
 
 
@@ -54,7 +55,12 @@ def test_changed_inputs_are_assessed_again(advice_project: Path) -> None:
 def test_damaged_entry_is_assessed_again(advice_project: Path) -> None:
     """A cache entry that does not decode is ignored, and the plan is unchanged."""
     cold = plan_json(advice_project)
-    with sqlite3.connect(advice_project / ".covgap" / "cache.sqlite3") as connection:
+    with (
+        contextlib.closing(
+            sqlite3.connect(advice_project / ".covgap" / "cache.sqlite3")
+        ) as connection,
+        connection,
+    ):
         damaged = zlib.compress(json.dumps({"regions": [[1, "f", ["oops"]]]}).encode())
         connection.execute("UPDATE assessment SET payload = ?", (damaged,))
     assert plan_json(advice_project) == cold
@@ -65,7 +71,7 @@ def test_damaged_advice_lists_the_function_without_its_tests(advice_project: Pat
     is listed without its tests (and the same risk), never a crash."""
     cold = plan_json(advice_project)
     database = advice_project / ".covgap" / "cache.sqlite3"
-    with sqlite3.connect(database) as connection:
+    with contextlib.closing(sqlite3.connect(database)) as connection, connection:
         (payload,) = connection.execute("SELECT payload FROM assessment").fetchone()
         entry = json.loads(zlib.decompress(payload))
         for region in entry["regions"]:
