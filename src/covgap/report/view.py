@@ -154,14 +154,20 @@ class _Formatter:
             ],
         }
 
-    def item(self, item: FunctionGap) -> dict[str, Any]:
-        numbers = item.region.numbers
+    def which(self, item: FunctionGap) -> dict[str, Any]:
+        """The keys that name a ranked region, in every list of them."""
         return {
             "path": item.path,
             "function": item.region.name,
             "display_name": self.display_name(item.path, item.region),
             "start_line": item.region.start_line,
             "priority": item.priority,
+        }
+
+    def item(self, item: FunctionGap) -> dict[str, Any]:
+        numbers = item.region.numbers
+        return {
+            **self.which(item),
             "gap": numbers.gap,
             "missing_statements": numbers.missing_statements,
             "missing_branches": numbers.missing_branches,
@@ -205,11 +211,7 @@ class _Formatter:
 
     def risky(self, item: FunctionGap) -> dict[str, Any]:
         return {
-            "path": item.path,
-            "function": item.region.name,
-            "display_name": self.display_name(item.path, item.region),
-            "start_line": item.region.start_line,
-            "priority": item.priority,
+            **self.which(item),
             "percent_covered_display": self.percent(item.region.numbers.percent_covered),
             "risk": _risk(item.risk),
         }
