@@ -212,7 +212,8 @@ class Risk:
 class Suggestion:
     """One test to write: what it must make happen, and at which line of the function."""
 
-    #: "import", "call", "raise", "except", "branch", "loop", "case", "return" or "lines".
+    #: "import", "call", "raise", "except", "branch", "loop", "case", "return", "lines", or
+    #: "run" for test code that did not run.
     kind: str
     line: int
     text: str

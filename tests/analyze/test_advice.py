@@ -174,3 +174,21 @@ def test_untaken_branch_side_names_the_condition(advice_plan: PlanResult) -> Non
             " (reaches line 61)",
         )
     ]
+
+
+def test_test_code_is_run_not_tested(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """With the tests measured too, test code that did not run is low risk and the advice is to
+    check that it runs, never to write a test for a test."""
+    project = measure_copy(
+        "advice", tmp_path_factory.mktemp("advice-tests") / "advice", "--source=src,tests"
+    )
+    plan = api.plan(project, load_settings(project, {"target": 100}, environ={}))
+    helper = _function(plan, "make_ledger")
+    assert helper.path == "tests/test_service.py"
+    assert helper.risk is not None and helper.risk.level == "low"
+    assert helper.advice is not None
+    assert [(s.kind, s.test_name) for s in helper.advice.suggestions] == [
+        ("run", "test_make_ledger")
+    ]
+    assert helper.advice.test_file == "tests/test_service.py"
+    assert helper.advice.isolation == ()

@@ -116,3 +116,12 @@ def test_dependencies_through_self_attributes() -> None:
         "    def fetch(self):\n        return self.session.get('u')\n"
     )
     assert fakes(source, name="Api.fetch") == [("HTTP (requests)", "responses", ("self.session",))]
+
+
+def test_names_are_capped() -> None:
+    """A function using many names of one dependency lists the first six and counts the rest."""
+    names = [f"n{i}" for i in range(8)]
+    source = f"from lib import {', '.join(names)}\ndef f():\n    return [{', '.join(names)}]\n"
+    ((dependency, _fake, via),) = fakes(source)
+    assert dependency == "`lib` (third-party)"
+    assert via == ("n0", "n1", "n2", "n3", "n4", "n5", "… 2 more")

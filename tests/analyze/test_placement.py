@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from covgap.analyze.placement import module_name, place_tests
+from covgap.analyze.placement import is_test_module, module_name, place_tests
 
 
 @pytest.mark.parametrize(
@@ -13,6 +13,8 @@ from covgap.analyze.placement import module_name, place_tests
         ("src/shop/auth.py", "shop.auth"),
         ("shop/billing/__init__.py", "shop.billing"),
         ("tool.py", "tool"),
+        ("/venv/lib/python3.11/site-packages/sympy/core/add.py", "sympy.core.add"),
+        ("/usr/lib/python3/dist-packages/yaml/__init__.py", "yaml"),
     ],
 )
 def test_module_name(path: str, name: str) -> None:
@@ -69,3 +71,19 @@ def test_place_tests(
 ) -> None:
     """Contexts, then naming, then a new module that mirrors the source."""
     assert place_tests(path, tested_by, tests) == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "is_test"),
+    [
+        ("tests/test_auth.py", True),
+        ("src/shop/auth_test.py", True),
+        ("tests/conftest.py", True),
+        ("sympy/core/tests/helpers.py", True),
+        ("src/shop/testing_tools.py", False),
+        ("src/shop/contest.py", False),
+    ],
+)
+def test_is_test_module(path: str, is_test: bool) -> None:
+    """pytest's conventions: test_*.py, *_test.py, conftest.py, or a tests folder."""
+    assert is_test_module(path) is is_test

@@ -4,6 +4,7 @@ placement put together, from the coverage and the evidence collected beside it (
 from __future__ import annotations
 
 import functools
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from covgap.analyze.isolation import isolation_for
-from covgap.analyze.placement import module_name, own_packages, place_tests
+from covgap.analyze.placement import is_test_module, module_name, own_packages, place_tests
 from covgap.analyze.risk import Subject, assess
 from covgap.analyze.suggest import estimate_effort, suggest
 from covgap.collect.code_facts import FileFacts, FunctionFacts
@@ -22,8 +23,11 @@ from covgap.model import (
     FileCoverage,
     ProjectCoverage,
     Region,
+    Risk,
+    RiskFactor,
     RiskInfo,
     RiskLevel,
+    Suggestion,
     TestAdvice,
 )
 
@@ -106,15 +110,54 @@ def assess_file(file: FileCoverage, context: _Context) -> dict[tuple[int, str], 
             if file_facts is not None
             else None
         )
-        subject = _subject(
-            file, region, facts, complexity, evidence, settings.all_critical_patterns
-        )
-        risk = assess(subject, settings.risk_weights)
-        advice = _advice(file, region, facts, file_facts, evidence, context)
+        if is_test_module(file.path):
+            risk, advice = _test_code(file, region)
+        else:
+            subject = _subject(
+                file, region, facts, complexity, evidence, settings.all_critical_patterns
+            )
+            risk = assess(subject, settings.risk_weights)
+            advice = _advice(file, region, facts, file_facts, evidence, context)
         assessed[(region.start_line, region.name)] = Assessment(
             risk, complexity, advice.effort, functools.partial(_given, advice)
         )
     return assessed
+
+
+#: The risk of test code: tests are run, not tested.
+TEST_CODE_RISK = Risk(
+    score=0.0,
+    level="low",
+    factors=(RiskFactor("criticality", 0.0, 0.0, 1.0, "test code: the suite runs it"),),
+)
+
+
+def _test_code(file: FileCoverage, region: Region) -> tuple[Risk, TestAdvice]:
+    """Code in a test module with a gap: a test (or helper) that did not run; nothing to write."""
+    shown = region.display_name
+    if region.kind == "module":
+        text = (
+            f"`{file.path}` did not run: check that pytest collects it "
+            "(`testpaths`, `python_files`, an import error) and that it is part of the run"
+        )
+    else:
+        text = (
+            f"`{shown}` in a test module did not run (all or part): check that pytest collects "
+            f"it (`pytest --collect-only -q {file.path}`) and that no `-k`, marker or skip "
+            "leaves it out; a helper no test calls can go"
+        )
+    slug = "_".join(re.findall(r"[a-z0-9]+", shown.lower()))[:60] or "module"
+    name = slug if slug.startswith("test_") else f"test_{slug}"
+    suggestion = Suggestion("run", region.start_line, text, name)
+    advice = TestAdvice(
+        test_file=file.path,
+        test_file_exists=True,
+        test_file_reason="it is test code",
+        suggestions=(suggestion,),
+        isolation=(),
+        effort=1,
+    )
+    return TEST_CODE_RISK, advice
 
 
 def risk_score(impact: Fraction, assessment: Assessment | None) -> float:

@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from covgap.collect.code_facts import FileFacts, FunctionFacts
 from covgap.model import Isolation
 
-__all__ = ["FAKES", "Fake", "isolation_for"]
+__all__ = ["FAKES", "MAX_NAMES", "Fake", "isolation_for"]
+
+#: Names listed per dependency (the first ones the function uses); the rest are counted.
+MAX_NAMES = 6
 
 
 @dataclass(frozen=True)
@@ -165,9 +168,16 @@ def isolation_for(
         if shown not in entry[1]:
             entry[1].append(shown)
     return tuple(
-        Isolation(dependency=fake.dependency, via=tuple(via), fake=fake.fake, how=fake.how)
+        Isolation(dependency=fake.dependency, via=_names(via), fake=fake.fake, how=fake.how)
         for fake, via in by_dependency.values()
     )
+
+
+def _names(via: list[str]) -> tuple[str, ...]:
+    """The first MAX_NAMES names, and how many more there are."""
+    if len(via) <= MAX_NAMES:
+        return tuple(via)
+    return (*via[:MAX_NAMES], f"… {len(via) - MAX_NAMES} more")
 
 
 def _uses(facts: FunctionFacts, file_facts: FileFacts) -> Iterable[tuple[str, str]]:

@@ -8,21 +8,40 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import PurePosixPath
 
-__all__ = ["module_name", "own_packages", "place_tests"]
+__all__ = ["is_test_module", "module_name", "own_packages", "place_tests"]
 
 #: Folders that hold a project's packages without being part of their import names.
 _SOURCE_ROOTS = ("src", "lib")
+#: Folders of installed packages: a measured file under one is named from there on.
+_INSTALL_ROOTS = ("site-packages", "dist-packages")
+#: Folders that hold tests.
+_TEST_FOLDERS = frozenset({"test", "tests", "testing"})
 
 
 @lru_cache(maxsize=65536)
 def module_name(path: str) -> str:
-    """The import name of a source file: ``src/shop/auth.py`` -> ``shop.auth``."""
+    """The import name of a source file: ``src/shop/auth.py`` -> ``shop.auth``; a file measured
+    in an installed package (``…/site-packages/sympy/core/add.py``) -> ``sympy.core.add``."""
     parts = list(PurePosixPath(path).with_suffix("").parts)
-    if len(parts) > 1 and parts[0] in _SOURCE_ROOTS:
+    installed = [i for i, part in enumerate(parts) if part in _INSTALL_ROOTS]
+    if installed and installed[-1] < len(parts) - 1:
+        parts = parts[installed[-1] + 1 :]
+    elif len(parts) > 1 and parts[0] in _SOURCE_ROOTS:
         parts = parts[1:]
     if len(parts) > 1 and parts[-1] == "__init__":
         parts = parts[:-1]
     return ".".join(parts)
+
+
+@lru_cache(maxsize=65536)
+def is_test_module(path: str) -> bool:
+    """Test code by pytest's conventions: ``test_*.py``, ``*_test.py``, ``conftest.py``, or a
+    module in a ``tests`` folder."""
+    pure = PurePosixPath(path)
+    name = pure.name
+    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+        return True
+    return any(part in _TEST_FOLDERS for part in pure.parent.parts)
 
 
 def own_packages(paths: Iterable[str]) -> frozenset[str]:

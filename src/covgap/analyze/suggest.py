@@ -27,6 +27,9 @@ from covgap.model import MODULE_REGION, Region, Suggestion
 
 __all__ = ["describe_conditions", "estimate_effort", "suggest", "test_name_stem"]
 
+#: Conditions named on the way to a line, at most (the innermost ones).
+MAX_CONDITIONS = 3
+
 #: Calls named in an "except" suggestion, at most.
 MAX_CALLS_NAMED = 2
 
@@ -101,10 +104,17 @@ def _phrase(condition: Condition) -> str:
 
 
 def describe_conditions(conditions: Sequence[Condition]) -> str:
-    """ " when `a` and `b is None`" — or "" when nothing is needed."""
+    """ " when `a` and `b is None`" — or "" when nothing is needed.
+
+    The innermost MAX_CONDITIONS are named (a long ``elif`` chain would list every earlier test
+    negated); the others are counted.
+    """
     if not conditions:
         return ""
-    return " when " + " and ".join(_phrase(c) for c in conditions)
+    shown = conditions[-MAX_CONDITIONS:]
+    outer = len(conditions) - len(shown)
+    more = f" (and {outer} outer condition{'s' if outer != 1 else ''})" if outer else ""
+    return " when " + " and ".join(_phrase(c) for c in shown) + more
 
 
 def _slug(text: str, limit: int = 5) -> str:

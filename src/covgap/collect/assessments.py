@@ -37,7 +37,9 @@ __all__ = [
 
 #: Bump when the shape of a payload, or what goes into an assessment, changes.
 #: 1: first version.
-ASSESSMENT_FORMAT = 1
+#: 2: test code assessed as test code; at most six names per isolated dependency; at most
+#:    three conditions named per suggestion.
+ASSESSMENT_FORMAT = 2
 
 
 def assessment_key(
