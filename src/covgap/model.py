@@ -398,6 +398,10 @@ class TestOutcome:
     message: str = ""
     #: Where it failed: "setup", "call", "teardown" or "collect"; "" when it did not fail.
     phase: str = ""
+    #: A second outcome pytest's summary counts for the same test: its teardown failed too
+    #: ("error" beside a failed call), or failed after a call that had passed ("passed" beside
+    #: an error in teardown). None for most tests.
+    also: Outcome | None = None
 
 
 @dataclass(frozen=True)
@@ -423,7 +427,9 @@ class SuiteHealth:
     stopped: str | None = None
 
     def count(self, outcome: Outcome) -> int:
-        return sum(1 for test in self.tests if test.outcome == outcome)
+        """Outcomes as pytest's summary counts them: a test whose teardown failed after its call
+        passed counts as passed and as an error."""
+        return sum((test.outcome == outcome) + (test.also == outcome) for test in self.tests)
 
     def slowest(self, limit: int = 10) -> tuple[TestOutcome, ...]:
         return tuple(sorted(self.tests, key=lambda t: (-t.duration, t.nodeid))[:limit])

@@ -37,9 +37,10 @@ them: a failed setup is an error (phase "setup"); a skipped setup is skipped (xf
 ``wasxfail``); a failed call is failed (phase "call"; a strict XPASS is such a failure); a
 skipped call is skipped, or xfailed with ``wasxfail``; a passed call is passed, or xpassed with
 ``wasxfail``; a failed teardown turns a test that had not failed into an error (phase
-"teardown"; pytest's summary counts such a test twice, as passed and as error). Durations add
-up. A test is complete once its teardown report is read: a test that started without one is the
-test that was running when pytest was stopped.
+"teardown"), and pytest's summary counts such a test twice, as passed (or skipped…) and as
+error: the first is kept as ``also``; after a failed call, the teardown's error is the ``also``.
+Durations add up. A test is complete once its teardown report is read: a test that started
+without one is the test that was running when pytest was stopped.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ class _Test:
     phase: str = ""
     finished: bool = False
     order: int = 0
+    also: Outcome | None = None
 
 
 def _bad(path: Path, number: int, message: str) -> DataError:
@@ -141,7 +143,10 @@ def _fold(test: _Test, when: str, outcome: str, wasxfail: bool, message: str) ->
     """Add one phase's report to a test, as pytest's terminal summary would count it."""
     if when == "teardown":
         test.finished = True
-        if outcome == "failed" and test.outcome not in ("failed", "error"):
+        if outcome == "failed" and test.outcome in ("failed", "error"):
+            test.also = "error"  # pytest counts the teardown's error as well
+        elif outcome == "failed":
+            test.also = test.outcome or "passed"
             test.outcome, test.message, test.phase = "error", message, "teardown"
         elif test.outcome is None:  # no setup report was seen: count what is known
             test.outcome = "passed"
@@ -216,7 +221,7 @@ def read_events(path: Path) -> tuple[tuple[TestOutcome, ...], str | None]:
     if unfinished and not finished_session:
         running = max(unfinished, key=lambda test: test.order).nodeid
     outcomes = tuple(
-        TestOutcome(test.nodeid, test.outcome, test.duration, test.message, test.phase)
+        TestOutcome(test.nodeid, test.outcome, test.duration, test.message, test.phase, test.also)
         for test in sorted(tests.values(), key=lambda test: test.order)
         if test.outcome is not None and (test.finished or running is None)
     )

@@ -15,7 +15,9 @@ What pytest (checked with 9.0) writes, and how it is read:
 * ``<skipped type="pytest.skip">`` skipped, ``<skipped type="pytest.xfail">`` xfailed,
   ``<skipped message="collection skipped">`` a module skipped as a whole;
 * a test that failed in its call and then in teardown is written as two testcases of the same
-  name: they are merged into one outcome (the call's failure; the durations added up).
+  name: they are merged into one outcome (the call's failure; the durations added up), with
+  ``also`` "error"; an error in teardown alone means the call passed: ``also`` "passed" (pytest's
+  summary counts both).
 
 The node id is rebuilt from ``classname`` and ``name`` (see ``nodeid_from``); ``message`` is the
 first meaningful line of the failure (see ``_message``), at most 300 characters.
@@ -220,11 +222,14 @@ def _duration(path: Path, case: ET.Element) -> float:
 
 
 def _merge(first: TestOutcome, second: TestOutcome) -> TestOutcome:
-    """One test written twice (a failure in its call, then an error in teardown)."""
+    """One test written twice (a failure in its call, then an error in teardown): pytest's
+    summary counts both, so the error is kept as ``also``."""
     failing = ("failed", "error")
     kept = first if first.outcome in failing or second.outcome not in failing else second
+    other = second if kept is first else first
+    also = other.outcome if other.outcome in failing else kept.also
     return TestOutcome(
-        kept.nodeid, kept.outcome, first.duration + second.duration, kept.message, kept.phase
+        kept.nodeid, kept.outcome, first.duration + second.duration, kept.message, kept.phase, also
     )
 
 
@@ -243,7 +248,9 @@ def read_junit(path: Path) -> tuple[TestOutcome, ...]:
             raise _bad(path, f"a <testcase classname={case.get('classname', '')!r}> has no name")
         nodeid = nodeid_from(case.get("classname", ""), name, case.get("file"))
         outcome, message, phase = _outcome(case)
-        result = TestOutcome(nodeid, outcome, _duration(path, case), message, phase)
+        # An error in teardown alone: the call had passed (a failure would be written too).
+        also: Outcome | None = "passed" if (outcome, phase) == ("error", "teardown") else None
+        result = TestOutcome(nodeid, outcome, _duration(path, case), message, phase, also)
         earlier = outcomes.get(nodeid)
         outcomes[nodeid] = result if earlier is None else _merge(earlier, result)
     return tuple(outcomes.values())
