@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -75,11 +75,14 @@ Assessed = tuple[dict[RegionKey, Assessment], RiskInfo]
 Surroundings = tuple[Churn | str, tuple[str, ...]]
 
 
-def read_surroundings(project_dir: Path, settings: Settings) -> Surroundings:
-    """The project's churn over the configured window, and its test modules."""
+def read_surroundings(
+    project_dir: Path, settings: Settings, paths: Iterable[str] | None = None
+) -> Surroundings:
+    """The project's churn over the configured window (of ``paths``, or every file), and its
+    test modules."""
     project_dir = project_dir.resolve()
     window = ChurnWindow.parse(settings.churn_window)
-    return read_churn(project_dir, window), find_test_files(project_dir)
+    return read_churn(project_dir, window, paths), find_test_files(project_dir)
 
 
 def assess_risk(
@@ -98,11 +101,7 @@ def assess_risk(
     project_dir = project_dir.resolve()
     cache_path = (project_dir / COVGAP_DIR / "cache.sqlite3") if settings.cache else None
     keys = source_keys(project_dir, [f.path for f in project.files if f.numbers.gap])
-    if surroundings is None:
-        churn = read_churn(project_dir, ChurnWindow.parse(settings.churn_window), keys)
-        test_files = find_test_files(project_dir)
-    else:
-        churn, test_files = surroundings
+    churn, test_files = surroundings or read_surroundings(project_dir, settings, keys)
     found_churn = churn if isinstance(churn, Churn) else None
     shared = shared_key(
         found_churn,

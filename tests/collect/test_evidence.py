@@ -10,12 +10,27 @@ from pathlib import Path
 import pytest
 
 from covgap.collect.cache import AnalysisCache
-from covgap.collect.evidence import facts_key, file_evidence, gather_evidence
+from covgap.collect.churn import ChurnWindow, read_churn
+from covgap.collect.evidence import Evidence, evidence_for, facts_key, file_evidence, source_keys
 from covgap.collect.preparse import Preparse
 from covgap.collect.static import AnalysisOptions
 from covgap.model import FileCoverage, Numbers, ProjectCoverage
 
 SOURCE = "def f(x):\n    if x:\n        raise ValueError('x')\n    return 1\n"
+
+
+def gather_evidence(
+    project_dir: Path,
+    project: ProjectCoverage,
+    window: str,
+    cache_path: Path | None,
+    jobs: int | None,
+    prepared: dict[str, dict[str, object]] | None = None,
+) -> Evidence:
+    """Evidence for the files with a gap, as covgap's risk step gathers it."""
+    keys = source_keys(project_dir, [f.path for f in project.files if f.numbers.gap])
+    churn = read_churn(project_dir, ChurnWindow.parse(window), keys)
+    return evidence_for(project_dir, keys, churn, (), cache_path, jobs, prepared or {})
 
 
 def project_with(tmp_path: Path, files: dict[str, str], gaps: set[str]) -> ProjectCoverage:

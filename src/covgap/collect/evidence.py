@@ -18,19 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from covgap.collect.cache import AnalysisCache
-from covgap.collect.churn import Churn, ChurnWindow, read_churn
+from covgap.collect.churn import Churn
 from covgap.collect.code_facts import FACTS_FORMAT, FileFacts
 from covgap.collect.code_walk import facts_from_source
 from covgap.collect.complexity import COMPLEXITY_LIBRARY, complexity_by_line
-from covgap.collect.test_files import find_test_files
-from covgap.model import ProjectCoverage
 
 __all__ = [
     "Evidence",
     "evidence_for",
     "facts_key",
     "file_evidence",
-    "gather_evidence",
     "source_keys",
 ]
 
@@ -89,26 +86,6 @@ def _job(path: str) -> tuple[str, dict[str, Any]]:
     except OSError as exc:
         return path, {"error": f"cannot be read: {exc.strerror}"}
     return path, file_evidence(source_bytes)
-
-
-def gather_evidence(
-    project_dir: Path,
-    project: ProjectCoverage,
-    churn_window: str,
-    cache_path: Path | None,
-    jobs: int | None,
-    prepared: Mapping[str, dict[str, Any]] | None = None,
-) -> Evidence:
-    """Evidence for the files of ``project`` that have a gap.
-
-    ``prepared``: payloads already made (while the suite ran), by ``facts_key``.
-    """
-    project_dir = project_dir.resolve()
-    keys = source_keys(project_dir, [f.path for f in project.files if f.numbers.gap])
-    churn = read_churn(project_dir, ChurnWindow.parse(churn_window), keys)
-    return evidence_for(
-        project_dir, keys, churn, find_test_files(project_dir), cache_path, jobs, prepared or {}
-    )
 
 
 def source_keys(project_dir: Path, paths: Iterable[str]) -> dict[str, str]:
