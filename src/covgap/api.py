@@ -4,31 +4,37 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+import importlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from covgap.analyze.advise import RegionKey, assess_project
-from covgap.analyze.placement import own_packages
-from covgap.analyze.planning import make_plan
-from covgap.analyze.ranking import rank
-from covgap.collect.assessments import (
-    assessment_key,
-    decode_assessments,
-    encode_assessments,
-    shared_key,
-)
-from covgap.collect.cache import AnalysisCache
-from covgap.collect.churn import Churn, ChurnWindow, read_churn
-from covgap.collect.combine import combine_data
-from covgap.collect.coverage_data import LoadOptions
-from covgap.collect.detect import load_project
-from covgap.collect.evidence import evidence_for, source_keys
 from covgap.collect.run import Progress, RunOptions, SuiteRun, run_suite
-from covgap.collect.static import StaticAnalysis
-from covgap.collect.test_files import find_test_files
 from covgap.config import Settings
-from covgap.model import Assessment, PlanResult, ProjectCoverage, RiskInfo, SuiteHealth
+from covgap.model import PlanResult
+
+if TYPE_CHECKING:
+    from covgap.analyze.advise import RegionKey
+    from covgap.collect.churn import Churn
+    from covgap.collect.static import StaticAnalysis
+    from covgap.model import Assessment, ProjectCoverage, RiskInfo, SuiteHealth
+
+# The analysis modules are imported where they are used, not here: ``covgap run`` starts the
+# suite first and loads them while it runs (``ANALYSIS_MODULES``).
+
+#: What the analysis after a run needs; ``run`` imports them in the background.
+ANALYSIS_MODULES = (
+    "covgap.analyze.advise",
+    "covgap.analyze.health",
+    "covgap.analyze.planning",
+    "covgap.analyze.ranking",
+    "covgap.collect.assessments",
+    "covgap.collect.cache",
+    "covgap.collect.detect",
+    "covgap.collect.events",
+    "covgap.collect.evidence",
+    "covgap.collect.junit",
+)
 
 __all__ = [
     "PlanResult",
@@ -54,6 +60,9 @@ def load(
 
     ``prepared``: static analyses already made (by ``run`` while the suite ran), by cache key.
     """
+    from covgap.collect.coverage_data import LoadOptions
+    from covgap.collect.detect import load_project
+
     project_dir = project_dir.resolve()
     return load_project(
         LoadOptions(
@@ -67,12 +76,12 @@ def load(
 
 
 #: Assessments by region, and how risk was assessed: what ``analyze`` ranks with.
-Assessed = tuple[dict[RegionKey, Assessment], RiskInfo]
+Assessed: TypeAlias = "tuple[dict[RegionKey, Assessment], RiskInfo]"
 
 
 #: What ``assess_risk`` reads besides the sources: the churn (or why there is none) and the
 #: test modules. ``run`` reads them while the suite runs.
-Surroundings = tuple[Churn | str, tuple[str, ...]]
+Surroundings: TypeAlias = "tuple[Churn | str, tuple[str, ...]]"
 
 
 def read_surroundings(
@@ -80,6 +89,9 @@ def read_surroundings(
 ) -> Surroundings:
     """The project's churn over the configured window (of ``paths``, or every file), and its
     test modules."""
+    from covgap.collect.churn import ChurnWindow, read_churn
+    from covgap.collect.test_files import find_test_files
+
     project_dir = project_dir.resolve()
     window = ChurnWindow.parse(settings.churn_window)
     return read_churn(project_dir, window, paths), find_test_files(project_dir)
@@ -98,6 +110,18 @@ def assess_risk(
     its assessments from the cache; the others are assessed from their code facts (cached by
     content, or ``prepared`` by ``run`` while the suite ran), churn and the test modules.
     """
+    from covgap.analyze.advise import assess_project
+    from covgap.analyze.placement import own_packages
+    from covgap.collect.assessments import (
+        assessment_key,
+        decode_assessments,
+        encode_assessments,
+        shared_key,
+    )
+    from covgap.collect.cache import AnalysisCache
+    from covgap.collect.churn import Churn
+    from covgap.collect.evidence import evidence_for, source_keys
+
     project_dir = project_dir.resolve()
     cache_path = (project_dir / COVGAP_DIR / "cache.sqlite3") if settings.cache else None
     keys = source_keys(project_dir, [f.path for f in project.files if f.numbers.gap])
@@ -142,6 +166,9 @@ def analyze(
     project: ProjectCoverage, settings: Settings, assessed: Assessed | None = None
 ) -> PlanResult:
     """Rank the gaps (by risk when ``assessed`` is given) and make the plan (pure: no I/O)."""
+    from covgap.analyze.planning import make_plan
+    from covgap.analyze.ranking import rank
+
     assessments, risk_info = assessed if assessed is not None else (None, None)
     files, functions = rank(project, settings.tiers, settings.effective_file_target, assessments)
     plan = make_plan(
@@ -166,14 +193,15 @@ def suite_health(suite: SuiteRun) -> SuiteHealth:
     """The suite's health from pytest's JUnit XML, or from covgap's event log when pytest was
     stopped before it could write the XML."""
     from covgap.analyze.health import assess
-    from covgap.collect.events import read_events
+    from covgap.collect.events import read_events, read_xpassed
     from covgap.collect.junit import read_junit
 
-    logged, running = read_events(suite.events) if suite.events.exists() else ((), None)
     if not suite.junit_xml.exists():
+        logged, running = read_events(suite.events) if suite.events.exists() else ((), None)
         return assess(logged, source="events", stopped=suite.stopped, running=running)
     # JUnit XML cannot tell a lenient XPASS from a pass; the event log can.
-    xpassed = {test.nodeid: test for test in logged if test.outcome == "xpassed"}
+    logged = read_xpassed(suite.events) if suite.events.exists() else ()
+    xpassed = {test.nodeid: test for test in logged}
     tests = tuple(
         xpassed.get(test.nodeid, test) if test.outcome == "passed" else test
         for test in read_junit(suite.junit_xml)
@@ -185,18 +213,24 @@ def run(
     settings: Settings,
     options: RunOptions,
     on_progress: Callable[[Progress], None] | None = None,
+    preload: Sequence[str] = (),
 ) -> PlanResult:
     """``covgap run``: measure the suite, then plan from what it measured, with its health.
 
-    Git history and the test modules are read while the suite runs (they do not depend on it).
+    Once the suite has started, the analysis modules (and the ``preload`` modules: the
+    caller's reporting, say) are loaded, and git history and the test modules read, beside it:
+    none of them depends on it.
     """
-    beside: concurrent.futures.Future[Surroundings] | None = None
-    if settings.risk:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            beside = pool.submit(read_surroundings, options.project_dir, settings)
-            suite = run_suite(options, on_progress)
-    else:
-        suite = run_suite(options, on_progress)
+    beside: list[concurrent.futures.Future[Surroundings]] = []
+
+    def start_beside() -> None:
+        for name in (*ANALYSIS_MODULES, *preload):
+            pool.submit(importlib.import_module, name)
+        if settings.risk:
+            beside.append(pool.submit(read_surroundings, options.project_dir, settings))
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        suite = run_suite(options, on_progress, on_started=start_beside)
     health = suite_health(suite)
     measured = dataclasses.replace(
         settings, data_file=suite.data_file.relative_to(options.project_dir.resolve())
@@ -208,7 +242,7 @@ def run(
             project,
             measured,
             suite.prepared.facts,
-            beside.result() if beside is not None else None,
+            beside[0].result() if beside else None,
         )
         if measured.risk
         else None
@@ -219,4 +253,6 @@ def run(
 
 def combine(project_dir: Path, inputs: list[Path], output: Path) -> int:
     """``covgap combine``: merge data files (CI shards, other machines) into ``output``."""
+    from covgap.collect.combine import combine_data
+
     return combine_data(project_dir, inputs, output)

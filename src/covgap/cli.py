@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import importlib
 import os
 import sys
-import threading
 import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -299,17 +297,15 @@ def _run_run(
     # Status goes to stderr: stdout may be plan.json (--output -).
     stderr.write(f"Running the suite of {project_dir.resolve()} under coverage…\n")
     stderr.flush()
-    # The reporting modules load while the suite runs, not after it.
-    threading.Thread(
-        target=importlib.import_module, args=("covgap.report.render",), daemon=True
-    ).start()
     from covgap.report.progress import LiveProgress, wants_live_progress
 
+    # The reporting modules load while the suite runs, not after it.
+    preload = ("covgap.report.render",)
     if wants_live_progress(stderr):
         with LiveProgress(stderr) as live:
-            result = api.run(settings, options, on_progress=live)
+            result = api.run(settings, options, on_progress=live, preload=preload)
     else:
-        result = api.run(settings, options)
+        result = api.run(settings, options, preload=preload)
     return _emit(result, _output_folder(settings, project_dir), stdout)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from covgap.collect.events import EVENTS_FORMAT, read_events
+from covgap.collect.events import EVENTS_FORMAT, read_events, read_xpassed
 from covgap.collect.junit import MESSAGE_LIMIT, nodeid_from, read_junit
 from covgap.errors import DataError
 from covgap.model import TestOutcome
@@ -667,3 +667,27 @@ def test_setup_message_cut_by_pytest_9_2(tmp_path: Path) -> None:
         "setup",
         "fixture 'nope' not found",
     )
+
+
+def test_read_xpassed_takes_the_lenient_xpasses_only(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "events.jsonl",
+        log(
+            *phases("t.py::a"),
+            *phases("t.py::b", call="passed", wasxfail=True, message="maybe fixed"),
+            *phases("t.py::c", call="skipped", wasxfail=True, message="known bug"),
+        ),
+    )
+    xpassed = read_xpassed(path)
+    assert [(test.nodeid, test.outcome) for test in xpassed] == [("t.py::b", "xpassed")]
+    assert xpassed == tuple(t for t in read_events(path)[0] if t.outcome == "xpassed")
+
+
+def test_read_xpassed_skips_parsing_a_log_without_expected_failures(tmp_path: Path) -> None:
+    # A log with no xfail-marked test cannot hold an XPASS: it is not parsed (a line the
+    # full reader would refuse does not matter here).
+    text = log(*phases("t.py::a"), *phases("t.py::b", call="failed", message="boom"))
+    path = write(tmp_path / "events.jsonl", text.replace("\n", "\nnot json\n", 1))
+    with pytest.raises(DataError):
+        read_events(path)
+    assert read_xpassed(path) == ()

@@ -10,7 +10,8 @@ from pathlib import Path
 import coverage
 from coverage.exceptions import CoverageException
 
-from covgap.collect.coverage_data import check_data_file, working_directory
+from covgap.collect.coverage_data import check_data_file
+from covgap.collect.rcfile import working_directory
 from covgap.errors import DataError, OutputError
 
 __all__ = ["combine_data"]

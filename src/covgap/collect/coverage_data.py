@@ -15,7 +15,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +31,7 @@ from coverage.python import PythonFileReporter
 from coverage.results import analysis_from_file_reporter
 
 from covgap.collect.cache import AnalysisCache, CachedResult
+from covgap.collect.rcfile import working_directory
 from covgap.collect.regions import file_from_analysis
 from covgap.collect.static import (
     AnalysisOptions,
@@ -67,17 +68,6 @@ class LoadOptions:
     cache_path: Path | None = None
     #: Static analyses already made (by ``covgap run`` while the suite ran), by cache key.
     prepared: Mapping[str, StaticAnalysis] = dataclasses.field(default_factory=dict)
-
-
-@contextlib.contextmanager
-def working_directory(path: Path) -> Iterator[None]:
-    """coverage.py resolves its config file and relative file names from the working directory."""
-    previous = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
 
 
 def check_data_file(path: Path, shown: str) -> None:

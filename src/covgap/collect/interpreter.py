@@ -15,10 +15,15 @@ from covgap.errors import UsageError
 
 __all__ = ["Interpreter", "choose_core", "probe"]
 
+# Versions from the packages themselves (importing importlib.metadata costs more than the rest of
+# the probe), from their metadata when a package does not say.
 _PROBE = r"""
 import importlib.util, json, sys
-def version(name):
+def version(name, module):
     try:
+        found = getattr(__import__(module), "__version__", None)
+        if isinstance(found, str) and found[:1].isdigit():
+            return found
         from importlib.metadata import version as v
         return v(name)
     except Exception:
@@ -31,8 +36,8 @@ except Exception:
     pass
 print(json.dumps({
     "version": list(sys.version_info[:3]),
-    "coverage": version("coverage"),
-    "pytest": version("pytest"),
+    "coverage": version("coverage", "coverage"),
+    "pytest": version("pytest", "_pytest"),
     "xdist": importlib.util.find_spec("xdist") is not None,
     "timeout": importlib.util.find_spec("pytest_timeout") is not None,
     "ctracer": ctracer,

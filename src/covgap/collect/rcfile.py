@@ -10,9 +10,11 @@ plugins, ``[paths]``…) still applies.
 from __future__ import annotations
 
 import configparser
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +28,21 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-__all__ = ["OptionValue", "project_coverage_config", "write_layered_rcfile"]
+__all__ = ["OptionValue", "project_coverage_config", "working_directory", "write_layered_rcfile"]
 
 #: What covgap sets: a bool, a string, or a list of strings.
 OptionValue = bool | str | list[str]
+
+
+@contextlib.contextmanager
+def working_directory(path: Path) -> Iterator[None]:
+    """coverage.py resolves its config file and relative file names from the working directory."""
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
 
 
 def project_coverage_config(project_dir: Path) -> CoverageConfig:

@@ -21,11 +21,15 @@ from pathlib import Path
 
 from coverage.misc import join_regex
 
-from covgap.collect.coverage_data import working_directory
 from covgap.collect.interpreter import Interpreter, choose_core, probe
 from covgap.collect.plugin import PLUGIN_DIR, PLUGIN_NAME
 from covgap.collect.preparse import Prepared, Preparse, source_files
-from covgap.collect.rcfile import OptionValue, project_coverage_config, write_layered_rcfile
+from covgap.collect.rcfile import (
+    OptionValue,
+    project_coverage_config,
+    working_directory,
+    write_layered_rcfile,
+)
 from covgap.collect.static import AnalysisOptions
 from covgap.errors import DataError
 from covgap.model import RunInfo
@@ -298,9 +302,15 @@ def _finished(events: Path) -> bool:
 
 
 def run_suite(
-    options: RunOptions, on_progress: Callable[[Progress], None] | None = None
+    options: RunOptions,
+    on_progress: Callable[[Progress], None] | None = None,
+    on_started: Callable[[], None] | None = None,
 ) -> SuiteRun:
-    """Run the suite under coverage; stop it after ``options.timeout``; say what happened."""
+    """Run the suite under coverage; stop it after ``options.timeout``; say what happened.
+
+    ``on_started`` is called as soon as the suite's process is started (to start work that can
+    run beside it: before, it would only delay the suite).
+    """
     project_dir = options.project_dir.resolve()
     interpreter = probe(options.python)
     folder = project_dir / ".covgap" / "run"
@@ -368,6 +378,8 @@ def run_suite(
             start_new_session=True,
         )
         try:
+            if on_started is not None:
+                on_started()
             while process.poll() is None:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(timeout=0.2)  # returns at once when the suite ends

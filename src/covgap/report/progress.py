@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from types import TracebackType
-from typing import TextIO
-
-from rich.console import Console
-from rich.status import Status
+from typing import TYPE_CHECKING, TextIO
 
 from covgap.collect.run import Progress
+
+if TYPE_CHECKING:
+    from rich.status import Status
 
 __all__ = ["LiveProgress", "wants_live_progress"]
 
@@ -23,7 +23,11 @@ class LiveProgress:
     """A one-line status that redraws as events arrive; a context manager."""
 
     def __init__(self, stream: TextIO) -> None:
-        self._status = Status("starting the suite…", console=Console(file=stream))
+        # rich is loaded only when there is a terminal to draw on (not in CI, not when piped).
+        from rich.console import Console
+        from rich.status import Status
+
+        self._status: Status = Status("starting the suite…", console=Console(file=stream))
 
     def __enter__(self) -> LiveProgress:
         self._status.start()

@@ -121,16 +121,14 @@ def _switch(context: str) -> None:
 
 _CONTEXTS = os.environ.get("COVGAP_CONTEXTS") == "1"
 
+if _CONTEXTS:  # defined only when asked: two hook wrappers per test cost time on big suites
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
-    if _CONTEXTS:
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         _switch(item.nodeid)
-    yield
+        yield
 
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
-    yield
-    if _CONTEXTS:
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+        yield
         _switch("")
