@@ -25,7 +25,7 @@ from covgap.collect.code_facts import (
 )
 from covgap.model import MODULE_REGION
 
-__all__ = ["MAX_TEXT", "facts_from_source"]
+__all__ = ["MAX_TEXT", "dotted_name", "facts_from_source"]
 
 #: Texts longer than this are cut, with "…".
 MAX_TEXT = 80
@@ -84,7 +84,7 @@ def _short(text: str) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1].rstrip() + "…"
 
 
-def _dotted(node: ast.AST) -> str | None:
+def dotted_name(node: ast.AST) -> str | None:
     """``a.b.c`` for a chain of attributes on a name, else None."""
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
@@ -139,7 +139,7 @@ def _attribute_types(tree: ast.Module, imports: dict[str, str]) -> dict[str, dic
                 continue
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             value = node.value.func if isinstance(node.value, ast.Call) else node.value
-            dotted = _dotted(value)
+            dotted = dotted_name(value)
             resolved = _resolve(dotted, imports) if dotted else None
             if resolved is None:
                 continue
@@ -401,7 +401,7 @@ class _FunctionFinder:
                 self._reference(node, collector)
 
     def _reference(self, node: ast.Attribute | ast.Name, collector: _Collector) -> None:
-        dotted = _dotted(node)
+        dotted = dotted_name(node)
         if dotted is None:
             return
         root, _, rest = dotted.partition(".")
@@ -444,7 +444,7 @@ def _definitions_in(
 def _params(node: ast.FunctionDef | ast.AsyncFunctionDef, *, is_method: bool) -> tuple[str, ...]:
     arguments = node.args
     names = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
-    static = any(_dotted(d) == "staticmethod" for d in node.decorator_list)
+    static = any(dotted_name(d) == "staticmethod" for d in node.decorator_list)
     if is_method and names and not static and names[0] in ("self", "cls"):
         names = names[1:]
     if arguments.vararg:
