@@ -60,7 +60,7 @@ def test_json_to_stdout(measured_basic: Path) -> None:
     code, out, _ = run("plan", str(measured_basic), "--format", "json", "--output", "-")
     assert code == 0
     view = json.loads(out)
-    assert view["format_version"] == 2
+    assert view["format_version"] == 3
     assert view["totals"]["percent_covered"] == pytest.approx(42.168674698795186)
 
 
@@ -348,3 +348,73 @@ def test_bad_churn_window_on_the_command_line(measured_basic: Path) -> None:
     code, _, err = run("plan", str(measured_basic), "--churn-window", "last week")
     assert code == ExitCode.USAGE_ERROR
     assert_one_error_line(err, "churn-window")
+
+
+# --- covgap audit ------------------------------------------------------------------------------
+
+
+def test_audit_without_coverage_data(basic_copy: Path, tmp_path: Path) -> None:
+    """`covgap audit` needs no data: it reads the repository and prints every finding."""
+    for data in basic_copy.glob(".coverage*"):
+        data.unlink()
+    code, out, err = run("audit", str(basic_copy))
+    assert code == ExitCode.OK, err
+    assert f"audit of {basic_copy.resolve()}" in out
+    assert "Audit score" in out and "Coverage vs target" in out and "no coverage data" in out
+    assert "fix in" in out
+    assert not (basic_copy / "covgap-report").exists()  # the terminal only, unless asked
+
+
+def test_audit_writes_md_and_json(basic_copy: Path, tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    code, out, err = run("audit", str(basic_copy), "--format", "md,json", "--output", str(output))
+    assert code == ExitCode.OK, err
+    view = json.loads((output / "audit.json").read_text())
+    assert view["format_version"] == 1
+    text = (output / "audit.md").read_text()
+    assert text.startswith("# Test suite audit")
+    for finding in view["audit"]["findings"]:
+        assert finding["title"].replace("|", "\\|").replace("`", "'") in text
+    assert f"Wrote {output / 'audit.md'}" in out
+
+
+@pytest.mark.parametrize("fail_on", ["high", "medium", "low"])
+def test_audit_fail_on(basic_copy: Path, fail_on: str) -> None:
+    """--fail-on SEVERITY: exit 1 exactly when a finding is that severe or more."""
+    severities = {"high": 0, "medium": 1, "low": 2, "info": 3}
+    _, out, _ = run("audit", str(basic_copy), "--format", "json", "--output", "-")
+    found = {f["severity"] for f in json.loads(out)["audit"]["findings"]}
+    worst = min((severities[s] for s in found), default=9)
+    code, _, err = run(
+        "audit", str(basic_copy), "--fail-on", fail_on, "--format", "json", "--output", "-"
+    )
+    assert code == (ExitCode.GATE_FAILED if worst <= severities[fail_on] else ExitCode.OK), err
+
+
+def test_audit_fail_on_an_empty_project(tmp_path: Path) -> None:
+    (tmp_path / "CONTRIBUTING.md").write_text("Run `pytest`.\n")
+    code, _, err = run(
+        "audit", str(tmp_path), "--fail-on", "high", "--format", "json", "--output", "-"
+    )
+    assert code == ExitCode.GATE_FAILED  # no tests and no CI are high findings
+    assert err == ""
+
+
+def test_audit_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = run("audit", str(tmp_path / "nowhere"))
+    assert code == ExitCode.USAGE_ERROR
+    assert_one_error_line(err, "project folder not found")
+
+
+def test_plan_carries_the_audit_unless_told_not_to(measured_basic: Path, tmp_path: Path) -> None:
+    code, out, err = run("plan", str(measured_basic), "--format", "json", "--output", "-")
+    assert code == ExitCode.OK, err
+    view = json.loads(out)
+    assert view["audit"] is not None
+    target = next(a for a in view["audit"]["areas"] if a["area"] == "target")
+    assert target["possible"] == 20 and target["unmeasured"] is None
+    code, out, err = run(
+        "plan", str(measured_basic), "--no-audit", "--format", "json", "--output", "-"
+    )
+    assert code == ExitCode.OK, err
+    assert json.loads(out)["audit"] is None

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from covgap.analyze.advise import RegionKey
     from covgap.collect.churn import Churn
     from covgap.collect.static import StaticAnalysis
-    from covgap.model import Assessment, ProjectCoverage, RiskInfo, SuiteHealth
+    from covgap.model import Assessment, AuditResult, ProjectCoverage, RiskInfo, SuiteHealth
 
 # The analysis modules are imported where they are used, not here: ``covgap run`` starts the
 # suite first and loads them while it runs (``ANALYSIS_MODULES``).
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 #: What the analysis after a run needs; ``run`` imports them in the background.
 ANALYSIS_MODULES = (
     "covgap.analyze.advise",
+    "covgap.analyze.audit",
     "covgap.analyze.health",
     "covgap.analyze.planning",
     "covgap.analyze.ranking",
@@ -42,6 +43,7 @@ __all__ = [
     "RunOptions",
     "analyze",
     "assess_risk",
+    "audit",
     "combine",
     "load",
     "plan",
@@ -186,7 +188,39 @@ def plan(project_dir: Path, settings: Settings) -> PlanResult:
     """Load the data and plan: the whole of ``covgap plan`` short of writing reports."""
     project = load(project_dir, settings)
     assessed = assess_risk(project_dir, project, settings) if settings.risk else None
-    return analyze(project, settings, assessed)
+    result = analyze(project, settings, assessed)
+    if settings.audit:
+        result = dataclasses.replace(result, audit=audit(project_dir, settings, result))
+    return result
+
+
+def audit(
+    project_dir: Path,
+    settings: Settings,
+    result: PlanResult | None = None,
+    health: SuiteHealth | None = None,
+) -> AuditResult:
+    """``covgap audit``: the suite, its configuration and CI, read from the repository (nothing
+    run); with ``result``, the coverage against the target too, with ``health`` the suite's
+    health (docs/audit.md)."""
+    from covgap.analyze.audit import AuditFacts
+    from covgap.analyze.audit import audit as audit_facts
+    from covgap.collect.audit_inputs import read_audit_facts
+
+    total = next_milestone = None
+    if result is not None:
+        total = result.project.totals.percent_covered
+        upcoming = [phase.fail_under for phase in result.plan.phases if phase.fail_under > total]
+        next_milestone = float(min(upcoming)) if upcoming else None
+    facts: AuditFacts = read_audit_facts(
+        project_dir.resolve(),
+        target=settings.target,
+        jobs=settings.jobs,
+        total=total,
+        next_milestone=next_milestone,
+        health=health,
+    )
+    return audit_facts(facts)
 
 
 def suite_health(suite: SuiteRun) -> SuiteHealth:
@@ -248,7 +282,8 @@ def run(
         else None
     )
     result = analyze(project, measured, assessed)
-    return dataclasses.replace(result, run=suite.info, health=health)
+    audited = audit(options.project_dir, measured, result, health) if measured.audit else None
+    return dataclasses.replace(result, run=suite.info, health=health, audit=audited)
 
 
 def combine(project_dir: Path, inputs: list[Path], output: Path) -> int:

@@ -31,8 +31,10 @@ examples:
   covgap plan --format json --output - print plan.json to stdout
   covgap run                           run the suite under coverage (set up right), then plan
   covgap combine shard-*/.coverage     merge CI shards' data into ./.coverage
+  covgap audit                         audit the suite, its settings and CI, with fixes
 
-exit codes: 0 done, 2 usage or configuration error, 3 data error, 4 output not writable
+exit codes: 0 done, 1 a finding at or above `covgap audit --fail-on`, 2 usage or configuration
+error, 3 data error, 4 output not writable
 (docs/messages.md lists every message)
 """
 
@@ -160,6 +162,32 @@ def _parser() -> argparse.ArgumentParser:
         help="the combined data file (default: .coverage)",
     )
 
+    audit = commands.add_parser(
+        "audit",
+        help="audit the test suite, its pytest and coverage settings, and CI, with fixes",
+        description="Read the project's test files, pytest and coverage.py settings, development "
+        "dependencies, docs and CI files (GitHub Actions, GitLab CI, tox, nox), and list what "
+        "to fix, each finding with its evidence and the change to paste, and a score. Nothing "
+        "is run and no coverage data is needed (docs/audit.md).",
+        epilog="exit codes: 0 done (findings or not), 1 a finding at or above --fail-on, "
+        "2 usage or configuration error, 4 output not writable",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    audit.add_argument("project", nargs="?", default=".", help="the project folder (default: .)")
+    audit.add_argument(
+        "--format", type=_formats, metavar="LIST", help="term,md,json (default: term)"
+    )
+    audit.add_argument(
+        "--output",
+        metavar="DIR",
+        help="folder for audit.md / audit.json, or - for stdout (default: covgap-report)",
+    )
+    audit.add_argument(
+        "--fail-on",
+        choices=("high", "medium", "low"),
+        help="exit 1 when a finding is this severe or more (for CI)",
+    )
+
     demo = commands.add_parser(
         "demo",
         help="measure the bundled example project and show its plan",
@@ -223,6 +251,11 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
         metavar="WINDOW",
         help='how far back churn looks in git: "90 days" (default) or "500 commits"',
     )
+    parser.add_argument(
+        "--no-audit",
+        action="store_true",
+        help="leave out the audit of the suite, its configuration and CI",
+    )
 
 
 def _data_path(data: str | None, project_dir: Path) -> str | None:
@@ -250,6 +283,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "cache": False if args.no_cache else None,
         "risk": False if args.no_risk else None,
         "churn-window": args.churn_window,
+        "audit": False if args.no_audit else None,
     }
 
 
@@ -316,6 +350,33 @@ def _run_combine(args: argparse.Namespace, stdout: TextIO) -> int:
     return ExitCode.OK
 
 
+_SEVERITY_ORDER = ("high", "medium", "low", "info")
+
+
+def _run_audit(args: argparse.Namespace, stdout: TextIO) -> int:
+    project_dir = Path(args.project)
+    if not project_dir.is_dir():
+        raise UsageError("project folder not found", path=args.project, slug="no-project")
+    settings = load_settings(
+        project_dir, {"format": args.format or ["term"], "output": args.output}
+    )
+    result = api.audit(project_dir, settings)
+    from covgap.report.render import emit_audit
+
+    emit_audit(
+        result,
+        str(project_dir.resolve()),
+        settings.formats,
+        _output_folder(settings, project_dir),
+        stdout,
+    )
+    if args.fail_on is not None:
+        worst = _SEVERITY_ORDER.index(args.fail_on)
+        if any(_SEVERITY_ORDER.index(f.severity) <= worst for f in result.findings):
+            return ExitCode.GATE_FAILED
+    return ExitCode.OK
+
+
 def _run_demo(args: argparse.Namespace, stdout: TextIO) -> int:
     from covgap.demo import run_demo
 
@@ -375,6 +436,8 @@ def _dispatch(
             return _run_run(args, pytest_args, stdout, stderr)
         if args.command == "combine":
             return _run_combine(args, stdout)
+        if args.command == "audit":
+            return _run_audit(args, stdout)
         return _run_plan(args, stdout)
     except CovgapError as error:
         stderr.write(f"covgap: error: {error}\n")

@@ -142,6 +142,8 @@ class Settings:
     risk_weights: tuple[tuple[str, float], ...] = DEFAULT_RISK_WEIGHTS
     #: How far back churn looks: "90 days" or "500 commits".
     churn_window: str = "90 days"
+    #: Audit the suite, its configuration and CI (docs/audit.md) in every plan.
+    audit: bool = True
     #: Where each value came from, for messages ("--target", "pyproject.toml", ...).
     origins: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False)
 
@@ -289,6 +291,7 @@ _PARSERS: dict[str, tuple[str, Any]] = {
     "extend-critical-patterns": ("extend_critical_patterns", _string_list),
     "risk-weights": ("risk_weights", _risk_weights),
     "churn-window": ("churn_window", _churn_window),
+    "audit": ("audit", _boolean),
 }
 
 #: Environment variables read, and the key each sets.
@@ -299,6 +302,7 @@ _ENVIRONMENT = {
     "COVGAP_CACHE": "cache",
     "COVGAP_RISK": "risk",
     "COVGAP_CHURN_WINDOW": "churn-window",
+    "COVGAP_AUDIT": "audit",
 }
 
 

@@ -53,3 +53,27 @@ def test_unknown_functions_are_noted(measured_basic: Path, tmp_path: Path) -> No
         n.startswith("functions unknown for 4 files, planned as whole files") for n in view["notes"]
     )
     assert {i["display_name"] for i in view["top_functions"]} == {"(whole file)"}
+
+
+def test_audit_json_matches_its_schema(measured_basic: Path) -> None:
+    """``covgap audit --format json`` validates against docs/audit.schema.json, whose audit is
+    plan.json's (the same definition, referenced)."""
+    from referencing import Registry, Resource
+
+    from covgap.report.view_audit import build_audit_view
+
+    docs = Path(__file__).parents[2] / "docs"
+    audit_schema = json.loads((docs / "audit.schema.json").read_text())
+    registry = Registry().with_resources(
+        [
+            ("covgap/plan.schema.json", Resource.from_contents(SCHEMA)),
+            ("covgap/audit.schema.json", Resource.from_contents(audit_schema)),
+        ]
+    )
+    settings = load_settings(measured_basic, {}, environ={})
+    view = json.loads(json.dumps(build_audit_view(api.audit(measured_basic, settings), "basic")))
+    assert view["audit"]["findings"], "the basic fixture has findings to validate"
+    jsonschema.Draft202012Validator(audit_schema, registry=registry).validate(view)
+    view["audit"]["findings"][0]["severity"] = "critical"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(audit_schema, registry=registry).validate(view)

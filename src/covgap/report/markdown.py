@@ -6,7 +6,7 @@ from typing import Any
 
 import jinja2
 
-__all__ = ["render_markdown"]
+__all__ = ["render_audit_markdown", "render_markdown"]
 
 #: Functions listed per phase before the rest is left to plan.json.
 ITEMS_PER_PHASE = 40
@@ -52,3 +52,8 @@ def render_markdown(view: dict[str, Any]) -> str:
         advice_limit=ADVICE_PER_PHASE,
         suggestion_limit=SUGGESTIONS_PER_FUNCTION,
     )
+
+
+def render_audit_markdown(view: dict[str, Any]) -> str:
+    """``covgap audit``'s report (the view of ``view_audit.build_audit_view``)."""
+    return _environment().get_template("audit.md.j2").render(v=view)

@@ -7,17 +7,27 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from covgap.errors import ExitCode, UsageError
-from covgap.model import PlanResult
+from covgap.model import AuditResult, PlanResult
 from covgap.report.jsonout import render_json
-from covgap.report.markdown import render_markdown
-from covgap.report.terminal import render_terminal
+from covgap.report.markdown import render_audit_markdown, render_markdown
+from covgap.report.terminal import render_audit_terminal, render_terminal
 from covgap.report.view import build_view
+from covgap.report.view_audit import build_audit_view
 from covgap.report.write import write_reports
 
-__all__ = ["FILE_NAMES", "emit", "render_files", "render_terminal_text"]
+__all__ = [
+    "AUDIT_FILE_NAMES",
+    "FILE_NAMES",
+    "emit",
+    "emit_audit",
+    "render_files",
+    "render_terminal_text",
+]
 
 #: The file each file format is written to.
 FILE_NAMES = {"md": "plan.md", "json": "plan.json"}
+#: ``covgap audit``'s files.
+AUDIT_FILE_NAMES = {"md": "audit.md", "json": "audit.json"}
 
 
 def render_files(view: dict[str, Any], formats: Sequence[str]) -> dict[str, str]:
@@ -38,15 +48,34 @@ def emit(result: PlanResult, output: str, stdout: TextIO) -> int:
     formats = result.settings.formats
     view = build_view(result)
     files = render_files(view, formats)
-    if output == "-" and len(files) > 1:
-        raise UsageError(
-            "--output - writes one file format to stdout; "
-            "choose it with --format md or --format json",
-            slug="stdout-one-format",
-        )
+    _one_format_for_stdout(files, output)
     written = write_reports(files, output, stdout)
     if "term" in formats and (output != "-" or not files):
         render_terminal(view, stdout)
     for path in written:
         stdout.write(f"Wrote {path}\n")
     return ExitCode.OK
+
+
+def emit_audit(
+    audit: AuditResult, project: str, formats: Sequence[str], output: str, stdout: TextIO
+) -> None:
+    """``covgap audit``'s outputs: audit.md, audit.json, the terminal summary."""
+    view = build_audit_view(audit, project)
+    renderers = {"md": render_audit_markdown, "json": render_json}
+    files = {AUDIT_FILE_NAMES[f]: renderers[f](view) for f in formats if f in renderers}
+    _one_format_for_stdout(files, output)
+    written = write_reports(files, output, stdout)
+    if "term" in formats and (output != "-" or not files):
+        render_audit_terminal(view, stdout)
+    for path in written:
+        stdout.write(f"Wrote {path}\n")
+
+
+def _one_format_for_stdout(files: dict[str, str], output: str) -> None:
+    if output == "-" and len(files) > 1:
+        raise UsageError(
+            "--output - writes one file format to stdout; "
+            "choose it with --format md or --format json",
+            slug="stdout-one-format",
+        )

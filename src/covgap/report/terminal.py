@@ -10,7 +10,7 @@ from rich.table import Table
 
 from covgap.report.view import plural
 
-__all__ = ["render_terminal"]
+__all__ = ["render_audit_terminal", "render_terminal"]
 
 _TIER_STYLES = {
     "critical": "red",
@@ -94,8 +94,68 @@ def render_terminal(view: dict[str, Any], stream: TextIO, *, width: int | None =
                 phase["fail_under_display"],
             )
         console.print(table)
+    if view.get("audit"):
+        _audit(console, view["audit"], limit=AUDIT_SHOWN)
     for note in [*plan["notes"], *view["notes"]]:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
+
+
+#: Findings the plan's terminal summary lists (plan.md and plan.json have them all).
+AUDIT_SHOWN = 8
+_SEVERITY_STYLES = {"high": "bold red", "medium": "yellow", "low": "", "info": "dim"}
+
+
+def render_audit_terminal(
+    view: dict[str, Any], stream: TextIO, *, width: int | None = None
+) -> None:
+    """``covgap audit``'s summary: the score by area and every finding with its fix."""
+    console = Console(file=stream, width=width, highlight=False, soft_wrap=False)
+    if width is None and not console.is_terminal:
+        console.width = 120
+    console.print(f"[bold]covgap[/bold] audit of [cyan]{escape(view['project'])}[/cyan]")
+    _audit(console, view["audit"], limit=None)
+
+
+def _audit(console: Console, audit: dict[str, Any], limit: int | None) -> None:
+    """The score, the areas, the inventory in a line, and the findings (the first ``limit``)."""
+    counts = audit["counts"]
+    console.print(
+        f"Audit score [bold]{audit['score']['display']}[/bold] "
+        f"({counts['high']} high, {counts['medium']} medium, {counts['low']} low)"
+    )
+    table = _table("Audit by area", [("Area", "left"), ("Score", "right"), ("Findings", "left")])
+    for area in audit["areas"]:
+        shown = area["display"] + (f" ({area['unmeasured']})" if area["unmeasured"] else "")
+        table.add_row(area["label"], shown, escape(", ".join(area["findings"]) or "-"))
+    console.print(table)
+    inventory = audit["inventory"]
+    if inventory:
+        kinds = ", ".join(f"{c['name']} {c['tests']}" for c in inventory["categories"])
+        console.print(
+            f"Tests: {inventory['tests']} in {plural(inventory['test_files'], 'file')}"
+            f" ({plural(inventory['test_functions'], 'function')}, "
+            f"{plural(inventory['fixtures'], 'fixture')}){f'; {kinds}' if kinds else ''}"
+        )
+    findings = audit["findings"] if limit is None else audit["findings"][:limit]
+    for number, finding in enumerate(findings, start=1):
+        style = _SEVERITY_STYLES[finding["severity"]]
+        label = f"[{style}]{finding['severity']}[/]" if style else finding["severity"]
+        console.print(
+            f"{number:>2}. {label} {escape(finding['title'])}"
+            f"  [dim]{escape(finding['where_display'])}[/dim]",
+            overflow="ellipsis",
+            no_wrap=limit is not None,
+        )
+        if limit is None and finding["fix"]:
+            where = f" in {finding['fix_path']}" if finding["fix_path"] else ""
+            console.print(f"    [dim]fix{escape(where)}:[/dim]")
+            for line in finding["fix"].splitlines():
+                console.print(f"      {escape(line)}", overflow="ellipsis", no_wrap=True)
+    if limit is not None and len(audit["findings"]) > limit:
+        console.print(
+            f"    … and {len(audit['findings']) - limit} more findings, "
+            "with their fixes, in plan.md"
+        )
 
 
 def _top_functions(console: Console, view: dict[str, Any]) -> None:

@@ -32,6 +32,7 @@ from covgap.model import (
     Risk,
     TestAdvice,
 )
+from covgap.report.view_audit import audit_view
 from covgap.report.view_suite import health_view, run_view
 
 __all__ = ["FORMAT_VERSION", "apportion", "build_view"]
@@ -40,7 +41,8 @@ __all__ = ["FORMAT_VERSION", "apportion", "build_view"]
 # 1: first version.
 # 2: risk, complexity, effort and test advice per planned function (items); estimated tests
 #    per phase; the "risk" section (levels, the riskiest functions, how risk was measured).
-FORMAT_VERSION = 2
+# 3: the "audit" section (findings, score by area, inventory and CI in numbers).
+FORMAT_VERSION = 3
 
 #: How many folders the gains table lists before it folds the rest into one row.
 GAINS_ROWS = 15
@@ -359,6 +361,7 @@ def build_view(result: PlanResult) -> dict[str, Any]:
         "health": health_view(result.health),
         "contexts_measured": any(f.tested_by for f in project.files),
         "risk": fmt.risk_section(result),
+        "audit": audit_view(result.audit),
         "notes": [*project.notes, *_unknown_regions_note(project.files)],
     }
 

@@ -1,0 +1,228 @@
+"""Read everything the audit looks at (``analyze/audit.py`` judges it): pytest's and coverage.py's
+settings, the development dependencies, the sources and docs, the test inventory and the CI
+files. Nothing is run and nothing is imported from the project."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from covgap.collect.ci_files import CiConfig, read_ci
+from covgap.collect.preparse import source_files
+from covgap.collect.project_config import (
+    CoverageSettings,
+    DevDependencies,
+    PytestConfig,
+    ReadProblem,
+    read_coverage_settings,
+    read_dev_dependencies,
+    read_pytest_config,
+)
+from covgap.collect.project_scan import (
+    DocsFacts,
+    SourceFacts,
+    project_packages,
+    scan_docs,
+    scan_sources,
+)
+from covgap.collect.run import detect_source
+from covgap.collect.test_inventory import InventoryOptions, TestInventory, read_inventory
+from covgap.model import SuiteHealth
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+__all__ = ["OTHER_CI", "AuditFacts", "read_audit_facts"]
+
+#: CI systems whose files covgap does not read: named in the audit so that "no CI" is not claimed.
+OTHER_CI = (
+    ".circleci/config.yml",
+    ".travis.yml",
+    "azure-pipelines.yml",
+    "Jenkinsfile",
+    "bitbucket-pipelines.yml",
+    ".drone.yml",
+    "appveyor.yml",
+    ".buildkite/pipeline.yml",
+    ".woodpecker.yml",
+)
+
+
+@dataclass(frozen=True)
+class AuditFacts:
+    """Everything the audit looks at, read beforehand."""
+
+    pytest: PytestConfig
+    coverage: CoverageSettings
+    dependencies: DevDependencies
+    sources: SourceFacts
+    docs: DocsFacts
+    inventory: TestInventory
+    ci: CiConfig
+    #: ``requires-python`` from pyproject.toml, or None.
+    requires_python: str | None = None
+    #: CI files of systems covgap does not read (Jenkinsfile, .circleci/config.yml…).
+    other_ci: tuple[str, ...] = ()
+    #: The measured total (percent), the target, the plan's next milestone.
+    total: float | None = None
+    target: float = 80.0
+    next_milestone: float | None = None
+    health: SuiteHealth | None = None
+    problems: tuple[ReadProblem, ...] = ()
+    #: Lines of the CI files (and Makefile) that measure or report coverage, whatever runs
+    #: them (a tox setenv, a Makefile target, a nox session): (path, line, text).
+    coverage_mentions: tuple[tuple[str, int, str], ...] = ()
+    #: The project's distribution name, and whether it is itself a pytest plugin (``pytest11``).
+    project_name: str | None = None
+    pytest_plugin: bool = False
+    #: Markers registered at run time (``config.addinivalue_line("markers", ...)``) by the
+    #: project's conftest files or plugin; ``dynamic_markers``: some registration is not literal.
+    registered_markers: tuple[str, ...] = ()
+    dynamic_markers: bool = False
+
+
+#: A line that measures or reports coverage.
+_COVERAGE_LINE = re.compile(
+    r"--cov\b|\bcoverage\s+(?:run|report|xml|json|lcov|html|combine)\b|-m\s+coverage\b"
+    r"|\bcovgap\s+(?:run|check)\b|\bdiff-cover\b"
+    r"|[\"']coverage[\"']\s*,\s*[\"'](?:run|report|xml|json|lcov|html|combine)[\"']"
+)
+_MARKER_REGISTRATION = re.compile(r"addinivalue_line\(\s*[\"']markers[\"']\s*,\s*([^)]*)")
+_LITERAL_MARKER = re.compile(r"^[rbuf]?[\"']([A-Za-z_]\w*)")
+
+
+def _project_table(project_dir: Path) -> dict[str, object]:
+    try:
+        with (project_dir / "pyproject.toml").open("rb") as handle:
+            document = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    project = document.get("project")
+    return project if isinstance(project, dict) else {}
+
+
+def _coverage_mentions(project_dir: Path, files: Sequence[str]) -> tuple[tuple[str, int, str], ...]:
+    found: list[tuple[str, int, str]] = []
+    for name in (*files, "Makefile"):
+        path = project_dir / name
+        if not path.is_file():
+            continue
+        for number, line in enumerate(
+            path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1
+        ):
+            if _COVERAGE_LINE.search(line) and not line.lstrip().startswith("#"):
+                found.append((name, number, line.strip()[:200]))
+    return tuple(found)
+
+
+def _registered_markers(project_dir: Path, paths: Sequence[str]) -> tuple[tuple[str, ...], bool]:
+    """Markers a conftest or the project's plugin registers, and whether some are not literal."""
+    names: list[str] = []
+    dynamic = False
+    for name in paths:
+        try:
+            text = (project_dir / name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "addinivalue_line" not in text:
+            continue
+        for match in _MARKER_REGISTRATION.finditer(text):
+            literal = _LITERAL_MARKER.match(match.group(1).strip())
+            if literal and not match.group(1).lstrip().startswith(("f", "F")):
+                names.append(literal.group(1))
+            else:
+                dynamic = True
+    return tuple(dict.fromkeys(names)), dynamic
+
+
+def _data_only(project_dir: Path, folder: str) -> bool:
+    """A folder holding no Python at all (test data), or a package of the sources."""
+    path = project_dir / folder
+    if (path / "__init__.py").is_file() and not any(
+        part in {"test", "tests", "testing"} for part in Path(folder).parts
+    ):
+        return True
+    return not any(path.rglob("*.py"))
+
+
+def read_audit_facts(
+    project_dir: Path,
+    *,
+    target: float,
+    jobs: int | None = None,
+    total: float | None = None,
+    next_milestone: float | None = None,
+    health: SuiteHealth | None = None,
+) -> AuditFacts:
+    """Everything the audit needs from ``project_dir`` (absolute)."""
+    pytest_config = read_pytest_config(project_dir)
+    coverage = read_coverage_settings(project_dir)
+    dependencies = read_dev_dependencies(project_dir)
+    source = list(coverage.source) or detect_source(project_dir)
+    packages = project_packages(project_dir, source)
+    sources = scan_sources(project_dir, source_files(project_dir, source), packages)
+    declared = tuple(
+        line.split(":")[0].split("(")[0].strip()
+        for line in pytest_config.words("markers")
+        if isinstance(pytest_config.value("markers"), tuple)
+    )
+    default = InventoryOptions()
+    inventory = read_inventory(
+        project_dir,
+        InventoryOptions(
+            python_files=pytest_config.words("python_files") or default.python_files,
+            python_classes=pytest_config.words("python_classes") or default.python_classes,
+            python_functions=pytest_config.words("python_functions") or default.python_functions,
+            testpaths=pytest_config.words("testpaths"),
+            norecursedirs=pytest_config.words("norecursedirs") or default.norecursedirs,
+            project_packages=packages,
+            declared_markers=declared,
+            jobs=jobs or 0,
+        ),
+    )
+    problems = tuple(p for p in (pytest_config.problem, coverage.problem) if p is not None)
+    project = _project_table(project_dir)
+    entry_points = project.get("entry-points")
+    ci = read_ci(project_dir)
+    conftests = sorted({f.path for f in inventory.fixtures if f.path.endswith("conftest.py")})
+    # Markers are registered by conftest files or by plugins beside the tests
+    # (``pytest_plugins = ["tests.optional"]``): every Python file in a test folder.
+    conftests += [
+        path.relative_to(project_dir).as_posix()
+        for folder in {*(Path(m.path).parent for m in inventory.modules)}
+        for path in (project_dir / folder).glob("*.py")
+    ]
+    registered, dynamic = _registered_markers(project_dir, sorted({*conftests, *sources.files}))
+    inventory = dataclasses.replace(
+        inventory,
+        empty_folders=tuple(f for f in inventory.empty_folders if not _data_only(project_dir, f)),
+    )
+    return AuditFacts(
+        pytest=pytest_config,
+        coverage=coverage,
+        dependencies=dependencies,
+        sources=sources,
+        docs=scan_docs(project_dir),
+        inventory=inventory,
+        ci=ci,
+        requires_python=requires
+        if isinstance(requires := project.get("requires-python"), str)
+        else None,
+        other_ci=tuple(name for name in OTHER_CI if (project_dir / name).exists()),
+        total=total,
+        target=target,
+        next_milestone=next_milestone,
+        health=health,
+        problems=problems + dependencies.problems,
+        coverage_mentions=_coverage_mentions(project_dir, ci.files),
+        project_name=str(project["name"]) if isinstance(project.get("name"), str) else None,
+        pytest_plugin=isinstance(entry_points, dict) and "pytest11" in entry_points,
+        registered_markers=registered,
+        dynamic_markers=dynamic,
+    )
