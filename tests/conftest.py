@@ -128,3 +128,21 @@ def assert_equals_coverage_json(project: ProjectCoverage, report: dict[str, Any]
 def equals_coverage_json() -> Callable[[ProjectCoverage, dict[str, Any]], None]:
     """The assertion that covgap's numbers are coverage.py's, as a fixture."""
     return assert_equals_coverage_json
+
+
+@pytest.fixture
+def plain_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """git without the user's or the system's config, never above tmp_path, with a fixed
+    author; and coverage.py and pytest without settings from the environment."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    empty = tmp_path / "empty.gitconfig"
+    empty.write_text("")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{who}_NAME", "Ada")
+        monkeypatch.setenv(f"GIT_{who}_EMAIL", "ada@example.com")
+    for name in ("COVERAGE_PROCESS_START", "COVERAGE_RCFILE", "PYTEST_ADDOPTS"):
+        monkeypatch.delenv(name, raising=False)
