@@ -15,9 +15,20 @@ from covgap.model import PlanResult
 
 if TYPE_CHECKING:
     from covgap.analyze.advise import RegionKey
+    from covgap.analyze.deltas import Delta
+    from covgap.analyze.diffcov import DiffCoverage
+    from covgap.analyze.gates import CheckResult
     from covgap.collect.churn import Churn
+    from covgap.collect.history import SnapshotSummary
     from covgap.collect.static import StaticAnalysis
-    from covgap.model import Assessment, AuditResult, ProjectCoverage, RiskInfo, SuiteHealth
+    from covgap.model import (
+        Assessment,
+        AuditResult,
+        Baseline,
+        ProjectCoverage,
+        RiskInfo,
+        SuiteHealth,
+    )
 
 # The analysis modules are imported where they are used, not here: ``covgap run`` starts the
 # suite first and loads them while it runs (``ANALYSIS_MODULES``).
@@ -44,10 +55,14 @@ __all__ = [
     "analyze",
     "assess_risk",
     "audit",
+    "check",
     "combine",
+    "history",
     "load",
+    "new_baseline",
     "plan",
     "read_surroundings",
+    "record",
     "run",
 ]
 
@@ -291,3 +306,159 @@ def combine(project_dir: Path, inputs: list[Path], output: Path) -> int:
     from covgap.collect.combine import combine_data
 
     return combine_data(project_dir, inputs, output)
+
+
+def _history_path(project_dir: Path, settings: Settings) -> Path:
+    path = settings.history
+    return path if path.is_absolute() else project_dir.resolve() / path
+
+
+def record(project_dir: Path, result: PlanResult) -> int:
+    """Store a snapshot of ``result`` (and its suite health) in the history database."""
+    from covgap.collect.history import History, SnapshotInput
+
+    snapshot = SnapshotInput.measured(
+        result.project,
+        project_dir.resolve(),
+        result.health,
+        result.run.seconds if result.run is not None else None,
+    )
+    with History(_history_path(project_dir, result.settings)) as database:
+        return database.record(snapshot)
+
+
+def history(
+    project_dir: Path, settings: Settings, limit: int | None = None
+) -> tuple[list[SnapshotSummary], list[Delta]]:
+    """The recorded snapshots, oldest first, and each one's delta from the one before it."""
+    from covgap.analyze.deltas import explain_history
+    from covgap.collect.history import History
+
+    path = _history_path(project_dir, settings)
+    if not path.exists():
+        return [], []
+    with History(path) as database:
+        summaries = sorted(database.snapshots(limit=limit), key=lambda s: s.id)
+        loaded = [database.load(summary.id) for summary in summaries]
+    return summaries, list(explain_history(loaded, settings.drop_alert))
+
+
+def _baseline(project_dir: Path, settings: Settings, head: str | None) -> Baseline | None:
+    """The committed baseline file when there is one, else the history's last snapshot of
+    another commit (the current commit's own snapshots would compare the run with itself)."""
+    from covgap.collect.baseline import DEFAULT_BASELINE, read_baseline
+    from covgap.collect.history import History
+    from covgap.model import Baseline
+
+    configured = settings.baseline_file
+    file = project_dir / (configured or DEFAULT_BASELINE)
+    if configured is not None or file.exists():
+        return read_baseline(file)
+    path = _history_path(project_dir, settings)
+    if not path.exists():
+        return None
+    with History(path) as database:
+        summaries = sorted(database.snapshots(), key=lambda s: s.id, reverse=True)
+        chosen = next((s for s in summaries if head is None or s.commit != head), None)
+        if chosen is None:
+            return None
+        snapshot = database.load(chosen.id)
+    commit = f"commit {snapshot.commit[:10]}, " if snapshot.commit else ""
+    return Baseline(
+        source=f"history snapshot {snapshot.id} ({commit}{snapshot.recorded_at})",
+        commit=snapshot.commit,
+        numbers=snapshot.totals,
+        files={
+            path: (record.numbers.missing_statements, record.numbers.statements)
+            for path, record in snapshot.files.items()
+        },
+        phases=tuple(float(m) for m in settings.milestones),
+    )
+
+
+def check(project_dir: Path, settings: Settings, *, diff: bool = True) -> CheckResult:
+    """``covgap check``: every gate with its verdict (docs/check.md).
+
+    The diff since the base is read when a gate needs it (``diff-fail-under``,
+    ``new-file-floor``, an explicit ``base``), or, with ``diff``, for the report when the
+    project is in a git repository with a base to compare with.
+    """
+    from covgap.analyze.gates import evaluate
+    from covgap.collect.history import git_state
+    from covgap.errors import CovgapError
+
+    project_dir = project_dir.resolve()
+    project = load(project_dir, settings)
+    needed = (
+        settings.diff_fail_under is not None
+        or settings.new_file_floor is not None
+        or settings.base is not None
+    )
+    notes: list[str] = []
+    changes = None
+    if needed or diff:
+        try:
+            changes = measure_diff(project_dir, settings.base, project=project)
+        except CovgapError as error:
+            if needed:
+                raise
+            notes.append(f"no diff coverage: {error.message}")
+    head, _, _ = git_state(project_dir)
+    baseline = _baseline(project_dir, settings, head)
+    result = evaluate(project, settings, changes, baseline)
+    return dataclasses.replace(result, notes=(*result.notes, *notes))
+
+
+def new_baseline(
+    project_dir: Path, settings: Settings, project: ProjectCoverage
+) -> tuple[Path, str]:
+    """Where ``--update-baseline`` writes, and the baseline of ``project`` with the phases of
+    its plan (for the phase gate) and the current commit."""
+    from covgap.collect.baseline import DEFAULT_BASELINE, baseline_json
+    from covgap.collect.history import git_state
+
+    plan_now = analyze(project, settings)  # impact alone: the phases' fail_under is all it needs
+    commit, _, _ = git_state(project_dir.resolve())
+    phases = [float(phase.fail_under) for phase in plan_now.plan.phases]
+    path = project_dir / (settings.baseline_file or DEFAULT_BASELINE)
+    return path, baseline_json(project, commit, phases)
+
+
+def measure_diff(
+    project_dir: Path,
+    base: str | None = None,
+    *,
+    project: ProjectCoverage | None = None,
+    settings: Settings | None = None,
+    branch: bool | None = None,
+    include_uncommitted: bool = True,
+    include_untracked: bool = False,
+) -> DiffCoverage:
+    """Diff coverage since ``base`` (docs/diff-coverage.md): the diff, the coverage data
+    (``project``, or loaded with ``settings``) and what coverage.py says of the changed files.
+
+    ``branch`` None: branch mode when the data measured branches.
+    """
+    from covgap.analyze.diffcov import diff_coverage
+    from covgap.collect.diff_inputs import read_branch_exits, read_exclusions
+    from covgap.collect.git_diff import read_diff
+    from covgap.config import load_settings
+
+    project_dir = Path(project_dir)
+    diff = read_diff(
+        project_dir,
+        base,
+        include_uncommitted=include_uncommitted,
+        include_untracked=include_untracked,
+    )
+    if project is None:
+        settings = settings if settings is not None else load_settings(project_dir, {}, environ={})
+        project = load(project_dir, settings)
+    branch = project.branch_measured if branch is None else branch
+    known = {file.path for file in project.files}
+    exits = None
+    if branch and project.branch_measured:
+        exits = read_branch_exits(project_dir, [f.path for f in diff.files if f.path in known])
+    return diff_coverage(
+        project, diff, branch=branch, exits=exits, exclusion=read_exclusions(project_dir)
+    )

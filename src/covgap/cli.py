@@ -94,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("project", nargs="?", default=".", help="the project folder (default: .)")
     _add_plan_options(plan)
+    plan.add_argument(
+        "--record",
+        action="store_true",
+        help="store a snapshot in the history database (.covgap/history.db)",
+    )
 
     run = commands.add_parser(
         "run",
@@ -141,6 +146,11 @@ def _parser() -> argparse.ArgumentParser:
         help="per test, with pytest-timeout (default: half of --timeout)",
     )
     _add_plan_options(run)
+    run.add_argument(
+        "--no-record",
+        action="store_true",
+        help="do not store a snapshot in the history database (covgap run stores one)",
+    )
 
     combine = commands.add_parser(
         "combine",
@@ -186,6 +196,65 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-on",
         choices=("high", "medium", "low"),
         help="exit 1 when a finding is this severe or more (for CI)",
+    )
+
+    check = commands.add_parser(
+        "check",
+        help="evaluate the coverage gates (total, floors, diff, ratchet) for CI",
+        description="Evaluate the gates set in [tool.covgap] and on the command line against "
+        "the coverage data, print each verdict with its numbers, and write a pull-request "
+        "comment, annotations and a badge on request (docs/check.md).",
+        epilog="exit codes: 0 every gate passed, 1 a gate failed, 2 usage or configuration "
+        "error, 3 data error or covgap's own failure, 4 output not writable",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("project", nargs="?", default=".", help="the project folder (default: .)")
+    check.add_argument("--data", metavar="PATH", help="the coverage data (as for plan)")
+    check.add_argument("--fail-under", metavar="PERCENT", help="the total's minimum")
+    check.add_argument("--fail-under-lines", metavar="PERCENT", help="statements alone")
+    check.add_argument("--fail-under-branches", metavar="PERCENT", help="branches alone")
+    check.add_argument(
+        "--diff-fail-under", metavar="PERCENT", help="changed statements since the base"
+    )
+    check.add_argument(
+        "--base",
+        metavar="REV",
+        help="compare with REV (default: merge base with the default branch)",
+    )
+    check.add_argument("--no-diff", action="store_true", help="no diff unless a gate needs it")
+    check.add_argument("--baseline", metavar="FILE", help="a covgap-baseline.json to compare with")
+    check.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="when every gate passes, write the current numbers as the new baseline",
+    )
+    check.add_argument(
+        "--format",
+        choices=("text", "github", "json"),
+        default="text",
+        help="text verdicts (default), the Markdown comment for a pull request, or JSON",
+    )
+    check.add_argument("--comment", metavar="FILE", help="also write the Markdown comment here")
+    check.add_argument(
+        "--annotations",
+        action="store_true",
+        help="print GitHub ::warning annotations for uncovered changed lines",
+    )
+    check.add_argument("--badge", metavar="FILE", help="write an SVG badge of the total")
+    check.add_argument("--jobs", metavar="N", help="parser processes (default: one per CPU)")
+    check.add_argument("--no-cache", action="store_true", help="do not use .covgap/cache.sqlite3")
+
+    history = commands.add_parser(
+        "history",
+        help="show the coverage trend, each change explained",
+        description="Show the snapshots in the history database (covgap run and covgap plan "
+        "--record store them), and explain each change of the total: code added covered or "
+        "not, code removed, lines that lost or gained coverage (docs/history.md).",
+    )
+    history.add_argument("project", nargs="?", default=".", help="the project folder (default: .)")
+    history.add_argument("--limit", metavar="N", type=int, help="the last N snapshots")
+    history.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or JSON"
     )
 
     demo = commands.add_parser(
@@ -302,7 +371,11 @@ def _run_plan(args: argparse.Namespace, stdout: TextIO) -> int:
         raise UsageError("project folder not found", path=args.project, slug="no-project")
     settings = load_settings(project_dir, _overrides(args))
     result = api.plan(project_dir, settings)
-    return _emit(result, _output_folder(settings, project_dir), stdout)
+    code = _emit(result, _output_folder(settings, project_dir), stdout)
+    if args.record:
+        snapshot = api.record(project_dir, result)
+        stdout.write(f"Recorded snapshot {snapshot} in {settings.history}\n")
+    return code
 
 
 def _emit(result: PlanResult, output: str, stdout: TextIO) -> int:
@@ -340,7 +413,11 @@ def _run_run(
             result = api.run(settings, options, on_progress=live, preload=preload)
     else:
         result = api.run(settings, options, preload=preload)
-    return _emit(result, _output_folder(settings, project_dir), stdout)
+    code = _emit(result, _output_folder(settings, project_dir), stdout)
+    if not args.no_record:
+        snapshot = api.record(project_dir, result)
+        stdout.write(f"Recorded snapshot {snapshot} in {settings.history}\n")
+    return code
 
 
 def _run_combine(args: argparse.Namespace, stdout: TextIO) -> int:
@@ -351,6 +428,66 @@ def _run_combine(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 _SEVERITY_ORDER = ("high", "medium", "low", "info")
+
+
+def _run_check(args: argparse.Namespace, stdout: TextIO) -> int:
+    project_dir = Path(args.project)
+    if not project_dir.is_dir():
+        raise UsageError("project folder not found", path=args.project, slug="no-project")
+    overrides = {
+        "data-file": _data_path(args.data, project_dir),
+        "fail-under": args.fail_under,
+        "fail-under-lines": args.fail_under_lines,
+        "fail-under-branches": args.fail_under_branches,
+        "diff-fail-under": args.diff_fail_under,
+        "base": args.base,
+        "baseline-file": _data_path(args.baseline, project_dir),
+        "jobs": args.jobs,
+        "cache": False if args.no_cache else None,
+    }
+    settings = load_settings(project_dir, overrides)
+    result = api.check(project_dir, settings, diff=not args.no_diff)
+    from covgap.report.check import (
+        annotation_lines,
+        badge_svg,
+        check_json,
+        check_markdown,
+        check_text,
+    )
+    from covgap.report.write import write_reports
+
+    rendered = {"text": check_text, "github": check_markdown, "json": check_json}[args.format]
+    stdout.write(rendered(result))
+    if args.annotations:
+        stdout.write(annotation_lines(result))
+    files: dict[Path, str] = {}
+    if args.comment:
+        files[Path(args.comment)] = check_markdown(result)
+    if args.badge:
+        files[Path(args.badge)] = badge_svg(result.project.totals.percent_covered)
+    if args.update_baseline:
+        if result.passed:
+            path, text = api.new_baseline(project_dir, settings, result.project)
+            files[path] = text
+        else:
+            stdout.write("covgap check: the baseline was not updated: a gate failed\n")
+    for path, text in files.items():
+        write_reports({path.name: text}, str(path.parent), stdout)
+        stdout.write(f"Wrote {path}\n")
+    return ExitCode.OK if result.passed else ExitCode.GATE_FAILED
+
+
+def _run_history(args: argparse.Namespace, stdout: TextIO) -> int:
+    project_dir = Path(args.project)
+    if not project_dir.is_dir():
+        raise UsageError("project folder not found", path=args.project, slug="no-project")
+    settings = load_settings(project_dir, {})
+    summaries, deltas = api.history(project_dir, settings, args.limit)
+    from covgap.report.history import history_json, history_text
+
+    render = history_json if args.format == "json" else history_text
+    stdout.write(render(summaries, deltas, settings))
+    return ExitCode.OK
 
 
 def _run_audit(args: argparse.Namespace, stdout: TextIO) -> int:
@@ -438,6 +575,10 @@ def _dispatch(
             return _run_combine(args, stdout)
         if args.command == "audit":
             return _run_audit(args, stdout)
+        if args.command == "check":
+            return _run_check(args, stdout)
+        if args.command == "history":
+            return _run_history(args, stdout)
         return _run_plan(args, stdout)
     except CovgapError as error:
         stderr.write(f"covgap: error: {error}\n")

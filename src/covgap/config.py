@@ -144,6 +144,36 @@ class Settings:
     churn_window: str = "90 days"
     #: Audit the suite, its configuration and CI (docs/audit.md) in every plan.
     audit: bool = True
+    # --- gates (covgap check; docs/check.md) ---
+    #: The total (statements + branches) must be at least this; None: no total gate.
+    fail_under: float | None = None
+    #: Statements alone, and branches alone.
+    fail_under_lines: float | None = None
+    fail_under_branches: float | None = None
+    #: Per-file floors: (glob, percent), the first matching glob applies to a file.
+    file_floors: tuple[tuple[str, float], ...] = ()
+    #: Files no floor applies to.
+    file_floor_exclude: tuple[str, ...] = ()
+    #: The floor for files whose path matches the critical patterns (risk.md).
+    critical_floor: float | None = None
+    #: The floor for files added since the diff base.
+    new_file_floor: float | None = None
+    #: The changed lines since the base that must be covered, in percent.
+    diff_fail_under: float | None = None
+    #: The git revision to compare with; None: the merge base with the default branch.
+    base: str | None = None
+    #: No drop of the total beyond ``ratchet_tolerance`` points, and no file with more
+    #: uncovered statements, against the baseline (when there is one).
+    ratchet: bool = True
+    ratchet_tolerance: float = 0.0
+    #: A committed baseline file (``covgap-baseline.json``); None: the history database.
+    baseline_file: Path | None = None
+    #: The history database (``covgap run`` and ``covgap plan --record`` add to it).
+    history: Path = Path(".covgap/history.db")
+    #: A drop of the total larger than this many points is flagged in ``covgap history``.
+    drop_alert: float = 5.0
+    #: The plan's phase gate: the ``fail_under`` of the last phase the baseline completed.
+    phase_gate: bool = True
     #: Where each value came from, for messages ("--target", "pyproject.toml", ...).
     origins: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False)
 
@@ -235,6 +265,30 @@ def _boolean(value: Any) -> bool:
     raise ValueError(f"must be true or false, not {value!r}")
 
 
+def _floors(value: Any) -> tuple[tuple[str, float], ...]:
+    if not isinstance(value, Mapping) or not value:
+        raise ValueError('must be a table of glob = percent, e.g. {"src/billing/*" = 90}')
+    return tuple((str(glob), _percent(floor)) for glob, floor in value.items())
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be text")
+    return value.strip()
+
+
+def _points(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("must be a number of points")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"must be a number of points, not {value!r}") from None
+    if not math.isfinite(number) or not 0 <= number <= 100:
+        raise ValueError(f"must be a number of points from 0 to 100, not {value!r}")
+    return number
+
+
 def _tiers(value: Any) -> tuple[tuple[str, float], ...]:
     if not isinstance(value, Mapping) or not value:
         raise ValueError(
@@ -292,6 +346,21 @@ _PARSERS: dict[str, tuple[str, Any]] = {
     "risk-weights": ("risk_weights", _risk_weights),
     "churn-window": ("churn_window", _churn_window),
     "audit": ("audit", _boolean),
+    "fail-under": ("fail_under", _percent),
+    "fail-under-lines": ("fail_under_lines", _percent),
+    "fail-under-branches": ("fail_under_branches", _percent),
+    "file-floors": ("file_floors", _floors),
+    "file-floor-exclude": ("file_floor_exclude", _string_list),
+    "critical-floor": ("critical_floor", _percent),
+    "new-file-floor": ("new_file_floor", _percent),
+    "diff-fail-under": ("diff_fail_under", _percent),
+    "base": ("base", _text),
+    "ratchet": ("ratchet", _boolean),
+    "ratchet-tolerance": ("ratchet_tolerance", _points),
+    "baseline-file": ("baseline_file", _path),
+    "history": ("history", _path),
+    "drop-alert": ("drop_alert", _points),
+    "phase-gate": ("phase_gate", _boolean),
 }
 
 #: Environment variables read, and the key each sets.
@@ -303,6 +372,8 @@ _ENVIRONMENT = {
     "COVGAP_RISK": "risk",
     "COVGAP_CHURN_WINDOW": "churn-window",
     "COVGAP_AUDIT": "audit",
+    "COVGAP_BASE": "base",
+    "COVGAP_HISTORY": "history",
 }
 
 

@@ -578,6 +578,20 @@ class AuditResult:
 
 
 @dataclass(frozen=True)
+class Baseline:
+    """What the ratchet and the phase gate compare with."""
+
+    #: Where it came from: "covgap-baseline.json (commit 1a2b3c4)", "history snapshot 12 …".
+    source: str
+    commit: str | None
+    numbers: Numbers
+    #: path -> (uncovered statements, statements).
+    files: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: The ``fail_under`` of each phase of the plan when the baseline was taken, lowest first.
+    phases: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
 class PlanResult:
     """Everything a report shows: the coverage, the ranked gaps, the plan and the settings."""
 

@@ -26,6 +26,7 @@ __all__ = [
     "complexity",
     "crap",
     "crap_score",
+    "critical_pattern",
     "criticality",
     "level_for",
     "words",
@@ -126,6 +127,11 @@ def _first_match(patterns: tuple[str, ...], text: str) -> str | None:
     joined = " ".join(text_words)
     named = [p for p in patterns if p.split()]
     return next((p for p, m in zip(named, each, strict=True) if m.search(joined)), None)
+
+
+def critical_pattern(patterns: tuple[str, ...], text: str) -> str | None:
+    """The first critical pattern that matches the words of ``text`` (a path, a name), or None."""
+    return _first_match(patterns, text)
 
 
 def criticality(subject: Subject) -> RiskFactor:

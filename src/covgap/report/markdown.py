@@ -6,7 +6,7 @@ from typing import Any
 
 import jinja2
 
-__all__ = ["render_audit_markdown", "render_markdown"]
+__all__ = ["render_audit_markdown", "render_markdown", "template_environment"]
 
 #: Functions listed per phase before the rest is left to plan.json.
 ITEMS_PER_PHASE = 40
@@ -26,7 +26,7 @@ def _cell(text: Any, width: int) -> str:
     return value if len(value) <= width else value[: width - 1].rstrip(", ") + "…"
 
 
-def _environment() -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("covgap.report", "templates"),
         autoescape=False,  # Markdown, not HTML; project text goes through the filters above
@@ -43,7 +43,7 @@ def render_markdown(view: dict[str, Any]) -> str:
     """The plan as Markdown that reads like a hand-written coverage plan."""
     top = view["settings"].get("top", 10)
     with_gaps = [f for f in view["files"] if f["missing_statements"] or f["missing_branches"]]
-    template = _environment().get_template("plan.md.j2")
+    template = template_environment().get_template("plan.md.j2")
     return template.render(
         v=view,
         files=with_gaps[:top],
@@ -56,4 +56,4 @@ def render_markdown(view: dict[str, Any]) -> str:
 
 def render_audit_markdown(view: dict[str, Any]) -> str:
     """``covgap audit``'s report (the view of ``view_audit.build_audit_view``)."""
-    return _environment().get_template("audit.md.j2").render(v=view)
+    return template_environment().get_template("audit.md.j2").render(v=view)
