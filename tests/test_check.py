@@ -248,3 +248,40 @@ def test_twenty_concurrent_plan_records(shop: Path) -> None:
     code, out, err = run("history", str(shop), "--format", "json")
     assert code == ExitCode.OK, err
     assert sorted(s["id"] for s in json.loads(out)["snapshots"]) == list(range(1, 21))
+
+
+@pytest.mark.parametrize("gate", ["lines", "branches"])
+def test_line_and_branch_gates_exit_codes(shop: Path, gate: str) -> None:
+    code, out, err = run("check", str(shop), "--format", "json", "--no-diff")
+    totals = json.loads(out)["totals"]
+    if gate == "lines":
+        covered = totals["statements"] - totals["missing_statements"]
+        percent = 100.0 * covered / totals["statements"]
+    else:
+        covered = totals["branches"] - totals["missing_branches"]
+        percent = 100.0 * covered / totals["branches"]
+    percent = round(percent, 2)
+    for threshold, expected in (
+        (percent - 0.01, ExitCode.OK),
+        (percent, ExitCode.OK),
+        (percent + 0.01, ExitCode.GATE_FAILED),
+    ):
+        code, out, err = run(
+            "check", str(shop), "--no-diff", f"--fail-under-{gate}", f"{threshold:.2f}"
+        )
+        assert code == expected, (gate, threshold, out, err)
+
+
+def test_file_floor_and_critical_floor_from_the_configuration(shop: Path) -> None:
+    pyproject = shop / "pyproject.toml"
+    pyproject.write_text(
+        PYPROJECT
+        + '\n[tool.covgap]\nfile-floors = {"shop/*" = 100}\n'
+        + 'file-floor-exclude = ["shop/__init__.py"]\n'
+    )
+    code, out, _ = run("check", str(shop), "--no-diff")
+    assert code == ExitCode.GATE_FAILED
+    assert "FAIL file floors: 1 of 1 file below the floor" in out
+    pyproject.write_text(PYPROJECT + '\n[tool.covgap]\nfile-floors = {"shop/*" = 50}\n')
+    code, out, _ = run("check", str(shop), "--no-diff")
+    assert code == ExitCode.OK, out

@@ -912,7 +912,9 @@ def _ci_findings(
         Evidence(path, line, text) for path, line, text in facts.coverage_mentions[:1]
     ]
     measured = bool(facts.coverage_mentions)
-    published = any(job.coverage_regex or _coverage_report(job.reports) for job in ci.jobs)
+    published = facts.coverage_summary or any(
+        job.coverage_regex or _coverage_report(job.reports) for job in ci.jobs
+    )
     opaque = False
     versions: set[str] = set()
     # Steps whose failure does not fail the build: those that run tests, and the others.

@@ -78,6 +78,8 @@ class AuditFacts:
     #: Lines of the CI files (and Makefile) that measure or report coverage, whatever runs
     #: them (a tox setenv, a Makefile target, a nox session): (path, line, text).
     coverage_mentions: tuple[tuple[str, int, str], ...] = ()
+    #: A CI file writes a coverage report to GitHub's job summary (``$GITHUB_STEP_SUMMARY``).
+    coverage_summary: bool = False
     #: The project's distribution name, and whether it is itself a pytest plugin (``pytest11``).
     project_name: str | None = None
     pytest_plugin: bool = False
@@ -119,6 +121,18 @@ def _coverage_mentions(project_dir: Path, files: Sequence[str]) -> tuple[tuple[s
             if _COVERAGE_LINE.search(line) and not line.lstrip().startswith("#"):
                 found.append((name, number, line.strip()[:200]))
     return tuple(found)
+
+
+def _coverage_summary(project_dir: Path, files: Sequence[str]) -> bool:
+    """Whether a CI file (a workflow, a noxfile…) sends a coverage report to the job summary."""
+    for name in files:
+        try:
+            text = (project_dir / name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "GITHUB_STEP_SUMMARY" in text and ("coverage" in text or "covgap" in text):
+            return True
+    return False
 
 
 def _registered_markers(project_dir: Path, paths: Sequence[str]) -> tuple[tuple[str, ...], bool]:
@@ -221,6 +235,7 @@ def read_audit_facts(
         health=health,
         problems=problems + dependencies.problems,
         coverage_mentions=_coverage_mentions(project_dir, ci.files),
+        coverage_summary=_coverage_summary(project_dir, ci.files),
         project_name=str(project["name"]) if isinstance(project.get("name"), str) else None,
         pytest_plugin=isinstance(entry_points, dict) and "pytest11" in entry_points,
         registered_markers=registered,
