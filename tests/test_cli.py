@@ -277,7 +277,7 @@ def test_failed_write_keeps_the_previous_report(measured_basic: Path, tmp_path: 
     code, _, err = run("plan", str(measured_basic), "--output", str(output), "--target", "95")
     assert code == ExitCode.OUTPUT_ERROR
     assert_one_error_line(err, "plan.json: cannot write the report")
-    assert sorted(p.name for p in output.iterdir()) == ["plan.json", "plan.md"]
+    assert sorted(p.name for p in output.iterdir()) == ["index.html", "plan.json", "plan.md"]
     assert (output / "plan.md").read_text() != old_md  # rewritten whole, before the failure
 
 

@@ -29,7 +29,7 @@ __all__ = [
     "load_settings",
 ]
 
-FORMATS = ("term", "md", "json")
+FORMATS = ("term", "md", "json", "html")
 
 #: Tier names and the lowest percentage of each, ascending. A file at 9.9% is "critical".
 DEFAULT_TIERS: tuple[tuple[str, float], ...] = (

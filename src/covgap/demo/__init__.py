@@ -39,6 +39,6 @@ def run_demo(*, output: str | None, formats: Sequence[str] | None, stdout: TextI
     overrides["output"] = output if output is not None else str(project / "covgap-report")
     settings = load_settings(project, overrides)
     result = api.run(settings, api.RunOptions(project_dir=project, python=sys.executable))
-    code = emit(result, str(settings.output), stdout)
+    code = emit(result, str(settings.output), stdout, project)
     stdout.write(f"\nThe example project and its reports stay in {workdir}\n")
     return code

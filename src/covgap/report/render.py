@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from covgap.errors import ExitCode, UsageError
 from covgap.model import AuditResult, PlanResult
+from covgap.report.html import HtmlExtras, collect_extras, render_html
 from covgap.report.jsonout import render_json
 from covgap.report.markdown import render_audit_markdown, render_markdown
 from covgap.report.terminal import render_audit_terminal, render_terminal
@@ -25,14 +27,23 @@ __all__ = [
 ]
 
 #: The file each file format is written to.
-FILE_NAMES = {"md": "plan.md", "json": "plan.json"}
+FILE_NAMES = {"md": "plan.md", "json": "plan.json", "html": "index.html"}
 #: ``covgap audit``'s files.
 AUDIT_FILE_NAMES = {"md": "audit.md", "json": "audit.json"}
 
 
-def render_files(view: dict[str, Any], formats: Sequence[str]) -> dict[str, str]:
-    """File name → text for every file format asked for (the terminal is not a file)."""
-    renderers = {"md": render_markdown, "json": render_json}
+def render_files(
+    view: dict[str, Any], formats: Sequence[str], html_extras: HtmlExtras | None = None
+) -> dict[str, str]:
+    """File name → text for every file format asked for (the terminal is not a file).
+
+    ``html_extras``: what only index.html shows (sources, trend), read from the project folder.
+    """
+
+    def html(v: dict[str, Any]) -> str:
+        return render_html(v, html_extras)
+
+    renderers = {"md": render_markdown, "json": render_json, "html": html}
     return {FILE_NAMES[f]: renderers[f](view) for f in formats if f in renderers}
 
 
@@ -43,11 +54,16 @@ def render_terminal_text(view: dict[str, Any], width: int = 100) -> str:
     return buffer.getvalue()
 
 
-def emit(result: PlanResult, output: str, stdout: TextIO) -> int:
-    """Render every requested format, write the files, then print the terminal summary."""
+def emit(result: PlanResult, output: str, stdout: TextIO, project_dir: Path | None = None) -> int:
+    """Render every requested format, write the files, then print the terminal summary.
+
+    ``project_dir``: where index.html reads the functions' sources and the history from; without
+    it the page has neither.
+    """
     formats = result.settings.formats
     view = build_view(result)
-    files = render_files(view, formats)
+    extras = collect_extras(result, view, project_dir) if "html" in formats else None
+    files = render_files(view, formats, extras)
     _one_format_for_stdout(files, output)
     written = write_reports(files, output, stdout)
     if "term" in formats and (output != "-" or not files):
