@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from covgap.analyze.deltas import Delta
     from covgap.analyze.diffcov import DiffCoverage
     from covgap.analyze.gates import CheckResult
+    from covgap.collect.audit_inputs import AuditFacts
     from covgap.collect.churn import Churn
     from covgap.collect.history import SnapshotSummary
     from covgap.collect.static import StaticAnalysis
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 ANALYSIS_MODULES = (
     "covgap.analyze.advise",
     "covgap.analyze.audit",
+    "covgap.collect.audit_inputs",
+    "covgap.collect.history",
     "covgap.analyze.health",
     "covgap.analyze.planning",
     "covgap.analyze.ranking",
@@ -59,8 +62,10 @@ __all__ = [
     "combine",
     "history",
     "load",
+    "measure_diff",
     "new_baseline",
     "plan",
+    "read_audit",
     "read_surroundings",
     "record",
     "run",
@@ -209,33 +214,34 @@ def plan(project_dir: Path, settings: Settings) -> PlanResult:
     return result
 
 
+def read_audit(project_dir: Path, settings: Settings) -> AuditFacts:
+    """What the audit reads from the repository (``run`` reads it while the suite runs)."""
+    from covgap.collect.audit_inputs import read_audit_facts
+
+    return read_audit_facts(project_dir.resolve(), target=settings.target, jobs=settings.jobs)
+
+
 def audit(
     project_dir: Path,
     settings: Settings,
     result: PlanResult | None = None,
     health: SuiteHealth | None = None,
+    facts: AuditFacts | None = None,
 ) -> AuditResult:
     """``covgap audit``: the suite, its configuration and CI, read from the repository (nothing
-    run); with ``result``, the coverage against the target too, with ``health`` the suite's
-    health (docs/audit.md)."""
-    from covgap.analyze.audit import AuditFacts
+    run; or ``facts`` already read); with ``result``, the coverage against the target too, with
+    ``health`` the suite's health (docs/audit.md)."""
     from covgap.analyze.audit import audit as audit_facts
-    from covgap.collect.audit_inputs import read_audit_facts
 
     total = next_milestone = None
     if result is not None:
         total = result.project.totals.percent_covered
         upcoming = [phase.fail_under for phase in result.plan.phases if phase.fail_under > total]
         next_milestone = float(min(upcoming)) if upcoming else None
-    facts: AuditFacts = read_audit_facts(
-        project_dir.resolve(),
-        target=settings.target,
-        jobs=settings.jobs,
-        total=total,
-        next_milestone=next_milestone,
-        health=health,
+    read = facts if facts is not None else read_audit(project_dir, settings)
+    return audit_facts(
+        dataclasses.replace(read, total=total, next_milestone=next_milestone, health=health)
     )
-    return audit_facts(facts)
 
 
 def suite_health(suite: SuiteRun) -> SuiteHealth:
@@ -267,16 +273,19 @@ def run(
     """``covgap run``: measure the suite, then plan from what it measured, with its health.
 
     Once the suite has started, the analysis modules (and the ``preload`` modules: the
-    caller's reporting, say) are loaded, and git history and the test modules read, beside it:
-    none of them depends on it.
+    caller's reporting, say) are loaded, and git history, the test modules and what the audit
+    reads are read, beside it: none of them depends on it.
     """
     beside: list[concurrent.futures.Future[Surroundings]] = []
+    audit_read: list[concurrent.futures.Future[AuditFacts]] = []
 
     def start_beside() -> None:
         for name in (*ANALYSIS_MODULES, *preload):
             pool.submit(importlib.import_module, name)
         if settings.risk:
             beside.append(pool.submit(read_surroundings, options.project_dir, settings))
+        if settings.audit:
+            audit_read.append(pool.submit(read_audit, options.project_dir, settings))
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         suite = run_suite(options, on_progress, on_started=start_beside)
@@ -297,7 +306,17 @@ def run(
         else None
     )
     result = analyze(project, measured, assessed)
-    audited = audit(options.project_dir, measured, result, health) if measured.audit else None
+    audited = (
+        audit(
+            options.project_dir,
+            measured,
+            result,
+            health,
+            audit_read[0].result() if audit_read else None,
+        )
+        if measured.audit
+        else None
+    )
     return dataclasses.replace(result, run=suite.info, health=health, audit=audited)
 
 

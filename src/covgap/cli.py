@@ -269,7 +269,9 @@ def _parser() -> argparse.ArgumentParser:
         help="where to write the reports "
         "(default: covgap-report/ inside the example's temporary folder)",
     )
-    demo.add_argument("--format", type=_formats, metavar="LIST", help="term,md,json (default: all)")
+    demo.add_argument(
+        "--format", type=_formats, metavar="LIST", help="term,md,json,html (default: all)"
+    )
     return parser
 
 
@@ -295,7 +297,7 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
         help="leave files matching GLOB out of the plan (repeatable)",
     )
     parser.add_argument(
-        "--format", type=_formats, metavar="LIST", help="term,md,json (default: all three)"
+        "--format", type=_formats, metavar="LIST", help="term,md,json,html (default: all four)"
     )
     parser.add_argument(
         "--output", metavar="DIR", help="report folder, or - for stdout (default: covgap-report)"
@@ -371,17 +373,34 @@ def _run_plan(args: argparse.Namespace, stdout: TextIO) -> int:
         raise UsageError("project folder not found", path=args.project, slug="no-project")
     settings = load_settings(project_dir, _overrides(args))
     result = api.plan(project_dir, settings)
-    code = _emit(result, _output_folder(settings, project_dir), stdout)
-    if args.record:
-        snapshot = api.record(project_dir, result)
+    return _emit_and_record(result, settings, project_dir, stdout, record=args.record)
+
+
+def _emit_and_record(
+    result: PlanResult, settings: Settings, project_dir: Path, stdout: TextIO, *, record: bool
+) -> int:
+    """Record the snapshot first (so the HTML page's trend has this run), then write the
+    reports; a snapshot that cannot be stored is reported after the reports are written."""
+    snapshot: int | None = None
+    failure: CovgapError | None = None
+    if record:
+        try:
+            snapshot = api.record(project_dir, result)
+        except CovgapError as error:
+            failure = error
+    output = _output_folder(settings, project_dir)
+    code = _emit(result, output, stdout, project_dir)
+    if failure is not None:
+        raise failure
+    if snapshot is not None and output != "-":  # stdout may be plan.json
         stdout.write(f"Recorded snapshot {snapshot} in {settings.history}\n")
     return code
 
 
-def _emit(result: PlanResult, output: str, stdout: TextIO) -> int:
+def _emit(result: PlanResult, output: str, stdout: TextIO, project_dir: Path) -> int:
     from covgap.report.render import emit  # rich and Jinja2: loaded only to report
 
-    return emit(result, output, stdout)
+    return emit(result, output, stdout, project_dir)
 
 
 def _run_run(
@@ -413,11 +432,7 @@ def _run_run(
             result = api.run(settings, options, on_progress=live, preload=preload)
     else:
         result = api.run(settings, options, preload=preload)
-    code = _emit(result, _output_folder(settings, project_dir), stdout)
-    if not args.no_record:
-        snapshot = api.record(project_dir, result)
-        stdout.write(f"Recorded snapshot {snapshot} in {settings.history}\n")
-    return code
+    return _emit_and_record(result, settings, project_dir, stdout, record=not args.no_record)
 
 
 def _run_combine(args: argparse.Namespace, stdout: TextIO) -> int:
