@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from covgap.analyze.deltas import Delta
     from covgap.collect.history import SnapshotSummary
 
-__all__ = ["history_json", "history_text"]
+__all__ = ["history_json", "history_text", "snapshot_rows"]
 
 #: Files named per delta in the text view.
 FILES_SHOWN = 5
@@ -90,35 +90,43 @@ def _change(change: Any) -> dict[str, int]:
     }
 
 
-def history_json(
-    summaries: Sequence[SnapshotSummary], deltas: Sequence[Delta], settings: Settings
-) -> str:
+def snapshot_rows(
+    summaries: Sequence[SnapshotSummary], deltas: Sequence[Delta], *, detailed: bool = True
+) -> list[dict[str, Any]]:
+    """Each snapshot with the delta that led to it (its parts and files when ``detailed``):
+    what ``covgap history --format json`` lists and the HTML page's trend draws."""
     by_after = {delta.after_id: delta for delta in deltas}
-    snapshots = []
+    rows = []
     for summary in summaries:
         delta = by_after.get(summary.id)
-        snapshots.append(
-            {
-                "id": summary.id,
-                "commit": summary.commit,
-                "branch": summary.branch,
-                "dirty": summary.dirty,
-                "recorded_at": summary.recorded_at,
-                "percent": summary.percent,
-                "statements": summary.totals.statements,
-                "missing_statements": summary.totals.missing_statements,
-                "branches": summary.totals.branches,
-                "missing_branches": summary.totals.missing_branches,
-                "health": None if summary.health is None else vars(summary.health),
-                "delta": None
-                if delta is None
-                else {
-                    "points": float(delta.points),
-                    "flagged": delta.flagged,
-                    "text": delta.text,
-                    "statements": _change(delta.statements),
-                    "branches": _change(delta.branches),
-                    "files": [
+        row: dict[str, Any] = {
+            "id": summary.id,
+            "commit": summary.commit,
+            "branch": summary.branch,
+            "dirty": summary.dirty,
+            "recorded_at": summary.recorded_at,
+            "percent": summary.percent,
+        }
+        explained: dict[str, Any] | None = None
+        if delta is not None:
+            explained = {
+                "points": float(delta.points),
+                "flagged": delta.flagged,
+                "text": delta.text,
+            }
+        if detailed:
+            row.update(
+                statements=summary.totals.statements,
+                missing_statements=summary.totals.missing_statements,
+                branches=summary.totals.branches,
+                missing_branches=summary.totals.missing_branches,
+                health=None if summary.health is None else vars(summary.health),
+            )
+            if delta is not None and explained is not None:
+                explained.update(
+                    statements=_change(delta.statements),
+                    branches=_change(delta.branches),
+                    files=[
                         {
                             "path": f.path,
                             "status": f.status,
@@ -128,13 +136,19 @@ def history_json(
                         }
                         for f in delta.files
                     ],
-                },
-            }
-        )
+                )
+        row["delta"] = explained
+        rows.append(row)
+    return rows
+
+
+def history_json(
+    summaries: Sequence[SnapshotSummary], deltas: Sequence[Delta], settings: Settings
+) -> str:
     document = {
         "format_version": 1,
         "generator": {"name": "covgap", "version": __version__},
         "drop_alert": settings.drop_alert,
-        "snapshots": snapshots,
+        "snapshots": snapshot_rows(summaries, deltas),
     }
     return json.dumps(document, ensure_ascii=False, indent=1) + "\n"

@@ -316,24 +316,11 @@ def _trend(project_dir: Path, settings: Settings) -> dict[str, Any] | None:
     summaries, deltas = api.history(project_dir, settings, TREND_CAP)
     if not summaries:
         return None
-    by_after = {delta.after_id: delta for delta in deltas}
-    snapshots = []
-    for summary in summaries:
-        delta = by_after.get(summary.id)
-        snapshots.append(
-            {
-                "id": summary.id,
-                "recorded_at": summary.recorded_at,
-                "commit": summary.commit,
-                "branch": summary.branch,
-                "dirty": summary.dirty,
-                "percent": summary.percent,
-                "percent_display": format_percent(summary.percent, settings.precision),
-                "delta": None
-                if delta is None
-                else {"points": float(delta.points), "flagged": delta.flagged, "text": delta.text},
-            }
-        )
+    from covgap.report.history import snapshot_rows
+
+    snapshots = snapshot_rows(summaries, deltas, detailed=False)
+    for row in snapshots:
+        row["percent_display"] = format_percent(row["percent"], settings.precision)
     return {"drop_alert": settings.drop_alert, "snapshots": snapshots}
 
 
