@@ -418,3 +418,20 @@ def test_plan_carries_the_audit_unless_told_not_to(measured_basic: Path, tmp_pat
     )
     assert code == ExitCode.OK, err
     assert json.loads(out)["audit"] is None
+
+
+def test_audit_of_a_broken_pyproject_is_a_finding(tmp_path: Path) -> None:
+    """A pyproject.toml that is not TOML stops `covgap plan` (exit 2) but is a finding of
+    `covgap audit`, which goes on with covgap's defaults."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = = "x"\n')
+    code, out, err = run("audit", str(tmp_path), "--format", "json", "--output", "-")
+    assert code == ExitCode.OK, err
+    rules = {f["rule"]: f for f in json.loads(out)["audit"]["findings"]}
+    assert rules["project-config-broken"]["evidence"][0] == {
+        "path": "pyproject.toml",
+        "line": 2,
+        "text": rules["project-config-broken"]["evidence"][0]["text"],
+    }
+    code, _, err = run("plan", str(tmp_path))
+    assert code == ExitCode.USAGE_ERROR
+    assert_one_error_line(err, "pyproject.toml", "not valid TOML")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from covgap import __version__, api
 from covgap.config import FORMATS, Settings, load_settings
-from covgap.errors import CovgapError, ExitCode, UsageError
+from covgap.errors import ConfigError, CovgapError, ExitCode, UsageError
 
 if TYPE_CHECKING:
     from covgap.model import PlanResult
@@ -509,9 +509,15 @@ def _run_audit(args: argparse.Namespace, stdout: TextIO) -> int:
     project_dir = Path(args.project)
     if not project_dir.is_dir():
         raise UsageError("project folder not found", path=args.project, slug="no-project")
-    settings = load_settings(
-        project_dir, {"format": args.format or ["term"], "output": args.output}
-    )
+    overrides = {"format": args.format or ["term"], "output": args.output}
+    try:
+        settings = load_settings(project_dir, overrides)
+    except ConfigError as error:
+        if error.slug != "bad-toml":
+            raise
+        # A pyproject.toml that is not TOML is one of the audit's findings, not a reason to
+        # stop: audit with covgap's defaults.
+        settings = load_settings(project_dir, overrides, read_project=False)
     result = api.audit(project_dir, settings)
     from covgap.report.render import emit_audit
 

@@ -398,13 +398,16 @@ def load_settings(
     project_dir: Path,
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    read_project: bool = True,
 ) -> Settings:
     """Settings for a project: defaults < [tool.covgap] < environment < ``overrides`` (the CLI).
 
-    Every problem found is reported at once, in one ConfigError.
+    ``read_project`` False: without the project's [tool.covgap] (``covgap audit`` of a project
+    whose pyproject.toml is broken). Every problem found is reported at once, in one ConfigError.
     """
     environ = os.environ if environ is None else environ
-    section, pyproject = _read_pyproject(project_dir)
+    section, pyproject = _read_pyproject(project_dir) if read_project else ({}, None)
     layers: list[tuple[str, Mapping[str, Any]]] = [
         (f"{pyproject} [tool.covgap]" if pyproject else "pyproject.toml", section),
         ("environment", {key: environ[var] for var, key in _ENVIRONMENT.items() if var in environ}),

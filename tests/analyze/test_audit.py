@@ -194,6 +194,11 @@ CASES: list[tuple[str, dict[str, str | None], tuple[str, int | None]]] = [
         ("pyproject.toml", line_of(PYPROJECT, "xfail_strict")),
     ),
     (
+        "project-config-broken",
+        {"pyproject.toml": replace(PYPROJECT, 'version = "1.0"', 'version = = "1.0"')},
+        ("pyproject.toml", line_of(PYPROJECT, "version =")),
+    ),
+    (
         "markers-undeclared",
         {"tests/test_orders.py": replace(TESTS["tests/test_orders.py"], "mark.slow", "mark.slwo")},
         ("tests/test_orders.py", 5),

@@ -349,6 +349,20 @@ def _suite_findings(facts: AuditFacts) -> list[Finding]:
                 "Delete them, or use them in the tests they were written for.",
             )
         )
+    for problem in facts.dependencies.problems:
+        findings.append(
+            _finding(
+                "project-config-broken",
+                "suite",
+                "high",
+                f"{problem.path} cannot be read: {problem.message}",
+                [Evidence(problem.path, problem.line, problem.message)],
+                "pip, pytest, coverage.py and every tool configured there stop on a file they "
+                "cannot parse.",
+                "Fix the file at the line shown.",
+                problem.path,
+            )
+        )
     findings += _pytest_settings_findings(facts)
     findings += _dependency_findings(facts)
     return findings
