@@ -32,9 +32,11 @@ examples:
   covgap run                           run the suite under coverage (set up right), then plan
   covgap combine shard-*/.coverage     merge CI shards' data into ./.coverage
   covgap audit                         audit the suite, its settings and CI, with fixes
+  covgap check --fail-under 80 --diff-fail-under 90   gates for CI (docs/check.md)
+  covgap history                       the trend, each change of the total explained
 
-exit codes: 0 done, 1 a finding at or above `covgap audit --fail-on`, 2 usage or configuration
-error, 3 data error, 4 output not writable
+exit codes: 0 done, 1 a gate failed (covgap check) or a finding at or above covgap audit
+--fail-on, 2 usage or configuration error, 3 data error, 4 output not writable
 (docs/messages.md lists every message)
 """
 
