@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Literal
 from coverage.results import should_fail_under
 
 from covgap.analyze.risk import critical_pattern
+from covgap.collect.regions import missing_ranges
 from covgap.config import Settings
 from covgap.model import Baseline, FileCoverage, Numbers, ProjectCoverage
 
@@ -223,19 +224,8 @@ def _diff_gate(diff: DiffCoverage | None, threshold: float | None, precision: in
 
 
 def _ranges(lines: Sequence[int]) -> str:
-    parts: list[str] = []
-    start = previous = None
-    for line in sorted(lines):
-        if start is None:
-            start = previous = line
-        elif previous is not None and line == previous + 1:
-            previous = line
-        else:
-            parts.append(f"{start}" if start == previous else f"{start}-{previous}")
-            start = previous = line
-    if start is not None:
-        parts.append(f"{start}" if start == previous else f"{start}-{previous}")
-    return ", ".join(parts)
+    """Consecutive lines as ranges ("12-14, 20"), as the rest of covgap writes them."""
+    return missing_ranges(lines, lines)
 
 
 def _new_files(

@@ -16,6 +16,7 @@ import jinja2
 
 from covgap import __version__
 from covgap.analyze.gates import CheckResult, GateResult
+from covgap.collect.regions import missing_ranges
 from covgap.report.markdown import template_environment
 
 __all__ = [
@@ -50,7 +51,7 @@ def line_ranges(lines: Sequence[int]) -> list[tuple[int, int]]:
 
 
 def _ranges_text(lines: Sequence[int]) -> str:
-    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in line_ranges(lines))
+    return missing_ranges(lines, lines)
 
 
 def check_text(result: CheckResult) -> str:
