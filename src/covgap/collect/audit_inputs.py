@@ -25,6 +25,7 @@ from covgap.collect.project_config import (
 from covgap.collect.project_scan import (
     DocsFacts,
     SourceFacts,
+    marker_registrations,
     project_packages,
     scan_docs,
     scan_sources,
@@ -95,8 +96,6 @@ _COVERAGE_LINE = re.compile(
     r"|\bcovgap\s+(?:run|check)\b|\bdiff-cover\b"
     r"|[\"']coverage[\"']\s*,\s*[\"'](?:run|report|xml|json|lcov|html|combine)[\"']"
 )
-_MARKER_REGISTRATION = re.compile(r"addinivalue_line\(\s*[\"']markers[\"']\s*,\s*([^)]*)")
-_LITERAL_MARKER = re.compile(r"^[rbuf]?[\"']([A-Za-z_]\w*)")
 
 
 def _project_table(project_dir: Path) -> dict[str, object]:
@@ -109,34 +108,28 @@ def _project_table(project_dir: Path) -> dict[str, object]:
     return project if isinstance(project, dict) else {}
 
 
-def _coverage_mentions(project_dir: Path, files: Sequence[str]) -> tuple[tuple[str, int, str], ...]:
+def _coverage_in_ci(
+    project_dir: Path, files: Sequence[str]
+) -> tuple[tuple[tuple[str, int, str], ...], bool]:
+    """The lines of the CI files (and the Makefile) that measure or report coverage, and
+    whether one of them (a workflow, a noxfile…) sends a report to GitHub's job summary."""
     found: list[tuple[str, int, str]] = []
+    summary = False
     for name in (*files, "Makefile"):
-        path = project_dir / name
-        if not path.is_file():
-            continue
-        for number, line in enumerate(
-            path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1
-        ):
-            if _COVERAGE_LINE.search(line) and not line.lstrip().startswith("#"):
-                found.append((name, number, line.strip()[:200]))
-    return tuple(found)
-
-
-def _coverage_summary(project_dir: Path, files: Sequence[str]) -> bool:
-    """Whether a CI file (a workflow, a noxfile…) sends a coverage report to the job summary."""
-    for name in files:
         try:
             text = (project_dir / name).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        if "GITHUB_STEP_SUMMARY" in text and ("coverage" in text or "covgap" in text):
-            return True
-    return False
+        if name in files and "GITHUB_STEP_SUMMARY" in text:
+            summary = summary or "coverage" in text or "covgap" in text
+        for number, line in enumerate(text.splitlines(), start=1):
+            if _COVERAGE_LINE.search(line) and not line.lstrip().startswith("#"):
+                found.append((name, number, line.strip()[:200]))
+    return tuple(found), summary
 
 
-def _registered_markers(project_dir: Path, paths: Sequence[str]) -> tuple[tuple[str, ...], bool]:
-    """Markers a conftest or the project's plugin registers, and whether some are not literal."""
+def _registered_markers(project_dir: Path, paths: Sequence[str]) -> tuple[list[str], bool]:
+    """Markers the files of the test folders register, and whether some are not literal."""
     names: list[str] = []
     dynamic = False
     for name in paths:
@@ -144,15 +137,10 @@ def _registered_markers(project_dir: Path, paths: Sequence[str]) -> tuple[tuple[
             text = (project_dir / name).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        if "addinivalue_line" not in text:
-            continue
-        for match in _MARKER_REGISTRATION.finditer(text):
-            literal = _LITERAL_MARKER.match(match.group(1).strip())
-            if literal and not match.group(1).lstrip().startswith(("f", "F")):
-                names.append(literal.group(1))
-            else:
-                dynamic = True
-    return tuple(dict.fromkeys(names)), dynamic
+        registered, computed = marker_registrations(text)
+        names += registered
+        dynamic = dynamic or computed
+    return names, dynamic
 
 
 def _data_only(project_dir: Path, folder: str) -> bool:
@@ -212,11 +200,15 @@ def read_audit_facts(
         for folder in {*(Path(m.path).parent for m in inventory.modules)}
         for path in (project_dir / folder).glob("*.py")
     ]
-    registered, dynamic = _registered_markers(project_dir, sorted({*conftests, *sources.files}))
+    # The sources were read by scan_sources; the test folders' files are read here.
+    registered, dynamic = _registered_markers(
+        project_dir, sorted(set(conftests) - set(sources.files))
+    )
     inventory = dataclasses.replace(
         inventory,
         empty_folders=tuple(f for f in inventory.empty_folders if not _data_only(project_dir, f)),
     )
+    mentions, summary = _coverage_in_ci(project_dir, ci.files)
     return AuditFacts(
         pytest=pytest_config,
         coverage=coverage,
@@ -234,10 +226,10 @@ def read_audit_facts(
         next_milestone=next_milestone,
         health=health,
         problems=problems + dependencies.problems,
-        coverage_mentions=_coverage_mentions(project_dir, ci.files),
-        coverage_summary=_coverage_summary(project_dir, ci.files),
+        coverage_mentions=mentions,
+        coverage_summary=summary,
         project_name=str(project["name"]) if isinstance(project.get("name"), str) else None,
         pytest_plugin=isinstance(entry_points, dict) and "pytest11" in entry_points,
-        registered_markers=registered,
-        dynamic_markers=dynamic,
+        registered_markers=tuple(dict.fromkeys((*sources.registered_markers, *registered))),
+        dynamic_markers=dynamic or sources.dynamic_markers,
     )

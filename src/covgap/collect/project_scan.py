@@ -16,13 +16,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["DocsFacts", "SourceFacts", "project_packages", "scan_docs", "scan_sources"]
+__all__ = [
+    "DocsFacts",
+    "SourceFacts",
+    "marker_registrations",
+    "project_packages",
+    "scan_docs",
+    "scan_sources",
+]
 
 #: HTTP client libraries whose calls a test should fake (see analyze/isolation.py's table).
 HTTP_CLIENTS = ("requests", "httpx", "aiohttp", "urllib3")
 
 _IMPORT = re.compile(r"^\s*(?:from\s+([A-Za-z_][\w.]*)\s+import|import\s+([A-Za-z_][\w.]*))", re.M)
 _ASYNC_DEF = re.compile(r"^\s*async\s+def\s", re.M)
+_MARKER_REGISTRATION = re.compile(r"addinivalue_line\(\s*[\"']markers[\"']\s*,\s*([^)]*)")
+_LITERAL_MARKER = re.compile(r"^[rbu]?[\"']([A-Za-z_]\w*)")
 _SKIPPED_PARTS = frozenset({"__pycache__", "node_modules", "site-packages"})
 
 _DOC_NAMES = ("README", "CONTRIBUTING", "TESTING", "HACKING", "DEVELOPMENT")
@@ -45,6 +54,10 @@ class SourceFacts:
     async_code: tuple[str, int] | None = None
     #: HTTP client library → (path, line, the line's text) of its first import in the sources.
     http_clients: Mapping[str, tuple[str, int, str]] = field(default_factory=dict)
+    #: Markers the sources register (``config.addinivalue_line("markers", ...)``: the project
+    #: is a pytest plugin), and whether a registration's name is computed.
+    registered_markers: tuple[str, ...] = ()
+    dynamic_markers: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,11 +89,30 @@ def project_packages(project_dir: Path, source: Sequence[str]) -> tuple[str, ...
     return tuple(dict.fromkeys(name for name in names if name.isidentifier()))
 
 
+def marker_registrations(text: str) -> tuple[list[str], bool]:
+    """The markers ``text`` registers with ``config.addinivalue_line("markers", ...)``, and
+    whether one of them is named by an expression (an f-string, a variable)."""
+    names: list[str] = []
+    dynamic = False
+    if "addinivalue_line" not in text:
+        return names, dynamic
+    for match in _MARKER_REGISTRATION.finditer(text):
+        literal = _LITERAL_MARKER.match(match.group(1).strip())
+        if literal:
+            names.append(literal.group(1))
+        else:
+            dynamic = True
+    return names, dynamic
+
+
 def scan_sources(project_dir: Path, files: Sequence[Path], packages: Sequence[str]) -> SourceFacts:
-    """Read each source file once, looking for ``async def`` and HTTP client imports."""
+    """Read each source file once, looking for ``async def``, HTTP client imports and marker
+    registrations."""
     relative: list[str] = []
     async_code: tuple[str, int] | None = None
     clients: dict[str, tuple[str, int, str]] = {}
+    markers: list[str] = []
+    dynamic = False
     for path in files:
         if _SKIPPED_PARTS.intersection(path.parts):
             continue
@@ -90,6 +122,9 @@ def scan_sources(project_dir: Path, files: Sequence[Path], packages: Sequence[st
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
+        registered, computed = marker_registrations(text)
+        markers += registered
+        dynamic = dynamic or computed
         if async_code is None and (found := _ASYNC_DEF.search(text)):
             async_code = (shown, text.count("\n", 0, found.start()) + 1)
         for match in _IMPORT.finditer(text):
@@ -102,7 +137,14 @@ def scan_sources(project_dir: Path, files: Sequence[Path], packages: Sequence[st
                     line,
                     text[match.start() : end if end >= 0 else None].strip(),
                 )
-    return SourceFacts(tuple(packages), tuple(relative), async_code, clients)
+    return SourceFacts(
+        tuple(packages),
+        tuple(relative),
+        async_code,
+        clients,
+        tuple(dict.fromkeys(markers)),
+        dynamic,
+    )
 
 
 def _doc_files(project_dir: Path) -> list[Path]:
