@@ -347,9 +347,10 @@ def record(project_dir: Path, result: PlanResult) -> int:
 
 
 def history(
-    project_dir: Path, settings: Settings, limit: int | None = None
+    project_dir: Path, settings: Settings, limit: int | None = None, explain: int | None = None
 ) -> tuple[list[SnapshotSummary], list[Delta]]:
-    """The recorded snapshots, oldest first, and each one's delta from the one before it."""
+    """The recorded snapshots, oldest first, and each one's delta from the one before it (only
+    the last ``explain`` deltas when given: explaining loads both snapshots' files)."""
     from covgap.analyze.deltas import explain_history
     from covgap.collect.history import History
 
@@ -358,7 +359,8 @@ def history(
         return [], []
     with History(path) as database:
         summaries = sorted(database.snapshots(limit=limit), key=lambda s: s.id)
-        loaded = [database.load(summary.id) for summary in summaries]
+        explained = summaries if explain is None else summaries[-(explain + 1) :]
+        loaded = [database.load(summary.id) for summary in explained] if explain != 0 else []
     return summaries, list(explain_history(loaded, settings.drop_alert))
 
 

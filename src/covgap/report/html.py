@@ -64,6 +64,9 @@ HEALTH_TESTS_CAP = 100
 EVIDENCE_CAP = 25
 #: Snapshots of the history in the trend.
 TREND_CAP = 200
+#: Of those, the last ones whose change is explained (explaining loads every file of both
+#: snapshots; the page is written by every plan and run).
+EXPLAINED_CAP = 20
 
 _FILE_COLUMNS = (
     "path",
@@ -313,7 +316,7 @@ def _hunks(numbers: Sequence[int], lines: Sequence[str]) -> list[list[Any]]:
 def _trend(project_dir: Path, settings: Settings) -> dict[str, Any] | None:
     from covgap import api
 
-    summaries, deltas = api.history(project_dir, settings, TREND_CAP)
+    summaries, deltas = api.history(project_dir, settings, TREND_CAP, explain=EXPLAINED_CAP)
     if not summaries:
         return None
     from covgap.report.history import snapshot_rows
