@@ -285,3 +285,16 @@ def test_file_floor_and_critical_floor_from_the_configuration(shop: Path) -> Non
     pyproject.write_text(PYPROJECT + '\n[tool.covgap]\nfile-floors = {"shop/*" = 50}\n')
     code, out, _ = run("check", str(shop), "--no-diff")
     assert code == ExitCode.OK, out
+
+
+def test_check_after_covgap_run_reads_the_runs_data(shop: Path) -> None:
+    """`covgap run` keeps its data in .covgap/run/; with no .coverage of the project's own,
+    `covgap check` (and `covgap plan`) read that."""
+    for data in shop.glob(".coverage*"):
+        data.unlink()
+    code, _, err = run("run", str(shop), "--format", "json", "--output", str(shop / "out"))
+    assert code == ExitCode.OK, err
+    code, out, err = run("check", str(shop), "--no-diff", "--fail-under", "50", "--format", "json")
+    assert code == ExitCode.OK, err
+    plan = json.loads((shop / "out" / "plan.json").read_text())
+    assert json.loads(out)["totals"]["percent"] == plan["totals"]["percent_covered"]

@@ -120,6 +120,24 @@ class SuiteRun:
     prepared: Prepared = field(default_factory=Prepared)
 
 
+#: Where ``covgap run`` keeps what the run wrote (its data, JUnit XML, event log, rcfile).
+RUN_FOLDER = Path(".covgap") / "run"
+
+
+def last_run_data(project_dir: Path) -> Path | None:
+    """The data of the last ``covgap run`` (relative to the project), when the coverage
+    configuration's own data file is absent: what ``covgap check`` or ``covgap plan`` after a
+    ``covgap run`` should read. None otherwise."""
+    with working_directory(project_dir):
+        configured = project_dir / project_coverage_config(project_dir).data_file
+    if configured.exists() or any(configured.parent.glob(f"{configured.name}.*")):
+        return None
+    data = project_dir / RUN_FOLDER / ".coverage"
+    if data.exists() or any(data.parent.glob(".coverage.*")):
+        return data.relative_to(project_dir)
+    return None
+
+
 def detect_source(project_dir: Path) -> list[str]:
     """The project's own code: ``src`` in a src layout, else its top-level packages and modules."""
     src = project_dir / "src"
@@ -313,7 +331,7 @@ def run_suite(
     """
     project_dir = options.project_dir.resolve()
     interpreter = probe(options.python)
-    folder = project_dir / ".covgap" / "run"
+    folder = project_dir / RUN_FOLDER
     _clean(folder)
     data_file = folder / ".coverage"
     junit, events, log = folder / "junit.xml", folder / "events.jsonl", folder / "pytest.log"
