@@ -13,8 +13,9 @@ import pytest
 from conftest import PROJECTS, run_coverage
 
 from covgap.cli import main
+from covgap.collect.events import EventLog
 from covgap.collect.interpreter import Interpreter, choose_core
-from covgap.collect.run import Progress, _read_progress, detect_source
+from covgap.collect.run import Progress, _progress, _read_events, detect_source
 
 
 def covgap(*argv: str) -> tuple[int, str, str]:
@@ -96,6 +97,51 @@ def test_end_to_end_service_is_measured(tmp_path: Path) -> None:
     )
     app_line = next(line for line in plain.stdout.splitlines() if line.startswith("svc/app.py"))
     assert app_line.split()[-1] == "0%", plain.stdout
+
+
+def test_code_imported_before_the_plugin_is_measured_from_the_start(tmp_path: Path) -> None:
+    """A measured module that pytest imports before covgap's plugin can start coverage.py (a
+    plugin named earlier with -p): the suite starts over under `coverage run`, the plan says so,
+    and the totals are coverage run's."""
+    ours = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "ours"))
+    theirs = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "theirs"))
+    for project in (ours, theirs):
+        (project / "early_plugin.py").write_text(
+            "LIMIT = 3\n\n\ndef pytest_report_header(config):\n    return 'early'\n"
+        )
+        pyproject = project / "pyproject.toml"
+        pyproject.write_text(
+            pyproject.read_text()
+            .replace('source = ["inventory"]', 'source = ["inventory", "early_plugin"]')
+            .replace('pythonpath = ["src"]', 'pythonpath = ["src"]\naddopts = "-p early_plugin"')
+        )
+    code, _, err = covgap("run", str(ours), "--format", "json")
+    assert code == 0, err
+    # Without -q, as covgap runs it: pytest asks the plugin for its report header.
+    run_coverage(theirs, "run", "-m", "pytest", "-p", "no:cacheprovider")
+    total = run_coverage(theirs, "report", "--format=total", "--precision=6").stdout.strip()
+    view = plan_json(ours)
+    assert f"{view['totals']['percent_covered']:.6f}" == total
+    early = next(f for f in view["files"] if f["path"] == "early_plugin.py")
+    assert early["missing_statements"] == 0  # its import-time lines ran before pytest's plugins
+    (note,) = [n for n in view["run"]["notes"] if "coverage run" in n]
+    assert "early_plugin.py" in note
+    assert view["health"]["counts"]["passed"] == 4
+
+
+def test_broken_coverage_settings_call_the_started_suite_off(tmp_path: Path) -> None:
+    """The suite starts while covgap reads the coverage settings; when they are broken, it is
+    stopped before coverage.py or any test runs: exit 2, one line naming the problem, no data."""
+    project = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "basic"))
+    (project / ".coveragerc").write_text("[run]\nbranch = maybe\n")
+    code, _, err = covgap("run", str(project), "--format", "json")
+    assert code == 2
+    (line,) = [line for line in err.splitlines() if line.startswith("covgap:")]
+    assert "coverage configuration is broken" in line and ".coveragerc" in line, err
+    run_folder = project / ".covgap" / "run"
+    assert not list(run_folder.glob(".coverage*"))
+    assert "test_stock.py" not in (run_folder / "pytest.log").read_text()
+    assert not (project / "covgap-report").exists()
 
 
 def test_source_is_detected_so_unimported_files_count(tmp_path: Path) -> None:
@@ -210,21 +256,28 @@ def test_choose_core(version: tuple[int, int, int], branch: bool, ctracer: bool,
 
 
 def test_progress_from_events(tmp_path: Path) -> None:
-    """Progress counts done and failed tests from the event log, a half-written line ignored."""
+    """Progress counts done and failed tests from the event log as it grows; a half-written
+    line is read once its end is written."""
     events = tmp_path / "events.jsonl"
     lines = [
         {"event": "collected", "count": 3},
         {"event": "start", "nodeid": "t.py::a"},
-        {"event": "report", "nodeid": "t.py::a", "when": "setup", "outcome": "passed"},
         {"event": "report", "nodeid": "t.py::a", "when": "call", "outcome": "failed"},
+        {"event": "report", "nodeid": "t.py::a", "when": "teardown", "outcome": "passed"},
         {"event": "start", "nodeid": "t.py::b"},
         {"event": "report", "nodeid": "t.py::b", "when": "setup", "outcome": "failed"},
+        {"event": "report", "nodeid": "t.py::b", "when": "teardown", "outcome": "passed"},
         {"event": "start", "nodeid": "t.py::c"},
     ]
-    events.write_text("".join(json.dumps(line) + "\n" for line in lines) + '{"event": "rep')
-    offset, progress = _read_progress(events, 0, Progress())
-    assert progress == Progress(collected=3, done=2, failed=2, running="t.py::c")
-    assert offset == len(events.read_bytes()) - len('{"event": "rep')
+    events.write_text("".join(json.dumps(line) + "\n" for line in lines) + '{"event": "pas')
+    log = EventLog(events)
+    offset = _read_events(events, 0, log)
+    assert _progress(log) == Progress(collected=3, done=2, failed=2, running="t.py::c")
+    assert offset == len(events.read_bytes())
+    with events.open("a") as handle:
+        handle.write('sed", "nodeid": "t.py::c", "duration": 0.5}\n')
+    assert _read_events(events, offset, log) == len(events.read_bytes())
+    assert _progress(log) == Progress(collected=3, done=3, failed=2, running="t.py::c")
 
 
 def test_unhealthy_suite_is_grouped_and_still_planned(tmp_path: Path) -> None:
@@ -240,7 +293,7 @@ def test_unhealthy_suite_is_grouped_and_still_planned(tmp_path: Path) -> None:
     assert "tests/test_outcomes.py::test_assertion_fails" in groups["assertion failure"]
     assert groups["import error"] == ["tests/test_imports.py"]
     assert groups["timeout"] == ["tests/test_hang.py::test_hangs"]
-    assert view["health"]["source"] == "junit-xml"
+    assert view["health"]["source"] == "events"
     assert view["totals"]["percent_covered"] > 0
     plan_md = (project / "covgap-report" / "plan.md").read_text()
     assert "## Fix first" in plan_md and "### Import error (1)" in plan_md

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from covgap.collect.run import Progress, RunOptions, SuiteRun, run_suite
 from covgap.config import Settings
-from covgap.model import PlanResult
 
 if TYPE_CHECKING:
     from covgap.analyze.advise import RegionKey
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
         Assessment,
         AuditResult,
         Baseline,
+        PlanResult,
         ProjectCoverage,
         RiskInfo,
         SuiteHealth,
@@ -48,7 +48,6 @@ ANALYSIS_MODULES = (
     "covgap.collect.detect",
     "covgap.collect.events",
     "covgap.collect.evidence",
-    "covgap.collect.junit",
 )
 
 __all__ = [
@@ -70,6 +69,17 @@ __all__ = [
     "record",
     "run",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``PlanResult``, re-exported, imported when first asked for: ``covgap run`` starts the
+    suite before it loads the model."""
+    if name == "PlanResult":
+        from covgap.model import PlanResult
+
+        return PlanResult
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: covgap's own folder inside a project: the cache (and later the history database).
 COVGAP_DIR = ".covgap"
@@ -207,6 +217,8 @@ def analyze(
         skip=settings.skip,
         target_is_explicit=settings.origins.get("target") == "command line",
     )
+    from covgap.model import PlanResult
+
     return PlanResult(project, tuple(files), tuple(functions), plan, settings, risk=risk_info)
 
 
@@ -251,23 +263,12 @@ def audit(
 
 
 def suite_health(suite: SuiteRun) -> SuiteHealth:
-    """The suite's health from pytest's JUnit XML, or from covgap's event log when pytest was
-    stopped before it could write the XML."""
+    """The suite's health from pytest's reports, as covgap's pytest plugin logged them (read
+    while the suite ran)."""
     from covgap.analyze.health import assess
-    from covgap.collect.events import read_events, read_xpassed
-    from covgap.collect.junit import read_junit
 
-    if not suite.junit_xml.exists():
-        logged, running = read_events(suite.events) if suite.events.exists() else ((), None)
-        return assess(logged, source="events", stopped=suite.stopped, running=running)
-    # JUnit XML cannot tell a lenient XPASS from a pass; the event log can.
-    logged = read_xpassed(suite.events) if suite.events.exists() else ()
-    xpassed = {test.nodeid: test for test in logged}
-    tests = tuple(
-        xpassed.get(test.nodeid, test) if test.outcome == "passed" else test
-        for test in read_junit(suite.junit_xml)
-    )
-    return assess(tests, source="junit-xml", stopped=suite.stopped, running=None)
+    logged, running = suite.event_log.outcomes()
+    return assess(logged, source="events", stopped=suite.stopped, running=running)
 
 
 def run(

@@ -109,7 +109,7 @@ def test_pytest_timeout_is_a_timeout(sick_project: Path) -> None:
     (test,) = read_junit(xml)
     assert test.outcome == "failed"
     assert test.message.startswith("Failed: Timeout (>1.0s)")
-    assert test.duration >= 1.0
+    assert test.duration >= 0.9  # about the 1 s limit (the timer and pytest's clock start apart)
     (group,) = assess([test], source="junit-xml").groups
     assert group.cause == TIMEOUT
     assert group.tests == (test,)

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from covgap.collect.events import EVENTS_FORMAT, read_events, read_xpassed
+from covgap.collect.events import EVENTS_FORMAT, EventLog, read_events
 from covgap.collect.junit import MESSAGE_LIMIT, nodeid_from, read_junit
+from covgap.collect.plugin import PLUGIN_DIR, PLUGIN_NAME
 from covgap.errors import DataError
 from covgap.model import TestOutcome
 
@@ -76,7 +77,9 @@ SICK_EXPECTED: dict[str, tuple[str, str, str]] = {
     "tests/unit/test_classes.py::TestAdd::test_method_fails": ("failed", "call", "assert 0 == 1"),
 }
 XPASS_LENIENT = "tests/test_outcomes.py::test_xpass_lenient"
-FLAVOURS = ("xunit2", "xunit1", "events")
+#: JUnit XML of both families; the event log as the sick suite's events_probe writes it
+#: (format 1, by its own code), and as covgap's plugin writes it (``plugin``).
+FLAVOURS = ("xunit2", "xunit1", "events", "plugin")
 
 
 @dataclass(frozen=True)
@@ -96,15 +99,28 @@ def pytest_env(project: Path, **extra: str) -> dict[str, str]:
     return {**env, "COLUMNS": "500", "PYTHONPATH": str(project), **extra}
 
 
-def sick_pytest(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run pytest on the sick suite in ``project``; its events_probe writes an event log."""
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "events_probe"]
+def writer(project: Path, events: Path, plugin: bool) -> tuple[list[str], dict[str, str]]:
+    """pytest's options and environment for an event log written by the sick suite's
+    events_probe, or by covgap's own plugin."""
+    if plugin:
+        env = pytest_env(project, COVGAP_EVENTS=str(events))
+        env["PYTHONPATH"] = os.pathsep.join([str(PLUGIN_DIR), str(project)])
+        return ["-p", PLUGIN_NAME], env
+    return ["-p", "events_probe"], pytest_env(project, SICK_EVENTS=str(events))
+
+
+def sick_pytest(
+    project: Path, events: Path, *args: str, plugin: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run pytest on the sick suite in ``project``, an event log written to ``events``."""
+    options, env = writer(project, events, plugin)
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *options]
     return subprocess.run(
         [*command, "-rA", "--continue-on-collection-errors", *args],
         cwd=project,
         capture_output=True,
         text=True,
-        env=pytest_env(project, **env),
+        env=env,
         timeout=60,
         check=False,
     )
@@ -141,20 +157,15 @@ def short_summary(stdout: str) -> tuple[tuple[str, str, str], ...]:
 
 @pytest.fixture(scope="module")
 def sick_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SickRun]:
-    """The sick suite run twice: xunit2 XML plus the event log, then xunit1 XML."""
+    """The sick suite run three times: xunit2 XML plus the probe's event log, xunit1 XML, and
+    covgap's plugin's event log."""
     project = tmp_path_factory.mktemp("junit") / "sick"
     shutil.copytree(SICK, project)
     runs: dict[str, SickRun] = {}
     for family in ("xunit2", "xunit1"):
         xml, events = project / f"{family}.xml", project / f"{family}.jsonl"
         result = sick_pytest(
-            project,
-            f"--junitxml={xml}",
-            "-o",
-            f"junit_family={family}",
-            "--deselect",
-            HANG,
-            SICK_EVENTS=str(events),
+            project, events, f"--junitxml={xml}", "-o", f"junit_family={family}", "--deselect", HANG
         )
         assert result.returncode == 1, result.stdout + result.stderr
         counts, summary = pytest_counts(result.stdout), short_summary(result.stdout)
@@ -163,11 +174,17 @@ def sick_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SickRun]:
             outcomes, running = read_events(events)
             assert running is None
             runs["events"] = SickRun(outcomes, counts, summary)
+    events = project / "plugin.jsonl"
+    result = sick_pytest(project, events, "--deselect", HANG, plugin=True)
+    assert result.returncode == 1, result.stdout + result.stderr
+    outcomes, running = read_events(events)
+    assert running is None
+    runs["plugin"] = SickRun(outcomes, pytest_counts(result.stdout), short_summary(result.stdout))
     return runs
 
 
 def expected_for(flavour: str, nodeid: str) -> tuple[str, str, str]:
-    if nodeid == XPASS_LENIENT and flavour != "events":
+    if nodeid == XPASS_LENIENT and flavour.startswith("xunit"):
         return ("passed", "", "")
     return SICK_EXPECTED[nodeid]
 
@@ -198,7 +215,7 @@ def test_counts_equal_pytest_summary(sick_runs: dict[str, SickRun], flavour: str
     """
     run = sick_runs[flavour]
     expected = Counter(run.counts)
-    if flavour != "events":
+    if flavour.startswith("xunit"):
         expected["xpassed"] -= 1
         expected["passed"] += 1
     ours = Counter(test.outcome for test in run.outcomes)
@@ -231,7 +248,7 @@ def test_each_test_is_in_pytest_short_summary(sick_runs: dict[str, SickRun], fla
                 for word, where, message in lines
             ), test
             continue
-        if flavour != "events" and test.nodeid == XPASS_LENIENT:  # written as a pass in the XML
+        if flavour.startswith("xunit") and test.nodeid == XPASS_LENIENT:  # a pass in the XML
             assert any(line[:2] == ("XPASS", test.nodeid) for line in lines)
             continue
         word = words[test.outcome]
@@ -594,7 +611,7 @@ def test_events_running_test(tmp_path: Path, tail: str, finish: bool) -> None:
             '"duration": "1"}\n',
             "'duration'",
         ),
-        ('{"event": "collected", "count": 1, "format": 2}\n', "format 2"),
+        (f'{{"event": "collected", "count": 1, "format": {EVENTS_FORMAT + 1}}}\n', "format 3"),
         ('{"event": "collect_error", "nodeid": "a", "message": 3}\n', "'message' is 3"),
     ],
     ids=[
@@ -623,24 +640,29 @@ def test_missing_event_log_is_a_data_error(tmp_path: Path) -> None:
         read_events(tmp_path / "events.jsonl")
 
 
-def test_events_of_a_killed_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize("plugin", [False, True], ids=["probe", "plugin"])
+def test_events_of_a_killed_run(tmp_path: Path, plugin: bool) -> None:
     """pytest killed while a test runs: its log names that test, and nothing else ran."""
     project = tmp_path / "sick"
     shutil.copytree(SICK, project)
     events = project / "events.jsonl"
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "events_probe"]
+    options, env = writer(project, events, plugin)
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *options]
     process = subprocess.Popen(
         [*command, "-p", "no:timeout", HANG],
         cwd=project,
-        env=pytest_env(project, SICK_EVENTS=str(events)),
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    # The probe writes the passed setup; the plugin writes the test's start, flushed.
+    written = '"when": "setup"' if not plugin else f'"start", "nodeid": "{HANG}::test_hangs"'
     try:
         deadline = time.monotonic() + 20
-        while '"when": "setup"' not in (events.read_text() if events.exists() else ""):
+        while written not in (events.read_text() if events.exists() else ""):
             assert process.poll() is None and time.monotonic() < deadline, "the test never ran"
             time.sleep(0.05)
+        time.sleep(0.2 if plugin else 0)  # the setup has run (and was not written)
     finally:
         process.kill()
         process.wait()
@@ -669,25 +691,58 @@ def test_setup_message_cut_by_pytest_9_2(tmp_path: Path) -> None:
     )
 
 
-def test_read_xpassed_takes_the_lenient_xpasses_only(tmp_path: Path) -> None:
-    path = write(
-        tmp_path / "events.jsonl",
-        log(
-            *phases("t.py::a"),
-            *phases("t.py::b", call="passed", wasxfail=True, message="maybe fixed"),
-            *phases("t.py::c", call="skipped", wasxfail=True, message="known bug"),
-        ),
+def compact_log() -> str:
+    """A format-2 log as covgap's plugin writes it: passing tests as one "passed" line."""
+    return log(
+        {"event": "begin", "format": EVENTS_FORMAT},
+        {"event": "collected", "count": 4},
+        {"event": "start", "nodeid": "t.py::a"},
+        {"event": "passed", "nodeid": "t.py::a", "duration": 1.75},
+        {"event": "start", "nodeid": "t.py::b"},
+        report("t.py::b", "call", "failed", duration=1.5, message="assert 1 == 2"),
+        report("t.py::b", "teardown", "passed", duration=0.25),
+        {"event": "start", "nodeid": "t.py::c"},
+        report("t.py::c", "teardown", "failed", duration=2.0, message="RuntimeError: x"),
+        {"event": "start", "nodeid": "t.py::d"},
     )
-    xpassed = read_xpassed(path)
-    assert [(test.nodeid, test.outcome) for test in xpassed] == [("t.py::b", "xpassed")]
-    assert xpassed == tuple(t for t in read_events(path)[0] if t.outcome == "xpassed")
 
 
-def test_read_xpassed_skips_parsing_a_log_without_expected_failures(tmp_path: Path) -> None:
-    # A log with no xfail-marked test cannot hold an XPASS: it is not parsed (a line the
-    # full reader would refuse does not matter here).
-    text = log(*phases("t.py::a"), *phases("t.py::b", call="failed", message="boom"))
-    path = write(tmp_path / "events.jsonl", text.replace("\n", "\nnot json\n", 1))
-    with pytest.raises(DataError):
-        read_events(path)
-    assert read_xpassed(path) == ()
+def test_compact_log_reads_as_its_phase_reports(tmp_path: Path) -> None:
+    """A "passed" line is a test whose three phases passed; the durations of passed phases not
+    written count in the next line written."""
+    outcomes, running = read_events(write(tmp_path / "events.jsonl", compact_log()))
+    assert running == "t.py::d"
+    assert [(t.nodeid, t.outcome, t.duration, t.phase, t.also) for t in outcomes] == [
+        ("t.py::a", "passed", 1.75, "", None),
+        ("t.py::b", "failed", 1.75, "call", None),
+        ("t.py::c", "error", 2.0, "teardown", "passed"),
+    ]
+
+
+def test_event_log_fed_in_pieces_reads_as_the_whole(tmp_path: Path) -> None:
+    """``covgap run`` feeds the log as the suite writes it: cut anywhere, even inside a line or a
+    character, it folds to what the whole file gives, and its progress counts as it goes."""
+    path = write(tmp_path / "events.jsonl", compact_log().replace("t.py::c", "t.py::ç"))
+    whole = read_events(path)
+    data = path.read_bytes()
+    for cut in range(len(data) + 1):
+        log_ = EventLog(path)
+        log_.feed(data[:cut])
+        log_.feed(data[cut:])
+        assert log_.outcomes() == whole
+    log_ = EventLog(path)
+    for line in data.splitlines(keepends=True)[:6]:
+        log_.feed(line)
+    assert (log_.collected, log_.done, log_.failed, log_.running) == (4, 1, 1, "t.py::b")
+    log_.feed(data[len(b"".join(data.splitlines(keepends=True)[:6])) :])
+    assert (log_.done, log_.failed, log_.running) == (3, 2, "t.py::d")
+    assert not log_.finished
+
+
+def test_bad_line_fed_during_a_run_is_raised_at_the_end(tmp_path: Path) -> None:
+    """A bad line never stops the run that feeds the log; reading the outcomes names it."""
+    log_ = EventLog(tmp_path / "events.jsonl")
+    log_.feed(b'{"event": "start", "nodeid": "a"}\nnot json\n{"event": "start", "nodeid": "b"}\n')
+    assert log_.running == "a"  # nothing after the bad line is read
+    with pytest.raises(DataError, match="line 2: not a JSON line"):
+        log_.outcomes()

@@ -1,14 +1,21 @@
 """Read covgap's test event log: pytest's outcomes, known even when pytest was killed.
 
 The log is written by covgap's tiny pytest plugin (which must not import covgap), so this
-docstring is the format's definition. Version ``EVENTS_FORMAT`` = 1:
+docstring is the format's definition. Version ``EVENTS_FORMAT`` = 2 (2 added "begin",
+"passed" and "coverage"; a version 1 log, which has none of them, reads the same):
 
-* The file is UTF-8 text, one JSON object per line, each line ended by "\\n" and flushed as it
-  is written (appended: the log is read even when the process was killed mid-write).
-* Every object has ``"event"``. An object may carry ``"format": 1``; a reader refuses a log
+* The file is UTF-8 text, one JSON object per line, each line ended by "\\n"; appended, and
+  flushed at every test's start and every failure, so that the log is read even when the
+  process was killed mid-write.
+* Every object has ``"event"``. An object may carry ``"format": N``; a reader refuses a log
   with a higher format. Unknown events and unknown keys are ignored, so new ones can be added.
 * The events, in the order pytest's hooks produce them:
 
+  ``{"event": "begin", "format": 2}``
+      the plugin opened the log (``pytest_configure``).
+  ``{"event": "coverage", "started": "coverage run", "reason": TEXT}``
+      coverage.py was started over under ``coverage run`` because a file it measures was
+      imported before the plugin could start it; TEXT is coverage.py's warning.
   ``{"event": "collected", "count": N}``
       collection is over: N tests were selected to run (``pytest_collection_finish``).
   ``{"event": "collect_error", "nodeid": ID, "message": FIRST_LINE}``
@@ -29,6 +36,11 @@ docstring is the format's definition. Version ``EVENTS_FORMAT`` = 1:
       (no reprcrash) the first "E   " line that names an exception ("SyntaxError: …"), else the
       first "E   " line; "" for a pass. A leading "Skipped: " or "reason: " is dropped when
       read. ``duration``, ``message`` and ``wasxfail`` may be left out (0, "" and false).
+  ``{"event": "passed", "nodeid": ID, "duration": SECONDS}``
+      a test whose setup, call and teardown all passed (none with ``wasxfail``), written at
+      its teardown in place of its three reports; SECONDS is their durations' sum. A test
+      with any other report has every report written from that one on, its teardown included;
+      the durations of passed reports not written are added to the next one written.
   ``{"event": "finish", "exitstatus": N}``
       the session ended normally (``pytest_sessionfinish``).
 
@@ -45,6 +57,7 @@ without one is the test that was running when pytest was stopped.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import math
@@ -58,10 +71,10 @@ from covgap.collect.inputs import read_input
 from covgap.errors import DataError
 from covgap.model import Outcome, TestOutcome
 
-__all__ = ["EVENTS_FORMAT", "read_events", "read_xpassed"]
+__all__ = ["EVENTS_FORMAT", "EventLog", "read_events"]
 
 #: The version of the event log's format described above.
-EVENTS_FORMAT = 1
+EVENTS_FORMAT = 2
 
 _WHENS = ("setup", "call", "teardown")
 _OUTCOMES = ("passed", "failed", "skipped")
@@ -99,30 +112,16 @@ def _clip(text: str) -> str:
     return line if len(line) <= _MESSAGE_LIMIT else line[: _MESSAGE_LIMIT - 1] + "…"
 
 
-def _lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """The log's JSON objects with their line numbers, without a truncated last line."""
-    data = read_input(path, "test event log", "no-events")
-    raw_lines = data.split(b"\n")
-    # The text after the last "\n" is "" for a complete log; anything else was being written.
-    last = len(raw_lines) - 1
-    objects: list[tuple[int, dict[str, Any]]] = []
-    for index, raw in enumerate(raw_lines):
-        number = index + 1
-        if not raw.strip():
-            continue
-        try:
-            value = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            if index == last:  # killed mid-write: the last line has no end
-                break
-            raise _bad(path, number, f"not a JSON line ({exc})") from None
-        if not isinstance(value, dict) or not isinstance(value.get("event"), str):
-            raise _bad(path, number, 'not an event: a JSON object with an "event" is expected')
-        version = value.get("format", EVENTS_FORMAT)
-        if not isinstance(version, int) or version > EVENTS_FORMAT:
-            raise _bad(path, number, f"format {version!r}: this covgap reads {EVENTS_FORMAT}")
-        objects.append((number, value))
-    return objects
+def _object(path: Path, number: int, raw: bytes) -> dict[str, Any]:
+    """One line's event; DataError for anything else (``json.JSONDecodeError`` is left to the
+    caller when the line may be a truncated last one)."""
+    value = json.loads(raw.decode("utf-8"))
+    if not isinstance(value, dict) or not isinstance(value.get("event"), str):
+        raise _bad(path, number, 'not an event: a JSON object with an "event" is expected')
+    version = value.get("format", EVENTS_FORMAT)
+    if not isinstance(version, int) or version > EVENTS_FORMAT:
+        raise _bad(path, number, f"format {version!r}: this covgap reads {EVENTS_FORMAT}")
+    return value
 
 
 def _text(path: Path, number: int, event: Mapping[str, Any], key: str) -> str:
@@ -137,6 +136,17 @@ def _nodeid(path: Path, number: int, event: Mapping[str, Any]) -> str:
     if not nodeid:
         raise _bad(path, number, f"a {event['event']!r} event without a nodeid")
     return nodeid
+
+
+def _duration(path: Path, number: int, event: Mapping[str, Any]) -> float:
+    duration = event.get("duration", 0.0)
+    if (
+        isinstance(duration, bool)
+        or not isinstance(duration, (int, float))
+        or not math.isfinite(duration)
+    ):
+        raise _bad(path, number, f"'duration' is {duration!r}, not a number of seconds")
+    return max(float(duration), 0.0)
 
 
 def _fold(test: _Test, when: str, outcome: str, wasxfail: bool, message: str) -> None:
@@ -163,6 +173,127 @@ def _fold(test: _Test, when: str, outcome: str, wasxfail: bool, message: str) ->
         test.message = message if wasxfail else ""
 
 
+class EventLog:
+    """The log folded as it is read: ``covgap run`` feeds it what the suite has written so far
+    at every poll (its progress), and has the outcomes as soon as the suite ends.
+
+    ``feed`` takes the bytes appended since the last call; a line is read once it is ended.
+    ``outcomes`` folds what was fed: a last line without its end (killed mid-write) is ignored
+    when it is not whole JSON; any other bad line is a DataError (raised by ``outcomes``, so
+    that a bad line never stops the run that is feeding the log).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        #: Tests selected (the "collected" event), or None before collection ends.
+        self.collected: int | None = None
+        #: Tests with an outcome, and failures (failed reports and collection errors).
+        self.done = 0
+        self.failed = 0
+        #: The last test started.
+        self.running: str | None = None
+        #: Why coverage.py was started over under ``coverage run`` (a "coverage" event).
+        self.restarted: str | None = None
+        self._rest = b""
+        self._number = 0
+        self._error: DataError | None = None
+        self._collected_outcomes: dict[str, TestOutcome] = {}
+        self._tests: dict[str, _Test] = {}
+        self._started = itertools.count()
+        #: Whether pytest's session ended by itself (a "finish" event).
+        self.finished = False
+
+    def feed(self, data: bytes) -> None:
+        """Read the complete lines of ``data`` (after what was left of the last call)."""
+        *lines, self._rest = (self._rest + data).split(b"\n")
+        for raw in lines:
+            self._number += 1
+            if self._error is None and raw.strip():
+                try:
+                    self._event(_object(self.path, self._number, raw))
+                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                    self._error = _bad(self.path, self._number, f"not a JSON line ({exc})")
+                except DataError as exc:
+                    self._error = exc
+
+    def _test(self, nodeid: str) -> _Test:
+        test = self._tests.get(nodeid)
+        if test is None:  # a report without a start: count it all the same
+            test = self._tests[nodeid] = _Test(nodeid, order=next(self._started))
+        return test
+
+    def _event(self, event: dict[str, Any]) -> None:
+        path, number, kind = self.path, self._number, event["event"]
+        if kind == "start":
+            nodeid = self.running = _nodeid(path, number, event)
+            self._tests[nodeid] = _Test(nodeid, order=next(self._started))
+        elif kind == "passed":
+            test = self._test(_nodeid(path, number, event))
+            test.duration += _duration(path, number, event)
+            _fold(test, "call", "passed", False, "")
+            _fold(test, "teardown", "passed", False, "")
+            self.done += 1
+        elif kind == "report":
+            test = self._test(_nodeid(path, number, event))
+            when, outcome = event.get("when"), event.get("outcome")
+            if when not in _WHENS:
+                raise _bad(path, number, f"'when' is {when!r}, not one of {', '.join(_WHENS)}")
+            if outcome not in _OUTCOMES:
+                raise _bad(
+                    path, number, f"'outcome' is {outcome!r}, not one of {', '.join(_OUTCOMES)}"
+                )
+            test.duration += _duration(path, number, event)
+            wasxfail = event.get("wasxfail", False) is True
+            message = _clip(_text(path, number, event, "message"))
+            if outcome != "failed":
+                message = _REASON_PREFIX.sub("", message)
+            _fold(test, when, outcome, wasxfail, message)
+            self.done += when == "teardown"
+            self.failed += outcome == "failed"
+        elif kind == "collected":
+            count = event.get("count")
+            if isinstance(count, int) and not isinstance(count, bool):
+                self.collected = count
+        elif kind == "collect_error":
+            nodeid = _nodeid(path, number, event)
+            message = _clip(_text(path, number, event, "message"))
+            self._collected_outcomes[nodeid] = TestOutcome(nodeid, "error", 0.0, message, "collect")
+            self.failed += 1
+        elif kind == "collect_skip":
+            nodeid = _nodeid(path, number, event)
+            message = _REASON_PREFIX.sub("", _clip(_text(path, number, event, "message")))
+            self._collected_outcomes[nodeid] = TestOutcome(nodeid, "skipped", 0.0, message, "")
+        elif kind == "coverage":
+            self.restarted = _text(path, number, event, "reason")
+        elif kind == "finish":
+            self.finished = True
+
+    def outcomes(self) -> tuple[tuple[TestOutcome, ...], str | None]:
+        """The tests, and the node id of the test left running (or None): see ``read_events``."""
+        rest, self._rest = self._rest, b""
+        if self._error is None and rest.strip():
+            # The text after the last "\n" is "" for a complete log; anything else was being
+            # written when the process stopped, and counts only when it is whole.
+            self._number += 1
+            with contextlib.suppress(UnicodeDecodeError, json.JSONDecodeError):
+                self._event(_object(self.path, self._number, rest))
+        if self._error is not None:
+            raise self._error
+        tests = self._tests.values()
+        unfinished = [test for test in tests if not test.finished]
+        running = None
+        if unfinished and not self.finished:
+            running = max(unfinished, key=lambda test: test.order).nodeid
+        outcomes = tuple(
+            TestOutcome(
+                test.nodeid, test.outcome, test.duration, test.message, test.phase, test.also
+            )
+            for test in sorted(tests, key=lambda test: test.order)
+            if test.outcome is not None and (test.finished or running is None)
+        )
+        return (*self._collected_outcomes.values(), *outcomes), running
+
+
 def read_events(path: Path) -> tuple[tuple[TestOutcome, ...], str | None]:
     """The tests in covgap's event log, and the node id of the test left running (or None).
 
@@ -172,67 +303,6 @@ def read_events(path: Path) -> tuple[tuple[TestOutcome, ...], str | None]:
     nothing is running, and such a test counts with what its reports said. A truncated last
     line is ignored; any other bad line is a DataError.
     """
-    collected: dict[str, TestOutcome] = {}
-    tests: dict[str, _Test] = {}
-    started = itertools.count()
-    finished_session = False
-    for number, event in _lines(path):
-        kind = event["event"]
-        if kind == "collect_error":
-            nodeid = _nodeid(path, number, event)
-            message = _clip(_text(path, number, event, "message"))
-            collected[nodeid] = TestOutcome(nodeid, "error", 0.0, message, "collect")
-        elif kind == "collect_skip":
-            nodeid = _nodeid(path, number, event)
-            message = _REASON_PREFIX.sub("", _clip(_text(path, number, event, "message")))
-            collected[nodeid] = TestOutcome(nodeid, "skipped", 0.0, message, "")
-        elif kind == "start":
-            nodeid = _nodeid(path, number, event)
-            tests[nodeid] = _Test(nodeid, order=next(started))
-        elif kind == "report":
-            nodeid = _nodeid(path, number, event)
-            when, outcome = event.get("when"), event.get("outcome")
-            if when not in _WHENS:
-                raise _bad(path, number, f"'when' is {when!r}, not one of {', '.join(_WHENS)}")
-            if outcome not in _OUTCOMES:
-                raise _bad(
-                    path, number, f"'outcome' is {outcome!r}, not one of {', '.join(_OUTCOMES)}"
-                )
-            duration = event.get("duration", 0.0)
-            if (
-                isinstance(duration, bool)
-                or not isinstance(duration, (int, float))
-                or not math.isfinite(duration)
-            ):
-                raise _bad(path, number, f"'duration' is {duration!r}, not a number of seconds")
-            test = tests.get(nodeid)
-            if test is None:  # a report without a start: count it all the same
-                test = tests[nodeid] = _Test(nodeid, order=next(started))
-            test.duration += max(float(duration), 0.0)
-            wasxfail = event.get("wasxfail", False) is True
-            message = _clip(_text(path, number, event, "message"))
-            if outcome != "failed":
-                message = _REASON_PREFIX.sub("", message)
-            _fold(test, when, outcome, wasxfail, message)
-        elif kind == "finish":
-            finished_session = True
-    unfinished = [test for test in tests.values() if not test.finished]
-    running = None
-    if unfinished and not finished_session:
-        running = max(unfinished, key=lambda test: test.order).nodeid
-    outcomes = tuple(
-        TestOutcome(test.nodeid, test.outcome, test.duration, test.message, test.phase, test.also)
-        for test in sorted(tests.values(), key=lambda test: test.order)
-        if test.outcome is not None and (test.finished or running is None)
-    )
-    return (*collected.values(), *outcomes), running
-
-
-def read_xpassed(path: Path) -> tuple[TestOutcome, ...]:
-    """The tests that passed although marked xfail (lenient XPASS), which JUnit XML counts as
-    passed. Only a log with an expected failure in it is parsed: a suite's log holds thousands
-    of lines, and most suites mark nothing xfail."""
-    data = read_input(path, "test event log", "no-events")
-    if b'"wasxfail": true' not in data and b'"wasxfail":true' not in data:
-        return ()
-    return tuple(test for test in read_events(path)[0] if test.outcome == "xpassed")
+    log = EventLog(path)
+    log.feed(read_input(path, "test event log", "no-events"))
+    return log.outcomes()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import json
 import subprocess
@@ -13,7 +14,7 @@ from typing import Any
 
 from covgap.errors import UsageError
 
-__all__ = ["Interpreter", "choose_core", "probe"]
+__all__ = ["Interpreter", "Launch", "choose_core", "launch_facts", "probe"]
 
 # Versions from the packages themselves (importing importlib.metadata costs more than the rest of
 # the probe), from their metadata when a package does not say.
@@ -73,11 +74,16 @@ def _parse_version(text: str | None) -> tuple[int, ...] | None:
     return tuple(parts)
 
 
-def _ask(python: str) -> dict[str, Any]:
-    """The probe's answer: in this process when ``python`` is the one running covgap."""
+def _is_current(python: str) -> bool:
+    """Whether ``python`` is the interpreter running covgap."""
     # Not resolved: a virtual environment's python is a link to the base interpreter, but its
     # packages are another matter.
-    if Path(python).absolute() == Path(sys.executable).absolute():
+    return Path(python).absolute() == Path(sys.executable).absolute()
+
+
+def _ask(python: str) -> dict[str, Any]:
+    """The probe's answer: in this process when ``python`` is the one running covgap."""
+    if _is_current(python):
         output = io.StringIO()
         with contextlib.redirect_stdout(output):
             exec(_PROBE, {})  # our own constant code, run here to save starting a process
@@ -96,6 +102,42 @@ def _ask(python: str) -> dict[str, Any]:
     return dict(json.loads(answer.stdout.strip().splitlines()[-1]))
 
 
+@dataclass(frozen=True)
+class Launch:
+    """What the suite's command line depends on: the pytest plugins the interpreter has.
+
+    Known without importing anything when the interpreter is covgap's own, so that the suite
+    starts at once; the whole probe (coverage.py's version, its C tracer) runs while it starts.
+    """
+
+    has_xdist: bool
+    has_pytest_timeout: bool
+    #: The whole probe when it had to be made first (another interpreter), else None.
+    interpreter: Interpreter | None = None
+
+
+def _no_pytest(python: str) -> UsageError:
+    return UsageError(
+        "pytest is not installed in this interpreter's environment",
+        path=python,
+        hint=f"{python} -m pip install pytest",
+        slug="no-pytest",
+    )
+
+
+def launch_facts(python: str) -> Launch:
+    """What the suite's command needs, found the cheapest way (``find_spec`` imports nothing)."""
+    if not _is_current(python):
+        interpreter = probe(python)
+        return Launch(interpreter.has_xdist, interpreter.has_pytest_timeout, interpreter)
+    if importlib.util.find_spec("pytest") is None:
+        raise _no_pytest(python)
+    return Launch(
+        has_xdist=importlib.util.find_spec("xdist") is not None,
+        has_pytest_timeout=importlib.util.find_spec("pytest_timeout") is not None,
+    )
+
+
 def probe(python: str) -> Interpreter:
     """Ask ``python`` what it has; UsageError when it is not a usable interpreter."""
     facts = _ask(python)
@@ -110,12 +152,7 @@ def probe(python: str) -> Interpreter:
         has_ctracer=bool(facts["ctracer"]),
     )
     if interpreter.pytest_text is None:
-        raise UsageError(
-            "pytest is not installed in this interpreter's environment",
-            path=python,
-            hint=f"{python} -m pip install pytest",
-            slug="no-pytest",
-        )
+        raise _no_pytest(python)
     if interpreter.coverage_version is None or interpreter.coverage_version < (7, 10):
         found = interpreter.coverage_text or "none"
         raise UsageError(

@@ -5,6 +5,12 @@ rcfile (``rcfile.py``): branch coverage, ``source`` when the project sets none, 
 (``patch = subprocess``), parallel data, the fastest core that measures what is asked, and
 ``sigterm`` so that a stopped run still saves its data. Everything covgap writes goes into the
 project's ``.covgap/run/`` folder; the project's files are never touched.
+
+The suite is started first, as ``python -m pytest -p covgap_pytest``: while Python and pytest
+start up, covgap reads the coverage configuration, writes the rcfile and sends its path down a
+pipe to the plugin, which starts coverage.py with it before any conftest or entry-point plugin
+is imported (``collect/plugin/covgap_pytest.py``). This module therefore imports coverage.py,
+the model and the parsers only once the suite is on its way.
 """
 
 from __future__ import annotations
@@ -18,21 +24,19 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from coverage.misc import join_regex
-
-from covgap.collect.interpreter import Interpreter, choose_core, probe
+from covgap.collect.interpreter import Interpreter, Launch, choose_core, launch_facts, probe
 from covgap.collect.plugin import PLUGIN_DIR, PLUGIN_NAME
-from covgap.collect.preparse import Prepared, Preparse, source_files
-from covgap.collect.rcfile import (
-    OptionValue,
-    project_coverage_config,
-    working_directory,
-    write_layered_rcfile,
-)
-from covgap.collect.static import AnalysisOptions
 from covgap.errors import DataError
-from covgap.model import RunInfo
+
+if TYPE_CHECKING:
+    from coverage.config import CoverageConfig
+
+    from covgap.collect.events import EventLog
+    from covgap.collect.preparse import Prepared, Preparse
+    from covgap.collect.rcfile import OptionValue
+    from covgap.model import RunInfo
 
 __all__ = ["Progress", "RunOptions", "SuiteRun", "detect_source", "run_suite"]
 
@@ -109,15 +113,16 @@ class SuiteRun:
     """What a run left behind, for the loader and the health report."""
 
     data_file: Path
-    junit_xml: Path
     events: Path
+    #: The event log, read while the suite ran (its ``outcomes`` are the suite's health).
+    event_log: EventLog
     log: Path
     info: RunInfo
+    #: Static analyses and code facts of the source files, made while the suite ran.
+    prepared: Prepared
     #: Why the run was stopped, or None when pytest finished by itself.
     stopped: str | None = None
     notes: tuple[str, ...] = field(default=())
-    #: Static analyses and code facts of the source files, made while the suite ran.
-    prepared: Prepared = field(default_factory=Prepared)
 
 
 #: Where ``covgap run`` keeps what the run wrote (its data, JUnit XML, event log, rcfile).
@@ -128,6 +133,8 @@ def last_run_data(project_dir: Path) -> Path | None:
     """The data of the last ``covgap run`` (relative to the project), when the coverage
     configuration's own data file is absent: what ``covgap check`` or ``covgap plan`` after a
     ``covgap run`` should read. None otherwise."""
+    from covgap.collect.rcfile import project_coverage_config, working_directory
+
     with working_directory(project_dir):
         configured = project_dir / project_coverage_config(project_dir).data_file
     if configured.exists() or any(configured.parent.glob(f"{configured.name}.*")):
@@ -175,6 +182,59 @@ def _clean(folder: Path) -> None:
             path.unlink()
 
 
+def _layered_settings(
+    options: RunOptions,
+    interpreter: Interpreter,
+    project_dir: Path,
+    folder: Path,
+    data_file: Path,
+    notes: list[str],
+) -> tuple[Path, CoverageConfig, tuple[str, ...], bool, str, str]:
+    """Read the project's coverage configuration and write covgap's layered over it: the
+    rcfile, the configuration read, the source measured, whether covgap detected it, the core
+    and why."""
+    from covgap.collect.rcfile import (
+        project_coverage_config,
+        working_directory,
+        write_layered_rcfile,
+    )
+
+    with working_directory(project_dir):
+        config = project_coverage_config(project_dir)
+    project_source = bool(config.source or config.source_pkgs or config.run_include)
+    detected = [] if project_source else detect_source(project_dir)
+    if not project_source and not detected:
+        notes.append(
+            "no source folder or package found and none configured: files no test imports are "
+            "not counted; set [run] source in the coverage configuration"
+        )
+    overrides, core, core_reason = _overrides(
+        options, interpreter, data_file, project_source, detected, config.core, config.patch
+    )
+    rcfile = write_layered_rcfile(config, overrides, folder)
+    source = tuple(config.source or config.source_pkgs or detected)
+    return rcfile, config, source, not project_source and bool(detected), core, core_reason
+
+
+def _preparse(
+    project_dir: Path, source: Sequence[str], config: CoverageConfig, fast: bool
+) -> Preparse:
+    """Start parsing the sources on the idle core."""
+    from coverage.misc import join_regex
+
+    from covgap.collect.preparse import Preparse, source_files
+    from covgap.collect.static import AnalysisOptions
+
+    return Preparse(
+        source_files(project_dir, source),
+        AnalysisOptions(
+            exclude_regex=join_regex(config.exclude_list),
+            partial_regex=join_regex(config.partial_list + config.partial_always_list),
+            branch=not fast,
+        ),
+    )
+
+
 def _overrides(
     options: RunOptions,
     interpreter: Interpreter,
@@ -208,14 +268,11 @@ def _overrides(
 
 
 def _pytest_args(
-    options: RunOptions, interpreter: Interpreter, junit: Path, notes: list[str]
+    options: RunOptions, launch: Launch, folder: Path, notes: list[str]
 ) -> tuple[list[str], int]:
     args = [
         "-p",
         PLUGIN_NAME,
-        f"--junitxml={junit}",
-        "-o",
-        "junit_family=xunit1",
         # pytest's own cache goes to covgap's folder too, so the project stays as it was
         # (unless the cache plugin is off: then the option would be unknown).
         # A module that cannot be imported is reported; the rest of the suite still measures.
@@ -223,7 +280,7 @@ def _pytest_args(
     ]
     workers = 1
     if options.parallel:
-        if interpreter.has_xdist:
+        if launch.has_xdist:
             args += ["-n", options.parallel]
             workers = (os.cpu_count() or 1) if options.parallel == "auto" else int(options.parallel)
         else:
@@ -234,12 +291,12 @@ def _pytest_args(
     if test_timeout is None and options.timeout is not None:
         test_timeout = options.timeout / 2
     if test_timeout is not None:
-        if interpreter.has_pytest_timeout:
+        if launch.has_pytest_timeout:
             args.append(f"--timeout={test_timeout:g}")
         elif options.test_timeout is not None:
             notes.append("--test-timeout needs pytest-timeout, which is not installed: not applied")
     if not _cache_disabled(options.pytest_args):
-        args += ["-o", f"cache_dir={junit.parent / 'pytest-cache'}"]
+        args += ["-o", f"cache_dir={folder / 'pytest-cache'}"]
     return args + list(options.pytest_args), workers
 
 
@@ -249,40 +306,20 @@ def _cache_disabled(pytest_args: Sequence[str]) -> bool:
     return "-pno:cacheprovider" in joined
 
 
-def _read_progress(events: Path, offset: int, progress: Progress) -> tuple[int, Progress]:
-    """Fold the event lines written since ``offset`` into ``progress``."""
+def _read_events(events: Path, offset: int, log: EventLog) -> int:
+    """Feed ``log`` what the plugin wrote since ``offset``; the new offset."""
     try:
         with events.open("rb") as handle:
             handle.seek(offset)
             chunk = handle.read()
     except OSError:
-        return offset, progress
-    complete, _, _ = chunk.rpartition(b"\n")
-    collected, done, failed, running = (
-        progress.collected,
-        progress.done,
-        progress.failed,
-        progress.running,
-    )
-    for line in complete.splitlines():
-        with contextlib.suppress(ValueError):
-            event = json.loads(line)
-            kind = event.get("event")
-            if kind == "collected":
-                collected = int(event["count"])
-            elif kind == "start":
-                running = event["nodeid"]
-            elif kind == "report":
-                when, outcome = event["when"], event["outcome"]
-                if when == "call" or (when == "setup" and outcome != "passed"):
-                    done += 1
-                if outcome == "failed":
-                    failed += 1
-            elif kind == "collect_error":
-                failed += 1
-    return offset + len(complete) + (1 if complete else 0), Progress(
-        collected, done, failed, running
-    )
+        return offset
+    log.feed(chunk)
+    return offset + len(chunk)
+
+
+def _progress(log: EventLog) -> Progress:
+    return Progress(log.collected, log.done, log.failed, log.running)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -310,15 +347,6 @@ def _exit_meaning(code: int) -> str | None:
     return meanings.get(code)
 
 
-def _finished(events: Path) -> bool:
-    """Whether pytest's session ended by itself (the event log ends with "finish")."""
-    try:
-        last = events.read_bytes().rstrip().rsplit(b"\n", 1)[-1]
-    except OSError:
-        return False
-    return b'"event": "finish"' in last
-
-
 def run_suite(
     options: RunOptions,
     on_progress: Callable[[Progress], None] | None = None,
@@ -330,100 +358,94 @@ def run_suite(
     run beside it: before, it would only delay the suite).
     """
     project_dir = options.project_dir.resolve()
-    interpreter = probe(options.python)
+    launch = launch_facts(options.python)
     folder = project_dir / RUN_FOLDER
     _clean(folder)
     data_file = folder / ".coverage"
-    junit, events, log = folder / "junit.xml", folder / "events.jsonl", folder / "pytest.log"
+    events, log = folder / "events.jsonl", folder / "pytest.log"
     notes: list[str] = []
-
-    with working_directory(project_dir):
-        config = project_coverage_config(project_dir)
-    project_source = bool(config.source or config.source_pkgs or config.run_include)
-    detected = [] if project_source else detect_source(project_dir)
-    if not project_source and not detected:
-        notes.append(
-            "no source folder or package found and none configured: files no test imports are "
-            "not counted; set [run] source in the coverage configuration"
-        )
-    overrides, core, core_reason = _overrides(
-        options, interpreter, data_file, project_source, detected, config.core, config.patch
-    )
-    rcfile = write_layered_rcfile(config, overrides, folder)
-    pytest_args, workers = _pytest_args(options, interpreter, junit, notes)
-    contexts = options.contexts and not config.dynamic_context
-    if options.contexts and config.dynamic_context:
-        notes.append(f"--contexts left to the project's dynamic_context = {config.dynamic_context}")
+    pytest_args, workers = _pytest_args(options, launch, folder, notes)
 
     environment = {k: v for k, v in os.environ.items() if k not in _ENV_DROPPED}
     environment["PYTHONPATH"] = os.pathsep.join(
         [str(PLUGIN_DIR), *filter(None, [environment.get("PYTHONPATH")])]
     )
     environment["COVGAP_EVENTS"] = str(events)
-    environment["COVGAP_CONTEXTS"] = "1" if contexts else "0"
-    command = [
-        options.python,
-        "-m",
-        "coverage",
-        "run",
-        f"--rcfile={rcfile}",
-        "-m",
-        "pytest",
-        *pytest_args,
-    ]
-    source = tuple(config.source or config.source_pkgs or detected)
-    preparse = Preparse(
-        source_files(project_dir, source),
-        AnalysisOptions(
-            exclude_regex=join_regex(config.exclude_list),
-            partial_regex=join_regex(config.partial_list + config.partial_always_list),
-            branch=not options.fast,
-        ),
-    )
+    start_read, start_write = os.pipe()
+    environment["COVGAP_START_FD"] = str(start_read)
+    command = [options.python, "-m", "pytest", *pytest_args]
 
     started = time.monotonic()
     stopped: str | None = None
-    progress = Progress()
     offset = 0
+    preparse: Preparse | None = None
     with log.open("wb") as log_stream:
-        process = subprocess.Popen(
-            command,
-            cwd=project_dir,
-            env=environment,
-            stdout=log_stream,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
         try:
+            process = subprocess.Popen(
+                command,
+                cwd=project_dir,
+                env=environment,
+                stdout=log_stream,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                pass_fds=(start_read,),
+            )
+        finally:
+            os.close(start_read)
+        try:
+            # While Python and pytest start, the settings; nothing sent calls the run off.
+            with os.fdopen(start_write, "w", encoding="utf-8") as start:
+                interpreter = launch.interpreter or probe(options.python)
+                rcfile, config, source, detected, core, core_reason = _layered_settings(
+                    options, interpreter, project_dir, folder, data_file, notes
+                )
+                contexts = options.contexts and not config.dynamic_context
+                if options.contexts and config.dynamic_context:
+                    notes.append(
+                        f"--contexts left to the project's dynamic_context = "
+                        f"{config.dynamic_context}"
+                    )
+                start.write(json.dumps({"rcfile": str(rcfile), "contexts": contexts}))
+            preparse = _preparse(project_dir, source, config, options.fast)
+            from covgap.collect.events import EventLog
+
+            event_log = EventLog(events)
             if on_started is not None:
                 on_started()
             while process.poll() is None:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(timeout=0.2)  # returns at once when the suite ends
-                offset, progress = _read_progress(events, offset, progress)
+                offset = _read_events(events, offset, event_log)
                 if on_progress is not None:
-                    on_progress(progress)
+                    on_progress(_progress(event_log))
                 if options.timeout is not None and time.monotonic() - started > options.timeout:
-                    running = f" while running {progress.running}" if progress.running else ""
+                    running = f" while running {event_log.running}" if event_log.running else ""
                     stopped = f"stopped after the --timeout of {options.timeout:g} s{running}"
                     _stop(process)
-        except KeyboardInterrupt:
+        except BaseException:
             _stop(process)
-            preparse.results()
+            if preparse is not None:
+                preparse.results()
             raise
     seconds = time.monotonic() - started
+    assert preparse is not None  # made before the loop, which is the only way here
     prepared = preparse.results()
-    offset, progress = _read_progress(events, offset, progress)
+    offset = _read_events(events, offset, event_log)
     if on_progress is not None:
-        on_progress(progress)
+        on_progress(_progress(event_log))
     code = process.returncode
     if stopped is None:
         stopped = _exit_meaning(code)
-        if stopped and progress.running and not _finished(events):
-            stopped += f" while running {progress.running}"
+        if stopped and event_log.running and not event_log.finished:
+            stopped += f" while running {event_log.running}"
     if code == 5:
         notes.append("pytest collected no tests")
+    if event_log.restarted is not None:
+        notes.append(
+            f"the suite was measured with `coverage run`, from before pytest started: "
+            f"{event_log.restarted}, before covgap's pytest plugin could start coverage.py"
+        )
     if code in (3, 4) and stopped is not None:
         # pytest did not run the suite at all (an internal or usage error): nothing to plan.
         tail = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
@@ -441,6 +463,8 @@ def run_suite(
             hint=" | ".join(tail) if tail else None,
             slug="no-run-data",
         )
+    from covgap.model import RunInfo
+
     info = RunInfo(
         python=options.python,
         python_version=interpreter.version_text,
@@ -449,7 +473,7 @@ def run_suite(
         core_reason=core_reason,
         branch=not options.fast,
         source=source,
-        source_detected=not project_source and bool(detected),
+        source_detected=detected,
         subprocesses=True,
         workers=workers,
         contexts=contexts,
@@ -458,4 +482,4 @@ def run_suite(
         data_file=str(data_file.relative_to(project_dir)),
         notes=tuple(notes),
     )
-    return SuiteRun(data_file, junit, events, log, info, stopped, tuple(notes), prepared)
+    return SuiteRun(data_file, events, event_log, log, info, prepared, stopped, tuple(notes))

@@ -6,8 +6,17 @@ any environment the suite runs in. Environment variables:
 - ``COVGAP_EVENTS``: a file to append JSON lines to (format: covgap/collect/events.py). Written
   by the controlling process only (with pytest-xdist, the workers' reports reach it anyway), and
   flushed at every test's start and every failure, so that the log survives a killed run.
-- ``COVGAP_CONTEXTS=1``: switch coverage.py's context to each test's node id, for setup, call
-  and teardown, so the data says which test ran which line.
+- ``COVGAP_START_FD``: a pipe on which ``covgap run`` sends, as one JSON object, ``"rcfile"``:
+  the path of the coverage settings it layered, and ``"contexts"``: whether to switch
+  coverage.py's context to each test's node id, for setup, call and teardown, so the data says
+  which test ran which line; then it closes the pipe (nothing sent: the run was called off).
+  The plugin starts coverage.py with them the moment pytest imports it (``-p`` plugins come
+  before entry-point plugins and conftest files), as pytest-cov does, so that pytest's own
+  start-up is not traced. Should a file coverage.py is to measure be imported already (by a
+  ``.pth`` file, or a plugin named earlier with ``-p``), the process starts over as ``python -m
+  coverage run -m pytest`` with the same settings, which measures from the first line: the
+  event log then says why (``{"event": "coverage", "started": "coverage run", "reason": …}``).
+- ``COVGAP_CONTEXTS``: set by the plugin for pytest-xdist's workers ("1": switch contexts).
 """
 
 from __future__ import annotations
@@ -15,6 +24,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
+import warnings
 from collections.abc import Generator
 from pathlib import Path
 from typing import IO, Any
@@ -22,16 +33,74 @@ from typing import IO, Any
 import pytest
 
 _log: IO[str] | None = None
+#: Why coverage.py was started over under ``coverage run``, for the event log (None: it was not).
+_RESTARTED = os.environ.pop("COVGAP_RESTARTED", None)
+
+
+def _start_coverage() -> bool:
+    """Start coverage.py in this process with the settings covgap sends, or start over under
+    ``coverage run`` when a file it measures was imported before (see the module's docstring).
+    Whether to switch contexts per test."""
+    fd_text = os.environ.pop("COVGAP_START_FD", None)
+    if fd_text is None:  # not the suite covgap started (a worker, a subprocess, a restart)
+        return os.environ.get("COVGAP_CONTEXTS") == "1"
+    fd = int(fd_text)
+    chunks = []
+    while chunk := os.read(fd, 4096):
+        chunks.append(chunk)
+    os.close(fd)
+    if not chunks:
+        raise SystemExit("covgap: the run was called off before coverage.py started")
+    settings = json.loads(b"".join(chunks))
+    rcfile, contexts = str(settings["rcfile"]), bool(settings["contexts"])
+    os.environ["COVGAP_CONTEXTS"] = "1" if contexts else "0"  # for pytest-xdist's workers
+    execv = os.execv  # before coverage.py's `patch = execv` can wrap it
+
+    import coverage
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cov = coverage.Coverage(config_file=rcfile, auto_data=True, check_preimported=True)
+        cov.start()
+    early = [str(w.message) for w in caught if "(already-imported)" in str(w.message)]
+    if early:
+        cov.stop()
+        # The settings coverage.py just passed on for subprocesses must not start one here.
+        os.environ.pop("COVERAGE_PROCESS_CONFIG", None)
+        os.environ["COVGAP_RESTARTED"] = early[0].split(" (already-imported)")[0]
+        sys.stdout.flush()
+        sys.stderr.flush()
+        command = ["-m", "coverage", "run", f"--rcfile={rcfile}", "-m", "pytest", *sys.argv[1:]]
+        execv(sys.executable, [sys.executable, *command])
+    for warning in caught:
+        warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+    return contexts
+
+
+_CONTEXTS = _start_coverage()
+
+
+#: The event log's format (covgap/collect/events.py), written on its first line.
+_FORMAT = 2
+#: Per running test: the seconds of its passed phases not written yet. A test whose setup, call
+#: and teardown all pass (most tests) makes one "passed" line instead of three reports.
+_unwritten: dict[str, float] = {}
+#: The running tests that have a report line written (their teardown is written too).
+_reported: set[str] = set()
+
+
+def _write(line: str, flush: bool) -> None:
+    if _log is not None:
+        _log.write(line)
+        if flush:
+            _log.flush()
 
 
 def _event(flush: bool = True, **fields: Any) -> None:
-    """Append one line; flushed at once unless ``flush`` is false (a passing phase's report,
-    which the next test's "start" flushes: a killed run still has every line up to the test
-    that was running, at a tenth of the system calls)."""
-    if _log is not None:
-        _log.write(json.dumps(fields) + "\n")
-        if flush:
-            _log.flush()
+    """Append one line; flushed at once unless ``flush`` is false (a passing test's lines, which
+    the next test's "start" flushes: a killed run still has every line up to the test that was
+    running, at a fraction of the system calls)."""
+    _write(json.dumps(fields) + "\n", flush)
 
 
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Failed)\b")
@@ -62,6 +131,7 @@ def pytest_configure(config: pytest.Config) -> None:
     path = os.environ.get("COVGAP_EVENTS")
     if path and not os.environ.get("PYTEST_XDIST_WORKER"):
         _log = Path(path).open("a", encoding="utf-8")  # noqa: SIM115 - open for the whole run
+        _event(event="begin", format=_FORMAT)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -69,6 +139,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if _log is not None:
         _log.close()
         _log = None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if _RESTARTED is not None:
+        _event(event="coverage", started="coverage run", reason=_RESTARTED)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -89,17 +164,35 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
 
 
 def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
-    _event(event="start", nodeid=nodeid)
+    # Written by hand, as the "passed" line below: two json.dumps of a dict a test add up to
+    # a tenth of a millisecond, which is the whole run's cost on suites of quick tests.
+    _write('{"event": "start", "nodeid": ' + json.dumps(nodeid) + "}\n", flush=True)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if _log is None:
+        return
+    nodeid = report.nodeid
+    duration = _unwritten.pop(nodeid, 0.0) + report.duration
+    if report.passed and not hasattr(report, "wasxfail"):
+        if report.when != "teardown":
+            _unwritten[nodeid] = duration
+            return
+        if nodeid not in _reported:
+            line = '{"event": "passed", "nodeid": %s, "duration": %r}\n'
+            _write(line % (json.dumps(nodeid), duration), flush=False)
+            return
+    if report.when == "teardown":
+        _reported.discard(nodeid)
+    else:
+        _reported.add(nodeid)
     _event(
         flush=not report.passed,
         event="report",
-        nodeid=report.nodeid,
+        nodeid=nodeid,
         when=report.when,
         outcome=report.outcome,
-        duration=report.duration,
+        duration=duration,
         message=_first_line(report)
         if report.failed or report.skipped or hasattr(report, "wasxfail")
         else "",
@@ -118,8 +211,6 @@ def _switch(context: str) -> None:
     if current is not None:
         current.switch_context(context)
 
-
-_CONTEXTS = os.environ.get("COVGAP_CONTEXTS") == "1"
 
 if _CONTEXTS:  # defined only when asked: two hook wrappers per test cost time on big suites
 
