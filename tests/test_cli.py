@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import measure_copy
+from conftest import PROJECTS, measure_copy
 
 from covgap.cli import main
 from covgap.errors import ExitCode
@@ -45,6 +45,39 @@ def test_plan_writes_reports(measured_basic: Path, tmp_path: Path) -> None:
     assert "Coverage 42.2% → target 90.0%" in out
     assert f"Wrote {output / 'plan.json'}" in out
     assert not list(output.glob(".*.tmp")), "temporary files left behind"
+
+
+def test_plan_takes_the_health_from_a_junit_report(tmp_path: Path) -> None:
+    """`covgap plan --junit FILE`: the health of a suite measured elsewhere (CI's own
+    `pytest --junitxml`), with a Fix first section when tests fail; a missing report is one
+    error line naming it."""
+    project = shutil.copytree(PROJECTS / "sick", tmp_path / "sick")
+    measure = [sys.executable, "-m", "coverage", "run", "--branch", "--source=sick", "-m"]
+    pytest_args = ["-q", "-p", "no:cacheprovider", "-p", "no:timeout", "--junitxml=report.xml"]
+    subprocess.run(
+        [
+            *measure,
+            "pytest",
+            *pytest_args,
+            "--continue-on-collection-errors",
+            "--deselect",
+            "tests/test_hang.py",
+        ],
+        cwd=project,
+        capture_output=True,
+        check=False,
+    )
+    code, _, err = run("plan", str(project), "--junit", str(project / "report.xml"))
+    assert code == 0, err
+    view = json.loads((project / "covgap-report" / "plan.json").read_text())
+    assert view["health"]["source"] == "junit-xml"
+    assert view["health"]["counts"]["failed"] == 8 and view["health"]["counts"]["error"] == 6
+    causes = [group["cause"] for group in view["health"]["groups"]]
+    assert "import error" in causes and "fixture or setup error" in causes
+    assert "## Fix first" in (project / "covgap-report" / "plan.md").read_text()
+    code, _, err = run("plan", str(project), "--junit", str(project / "nope.xml"))
+    assert code == ExitCode.DATA_ERROR
+    assert_one_error_line(err, "nope.xml")
 
 
 def test_default_output_is_inside_the_project(basic_copy: Path) -> None:

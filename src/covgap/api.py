@@ -48,6 +48,8 @@ ANALYSIS_MODULES = (
     "covgap.collect.detect",
     "covgap.collect.events",
     "covgap.collect.evidence",
+    # The audit's Python-version rules (it comes with pytest; the audit does without it).
+    "packaging.specifiers",
 )
 
 __all__ = [
@@ -222,14 +224,25 @@ def analyze(
     return PlanResult(project, tuple(files), tuple(functions), plan, settings, risk=risk_info)
 
 
-def plan(project_dir: Path, settings: Settings) -> PlanResult:
-    """Load the data and plan: the whole of ``covgap plan`` short of writing reports."""
+def plan(project_dir: Path, settings: Settings, junit: Path | None = None) -> PlanResult:
+    """Load the data and plan: the whole of ``covgap plan`` short of writing reports; with
+    ``junit`` (relative to the project, or absolute), the suite's health from that JUnit XML
+    report."""
     project = load(project_dir, settings)
+    health = junit_health(project_dir / junit) if junit is not None else None
     assessed = assess_risk(project_dir, project, settings) if settings.risk else None
-    result = analyze(project, settings, assessed)
+    result = dataclasses.replace(analyze(project, settings, assessed), health=health)
     if settings.audit:
-        result = dataclasses.replace(result, audit=audit(project_dir, settings, result))
+        result = dataclasses.replace(result, audit=audit(project_dir, settings, result, health))
     return result
+
+
+def junit_health(path: Path) -> SuiteHealth:
+    """The suite's health from pytest's JUnit XML report (``--junitxml``), either family."""
+    from covgap.analyze.health import assess
+    from covgap.collect.junit import read_junit
+
+    return assess(read_junit(path), source="junit-xml")
 
 
 def read_audit(project_dir: Path, settings: Settings) -> AuditFacts:

@@ -101,6 +101,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="store a snapshot in the history database (.covgap/history.db)",
     )
+    plan.add_argument(
+        "--junit",
+        metavar="FILE",
+        help="the suite's health from pytest's JUnit XML report (pytest --junitxml=FILE)",
+    )
 
     run = commands.add_parser(
         "run",
@@ -374,7 +379,8 @@ def _run_plan(args: argparse.Namespace, stdout: TextIO) -> int:
     if not project_dir.is_dir():
         raise UsageError("project folder not found", path=args.project, slug="no-project")
     settings = load_settings(project_dir, _overrides(args))
-    result = api.plan(project_dir, settings)
+    junit = Path(args.junit).absolute() if args.junit else None  # relative to where covgap runs
+    result = api.plan(project_dir, settings, junit=junit)
     return _emit_and_record(result, settings, project_dir, stdout, record=args.record)
 
 
