@@ -1,6 +1,6 @@
 """Time ``covgap run`` against plain pytest, ``coverage run`` and pytest-cov on real test suites.
 
-For each interpreter and each project, it times the same test selection run five ways, in the
+For each interpreter and each project, it times the same test selection run six ways, in the
 project's folder:
 
 1. ``plain``: ``python -m pytest -q -p no:cacheprovider SELECTION``;
@@ -12,11 +12,13 @@ project's folder:
    (branch coverage; writing the plan is part of the cost; no ``-p no:cacheprovider``: covgap
    already keeps pytest's cache out of the project, with ``-o cache_dir=``, which pytest
    refuses under ``--strict-config`` when the cache plugin is off);
-5. ``covgap-fast``: the same with ``--fast`` (line coverage; sys.monitoring on Python 3.12+).
+5. ``covgap-fast``: the same with ``--fast`` (line coverage; sys.monitoring on Python 3.12+);
+6. ``covgap-fast-all``: ``--fast`` with covgap's default formats (the terminal summary, plan.md,
+   plan.json and index.html), what a user who types ``covgap run --fast`` waits for.
 
 Every variant is run once first, untimed (it compiles bytecode, warms the disk cache, and checks
 that every variant counts the same outcomes: pytest's summary line for 1-3, ``health.counts`` of
-covgap's ``plan.json`` for 4-5). Then ``--runs`` rounds (default 5): each round runs every variant
+covgap's ``plan.json`` for 4-6). Then ``--runs`` rounds (default 5): each round runs every variant
 once, in an order rotated from round to round, so that machine noise hits all of them alike. Each
 variant's time is divided by plain pytest's time *of the same round*; the table shows the median
 seconds, the median of those ratios, and their spread (min-max). For the covgap variants it also
@@ -104,7 +106,7 @@ PYTEST_COMMON = ("-q", "-p", "no:cacheprovider")
 #: Variables that would send coverage.py to another data or configuration file.
 COVERAGE_VARIABLES = ("COVERAGE_FILE", "COVERAGE_RCFILE", "COVERAGE_PROCESS_START", "COVERAGE_CORE")
 
-VARIANTS = ("plain", "coverage", "pytest-cov", "covgap", "covgap-fast")
+VARIANTS = ("plain", "coverage", "pytest-cov", "covgap", "covgap-fast", "covgap-fast-all")
 
 #: The outcomes compared across variants (pytest's summary words, covgap's health counts).
 OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
@@ -324,15 +326,15 @@ def variant_command(
     # covgap sends pytest's cache to .covgap/run/ itself (``-o cache_dir=...``); with the cache
     # plugin disabled that option is unknown, and a suite with --strict-config does not start.
     pytest_args = [arg for arg in pytest_args if arg not in ("-p", "no:cacheprovider")]
-    fast = ["--fast"] if variant == "covgap-fast" else []
+    fast = ["--fast"] if variant.startswith("covgap-fast") else []
+    formats = [] if variant == "covgap-fast-all" else ["--format", "json"]
     return [
         str(python),
         "-m",
         "covgap",
         "run",
         *fast,
-        "--format",
-        "json",
+        *formats,
         "--output",
         str(output),
         "--no-cache",

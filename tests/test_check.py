@@ -192,6 +192,40 @@ def test_history_records_and_explains(shop: Path) -> None:
     assert snapshots[1]["delta"]["statements"]["uncovered_added"] == 1
 
 
+def test_history_explains_each_change_once_a_process(
+    shop: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`api.history` keeps what it explained (`covgap run` explains the trend while the suite
+    runs): asked again after a new snapshot, it explains only the new change, and the deltas
+    are the ones a fresh process explains."""
+    import covgap.analyze.deltas
+    from covgap import api
+    from covgap.config import load_settings
+
+    settings = load_settings(shop, {}, environ={})
+    for _ in range(3):
+        assert run("plan", str(shop), "--record", "--format", "json", "--output", "-")[0] == 0
+    monkeypatch.setattr(api, "_EXPLAINED", {})
+    explained: list[tuple[int, int]] = []
+    real = covgap.analyze.deltas.explain
+
+    def counting(before, after, threshold):  # type: ignore[no-untyped-def]
+        explained.append((before.id, after.id))
+        return real(before, after, threshold)
+
+    monkeypatch.setattr(covgap.analyze.deltas, "explain", counting)
+    _, first = api.history(shop, settings, explain=5)
+    assert explained == [(1, 2), (2, 3)]
+    (shop / "shop" / "extra.py").write_text("def unused(x):\n    return x * 2\n")
+    measure(shop)
+    assert run("plan", str(shop), "--record", "--format", "json", "--output", "-")[0] == 0
+    _, second = api.history(shop, settings, explain=5)
+    assert explained == [(1, 2), (2, 3), (3, 4)]
+    assert second[:2] == first
+    monkeypatch.setattr(api, "_EXPLAINED", {})
+    assert api.history(shop, settings, explain=5)[1] == second
+
+
 def test_corrupt_history_is_a_data_error(shop: Path) -> None:
     (shop / ".covgap").mkdir(exist_ok=True)
     database = shop / ".covgap" / "history.db"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import importlib
+import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -288,20 +289,22 @@ def run(
     settings: Settings,
     options: RunOptions,
     on_progress: Callable[[Progress], None] | None = None,
-    preload: Sequence[str] = (),
+    preload: Sequence[Callable[[], object]] = (),
 ) -> PlanResult:
     """``covgap run``: measure the suite, then plan from what it measured, with its health.
 
-    Once the suite has started, the analysis modules (and the ``preload`` modules: the
-    caller's reporting, say) are loaded, and git history, the test modules and what the audit
+    Once the suite has started, the analysis modules are loaded and the ``preload`` work is
+    done (the caller's reporting, say), and git history, the test modules and what the audit
     reads are read, beside it: none of them depends on it.
     """
     beside: list[concurrent.futures.Future[Surroundings]] = []
     audit_read: list[concurrent.futures.Future[AuditFacts]] = []
 
     def start_beside() -> None:
-        for name in (*ANALYSIS_MODULES, *preload):
+        for name in ANALYSIS_MODULES:
             pool.submit(importlib.import_module, name)
+        for work in preload:
+            pool.submit(work)
         if settings.risk:
             beside.append(pool.submit(read_surroundings, options.project_dir, settings))
         if settings.audit:
@@ -366,22 +369,41 @@ def record(project_dir: Path, result: PlanResult) -> int:
         return database.record(snapshot)
 
 
+#: (database, id and time of the snapshot before, of the one after, drop alert).
+_DeltaKey: TypeAlias = "tuple[str, int, str, int, str, float]"
+#: Deltas explained in this process. A recorded snapshot never changes, so ``covgap run`` can
+#: explain the history's trend while the suite runs (``report.html.warm``), and the page written
+#: after it explains only the change the run made.
+_EXPLAINED: dict[_DeltaKey, Delta] = {}
+
+
 def history(
     project_dir: Path, settings: Settings, limit: int | None = None, explain: int | None = None
 ) -> tuple[list[SnapshotSummary], list[Delta]]:
     """The recorded snapshots, oldest first, and each one's delta from the one before it (only
     the last ``explain`` deltas when given: explaining loads both snapshots' files)."""
-    from covgap.analyze.deltas import explain_history
+    from covgap.analyze.deltas import explain as explain_change
     from covgap.collect.history import History
 
     path = _history_path(project_dir, settings)
     if not path.exists():
         return [], []
+
+    def key(before: SnapshotSummary, after: SnapshotSummary) -> _DeltaKey:
+        ends = (before.id, before.recorded_at, after.id, after.recorded_at)
+        return (str(path), *ends, settings.drop_alert)
+
     with History(path) as database:
         summaries = sorted(database.snapshots(limit=limit), key=lambda s: s.id)
         explained = summaries if explain is None else summaries[-(explain + 1) :]
-        loaded = [database.load(summary.id) for summary in explained] if explain != 0 else []
-    return summaries, list(explain_history(loaded, settings.drop_alert))
+        pairs = list(itertools.pairwise(explained)) if explain != 0 else []
+        wanted = {s.id for pair in pairs if key(*pair) not in _EXPLAINED for s in pair}
+        loaded = {id_: database.load(id_) for id_ in sorted(wanted)}
+    for before, after in pairs:
+        if key(before, after) not in _EXPLAINED:
+            delta = explain_change(loaded[before.id], loaded[after.id], settings.drop_alert)
+            _EXPLAINED[key(before, after)] = delta
+    return summaries, [_EXPLAINED[key(*pair)] for pair in pairs]
 
 
 def _baseline(project_dir: Path, settings: Settings, head: str | None) -> Baseline | None:

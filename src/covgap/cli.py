@@ -433,8 +433,13 @@ def _run_run(
     stderr.flush()
     from covgap.report.progress import LiveProgress, wants_live_progress
 
-    # The reporting modules load while the suite runs, not after it.
-    preload = ("covgap.report.render",)
+    # The reporting modules load, and their templates compile, while the suite runs.
+    def warm_reports() -> None:
+        from covgap.report.render import warm
+
+        warm(settings, project_dir)
+
+    preload = (warm_reports,)
     if wants_live_progress(stderr):
         with LiveProgress(stderr) as live:
             result = api.run(settings, options, on_progress=live, preload=preload)

@@ -13,6 +13,8 @@ Project text is never markup: the data is JSON inside ``<script type="applicatio
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import tokenize
 from collections.abc import Iterable, Mapping, Sequence
@@ -528,13 +530,24 @@ def _static(name: str) -> str:
     return (static / name).read_text(encoding="utf-8")
 
 
+@functools.cache
 def _environment() -> jinja2.Environment:
+    """One a process, so that the template compiles once (``render.warm`` compiles it while
+    ``covgap run``'s suite runs)."""
     return jinja2.Environment(
         loader=jinja2.PackageLoader("covgap.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
+
+
+def warm(project_dir: Path, settings: Settings) -> None:
+    """Compile the page's template and explain the history's trend so far: the first render's
+    biggest costs, which ``covgap run`` pays while the suite runs."""
+    _environment().get_template("report.html.j2")
+    with contextlib.suppress(CovgapError):  # the page itself says what is wrong
+        _trend(project_dir, settings)
 
 
 def render_html(view: Mapping[str, Any], extras: HtmlExtras | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jinja2
@@ -26,7 +27,9 @@ def _cell(text: Any, width: int) -> str:
     return value if len(value) <= width else value[: width - 1].rstrip(", ") + "…"
 
 
+@functools.cache
 def template_environment() -> jinja2.Environment:
+    """The Markdown templates' environment: one a process, so each template compiles once."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("covgap.report", "templates"),
         autoescape=False,  # Markdown, not HTML; project text goes through the filters above
@@ -37,6 +40,12 @@ def template_environment() -> jinja2.Environment:
     env.filters["cell"] = _cell
     env.filters["code_span"] = lambda text: f"`{_code(text)}`"
     return env
+
+
+def warm() -> None:
+    """Compile the plan's templates (the first render's biggest cost)."""
+    for name in ("plan.md.j2", "_audit.md.j2"):  # the second is included by the first
+        template_environment().get_template(name)
 
 
 def render_markdown(view: dict[str, Any]) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from covgap.errors import ExitCode, UsageError
 from covgap.model import AuditResult, PlanResult
+from covgap.report import html as html_report
+from covgap.report import markdown
 from covgap.report.html import HtmlExtras, collect_extras, render_html
 from covgap.report.jsonout import render_json
 from covgap.report.markdown import render_audit_markdown, render_markdown
@@ -17,6 +19,9 @@ from covgap.report.view import build_view
 from covgap.report.view_audit import build_audit_view
 from covgap.report.write import write_reports
 
+if TYPE_CHECKING:
+    from covgap.config import Settings
+
 __all__ = [
     "AUDIT_FILE_NAMES",
     "FILE_NAMES",
@@ -24,6 +29,7 @@ __all__ = [
     "emit_audit",
     "render_files",
     "render_terminal_text",
+    "warm",
 ]
 
 #: The file each file format is written to.
@@ -45,6 +51,16 @@ def render_files(
 
     renderers = {"md": render_markdown, "json": render_json, "html": html}
     return {FILE_NAMES[f]: renderers[f](view) for f in formats if f in renderers}
+
+
+def warm(settings: Settings, project_dir: Path) -> None:
+    """Do ahead of ``emit`` what does not depend on the result: compile the templates of the
+    formats asked for, explain the trend recorded so far (``covgap run`` does it while the suite
+    runs: on a small project that is most of the reports' time)."""
+    if "md" in settings.formats:
+        markdown.warm()
+    if "html" in settings.formats:
+        html_report.warm(project_dir, settings)
 
 
 def render_terminal_text(view: dict[str, Any], width: int = 100) -> str:
