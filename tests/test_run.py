@@ -99,21 +99,34 @@ def test_end_to_end_service_is_measured(tmp_path: Path) -> None:
     assert app_line.split()[-1] == "0%", plain.stdout
 
 
-def test_code_imported_before_the_plugin_is_measured_from_the_start(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "measured",
+    [
+        # A folder: coverage.py's own check finds the file imported early.
+        'source = ["src", "earlypkg"]',
+        # A package by name: covgap's check finds the module (coverage.py's misses it).
+        'source = ["src"]\nsource_pkgs = ["earlypkg"]',
+    ],
+    ids=["source-folder", "source-pkgs"],
+)
+def test_code_imported_before_the_plugin_is_measured_from_the_start(
+    tmp_path: Path, measured: str
+) -> None:
     """A measured module that pytest imports before covgap's plugin can start coverage.py (a
     plugin named earlier with -p): the suite starts over under `coverage run`, the plan says so,
     and the totals are coverage run's."""
     ours = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "ours"))
     theirs = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "theirs"))
     for project in (ours, theirs):
-        (project / "early_plugin.py").write_text(
+        (project / "earlypkg").mkdir()
+        (project / "earlypkg" / "__init__.py").write_text(
             "LIMIT = 3\n\n\ndef pytest_report_header(config):\n    return 'early'\n"
         )
         pyproject = project / "pyproject.toml"
         pyproject.write_text(
             pyproject.read_text()
-            .replace('source = ["inventory"]', 'source = ["inventory", "early_plugin"]')
-            .replace('pythonpath = ["src"]', 'pythonpath = ["src"]\naddopts = "-p early_plugin"')
+            .replace('source = ["inventory"]', measured)
+            .replace('pythonpath = ["src"]', 'pythonpath = ["src"]\naddopts = "-p earlypkg"')
         )
     code, _, err = covgap("run", str(ours), "--format", "json")
     assert code == 0, err
@@ -122,10 +135,10 @@ def test_code_imported_before_the_plugin_is_measured_from_the_start(tmp_path: Pa
     total = run_coverage(theirs, "report", "--format=total", "--precision=6").stdout.strip()
     view = plan_json(ours)
     assert f"{view['totals']['percent_covered']:.6f}" == total
-    early = next(f for f in view["files"] if f["path"] == "early_plugin.py")
+    early = next(f for f in view["files"] if f["path"] == "earlypkg/__init__.py")
     assert early["missing_statements"] == 0  # its import-time lines ran before pytest's plugins
     (note,) = [n for n in view["run"]["notes"] if "coverage run" in n]
-    assert "early_plugin.py" in note
+    assert "earlypkg" in note and "before pytest loaded covgap's plugin" in note
     assert view["health"]["counts"]["passed"] == 4
 
 

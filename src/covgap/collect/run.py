@@ -443,8 +443,8 @@ def run_suite(
         notes.append("pytest collected no tests")
     if event_log.restarted is not None:
         notes.append(
-            f"the suite was measured with `coverage run`, from before pytest started: "
-            f"{event_log.restarted}, before covgap's pytest plugin could start coverage.py"
+            f"measured under `coverage run`, from Python's start: {event_log.restarted} "
+            "(which starts coverage.py later, as pytest-cov does)"
         )
     if code in (3, 4) and stopped is not None:
         # pytest did not run the suite at all (an internal or usage error): nothing to plan.

@@ -15,7 +15,8 @@ any environment the suite runs in. Environment variables:
   start-up is not traced. Should a file coverage.py is to measure be imported already (by a
   ``.pth`` file, or a plugin named earlier with ``-p``), the process starts over as ``python -m
   coverage run -m pytest`` with the same settings, which measures from the first line: the
-  event log then says why (``{"event": "coverage", "started": "coverage run", "reason": …}``).
+  event log then says why (``{"event": "coverage", "started": "coverage run", "reason": …}``;
+  coverage.py's own check finds measured files, covgap's measured packages of ``source_pkgs``).
 - ``COVGAP_CONTEXTS``: set by the plugin for pytest-xdist's workers ("1": switch contexts).
 """
 
@@ -35,6 +36,19 @@ import pytest
 _log: IO[str] | None = None
 #: Why coverage.py was started over under ``coverage run``, for the event log (None: it was not).
 _RESTARTED = os.environ.pop("COVGAP_RESTARTED", None)
+
+
+def _packages_imported_early(cov: Any) -> list[str]:
+    """Measured packages already imported, named by ``source_pkgs`` (or a ``source`` that is not
+    a folder): coverage.py's own check looks at files, and misses them (pytest imports
+    ``packaging`` to check ``minversion``, say)."""
+    names = list(cov.get_option("run:source_pkgs") or [])
+    names += [name for name in cov.get_option("run:source") or [] if not Path(name).is_dir()]
+    return [
+        module
+        for module in sorted(sys.modules)
+        if any(module == name or module.startswith(name + ".") for name in names)
+    ]
 
 
 def _start_coverage() -> bool:
@@ -62,12 +76,19 @@ def _start_coverage() -> bool:
         warnings.simplefilter("always")
         cov = coverage.Coverage(config_file=rcfile, auto_data=True, check_preimported=True)
         cov.start()
-    early = [str(w.message) for w in caught if "(already-imported)" in str(w.message)]
+    early = [
+        str(w.message).split(" (already-imported)")[0].rpartition(": ")[2]
+        for w in caught
+        if "(already-imported)" in str(w.message)
+    ]
+    early += _packages_imported_early(cov)
     if early:
         cov.stop()
         # The settings coverage.py just passed on for subprocesses must not start one here.
         os.environ.pop("COVERAGE_PROCESS_CONFIG", None)
-        os.environ["COVGAP_RESTARTED"] = early[0].split(" (already-imported)")[0]
+        os.environ["COVGAP_RESTARTED"] = (
+            f"{early[0]} was imported before pytest loaded covgap's plugin"
+        )
         sys.stdout.flush()
         sys.stderr.flush()
         command = ["-m", "coverage", "run", f"--rcfile={rcfile}", "-m", "pytest", *sys.argv[1:]]
