@@ -310,6 +310,7 @@ def test_unhealthy_suite_is_grouped_and_still_planned(tmp_path: Path) -> None:
     assert view["totals"]["percent_covered"] > 0
     plan_md = (project / "covgap-report" / "plan.md").read_text()
     assert "## Fix first" in plan_md and "### Import error (1)" in plan_md
+    assert "### Exception: KeyError (1)" in plan_md  # the type's name as it is spelled
 
 
 def test_whole_run_timeout_stops_a_hang_and_keeps_the_data(tmp_path: Path) -> None:
