@@ -15,7 +15,8 @@ from conftest import PROJECTS, run_coverage
 from covgap.cli import main
 from covgap.collect.events import EventLog
 from covgap.collect.interpreter import Interpreter, choose_core
-from covgap.collect.run import Progress, _progress, _read_events, detect_source
+from covgap.collect.rcfile import detect_source
+from covgap.collect.run import Progress, _progress, _read_events
 
 
 def covgap(*argv: str) -> tuple[int, str, str]:

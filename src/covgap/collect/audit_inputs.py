@@ -30,7 +30,7 @@ from covgap.collect.project_scan import (
     scan_docs,
     scan_sources,
 )
-from covgap.collect.run import detect_source
+from covgap.collect.rcfile import detect_source
 from covgap.collect.test_inventory import InventoryOptions, TestInventory, read_inventory
 from covgap.model import SuiteHealth
 

@@ -2,9 +2,10 @@
 
 ``covgap run`` never edits the project's files. It copies the configuration coverage.py would read
 for the project (``.coveragerc``, ``.coveragerc.toml``, ``setup.cfg``, ``tox.ini`` or
-``pyproject.toml``), keeps its format, sets only the options covgap needs, and points
-``coverage run --rcfile`` at the copy. Everything the project configured (omit, exclusions,
-plugins, ``[paths]``…) still applies.
+``pyproject.toml``), keeps its format, sets only the options covgap needs (``layer_settings``:
+branch, parallel data, subprocesses, sigterm, the core, and ``source`` when the project sets
+none, detected by ``detect_source``), and has coverage.py started with the copy. Everything the
+project configured (omit, exclusions, plugins, ``[paths]``…) still applies.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +30,42 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-__all__ = ["OptionValue", "project_coverage_config", "working_directory", "write_layered_rcfile"]
+__all__ = [
+    "Layered",
+    "OptionValue",
+    "detect_source",
+    "layer_settings",
+    "project_coverage_config",
+    "working_directory",
+    "write_layered_rcfile",
+]
 
 #: What covgap sets: a bool, a string, or a list of strings.
 OptionValue = bool | str | list[str]
+
+#: Folder and module names that are not the project's code.
+_NOT_SOURCE = frozenset(
+    {
+        "tests",
+        "test",
+        "testing",
+        "docs",
+        "doc",
+        "examples",
+        "example",
+        "benchmarks",
+        "bench",
+        "scripts",
+        "tools",
+        "build",
+        "dist",
+        "venv",
+        "env",
+        "site-packages",
+        "node_modules",
+    }
+)
+_NOT_SOURCE_MODULES = frozenset({"setup", "conftest", "noxfile", "tasks", "fabfile", "manage"})
 
 
 @contextlib.contextmanager
@@ -161,3 +195,100 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     raise ConfigError(f"cannot carry the coverage setting {value!r} into covgap's rcfile")
+
+
+def detect_source(project_dir: Path) -> list[str]:
+    """The project's own code: ``src`` in a src layout, else its top-level packages and modules."""
+    src = project_dir / "src"
+    if src.is_dir() and any(
+        (child / "__init__.py").exists() or child.suffix == ".py" for child in src.iterdir()
+    ):
+        return ["src"]
+    found = [
+        child.name
+        for child in sorted(project_dir.iterdir())
+        if child.is_dir()
+        and (child / "__init__.py").exists()
+        and child.name not in _NOT_SOURCE
+        and not child.name.startswith(".")
+    ]
+    found += [
+        path.stem
+        for path in sorted(project_dir.glob("*.py"))
+        if path.stem not in _NOT_SOURCE_MODULES
+        and not path.stem.startswith("test_")
+        and not path.stem.endswith("_test")
+    ]
+    return found
+
+
+def _overrides(
+    branch: bool,
+    data_file: Path,
+    detected: Sequence[str],
+    config: CoverageConfig,
+    chosen: tuple[str, str],
+) -> tuple[dict[str, dict[str, OptionValue]], str, str]:
+    run: dict[str, OptionValue] = {
+        "branch": branch,
+        "parallel": True,
+        "patch": sorted({*config.patch, "subprocess"}),
+        "data_file": str(data_file),
+        "sigterm": True,
+    }
+    if detected:
+        run["source"] = list(detected)
+    if config.core or os.environ.get("COVERAGE_CORE"):
+        core = config.core or os.environ["COVERAGE_CORE"]
+        reason = (
+            "set in the project's coverage configuration" if config.core else "set by COVERAGE_CORE"
+        )
+    else:
+        core, reason = chosen
+        run["core"] = core
+    return {"run": run}, core, reason
+
+
+@dataclass(frozen=True)
+class Layered:
+    """covgap's settings, layered over the project's coverage configuration."""
+
+    rcfile: Path
+    #: The project's configuration, as coverage.py read it.
+    config: CoverageConfig
+    #: What is measured: the project's ``source`` (or ``source_pkgs``), else what was detected.
+    source: tuple[str, ...]
+    detected: bool
+    core: str
+    core_reason: str
+    notes: tuple[str, ...] = ()
+
+
+def layer_settings(
+    project_dir: Path, folder: Path, data_file: Path, branch: bool, chosen: tuple[str, str]
+) -> Layered:
+    """Read the project's coverage configuration and write covgap's settings over it into
+    ``folder`` (docs/run.md): ``branch``, parallel data in ``data_file``, subprocesses, sigterm,
+    ``source`` when the project sets none, and the core ``chosen`` (``choose_core``'s core and
+    reason) unless the project or ``COVERAGE_CORE`` sets one. ConfigError when the project's
+    configuration is broken."""
+    with working_directory(project_dir):
+        config = project_coverage_config(project_dir)
+    project_source = bool(config.source or config.source_pkgs or config.run_include)
+    detected = [] if project_source else detect_source(project_dir)
+    notes: tuple[str, ...] = ()
+    if not project_source and not detected:
+        notes = (
+            "no source folder or package found and none configured: files no test imports are "
+            "not counted; set [run] source in the coverage configuration",
+        )
+    overrides, core, reason = _overrides(branch, data_file, detected, config, chosen)
+    return Layered(
+        rcfile=write_layered_rcfile(config, overrides, folder),
+        config=config,
+        source=tuple(config.source or config.source_pkgs or detected),
+        detected=bool(detected),
+        core=core,
+        core_reason=reason,
+        notes=notes,
+    )

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from covgap.collect.interpreter import Interpreter, Launch, choose_core, launch_facts, probe
+from covgap.collect.interpreter import Launch, choose_core, launch_facts, probe
 from covgap.collect.plugin import PLUGIN_DIR, PLUGIN_NAME
 from covgap.errors import DataError
 
@@ -35,34 +35,10 @@ if TYPE_CHECKING:
 
     from covgap.collect.events import EventLog
     from covgap.collect.preparse import Prepared, Preparse
-    from covgap.collect.rcfile import OptionValue
     from covgap.model import RunInfo
 
-__all__ = ["Progress", "RunOptions", "SuiteRun", "detect_source", "run_suite"]
+__all__ = ["Progress", "RunOptions", "SuiteRun", "run_suite"]
 
-#: Folder and module names that are not the project's code.
-_NOT_SOURCE = frozenset(
-    {
-        "tests",
-        "test",
-        "testing",
-        "docs",
-        "doc",
-        "examples",
-        "example",
-        "benchmarks",
-        "bench",
-        "scripts",
-        "tools",
-        "build",
-        "dist",
-        "venv",
-        "env",
-        "site-packages",
-        "node_modules",
-    }
-)
-_NOT_SOURCE_MODULES = frozenset({"setup", "conftest", "noxfile", "tasks", "fabfile", "manage"})
 #: Seconds a stopped suite gets to save its coverage data before it is killed.
 _GRACE = 10.0
 _ENV_DROPPED = (
@@ -70,6 +46,10 @@ _ENV_DROPPED = (
     "COVERAGE_RCFILE",
     "COVERAGE_PROCESS_START",
     "COVERAGE_PROCESS_CONFIG",
+    # covgap's own, from a suite that covgap runs (covgap run in a test of covgap's users).
+    "COVGAP_START_FD",
+    "COVGAP_CONTEXTS",
+    "COVGAP_RESTARTED",
     # covgap run from inside a pytest-xdist worker (a test of a tool that calls it): the suite
     # is not that worker, and its plugins must not think so.
     "PYTEST_XDIST_WORKER",
@@ -125,7 +105,7 @@ class SuiteRun:
     notes: tuple[str, ...] = field(default=())
 
 
-#: Where ``covgap run`` keeps what the run wrote (its data, JUnit XML, event log, rcfile).
+#: Where ``covgap run`` keeps what the run wrote (its data, event log, pytest's output, rcfile).
 RUN_FOLDER = Path(".covgap") / "run"
 
 
@@ -145,31 +125,6 @@ def last_run_data(project_dir: Path) -> Path | None:
     return None
 
 
-def detect_source(project_dir: Path) -> list[str]:
-    """The project's own code: ``src`` in a src layout, else its top-level packages and modules."""
-    src = project_dir / "src"
-    if src.is_dir() and any(
-        (child / "__init__.py").exists() or child.suffix == ".py" for child in src.iterdir()
-    ):
-        return ["src"]
-    found = [
-        child.name
-        for child in sorted(project_dir.iterdir())
-        if child.is_dir()
-        and (child / "__init__.py").exists()
-        and child.name not in _NOT_SOURCE
-        and not child.name.startswith(".")
-    ]
-    found += [
-        path.stem
-        for path in sorted(project_dir.glob("*.py"))
-        if path.stem not in _NOT_SOURCE_MODULES
-        and not path.stem.startswith("test_")
-        and not path.stem.endswith("_test")
-    ]
-    return found
-
-
 def _clean(folder: Path) -> None:
     """Empty covgap's run folder of a previous run's files (and nothing else)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -180,40 +135,6 @@ def _clean(folder: Path) -> None:
             in {"junit.xml", "events.jsonl", "pytest.log", "coverage.rc", "coverage-rc.toml"}
         ):
             path.unlink()
-
-
-def _layered_settings(
-    options: RunOptions,
-    interpreter: Interpreter,
-    project_dir: Path,
-    folder: Path,
-    data_file: Path,
-    notes: list[str],
-) -> tuple[Path, CoverageConfig, tuple[str, ...], bool, str, str]:
-    """Read the project's coverage configuration and write covgap's layered over it: the
-    rcfile, the configuration read, the source measured, whether covgap detected it, the core
-    and why."""
-    from covgap.collect.rcfile import (
-        project_coverage_config,
-        working_directory,
-        write_layered_rcfile,
-    )
-
-    with working_directory(project_dir):
-        config = project_coverage_config(project_dir)
-    project_source = bool(config.source or config.source_pkgs or config.run_include)
-    detected = [] if project_source else detect_source(project_dir)
-    if not project_source and not detected:
-        notes.append(
-            "no source folder or package found and none configured: files no test imports are "
-            "not counted; set [run] source in the coverage configuration"
-        )
-    overrides, core, core_reason = _overrides(
-        options, interpreter, data_file, project_source, detected, config.core, config.patch
-    )
-    rcfile = write_layered_rcfile(config, overrides, folder)
-    source = tuple(config.source or config.source_pkgs or detected)
-    return rcfile, config, source, not project_source and bool(detected), core, core_reason
 
 
 def _preparse(
@@ -233,38 +154,6 @@ def _preparse(
             branch=not fast,
         ),
     )
-
-
-def _overrides(
-    options: RunOptions,
-    interpreter: Interpreter,
-    data_file: Path,
-    project_source: bool,
-    detected: Sequence[str],
-    configured_core: str | None,
-    configured_patch: Sequence[str],
-) -> tuple[dict[str, dict[str, OptionValue]], str, str]:
-    branch = not options.fast
-    run: dict[str, OptionValue] = {
-        "branch": branch,
-        "parallel": True,
-        "patch": sorted({*configured_patch, "subprocess"}),
-        "data_file": str(data_file),
-        "sigterm": True,
-    }
-    if not project_source and detected:
-        run["source"] = list(detected)
-    if configured_core or os.environ.get("COVERAGE_CORE"):
-        core = configured_core or os.environ["COVERAGE_CORE"]
-        reason = (
-            "set in the project's coverage configuration"
-            if configured_core
-            else "set by COVERAGE_CORE"
-        )
-    else:
-        core, reason = choose_core(interpreter, branch)
-        run["core"] = core
-    return {"run": run}, core, reason
 
 
 def _pytest_args(
@@ -391,23 +280,30 @@ def run_suite(
                 start_new_session=True,
                 pass_fds=(start_read,),
             )
+        except BaseException:
+            os.close(start_write)
+            raise
         finally:
             os.close(start_read)
         try:
             # While Python and pytest start, the settings; nothing sent calls the run off.
             with os.fdopen(start_write, "w", encoding="utf-8") as start:
                 interpreter = launch.interpreter or probe(options.python)
-                rcfile, config, source, detected, core, core_reason = _layered_settings(
-                    options, interpreter, project_dir, folder, data_file, notes
-                )
+                from covgap.collect.rcfile import layer_settings
+
+                branch = not options.fast
+                chosen = choose_core(interpreter, branch)
+                layered = layer_settings(project_dir, folder, data_file, branch, chosen)
+                notes.extend(layered.notes)
+                config = layered.config
                 contexts = options.contexts and not config.dynamic_context
                 if options.contexts and config.dynamic_context:
                     notes.append(
                         f"--contexts left to the project's dynamic_context = "
                         f"{config.dynamic_context}"
                     )
-                start.write(json.dumps({"rcfile": str(rcfile), "contexts": contexts}))
-            preparse = _preparse(project_dir, source, config, options.fast)
+                start.write(json.dumps({"rcfile": str(layered.rcfile), "contexts": contexts}))
+            preparse = _preparse(project_dir, layered.source, config, options.fast)
             from covgap.collect.events import EventLog
 
             event_log = EventLog(events)
@@ -469,11 +365,11 @@ def run_suite(
         python=options.python,
         python_version=interpreter.version_text,
         coverage_version=interpreter.coverage_text or "",
-        core=core,
-        core_reason=core_reason,
+        core=layered.core,
+        core_reason=layered.core_reason,
         branch=not options.fast,
-        source=source,
-        source_detected=detected,
+        source=layered.source,
+        source_detected=layered.detected,
         subprocesses=True,
         workers=workers,
         contexts=contexts,
