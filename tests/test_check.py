@@ -168,6 +168,25 @@ def test_baseline_ratchet_and_update(shop: Path) -> None:
     assert "the baseline was not updated" in out
 
 
+def test_ratchet_against_this_commit_with_uncommitted_work(shop: Path) -> None:
+    """The last snapshot of the current commit is a baseline once the working tree differs
+    from it: untested code added without a commit fails the ratchet. The same measurement as
+    the snapshot (checked right after recording) is not compared with itself."""
+    code, _, err = run("plan", str(shop), "--record", "--format", "json", "--output", "-")
+    assert code == ExitCode.OK, err
+    code, out, err = run("check", str(shop), "--no-diff")
+    assert code == ExitCode.OK, err
+    assert "ratchet" in out and "no baseline" in out  # only this measurement is recorded
+    orders = shop / "shop" / "orders.py"
+    orders.write_text(orders.read_text() + "\n\ndef untested(x):\n    return x + 1\n")
+    measure(shop)
+    code, out, err = run("check", str(shop), "--no-diff")
+    assert code == ExitCode.GATE_FAILED, out + err
+    assert "FAIL ratchet: total" in out
+    assert "shop/orders.py: 2 uncovered statements, 1 more than the baseline's 1" in out
+    assert "history snapshot 1 (commit " in out
+
+
 def test_history_records_and_explains(shop: Path) -> None:
     code, _, err = run(
         "plan", str(shop), "--record", "--format", "json", "--output", str(shop / "out")

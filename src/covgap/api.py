@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         Assessment,
         AuditResult,
         Baseline,
+        Numbers,
         PlanResult,
         ProjectCoverage,
         RiskInfo,
@@ -340,7 +341,12 @@ def run(
         if measured.audit
         else None
     )
-    return dataclasses.replace(result, run=suite.info, health=health, audit=audited)
+    from covgap.analyze.verdict import run_verdict
+
+    verdict = run_verdict(health, suite.info, allow_failures=settings.allow_failures)
+    return dataclasses.replace(
+        result, run=suite.info, health=health, audit=audited, verdict=verdict
+    )
 
 
 def combine(project_dir: Path, inputs: list[Path], output: Path) -> int:
@@ -406,11 +412,16 @@ def history(
     return summaries, [_EXPLAINED[key(*pair)] for pair in pairs]
 
 
-def _baseline(project_dir: Path, settings: Settings, head: str | None) -> Baseline | None:
-    """The committed baseline file when there is one, else the history's last snapshot of
-    another commit (the current commit's own snapshots would compare the run with itself)."""
+def _baseline(
+    project_dir: Path, settings: Settings, head: str | None, project: ProjectCoverage
+) -> Baseline | None:
+    """The committed baseline file when there is one, else the history's last snapshot that is
+    not this very measurement (docs/check.md): a snapshot of another commit, or of this commit
+    whose sources or numbers differ from ``project``'s (work not committed yet). A snapshot of
+    this commit with the same sources and numbers is the run just recorded, say, and comparing
+    with it would pass any ratchet."""
     from covgap.collect.baseline import DEFAULT_BASELINE, read_baseline
-    from covgap.collect.history import History
+    from covgap.collect.history import History, read_record
     from covgap.model import Baseline
 
     configured = settings.baseline_file
@@ -420,12 +431,29 @@ def _baseline(project_dir: Path, settings: Settings, head: str | None) -> Baseli
     path = _history_path(project_dir, settings)
     if not path.exists():
         return None
+    now: dict[str, tuple[Numbers, str | None]] | None = None
     with History(path) as database:
         summaries = sorted(database.snapshots(), key=lambda s: s.id, reverse=True)
-        chosen = next((s for s in summaries if head is None or s.commit != head), None)
-        if chosen is None:
+        snapshot = None
+        for summary in summaries:
+            candidate = database.load(summary.id)
+            if summary.commit != head:
+                snapshot = candidate
+                break
+            if now is None:  # this measurement as a snapshot holds it, read once
+                now = {
+                    f.path: (f.numbers, read_record(f, project_dir).content_hash)
+                    for f in project.files
+                }
+            then = {
+                path: (record.numbers, record.content_hash)
+                for path, record in candidate.files.items()
+            }
+            if then != now:
+                snapshot = candidate
+                break
+        if snapshot is None:
             return None
-        snapshot = database.load(chosen.id)
     commit = f"commit {snapshot.commit[:10]}, " if snapshot.commit else ""
     return Baseline(
         source=f"history snapshot {snapshot.id} ({commit}{snapshot.recorded_at})",
@@ -467,7 +495,7 @@ def check(project_dir: Path, settings: Settings, *, diff: bool = True) -> CheckR
                 raise
             notes.append(f"no diff coverage: {error.message}")
     head, _, _ = git_state(project_dir)
-    baseline = _baseline(project_dir, settings, head)
+    baseline = _baseline(project_dir, settings, head, project)
     result = evaluate(project, settings, changes, baseline)
     return dataclasses.replace(result, notes=(*result.notes, *notes))
 

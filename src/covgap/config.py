@@ -144,6 +144,8 @@ class Settings:
     churn_window: str = "90 days"
     #: Audit the suite, its configuration and CI (docs/audit.md) in every plan.
     audit: bool = True
+    #: ``covgap run`` exits 0 when tests fail (1 otherwise); no test or a timeout still fail.
+    allow_failures: bool = False
     # --- gates (covgap check; docs/check.md) ---
     #: The total (statements + branches) must be at least this; None: no total gate.
     fail_under: float | None = None
@@ -346,6 +348,7 @@ _PARSERS: dict[str, tuple[str, Any]] = {
     "risk-weights": ("risk_weights", _risk_weights),
     "churn-window": ("churn_window", _churn_window),
     "audit": ("audit", _boolean),
+    "allow-failures": ("allow_failures", _boolean),
     "fail-under": ("fail_under", _percent),
     "fail-under-lines": ("fail_under_lines", _percent),
     "fail-under-branches": ("fail_under_branches", _percent),
@@ -372,6 +375,7 @@ _ENVIRONMENT = {
     "COVGAP_RISK": "risk",
     "COVGAP_CHURN_WINDOW": "churn-window",
     "COVGAP_AUDIT": "audit",
+    "COVGAP_ALLOW_FAILURES": "allow-failures",
     "COVGAP_BASE": "base",
     "COVGAP_HISTORY": "history",
 }

@@ -55,6 +55,7 @@ __all__ = [
     "git_state",
     "line_hashes",
     "parse_ranges",
+    "read_record",
 ]
 
 #: The schema of the history database (``PRAGMA user_version``).
@@ -461,7 +462,7 @@ class History:
     def record(self, snapshot: SnapshotInput) -> int:
         """Store one snapshot, in one transaction; its id."""
         project = snapshot.project
-        records = [_read_record(file, snapshot.project_dir) for file in project.files]
+        records = [read_record(file, snapshot.project_dir) for file in project.files]
         totals = project.totals
         when = snapshot.recorded_at or datetime.now(timezone.utc)
         recorded_at = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -679,7 +680,8 @@ def _numbers_row(numbers: Numbers) -> tuple[int, int, int, int]:
     )
 
 
-def _read_record(file: FileCoverage, project_dir: Path | None) -> FileRecord:
+def read_record(file: FileCoverage, project_dir: Path | None) -> FileRecord:
+    """A file's record with its source read from ``project_dir`` (no hashes when unreadable)."""
     source: bytes | None = None
     if project_dir is not None:
         with contextlib.suppress(OSError):

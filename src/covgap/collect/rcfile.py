@@ -23,7 +23,8 @@ from typing import Any
 from coverage.config import CoverageConfig, read_coverage_config
 from coverage.exceptions import ConfigError as CoverageConfigError
 
-from covgap.errors import ConfigError
+from covgap.collect.plugin import PLUGIN_DIR
+from covgap.errors import ConfigError, OutputError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -100,13 +101,17 @@ def write_layered_rcfile(
     Returns the path of the new rcfile, in ``target_dir``.
     """
     source = Path(config.config_file) if config.config_file else None
-    target_dir.mkdir(parents=True, exist_ok=True)
     if source is not None and source.suffix == ".toml":
-        target = target_dir / "coverage-rc.toml"
-        target.write_text(_layered_toml(source, overrides), encoding="utf-8")
+        target, text = target_dir / "coverage-rc.toml", _layered_toml(source, overrides)
     else:
-        target = target_dir / "coverage.rc"
-        target.write_text(_layered_ini(source, overrides), encoding="utf-8")
+        target, text = target_dir / "coverage.rc", _layered_ini(source, overrides)
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(
+            f"cannot be written: {exc.strerror or exc}", path=str(target), slug="run-folder"
+        ) from exc
     return target
 
 
@@ -235,6 +240,10 @@ def _overrides(
         "patch": sorted({*config.patch, "subprocess"}),
         "data_file": str(data_file),
         "sigterm": True,
+        # covgap's own pytest plugin is never the project's code, even where nothing says what
+        # is (no source configured or detected: coverage.py then measures every file imported
+        # from outside the standard library and site-packages).
+        "omit": [*config.run_omit, f"{PLUGIN_DIR}{os.sep}*"],
     }
     if detected:
         run["source"] = list(detected)

@@ -357,7 +357,7 @@ def build_view(result: PlanResult) -> dict[str, Any]:
             "notes": list(plan.notes),
         },
         "gains": fmt.gains(plan.gains, totals.units, current_display, final_display),
-        "run": run_view(result.run),
+        "run": run_view(result.run, result.verdict),
         "health": health_view(result.health),
         "contexts_measured": any(f.tested_by for f in project.files),
         "risk": fmt.risk_section(result),

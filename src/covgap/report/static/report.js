@@ -751,7 +751,7 @@
     const health = DATA.health;
     if (!body || !health) return;
     const c = health.counts;
-    const source = health.source === "junit-xml" ? "pytest's JUnit XML" : "covgap's event log (pytest was stopped before it wrote its JUnit XML)";
+    const source = health.source === "junit-xml" ? "pytest's JUnit XML" : "pytest's test reports, as covgap's plugin logged them during the run";
     append(body, [
       health.stopped ? h("p", { class: "stopped" }, h("strong", { text: `The run was stopped: ${health.stopped}.` }), " The coverage written until then is analysed.") : null,
       h("p", {}, `${c.total} tests ran in ${health.seconds} s of test time (from ${source}).`),
