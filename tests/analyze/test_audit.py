@@ -544,3 +544,31 @@ def test_empty_folder_and_unused_marker(tmp_path: Path) -> None:
     assert only(result, "suite-empty-folder").evidence[0].path == "tests/integration"
     unused = only(result, "markers-unused")
     assert unused.severity == "info" and unused.points == 0
+
+
+@pytest.mark.parametrize(
+    ("report", "fires"),
+    [
+        pytest.param('exclude_lines = ["if DEBUG:"]\n', True, id="pragma-gone"),
+        # coverage.py searches each line for the pattern: "no cov" is found in "no cover"
+        pytest.param('exclude_lines = ["no cov", "if DEBUG:"]\n', False, id="no-cov"),
+        pytest.param('exclude_lines = ["pragma: no cover"]\n', False, id="plain-words"),
+        pytest.param(
+            'exclude_lines = ["(?i)#\\\\s*pragma:\\\\s*no\\\\s*cover"]\n', False, id="regex"
+        ),
+        # found by a pattern written for another pragma, not by "# pragma: no cover"
+        pytest.param('exclude_lines = ["no-cover"]\n', True, id="other-spelling"),
+        pytest.param('exclude_lines = ["nocover"]\n', True, id="no-space"),
+        # exclude_also is added to exclude_lines
+        pytest.param(
+            'exclude_lines = ["if DEBUG:"]\nexclude_also = ["no cover"]\n', False, id="also"
+        ),
+    ],
+)
+def test_exclude_replaced_tests_the_pragma_as_coverage_does(
+    tmp_path: Path, report: str, fires: bool
+) -> None:
+    """`coverage-exclude-replaced` fires only when coverage.py, with the project's patterns,
+    no longer excludes a line carrying `# pragma: no cover`."""
+    result = run_audit(make_repo(tmp_path, {"pyproject.toml": PYPROJECT + report}))
+    assert ("coverage-exclude-replaced" in rules(result)) is fires

@@ -240,6 +240,7 @@ def test_coverage_settings_from_coverage_itself(tmp_path: Path) -> None:
     assert settings.parallel is True
     assert settings.exclude_replaced is True
     assert settings.exclude_lines == ("if DEBUG:",)
+    assert settings.pragma_excluded is False  # "# pragma: no cover" no longer works
     assert (settings.line("branch"), settings.line("fail_under", "report")) == (2, 8)
     assert settings.sections == {"run": 1, "report": 7}
 
@@ -260,6 +261,7 @@ def test_coverage_settings_in_setup_cfg(tmp_path: Path) -> None:
     assert settings.line("source") == 2
     assert settings.line("branch") == 1  # not set: the [run] section's line
     assert not settings.exclude_replaced
+    assert settings.pragma_excluded is True  # coverage.py's default patterns
 
 
 def test_broken_coverage_configuration_is_a_problem(tmp_path: Path) -> None:

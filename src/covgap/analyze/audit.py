@@ -747,9 +747,7 @@ def _settings_findings(facts: AuditFacts) -> list[Finding]:
                 coverage.path,
             )
         )
-    if coverage.exclude_replaced and not any(
-        re.search(r"no\W{0,12}cover", pattern, re.IGNORECASE) for pattern in coverage.exclude_lines
-    ):
+    if coverage.exclude_replaced and not coverage.pragma_excluded:
         path, snippet = coverage_fix(
             coverage, "report", [("exclude_also", list(coverage.exclude_lines))]
         )

@@ -46,6 +46,7 @@ __all__ = [
     "ReadProblem",
     "key_lines",
     "normalize_name",
+    "pragma_excluded",
     "read_coverage_settings",
     "read_dev_dependencies",
     "read_pytest_config",
@@ -148,6 +149,9 @@ class CoverageSettings:
     exclude_lines: tuple[str, ...]
     #: Whether ``exclude_lines`` was set (replacing coverage.py's default, ``pragma: no cover``).
     exclude_replaced: bool
+    #: Whether coverage.py, with these settings, still excludes a line ending in
+    #: ``# pragma: no cover`` (see ``pragma_excluded``).
+    pragma_excluded: bool = True
     #: coverage.py plugins the configuration loads (``covdefaults`` sets branch and source).
     plugins: tuple[str, ...] = ()
     lines: Mapping[str, int] = field(default_factory=dict)
@@ -343,6 +347,26 @@ _COVERAGE_OPTIONS = {
 }
 
 
+#: Lines that carry coverage.py's documented pragma, as people write it.
+_PRAGMA_LINES = "def f():  # pragma: no cover\n    x = 1  # pragma: no cover\n"
+
+
+def pragma_excluded(exclude_list: Sequence[str]) -> bool:
+    """Whether lines ending in ``# pragma: no cover`` are excluded by ``exclude_list`` (after
+    ``exclude_also`` was added to it), decided by coverage.py's own parser: it searches the
+    source for the patterns joined into one regex, so ``no cov`` still finds ``no cover``."""
+    from coverage.misc import join_regex
+    from coverage.parser import PythonParser
+
+    if not exclude_list:
+        return False
+    try:
+        matched = PythonParser(_PRAGMA_LINES).lines_matching(join_regex(exclude_list))
+    except re.error:  # coverage.py refuses such a pattern when it reads the configuration
+        return True
+    return {1, 2} <= matched
+
+
 def read_coverage_settings(project_dir: Path) -> CoverageSettings:
     """coverage.py's settings in ``project_dir``, read by coverage.py, with their lines."""
     try:
@@ -388,6 +412,7 @@ def read_coverage_settings(project_dir: Path) -> CoverageSettings:
         concurrency=tuple(config.concurrency or ()),
         exclude_lines=tuple(config.exclude_list or ()),
         exclude_replaced=exclude_replaced,
+        pragma_excluded=pragma_excluded(config.exclude_list or ()),
         plugins=tuple(config.plugins or ()),
         lines=lines,
         sections=sections,
