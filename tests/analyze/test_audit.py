@@ -572,3 +572,50 @@ def test_exclude_replaced_tests_the_pragma_as_coverage_does(
     no longer excludes a line carrying `# pragma: no cover`."""
     result = run_audit(make_repo(tmp_path, {"pyproject.toml": PYPROJECT + report}))
     assert ("coverage-exclude-replaced" in rules(result)) is fires
+
+
+NO_TESTPATHS = replace(PYPROJECT, 'testpaths = ["tests"]\n', "")
+
+
+@pytest.mark.parametrize(
+    ("changes", "reported"),
+    [
+        pytest.param({"tests/unit/.gitkeep": ""}, ("tests/unit",), id="unit-gitkeep"),
+        pytest.param(
+            {"tests/e2e/__init__.py": "", "tests/e2e/README.md": "End-to-end tests go here.\n"},
+            ("tests/e2e",),
+            id="e2e-init-and-readme",
+        ),
+        pytest.param(
+            {
+                "pyproject.toml": NO_TESTPATHS,
+                "benchmarks/bench_plan.py": "def main():\n    pass\n",
+                "benchmarks/README.md": "# Benchmarks\n",
+            },
+            (),
+            id="benchmark-scripts",
+        ),
+        pytest.param(
+            {
+                "tests/fuzz/__init__.py": "",
+                "tests/fuzz/fuzz_parser.py": "def fuzz(data):\n    pass\n",
+            },
+            (),
+            id="fuzz-targets",
+        ),
+        pytest.param({"tests/fuzz/corpus/seed-1": "{]"}, (), id="fuzz-corpus"),
+        pytest.param(
+            {"tests/perf/.gitkeep": "", "tests/perf/results.csv": "test,seconds\n"},
+            (),
+            id="data-beside-gitkeep",
+        ),
+    ],
+)
+def test_empty_folder_holds_nothing_but_placeholders(
+    tmp_path: Path, changes: dict[str, str | None], reported: tuple[str, ...]
+) -> None:
+    """A test folder is reported empty when it holds no test and nothing else but `__init__.py`,
+    `conftest.py`, `.gitkeep` or a README; a folder of scripts, fuzz targets or data is not."""
+    result = run_audit(make_repo(tmp_path, changes))
+    found = [f for f in result.findings if f.rule == "suite-empty-folder"]
+    assert tuple(e.path for f in found for e in f.evidence) == reported

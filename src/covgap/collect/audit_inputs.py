@@ -143,14 +143,13 @@ def _registered_markers(project_dir: Path, paths: Sequence[str]) -> tuple[list[s
     return names, dynamic
 
 
-def _data_only(project_dir: Path, folder: str) -> bool:
-    """A folder holding no Python at all (test data), or a package of the sources."""
-    path = project_dir / folder
-    if (path / "__init__.py").is_file() and not any(
+def _source_package(project_dir: Path, folder: str) -> bool:
+    """A package of the sources named like a kind of test (``integration/__init__.py``), not
+    a test folder. (A folder of data is not in the inventory's empty folders at all, while a
+    ``tests/unit`` holding only ``.gitkeep`` is, and is reported.)"""
+    return (project_dir / folder / "__init__.py").is_file() and not any(
         part in {"test", "tests", "testing"} for part in Path(folder).parts
-    ):
-        return True
-    return not any(path.rglob("*.py"))
+    )
 
 
 def read_audit_facts(
@@ -206,7 +205,9 @@ def read_audit_facts(
     )
     inventory = dataclasses.replace(
         inventory,
-        empty_folders=tuple(f for f in inventory.empty_folders if not _data_only(project_dir, f)),
+        empty_folders=tuple(
+            f for f in inventory.empty_folders if not _source_package(project_dir, f)
+        ),
     )
     mentions, summary = _coverage_in_ci(project_dir, ci.files)
     return AuditFacts(
