@@ -619,3 +619,22 @@ def test_empty_folder_holds_nothing_but_placeholders(
     result = run_audit(make_repo(tmp_path, changes))
     found = [f for f in result.findings if f.rule == "suite-empty-folder"]
     assert tuple(e.path for f in found for e in f.evidence) == reported
+
+
+def test_dependency_fix_follows_the_projects_groups(tmp_path: Path) -> None:
+    """A project keeping its tools in [dependency-groups] (its extras are for users) is told to
+    add the missing plugin there, not to [project.optional-dependencies]."""
+    pyproject = replace(
+        PYPROJECT,
+        '[project.optional-dependencies]\ntest = [\n    "pytest>=8",\n',
+        '[project.optional-dependencies]\ntest = ["faker"]\n\n[dependency-groups]\ndev = [\n'
+        '    "pytest>=8",\n',
+    )
+    pyproject = replace(pyproject, '    "pytest-randomly>=3",\n', "")
+    finding = only(
+        run_audit(make_repo(tmp_path, {"pyproject.toml": pyproject})), "pytest-fixed-order"
+    )
+    assert (finding.fix_path, finding.fix) == (
+        "pyproject.toml",
+        '[dependency-groups]\ndev = [..., "pytest-randomly"]',
+    )
