@@ -523,16 +523,60 @@ def test_broken_coverage_configuration_is_a_finding(tmp_path: Path) -> None:
     assert finding.evidence[0].path == ".coveragerc"
 
 
-def test_many_tests_serial(tmp_path: Path) -> None:
-    values = "[" + ", ".join(str(i) for i in range(600)) + "]"
+def many_tests(count: int) -> dict[str, str | None]:
+    """A test module of ``count`` parametrized cases (the clean repository has 2 more)."""
+    values = "[" + ", ".join(str(i) for i in range(count)) + "]"
     body = (
         f"import pytest\nfrom shop.util import clamp\n\n\n@pytest.mark.parametrize('x', {values})\n"
     )
-    body += "def test_clamp(x):\n    assert clamp(x) == x\n"
-    result = run_audit(make_repo(tmp_path, {"tests/test_util.py": body}))
-    finding = only(result, "pytest-serial")
-    assert "602 tests" in finding.title
-    assert '"-n", "auto"' in finding.fix
+    return {"tests/test_util.py": body + "def test_clamp(x):\n    assert clamp(x) == x\n"}
+
+
+@pytest.mark.parametrize(
+    ("count", "title"),
+    [
+        pytest.param(600, None, id="602-tests-a-few-seconds"),
+        # 20 ms a test, estimated: 3000 tests make the minute pytest-xdist is worth
+        pytest.param(2990, None, id="2992-tests"),
+        pytest.param(3000, "3002 tests run one at a time: about 60 s", id="3002-tests"),
+    ],
+)
+def test_serial_suite_estimated_from_its_tests(
+    tmp_path: Path, count: int, title: str | None
+) -> None:
+    """Without a run, the time is estimated from the number of tests, and parallel workers are
+    recommended only for a suite estimated at a minute or more, with the time said."""
+    result = run_audit(make_repo(tmp_path, many_tests(count)))
+    found = [f for f in result.findings if f.rule == "pytest-serial"]
+    assert [f.title.startswith(title) for f in found] == ([True] if title else [])
+    if title:
+        assert "estimate" in found[0].title and '"-n", "auto"' in found[0].fix
+
+
+@pytest.mark.parametrize(
+    ("tests", "seconds", "title"),
+    [
+        # the issue's suite: many tests, 3.5 s in all
+        pytest.param(700, 0.005, None, id="700-tests-in-3.5s"),
+        pytest.param(40, 1.4, None, id="40-tests-in-56s"),
+        pytest.param(40, 1.6, "the 40 tests take 64 s one at a time", id="40-tests-in-64s"),
+        pytest.param(3000, 0.5, "the 3000 tests take 25 min one at a time", id="25-minutes"),
+    ],
+)
+def test_serial_suite_by_its_measured_time(
+    tmp_path: Path, tests: int, seconds: float, title: str | None
+) -> None:
+    """After a run the suite's measured time decides (the tests' durations, as pytest timed
+    them), whatever the number of tests; the finding says the time."""
+    from covgap.analyze.health import assess
+
+    health = assess(
+        tuple(outcome(f"tests/test_a.py::test_{i}", "passed", seconds) for i in range(tests)),
+        source="events",
+    )
+    result = run_audit(make_repo(tmp_path, many_tests(3000)), health=health)
+    found = [f for f in result.findings if f.rule == "pytest-serial"]
+    assert [f.title for f in found] == ([title] if title else [])
 
 
 def test_empty_folder_and_unused_marker(tmp_path: Path) -> None:
@@ -638,3 +682,17 @@ def test_dependency_fix_follows_the_projects_groups(tmp_path: Path) -> None:
         "pyproject.toml",
         '[dependency-groups]\ndev = [..., "pytest-randomly"]',
     )
+
+
+def test_serial_suite_stopped_run_says_at_least(tmp_path: Path) -> None:
+    """A run stopped before its end timed only the tests that ran: the time is a lower bound."""
+    from covgap.analyze.health import assess
+
+    health = assess(
+        tuple(outcome(f"tests/test_a.py::test_{i}", "passed", 2.0) for i in range(40)),
+        source="events",
+        stopped="stopped after the --timeout of 90 s",
+    )
+    finding = only(run_audit(make_repo(tmp_path), health=health), "pytest-serial")
+    assert finding.title == "the 40 tests take at least 80 s one at a time"
+    assert finding.evidence[1].path == ".covgap/run/events.jsonl"

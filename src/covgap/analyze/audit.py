@@ -107,8 +107,11 @@ COVERAGE_PUBLISHERS = (
     "ewjoachim/python-coverage-comment-action",
     "insightsengineering/coverage-action",
 )
-#: Above this many tests, a serial run is worth parallelising.
-MANY_TESTS = 500
+#: A suite that takes this long (seconds) one test at a time is worth pytest-xdist's workers;
+#: below it, starting them (each collects the whole suite) eats most of the gain.
+PARALLEL_WORTH = 60.0
+#: Seconds a test takes, to estimate a suite's time from its tests before it was ever run.
+ESTIMATED_TEST_SECONDS = 0.02
 #: A gate this many points below the total no longer protects it.
 STALE_GATE = 5.0
 #: A test slower than this (seconds) is listed.
@@ -587,21 +590,24 @@ def _pytest_settings_findings(facts: AuditFacts) -> list[Finding]:
                 dep_path,
             )
         )
-    tests = facts.inventory.tests if facts.inventory.modules else 0
     parallel = _addopts_has(config, "-n", "--numprocesses") or any(
         run.parallel for _, _, run in ci_runs
     )
-    if tests >= MANY_TESTS and not parallel:
+    serial = None if parallel else _serial_time(facts)
+    if serial is not None:
+        title, evidence, estimated = serial
         dep_path, dep_snippet = dependency_fix(deps.home, ["pytest-xdist"])
         findings.append(
             _finding(
                 "pytest-serial",
                 "suite",
                 "low",
-                f"{tests} tests run one at a time",
-                [where],
+                title,
+                [where, *evidence],
                 "pytest-xdist runs them on every core (`-n auto`); coverage.py combines the "
-                "workers' data by itself.",
+                "workers' data by itself. Below about a minute, starting the workers costs "
+                "about what they save."
+                + (" The time is an estimate: `covgap run` measures it." if estimated else ""),
                 _joined(
                     [] if "pytest-xdist" in deps.names else [(dep_path, dep_snippet)],
                     (path, with_addopts("-n", "auto")),
@@ -610,6 +616,44 @@ def _pytest_settings_findings(facts: AuditFacts) -> list[Finding]:
             )
         )
     return findings
+
+
+def _serial_time(facts: AuditFacts) -> tuple[str, list[Evidence], bool] | None:
+    """When the suite run one test at a time takes ``PARALLEL_WORTH`` seconds or more: the
+    finding's title, its evidence and whether the time is an estimate; else None.
+
+    The time is the tests' durations (setup, call, teardown) as pytest timed them in the
+    suite's run by covgap, else ``ESTIMATED_TEST_SECONDS`` per test of the inventory.
+    """
+    health = facts.health
+    if health is not None and health.tests:
+        seconds = sum(test.duration for test in health.tests)
+        if seconds < PARALLEL_WORTH:
+            return None
+        count = len(health.tests)
+        timed = f"{count} tests: {seconds:.1f} s in all, as pytest timed them"
+        if health.stopped:
+            timed += " before the run was stopped"
+        at_least = "at least " if health.stopped else ""
+        return (
+            f"the {count} tests take {at_least}{_duration(seconds)} one at a time",
+            [Evidence(".covgap/run/events.jsonl", None, timed)],
+            False,
+        )
+    tests = facts.inventory.tests if facts.inventory.modules else 0
+    seconds = tests * ESTIMATED_TEST_SECONDS
+    if seconds < PARALLEL_WORTH:
+        return None
+    return (
+        f"{tests} tests run one at a time: about {_duration(seconds)} (estimated at "
+        f"{ESTIMATED_TEST_SECONDS * 1000:g} ms a test)",
+        [],
+        True,
+    )
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 def _dependency_findings(facts: AuditFacts) -> list[Finding]:
