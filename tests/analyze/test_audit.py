@@ -512,9 +512,42 @@ def test_health_findings(tmp_path: Path) -> None:
 
 
 def test_empty_repository(tmp_path: Path) -> None:
-    result = run_audit(tmp_path)
-    assert {"suite-no-tests", "ci-none", "docs-no-test-instructions"} <= rules(result)
-    assert result.earned <= result.possible
+    """A folder with nothing in it is no Python project (`covgap audit` says so and stops)."""
+    assert not read_audit_facts(tmp_path.resolve(), target=80.0).python_project
+    (tmp_path / "notes" / "scripts").mkdir(parents=True)
+    (tmp_path / "notes" / "scripts" / "tool.py").write_text("print('hi')\n")
+    assert read_audit_facts(tmp_path.resolve(), target=80.0).python_project
+
+
+@pytest.mark.parametrize(
+    ("files", "fix_path", "imports"),
+    [
+        pytest.param(
+            {"pyproject.toml": '[project]\nname = "shop"\n', **SOURCE},
+            "tests/test_imports.py",
+            'PACKAGES = ["shop"]',
+            id="package",
+        ),
+        pytest.param(
+            {"pyproject.toml": '[project]\nname = "shop"\n'}, None, None, id="no-code-yet"
+        ),
+    ],
+)
+def test_no_tests_first_test_is_a_real_one(
+    tmp_path: Path, files: dict[str, str | None], fix_path: str | None, imports: str | None
+) -> None:
+    """A project without tests is offered a first test that imports its modules, never an
+    `assert True`; with no package to import, it is told what to write."""
+    for name, text in files.items():
+        assert text is not None
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    finding = only(run_audit(tmp_path), "suite-no-tests")
+    assert finding.fix_path == fix_path
+    assert "assert True" not in finding.fix
+    if imports:
+        assert imports in finding.fix and "importlib.import_module(module)" in finding.fix
+        compile(finding.fix, "test_imports.py", "exec")
 
 
 def test_broken_coverage_configuration_is_a_finding(tmp_path: Path) -> None:

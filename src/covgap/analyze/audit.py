@@ -178,8 +178,7 @@ def _suite_findings(facts: AuditFacts) -> list[Finding]:
                 [Evidence(".", None, "python_files: " + " ".join(_python_files(config)))],
                 "Without tests there is no coverage to raise; pytest collects files named "
                 "like python_files under testpaths.",
-                "def test_example():\n    assert True\n",
-                "tests/test_example.py",
+                *_first_test(facts.sources.packages),
             )
         )
     broken = [module for module in modules if module.error]
@@ -369,6 +368,34 @@ def _suite_findings(facts: AuditFacts) -> list[Finding]:
     findings += _pytest_settings_findings(facts)
     findings += _dependency_findings(facts)
     return findings
+
+
+def _first_test(packages: Sequence[str]) -> tuple[str, str | None]:
+    """The fix for a project without tests: a first test that imports every module of its
+    packages (their dependencies are there, their top level runs, and coverage starts
+    counting), or, with no package found, what to write."""
+    if not packages:
+        return (
+            "Write a first test of your code in tests/test_<module>.py; `covgap run` then "
+            "measures it and plans the next ones.",
+            None,
+        )
+    names = ", ".join(f'"{name}"' for name in packages)
+    return (
+        '"""A first test: every module of the project imports; `covgap run` plans the next."""\n'
+        "\nimport importlib\nimport pkgutil\n\nimport pytest\n\n"
+        f"PACKAGES = [{names}]\n\n\n"
+        "def modules():\n"
+        "    for name in PACKAGES:\n"
+        "        yield name\n"
+        '        path = getattr(importlib.import_module(name), "__path__", [])\n'
+        '        for module in pkgutil.walk_packages(path, name + "."):\n'
+        "            yield module.name\n\n\n"
+        '@pytest.mark.parametrize("module", list(modules()))\n'
+        "def test_imports(module):\n"
+        "    importlib.import_module(module)\n",
+        "tests/test_imports.py",
+    )
 
 
 def _joined(first: Sequence[tuple[str, str]], last: tuple[str, str]) -> str:
@@ -1485,7 +1512,7 @@ def audit(facts: AuditFacts) -> AuditResult:
     if facts.total is None:
         unmeasured["target"] = "no coverage data"
     if facts.health is None:
-        unmeasured["health"] = "the suite was not run by covgap run"
+        unmeasured["health"] = facts.health_missing
     areas = []
     for area, (label, possible) in AREAS.items():
         if area in unmeasured:
@@ -1498,5 +1525,10 @@ def audit(facts: AuditFacts) -> AuditResult:
         areas=tuple(areas),
         inventory=_inventory_facts(facts.inventory, facts.pytest),
         ci=ci_summary,
-        notes=(*(f"{p.path}: {p.message}" for p in facts.problems), *ci_notes, *suite_notes),
+        notes=(
+            *(f"{p.path}: {p.message}" for p in facts.problems),
+            *ci_notes,
+            *suite_notes,
+            *([f"suite health from {facts.health_source}"] if facts.health_source else []),
+        ),
     )
