@@ -619,3 +619,34 @@ def _text(path: Path) -> str:
         return path.read_text()
     except OSError:
         return ""
+
+
+def test_audit_after_a_run_scores_its_health(tmp_path: Path) -> None:
+    """`covgap audit` after `covgap run` scores the suite's health from the run's event log and
+    says which run it was; once a test file changed, it says the run is stale instead."""
+    project = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "basic"))
+    code, _out, err = covgap("run", str(project), "--format", "json")
+    assert code == 0, err
+    code, out, err = covgap("audit", str(project), "--format", "json", "--output", "-")
+    assert code == 0, err
+    audit = json.loads(out)["audit"]
+    health = next(area for area in audit["areas"] if area["area"] == "health")
+    assert (health["possible"], health["unmeasured"]) == (20, None)
+    assert any(
+        note.startswith("suite health from the last covgap run (.covgap/run/events.jsonl, ended ")
+        and note.endswith("; 4 tests)")
+        for note in audit["notes"]
+    ), audit["notes"]
+    code, out, err = covgap("audit", str(project))
+    assert code == 0, err
+    assert "note: suite health from the last covgap run" in out
+
+    test = project / "tests" / "test_stock.py"
+    test.write_text(test.read_text() + "\n")
+    later = (project / ".covgap" / "run" / "events.jsonl").stat().st_mtime + 5
+    os.utime(test, (later, later))
+    code, out, err = covgap("audit", str(project), "--format", "json", "--output", "-")
+    assert code == 0, err
+    health = next(a for a in json.loads(out)["audit"]["areas"] if a["area"] == "health")
+    assert health["possible"] == 0
+    assert "is older than tests/test_stock.py: run covgap run again" in health["unmeasured"]

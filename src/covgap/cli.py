@@ -198,9 +198,11 @@ def _parser() -> argparse.ArgumentParser:
         description="Read the project's test files, pytest and coverage.py settings, development "
         "dependencies, docs and CI files (GitHub Actions, GitLab CI, tox, nox), and list what "
         "to fix, each finding with its evidence and the change to paste, and a score. Nothing "
-        "is run and no coverage data is needed (docs/audit.md).",
+        "is run and no coverage data is needed; the suite's health is the last `covgap run`'s "
+        "when nothing it ran has changed since (docs/audit.md).",
         epilog="exit codes: 0 done (findings or not), 1 a finding at or above --fail-on, "
-        "2 usage or configuration error, 4 output not writable",
+        "2 usage or configuration error (a folder with no Python project: nothing to audit), "
+        "4 output not writable",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     audit.add_argument("project", nargs="?", default=".", help="the project folder (default: .)")
