@@ -552,7 +552,8 @@ def check(project_dir: Path, settings: Settings, *, diff: bool = True) -> CheckR
     head, _, _ = git_state(project_dir)
     baseline = _baseline(project_dir, settings, head, project)
     result = evaluate(project, settings, changes, baseline)
-    return dataclasses.replace(result, notes=(*result.notes, *notes))
+    # The data's own notes first: sources changed since measurement make every verdict suspect.
+    return dataclasses.replace(result, notes=(*project.notes, *result.notes, *notes))
 
 
 def new_baseline(

@@ -171,6 +171,12 @@ class ProjectCoverage:
     #: Files parsed in this run, and files whose analysis came from covgap's cache.
     parsed_files: int = 0
     cached_files: int = 0
+    #: Files whose source changed since they were measured (the data names lines that cannot be
+    #: code now), files written after the data was, and files outside the project folder
+    #: (``collect/staleness.py``); each also has a note.
+    changed_files: tuple[str, ...] = ()
+    modified_files: tuple[str, ...] = ()
+    outside_files: tuple[str, ...] = ()
 
     @property
     def totals(self) -> Numbers:

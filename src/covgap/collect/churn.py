@@ -243,9 +243,15 @@ def read_churn(
     """The churn of the project's files, or a one-line reason why there is none.
 
     ``paths`` (relative to ``project_dir``) limits the work to those files; None means every
-    Python file. There is no churn without git, outside a repository, or before the first commit.
+    Python file. Files outside the project folder (absolute paths: data measured elsewhere)
+    have no churn here. There is no churn without git, outside a repository, or before the first
+    commit.
     """
-    wanted = None if paths is None else frozenset(_normal_path(p) for p in paths)
+    wanted = (
+        None
+        if paths is None
+        else frozenset(_normal_path(p) for p in paths if not Path(p).is_absolute())
+    )
     try:
         return _read_churn(Path(project_dir), window, wanted, timeout)
     except _NoChurn as reason:

@@ -33,6 +33,7 @@ from coverage.results import analysis_from_file_reporter
 from covgap.collect.cache import AnalysisCache, CachedResult
 from covgap.collect.rcfile import working_directory
 from covgap.collect.regions import file_from_analysis
+from covgap.collect.staleness import cannot_be_code, with_source_checks
 from covgap.collect.static import (
     AnalysisOptions,
     StaticAnalysis,
@@ -122,7 +123,7 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
             "project folder not found", path=str(options.project_dir), slug="no-project"
         )
     with working_directory(project_dir), tempfile.TemporaryDirectory(prefix="covgap-") as tmp:
-        cov, shown_path = _open_data(options, Path(tmp))
+        cov, shown_path, data_files = _open_data(options, Path(tmp))
         opened: list[CoverageData] = []
         try:
             opened.append(cov.get_data())
@@ -138,7 +139,7 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
                     slug="empty-data",
                 )
             branch_measured = data.has_arcs()
-            files, notes, (parsed, cached) = _analyze_all(cov, options)
+            files, notes, (parsed, cached), changed = _analyze_all(cov, options)
         except CoverageException as exc:
             raise _unusable(exc, shown_path) from exc
         finally:
@@ -150,7 +151,7 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
             path=shown_path,
             slug="empty-data",
         )
-    return ProjectCoverage(
+    project = ProjectCoverage(
         files=tuple(sorted(files, key=lambda f: f.path)),
         branch_measured=branch_measured,
         input_kind="coverage-data",
@@ -160,10 +161,14 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
         parsed_files=parsed,
         cached_files=cached,
     )
+    return with_source_checks(project, project_dir, data_files, changed)
 
 
-def _open_data(options: LoadOptions, scratch_dir: Path) -> tuple[coverage.Coverage, str]:
-    """A Coverage object with the project's data loaded, and the data's name for messages.
+def _open_data(
+    options: LoadOptions, scratch_dir: Path
+) -> tuple[coverage.Coverage, str, list[Path]]:
+    """A Coverage object with the project's data loaded, the data's name for messages, and the
+    data's files (the data file, its parallel pieces).
 
     Parallel pieces are combined the way coverage.py's reports combine them, in a copy in
     ``scratch_dir``: the project's own files are never changed.
@@ -204,7 +209,8 @@ def _open_data(options: LoadOptions, scratch_dir: Path) -> tuple[coverage.Covera
             cov.load()
     except CoverageException as exc:
         raise _unusable(exc, shown_path) from exc
-    return cov, shown_path
+    data_files = [data_path.absolute()] if data_path.exists() else []
+    return cov, shown_path, [*data_files, *(Path(piece).absolute() for piece in pieces)]
 
 
 def _unusable(exc: CoverageException, shown_path: str) -> DataError:
@@ -249,17 +255,28 @@ def _analyze_job(job: tuple[str, AnalysisOptions]) -> tuple[str, StaticAnalysis 
         return filename, f"missing:{_first_line(exc)}"
 
 
-def _measured_fingerprint(data: CoverageData, mapped_filename: str) -> str:
-    """A hash of what was measured in one file: with the source's hash, it fixes the result."""
+def _measured(data: CoverageData, mapped_filename: str) -> tuple[str, set[int]]:
+    """A hash of what was measured in one file (with the source's hash, it fixes the result),
+    and the lines the data says ran."""
     measured: list[tuple[int, int]] | list[int] | None
     measured = data.arcs(mapped_filename) if data.has_arcs() else data.lines(mapped_filename)
-    return hashlib.sha256(repr(sorted(measured or [])).encode()).hexdigest()
+    ordered = sorted(measured or [])
+    lines = {
+        line
+        for item in ordered
+        for line in (item if isinstance(item, tuple) else (item,))
+        if line > 0
+    }
+    return hashlib.sha256(repr(ordered).encode()).hexdigest(), lines
 
 
-def _analyze_all(
-    cov: coverage.Coverage, options: LoadOptions
-) -> tuple[list[FileCoverage], list[str], tuple[int, int]]:
-    """Every reported file's FileCoverage; notes; (files parsed, files answered from the cache).
+#: Every reported file's FileCoverage; notes; (files parsed, files answered from the cache);
+#: the files whose measured lines cannot be code in their source now.
+_Analyzed = tuple[list[FileCoverage], list[str], tuple[int, int], list[str]]
+
+
+def _analyze_all(cov: coverage.Coverage, options: LoadOptions) -> _Analyzed:
+    """Every reported file's analysis (``_Analyzed``).
 
     Two cache levels: a file whose bytes and measured data are both unchanged comes back whole
     (``result``); a file whose bytes are unchanged skips parsing (``static``).
@@ -282,10 +299,11 @@ def _analyze_with(
     data: CoverageData,
     analysis_options: AnalysisOptions,
     cache: AnalysisCache | None,
-) -> tuple[list[FileCoverage], list[str], tuple[int, int]]:
+) -> _Analyzed:
     config = cov.config
     pairs = _reporters(cov)
     notes: list[str] = []
+    changed: list[str] = []
     missing_sources: list[str] = []
     unparsable: list[tuple[str, str]] = []
 
@@ -296,11 +314,14 @@ def _analyze_with(
         if not isinstance(fr, PythonFileReporter):
             continue
         try:
-            static_keys[fr.filename] = cache_key(Path(fr.filename).read_bytes(), analysis_options)
+            source_bytes = Path(fr.filename).read_bytes()
         except OSError:
             missing_sources.append(fr.filename)
             continue
-        measured = _measured_fingerprint(data, cov._file_mapper(fr.filename))
+        static_keys[fr.filename] = cache_key(source_bytes, analysis_options)
+        measured, ran = _measured(data, cov._file_mapper(fr.filename))
+        if cannot_be_code(source_bytes, ran):
+            changed.append(fr.relative_filename())
         result_keys[fr.filename] = hashlib.sha256(
             f"{static_keys[fr.filename]}\0{fr.relative_filename()}\0{measured}".encode()
         ).hexdigest()
@@ -376,7 +397,7 @@ def _analyze_with(
         cache.put_results(new_results)
         if cache.problem:
             notes.append(cache.problem)
-    return files, notes, (len(fresh), cached_count)
+    return files, notes, (len(fresh), cached_count), changed
 
 
 def _tested_by(data: CoverageData, mapped_filename: str) -> tuple[tuple[str, int], ...]:

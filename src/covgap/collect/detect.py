@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from covgap.collect.coverage_data import LoadOptions, load_coverage_data
+from covgap.collect.staleness import with_source_checks
 from covgap.errors import DataError
 from covgap.model import InputKind, ProjectCoverage
 
@@ -59,14 +60,16 @@ def load_project(options: LoadOptions) -> ProjectCoverage:
     if kind == "coverage-json":
         from covgap.collect.coverage_json import load_coverage_json
 
-        return load_coverage_json(data_file, options.project_dir, shown=str(options.data_file))
-    if kind == "cobertura-xml":
+        project = load_coverage_json(data_file, options.project_dir, shown=str(options.data_file))
+    elif kind == "cobertura-xml":
         from covgap.collect.cobertura import load_cobertura
 
-        return _shown(load_cobertura(data_file, options.project_dir), str(options.data_file))
-    from covgap.collect.lcov import load_lcov
+        project = _shown(load_cobertura(data_file, options.project_dir), str(options.data_file))
+    else:
+        from covgap.collect.lcov import load_lcov
 
-    return _shown(load_lcov(data_file, options.project_dir), str(options.data_file))
+        project = _shown(load_lcov(data_file, options.project_dir), str(options.data_file))
+    return with_source_checks(project, options.project_dir, [data_file])
 
 
 def _shown(project: ProjectCoverage, path: str) -> ProjectCoverage:

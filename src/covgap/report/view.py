@@ -320,6 +320,9 @@ def build_view(result: PlanResult) -> dict[str, Any]:
             "path": project.input_path,
             "branch_measured": project.branch_measured,
             "coverage_precision": project.coverage_precision,
+            "changed_files": list(project.changed_files),
+            "modified_files": list(project.modified_files),
+            "outside_files": list(project.outside_files),
         },
         "settings": {
             "target": settings.target,
