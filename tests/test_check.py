@@ -136,6 +136,46 @@ def test_diff_gate_on_a_feature_branch(shop: Path) -> None:
         assert code == expected, (threshold, out + err)
 
 
+def test_diff_ranges_show_only_the_uncovered_changed_lines(shop: Path, tmp_path: Path) -> None:
+    """A function's uncovered changed lines are listed as they are: a line that ran between
+    two of them splits the range (the gate, the comment and the JSON agree with the
+    annotations)."""
+    git(shop, "checkout", "-q", "-b", "feature")
+    orders = shop / "shop" / "orders.py"
+    orders.write_text(
+        ORDERS + "\n\ndef tax(amount):\n"  # line 11
+        "    if amount > 100:\n"
+        "        return amount / 5\n"  # 13: never runs
+        "    total = amount\n"  # 14: runs
+        "\n"
+        "    if amount < 0:\n"
+        "        return 0\n"  # 17: never runs
+        "    return total\n"
+    )
+    (shop / "tests" / "test_tax.py").write_text(
+        "from shop.orders import tax\n\n\ndef test_tax():\n    assert tax(10) == 10\n"
+    )
+    git(shop, "add", "-A")
+    git(shop, "commit", "-qm", "tax")
+    measure(shop)
+    comment = tmp_path / "comment.md"
+    code, out, err = run(
+        "check", str(shop), "--diff-fail-under", "100", "--annotations", "--comment", str(comment)
+    )
+    assert code == ExitCode.GATE_FAILED, out + err
+    # branch mode: 12 and 16 ran with an exit not taken, 13 and 17 never ran; 14 ran
+    assert "shop/orders.py: tax: lines 12-13, 16-17" in out
+    assert "lines 12-13 of tax changed and not covered" in out
+    assert "lines 16-17 of tax changed and not covered" in out
+    assert "`tax`: lines 12-13, 16-17" in comment.read_text()
+    code, out, err = run("check", str(shop), "--diff-fail-under", "100", "--format", "json")
+    changed = {f["path"]: f for f in json.loads(out)["diff"]["files"]}["shop/orders.py"]
+    assert changed["uncovered_display"] == "13, 17"
+    assert changed["by_function"] == [
+        {"function": "tax", "lines": [12, 13, 16, 17], "display": "12-13, 16-17"}
+    ]
+
+
 def test_comment_badge_and_json(shop: Path, tmp_path: Path) -> None:
     comment, badge = tmp_path / "comment.md", tmp_path / "badge.svg"
     code, out, err = run(
