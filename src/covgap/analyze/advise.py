@@ -110,7 +110,9 @@ def assess_file(file: FileCoverage, context: _Context) -> dict[tuple[int, str], 
             if file_facts is not None
             else None
         )
-        if is_test_module(file.path):
+        if file.outside:
+            risk, advice = OUTSIDE_RISK, None
+        elif is_test_module(file.path):
             risk, advice = _test_code(file, region)
         else:
             subject = _subject(
@@ -119,7 +121,10 @@ def assess_file(file: FileCoverage, context: _Context) -> dict[tuple[int, str], 
             risk = assess(subject, settings.risk_weights)
             advice = _advice(file, region, facts, file_facts, evidence, context)
         assessed[(region.start_line, region.name)] = Assessment(
-            risk, complexity, advice.effort, functools.partial(_given, advice)
+            risk,
+            complexity,
+            advice.effort if advice else 1,
+            functools.partial(_given, advice),
         )
     return assessed
 
@@ -129,6 +134,15 @@ TEST_CODE_RISK = Risk(
     score=0.0,
     level="low",
     factors=(RiskFactor("criticality", 0.0, 0.0, 1.0, "test code: the suite runs it"),),
+)
+
+
+#: The risk of code outside the project folder (``FileCoverage.outside``): reported by its
+#: numbers only, its source never read, so nothing to weigh and no tests to suggest.
+OUTSIDE_RISK = Risk(
+    score=0.0,
+    level="low",
+    factors=(RiskFactor("criticality", 0.0, 0.0, 1.0, "outside the project folder: numbers only"),),
 )
 
 
@@ -215,7 +229,7 @@ def _placement(file: FileCoverage, test_files: tuple[str, ...]) -> tuple[str, bo
     return _placement_cached(file.path, file.tested_by, test_files)
 
 
-def _given(advice: TestAdvice) -> TestAdvice:
+def _given(advice: TestAdvice | None) -> TestAdvice | None:
     return advice
 
 

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from covgap.collect.coverage_data import LoadOptions, load_coverage_data
+from covgap.collect.inputs import inside_project
 from covgap.errors import DataError
 from covgap.model import InputKind, ProjectCoverage
 
@@ -40,7 +41,22 @@ def detect_kind(path: Path, shown: str | None = None) -> InputKind:
 
 
 def load_project(options: LoadOptions) -> ProjectCoverage:
-    """Load whatever ``options.data_file`` holds; the coverage config's data file by default."""
+    """Load whatever ``options.data_file`` holds; the coverage config's data file by default.
+
+    Files outside the project folder are marked (``FileCoverage.outside``): their numbers only.
+    """
+    project = _load(options)
+    outside = [not inside_project(options.project_dir, f.path) for f in project.files]
+    if not any(outside):
+        return project
+    files = tuple(
+        dataclasses.replace(f, outside=True) if away else f
+        for f, away in zip(project.files, outside, strict=True)
+    )
+    return dataclasses.replace(project, files=files)
+
+
+def _load(options: LoadOptions) -> ProjectCoverage:
     if options.data_file is None:
         return load_coverage_data(options)
     data_file = options.data_file

@@ -683,7 +683,7 @@ def _numbers_row(numbers: Numbers) -> tuple[int, int, int, int]:
 def read_record(file: FileCoverage, project_dir: Path | None) -> FileRecord:
     """A file's record with its source read from ``project_dir`` (no hashes when unreadable)."""
     source: bytes | None = None
-    if project_dir is not None:
+    if project_dir is not None and not file.outside:  # numbers only for a file outside
         with contextlib.suppress(OSError):
             source = (project_dir / file.path).read_bytes()
     return file_record(file, source)

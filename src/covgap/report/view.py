@@ -362,7 +362,11 @@ def build_view(result: PlanResult) -> dict[str, Any]:
         "contexts_measured": any(f.tested_by for f in project.files),
         "risk": fmt.risk_section(result),
         "audit": audit_view(result.audit),
-        "notes": [*project.notes, *_unknown_regions_note(project.files)],
+        "notes": [
+            *project.notes,
+            *_unknown_regions_note(project.files),
+            *_outside_note(project.files),
+        ],
     }
 
 
@@ -411,6 +415,18 @@ def plural(count: int, noun: str) -> str:
     """ "1 file", "2 files", "3 branches"."""
     suffix = "" if count == 1 else ("es" if noun.endswith(("s", "sh", "ch", "x")) else "s")
     return f"{count:,} {noun}{suffix}"
+
+
+def _outside_note(files: Sequence[FileCoverage]) -> list[str]:
+    """One note for the files outside the project folder, reported by their numbers only."""
+    outside = [f for f in files if f.outside]
+    if not outside:
+        return []
+    return [
+        f"{plural(len(outside), 'file')} outside the project folder "
+        f"(e.g. {outside[0].path}): numbers only, no text from their source and no tests "
+        "suggested"
+    ]
 
 
 def _unknown_regions_note(files: Sequence[FileCoverage]) -> list[str]:
