@@ -125,7 +125,7 @@ def test_diff_gate_on_a_feature_branch(shop: Path) -> None:
     assert code == ExitCode.GATE_FAILED, out + err
     # `def tax` ran at import; its body never ran.
     assert "FAIL diff coverage 25.00% < 50% (1 of 4 changed statements covered, since main)" in out
-    assert "shop/orders.py: tax: lines 12-14" in out
+    assert "shop/orders.py: `tax`: lines 12-14" in out
     assert "::warning file=shop/orders.py,line=12,endLine=14," in out
     assert "lines 12-14 of tax changed and not covered" in out
     for threshold, expected in (
@@ -165,7 +165,7 @@ def test_diff_ranges_show_only_the_uncovered_changed_lines(shop: Path, tmp_path:
     )
     assert code == ExitCode.GATE_FAILED, out + err
     # branch mode: 12 and 16 ran with an exit not taken, 13 and 17 never ran; 14 ran
-    assert "shop/orders.py: tax: lines 12-13, 16-17" in out
+    assert "shop/orders.py: `tax`: lines 12-13, 16-17" in out
     assert "lines 12-13 of tax changed and not covered" in out
     assert "lines 16-17 of tax changed and not covered" in out
     assert "`tax`: lines 12-13, 16-17" in comment.read_text()

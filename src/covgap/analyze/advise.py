@@ -18,6 +18,7 @@ from covgap.analyze.suggest import estimate_effort, suggest
 from covgap.collect.code_facts import FileFacts, FunctionFacts
 from covgap.collect.evidence import Evidence
 from covgap.config import Settings
+from covgap.markup import code_span as code
 from covgap.model import (
     Assessment,
     FileCoverage,
@@ -151,14 +152,14 @@ def _test_code(file: FileCoverage, region: Region) -> tuple[Risk, TestAdvice]:
     shown = region.display_name
     if region.kind == "module":
         text = (
-            f"`{file.path}` did not run: check that pytest collects it "
+            f"{code(file.path)} did not run: check that pytest collects it "
             "(`testpaths`, `python_files`, an import error) and that it is part of the run"
         )
     else:
         text = (
-            f"`{shown}` in a test module did not run (all or part): check that pytest collects "
-            f"it (`pytest --collect-only -q {file.path}`) and that no `-k`, marker or skip "
-            "leaves it out; a helper no test calls can go"
+            f"{code(shown)} in a test module did not run (all or part): check that pytest "
+            f"collects it ({code(f'pytest --collect-only -q {file.path}')}) and that no `-k`, "
+            "marker or skip leaves it out; a helper no test calls can go"
         )
     slug = "_".join(re.findall(r"[a-z0-9]+", shown.lower()))[:60] or "module"
     name = slug if slug.startswith("test_") else f"test_{slug}"

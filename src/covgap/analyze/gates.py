@@ -34,6 +34,7 @@ from coverage.results import should_fail_under
 
 from covgap.analyze.risk import critical_pattern
 from covgap.config import Settings
+from covgap.markup import code_span as code
 from covgap.model import Baseline, FileCoverage, Numbers, ProjectCoverage
 
 if TYPE_CHECKING:
@@ -187,7 +188,7 @@ def _critical_files(
             continue
         pattern = critical_pattern(patterns, file.path.removesuffix(".py"))
         if pattern is not None:
-            found.append((file, settings.critical_floor, f"path matches `{pattern}`"))
+            found.append((file, settings.critical_floor, f"path matches {code(pattern)}"))
     return found
 
 
@@ -200,7 +201,7 @@ def _diff_gate(diff: DiffCoverage | None, threshold: float | None, precision: in
     uncovered = sum(len(f.uncovered) for f in diff.files if f.measured)
     missing_files = [f for f in diff.files if f.flagged]
     failures: list[GateFailure] = [
-        GateFailure(f.path, f"{name}: {_lines_text(f, lines)}", lines)
+        GateFailure(f.path, f"{code(name)}: {_lines_text(f, lines)}", lines)
         for f in diff.files
         if f.measured
         for name, lines in f.by_function
