@@ -166,7 +166,10 @@ def assess_risk(
 
     project_dir = project_dir.resolve()
     cache_path = (project_dir / COVGAP_DIR / "cache.sqlite3") if settings.cache else None
-    keys = source_keys(project_dir, [f.path for f in project.files if f.numbers.gap])
+    # A file outside the project folder is never read: no text of its source in any report.
+    keys = source_keys(
+        project_dir, [f.path for f in project.files if f.numbers.gap and not f.outside]
+    )
     churn, test_files = surroundings or read_surroundings(project_dir, settings, keys)
     found_churn = churn if isinstance(churn, Churn) else None
     shared = shared_key(

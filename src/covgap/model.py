@@ -155,6 +155,9 @@ class FileCoverage:
     #: Test modules that ran this file's lines, with how many lines each ran, most first
     #: (from per-test contexts; empty when they were not measured).
     tested_by: tuple[tuple[str, int], ...] = ()
+    #: The file is outside the project folder (a coverage file can name any file): reports
+    #: give its numbers and line numbers only, never text from its source, nor tests to write.
+    outside: bool = False
 
 
 @dataclass(frozen=True)

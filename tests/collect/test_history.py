@@ -249,7 +249,13 @@ def test_git_state(tmp_path: Path) -> None:
     assert git_state(repo) == (None, "main", True)
     git(repo, "commit", "-q", "-m", "one")
     sha = git(repo, "rev-parse", "HEAD")
-    assert git_state(repo) == (sha, "main", False)  # untracked files do not count
+    assert git_state(repo) == (sha, "main", False)  # untracked files do not count…
+    (repo / "reports").mkdir()
+    (repo / "reports" / "page.py").write_text("")
+    assert git_state(repo) == (sha, "main", False)  # …nor untracked folders…
+    (repo / "test_new.py").write_text("def test_new():\n    pass\n")
+    assert git_state(repo) == (sha, "main", True)  # …but an untracked Python file does
+    (repo / "test_new.py").unlink()
     (repo / "a.py").write_text("x = 2\n")
     assert git_state(repo) == (sha, "main", True)
     git(repo, "checkout", "-q", "--detach")

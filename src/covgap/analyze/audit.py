@@ -32,6 +32,7 @@ from covgap.collect.project_config import (
 from covgap.collect.project_scan import SourceFacts
 from covgap.collect.shell import ScriptFacts, TestRun, analyze_script
 from covgap.collect.test_inventory import TestInventory
+from covgap.markup import code_span as code
 from covgap.model import (
     AreaScore,
     AuditArea,
@@ -980,7 +981,7 @@ def _may_fail_fix(why: str) -> str:
         return "Remove `allow_failure: true`; if the job is known to fail, fix it."
     if why.startswith("after_script"):
         return "Move the command from `after_script` to `script`, whose failures fail the job."
-    return f"Remove `{why}`; if the step is known to fail, fix it or delete it."
+    return f"Remove {code(why)}; if the step is known to fail, fix it or delete it."
 
 
 def _ci_findings(

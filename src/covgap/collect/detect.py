@@ -41,7 +41,12 @@ def detect_kind(path: Path, shown: str | None = None) -> InputKind:
 
 
 def load_project(options: LoadOptions) -> ProjectCoverage:
-    """Load whatever ``options.data_file`` holds; the coverage config's data file by default."""
+    """Load whatever ``options.data_file`` holds; the coverage config's data file by default.
+
+    Every loader ends with ``staleness.with_source_checks``: files outside the project folder
+    are marked (``FileCoverage.outside``: their numbers only), and sources that changed since
+    they were measured are named.
+    """
     if options.data_file is None:
         return load_coverage_data(options)
     data_file = options.data_file

@@ -683,7 +683,7 @@ def _numbers_row(numbers: Numbers) -> tuple[int, int, int, int]:
 def read_record(file: FileCoverage, project_dir: Path | None) -> FileRecord:
     """A file's record with its source read from ``project_dir`` (no hashes when unreadable)."""
     source: bytes | None = None
-    if project_dir is not None:
+    if project_dir is not None and not file.outside:  # numbers only for a file outside
         with contextlib.suppress(OSError):
             source = (project_dir / file.path).read_bytes()
     return file_record(file, source)
@@ -695,8 +695,14 @@ def read_record(file: FileCoverage, project_dir: Path | None) -> FileRecord:
 _GIT_DROPPED_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR")
 
 
+#: Untracked files with these suffixes make a work tree dirty: code the commit does not have.
+UNTRACKED_CODE = (".py", ".pyw", ".pyi")
+
+
 def git_state(project_dir: Path, timeout: float = 10.0) -> tuple[str | None, str | None, bool]:
-    """The commit checked out in ``project_dir``, its branch and whether tracked files changed.
+    """The commit checked out in ``project_dir``, its branch and whether the work tree differs
+    from it: a tracked file changed, or an untracked (not ignored) Python file is there, such as
+    a new test module. Other untracked files (reports, data) and untracked folders do not count.
 
     (None, None, False) without git or outside a repository, never an error; the commit is None
     before the first commit, the branch None on a detached HEAD. One ``git status`` call.
@@ -705,7 +711,7 @@ def git_state(project_dir: Path, timeout: float = 10.0) -> tuple[str | None, str
     env.update(LC_ALL="C", GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0")
     try:
         done = subprocess.run(
-            ["git", "status", "--porcelain=v2", "--branch", "--untracked-files=no"],
+            ["git", "status", "--porcelain=v2", "--branch", "--untracked-files=normal"],
             cwd=project_dir,
             env=env,
             capture_output=True,
@@ -726,6 +732,8 @@ def git_state(project_dir: Path, timeout: float = 10.0) -> tuple[str | None, str
         elif line.startswith("# branch.head "):
             head = line.removeprefix("# branch.head ").strip()
             branch = None if head == "(detached)" else head
+        elif line.startswith("? "):
+            dirty = dirty or line.endswith(UNTRACKED_CODE)
         elif line and not line.startswith("#"):
             dirty = True
     return commit, branch, dirty

@@ -18,6 +18,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePath
 
+from covgap.collect.inputs import inside_project
 from covgap.model import ProjectCoverage
 
 __all__ = ["cannot_be_code", "outside_note", "source_notes", "with_source_checks"]
@@ -95,11 +96,15 @@ def outside_note(paths: Sequence[str], project_dir: Path) -> str | None:
     if not paths:
         return None
     folders = sorted({str(PurePath(p).parent) for p in paths})
-    common = os.path.commonpath(folders) if len(folders) > 1 else folders[0]
+    try:
+        common = os.path.commonpath(folders) if len(folders) > 1 else folders[0]
+    except ValueError:  # absolute and relative paths (../) together
+        common = "several folders"
     pairs = sorted({pair for p in paths if (pair := _other_root(PurePath(p), project_dir))})
     note = (
         f"{_plural(len(paths), 'measured file')} {'are' if len(paths) != 1 else 'is'} outside "
-        f"this project folder, measured in {common}: {_named(list(paths))}"
+        f"this project folder, measured in {common}: {_named(list(paths))}; reported by "
+        "numbers only (no text from their source, no tests suggested)"
     )
     if pairs:
         entries = "; ".join(
@@ -119,8 +124,9 @@ def with_source_checks(
     data_files: Iterable[Path],
     changed: Iterable[str] = (),
 ) -> ProjectCoverage:
-    """``project`` with the notes and lists of files whose sources no longer match the data,
-    and of files outside the project folder.
+    """``project`` with the files outside the project folder marked (``FileCoverage.outside``:
+    reports give their numbers only), and the notes and lists of those files and of files whose
+    sources no longer match the data. Every loader's last step.
 
     ``changed``: files the loader found changed from the measured lines themselves (a
     ``.coverage`` file's executed lines); report formats are checked here from the statement
@@ -131,10 +137,13 @@ def with_source_checks(
     found_changed = set(changed)
     modified: list[str] = []
     outside: list[str] = []
+    files = []
     for file in project.files:
-        if Path(file.path).is_absolute():
+        if not inside_project(project_dir, file.path):
+            files.append(dataclasses.replace(file, outside=True))
             outside.append(file.path)
             continue
+        files.append(file)
         source = project_dir / file.path
         try:
             status = source.stat()
@@ -157,6 +166,7 @@ def with_source_checks(
         notes.append(note)
     return dataclasses.replace(
         project,
+        files=tuple(files),
         notes=(*project.notes, *notes),
         changed_files=changed_files,
         modified_files=tuple(modified),

@@ -28,6 +28,7 @@ from markupsafe import Markup
 
 from covgap.analyze.planning import format_percent
 from covgap.analyze.ranking import tier_for
+from covgap.collect.inputs import inside_project
 from covgap.errors import CovgapError
 from covgap.model import Numbers
 
@@ -223,11 +224,11 @@ def _wanted_lines(
 def _read_lines(project_dir: Path, path: str) -> list[str] | str:
     """The file's lines, or why they could not be read. Only files inside the project folder
     are read: a coverage file naming ``/etc/passwd`` must not put it in a report."""
+    if not inside_project(project_dir, path):
+        return f"{path} is outside the project folder"
     root = project_dir.resolve()
     candidate = Path(path)
     full = (candidate if candidate.is_absolute() else root / candidate).resolve()
-    if not full.is_relative_to(root):
-        return f"{path} is outside the project folder"
     try:
         with tokenize.open(full) as stream:  # honours a coding declaration, UTF-8 by default
             text = stream.read()  # universal newlines: \r\n and \r are read as \n

@@ -365,7 +365,10 @@ def build_view(result: PlanResult) -> dict[str, Any]:
         "contexts_measured": any(f.tested_by for f in project.files),
         "risk": fmt.risk_section(result),
         "audit": audit_view(result.audit),
-        "notes": [*project.notes, *_unknown_regions_note(project.files)],
+        "notes": [
+            *project.notes,
+            *_unknown_regions_note(project.files),
+        ],
     }
 
 
