@@ -449,6 +449,12 @@ def test_conftest_that_raises_is_named(tmp_path: Path) -> None:
             id="argument-parser",
         ),
         pytest.param(
+            "ERROR: usage: __main__.py [options] [file_or_dir] [file_or_dir] [...]\n"
+            "__main__.py: error: unrecognized arguments: --bogus\n  inifile: None\n",
+            "unrecognized arguments: --bogus",
+            id="argument-parser-pytest-7",
+        ),
+        pytest.param(
             "ImportError while loading conftest '/p/conftest.py'.\n"
             "conftest.py:1: in <module>\n    raise RuntimeError('x')\nE   RuntimeError: x\n",
             "RuntimeError: x (while loading conftest '/p/conftest.py')",

@@ -105,6 +105,11 @@ class Preparse:
                 except Exception:  # a chunk that cannot be unpickled: the loader redoes it
                     continue
 
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the worker to have parsed every file (``covgap run`` never waits)."""
+        if self._process is not None:
+            self._process.join(timeout)
+
     def results(self) -> Prepared:
         """What was parsed by now; the rest is abandoned and the worker stopped."""
         done = Prepared()

@@ -241,7 +241,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 #: an exception line ("E   RuntimeError: broken conftest"), its "ERROR:" lines, an internal
 #: error's last line.
 _PYTEST_ERROR_LINES = (
-    ("pytest: error: ", True),
+    # "python -m pytest: error: …" (pytest 8+), "__main__.py: error: …" (pytest 7)
+    (": error: ", True),
     ("E   ", False),
     ("ERROR: ", True),
     ("INTERNALERROR> ", False),
@@ -254,7 +255,9 @@ def pytest_error_line(output: str) -> str:
     "no output" when there is none."""
     lines = [line.rstrip() for line in output.splitlines() if line.strip()]
     for marker, first in _PYTEST_ERROR_LINES:
-        found = [line for line in lines if marker in line]
+        found = [line for line in lines if marker in line and not line.startswith("E ")]
+        if marker == "E   ":
+            found = [line for line in lines if line.startswith(marker)]
         if not found:
             continue
         line = found[0] if first else found[-1]
