@@ -147,7 +147,7 @@ def test_settings_from_pyproject(basic_copy: Path) -> None:
         ),
         pytest.param(["plan", "--milestones", "50", "x"], ["milestones"], id="bad milestone"),
         pytest.param(
-            ["plan", "--top", "0"], ["top must be a whole number of at least 1"], id="bad top"
+            ["plan", "--top", "0"], ["top must be a whole number from 1 to 10000"], id="bad top"
         ),
         pytest.param(
             ["plan", "--format", "md,json", "--output", "-"],

@@ -7,18 +7,13 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from covgap import tomlparse
 from covgap.errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 __all__ = [
     "DEFAULT_CRITICAL_PATTERNS",
@@ -188,6 +183,14 @@ class Settings:
         return tuple(dict.fromkeys((*self.critical_patterns, *self.extend_critical_patterns)))
 
 
+#: The largest ``top``: more files and functions than any summary can show.
+MAX_TOP = 10_000
+#: The most digits after the decimal point: a percentage of any real count needs fewer.
+MAX_PRECISION = 10
+#: The most parser processes.
+MAX_JOBS = 1024
+
+
 # key in [tool.covgap] → (attribute, parser)
 def _percent(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
@@ -229,16 +232,19 @@ def _formats(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def _whole(minimum: int) -> Any:
+def _whole(minimum: int, maximum: int) -> Any:
+    """A parser of whole numbers from ``minimum`` to ``maximum``: beyond that a value is a
+    mistake (``--top 10**21``), and would fail deep inside covgap instead of here."""
+
     def parse(value: Any) -> int:
         if isinstance(value, bool):
             raise ValueError("must be a whole number")
         try:
             number = int(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: int(float("inf"))
             raise ValueError(f"must be a whole number, not {value!r}") from None
-        if number < minimum or (isinstance(value, float) and value != number):
-            raise ValueError(f"must be a whole number of at least {minimum}, not {value!r}")
+        if not minimum <= number <= maximum or (isinstance(value, float) and value != number):
+            raise ValueError(f"must be a whole number from {minimum} to {maximum}, not {value!r}")
         return number
 
     return parse
@@ -337,10 +343,10 @@ _PARSERS: dict[str, tuple[str, Any]] = {
     "tiers": ("tiers", _tiers),
     "format": ("formats", _formats),
     "output": ("output", _path),
-    "top": ("top", _whole(1)),
-    "precision": ("precision", _whole(0)),
+    "top": ("top", _whole(1, MAX_TOP)),
+    "precision": ("precision", _whole(0, MAX_PRECISION)),
     "data-file": ("data_file", _path),
-    "jobs": ("jobs", _whole(1)),
+    "jobs": ("jobs", _whole(1, MAX_JOBS)),
     "cache": ("cache", _boolean),
     "risk": ("risk", _boolean),
     "critical-patterns": ("critical_patterns", _string_list),
@@ -383,12 +389,15 @@ _ENVIRONMENT = {
 
 def _read_pyproject(project_dir: Path) -> tuple[dict[str, Any], str | None]:
     pyproject = project_dir / "pyproject.toml"
-    if not pyproject.is_file():
+    if not pyproject.exists():
         return {}, None
+    if not pyproject.is_file():  # opening a FIFO would wait for ever; a folder is a mistake
+        problem = "is a folder, not a file" if pyproject.is_dir() else "is not a regular file"
+        raise ConfigError(problem, path=str(pyproject))
     try:
         with pyproject.open("rb") as handle:
-            document = tomllib.load(handle)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            document = tomlparse.load(handle)
+    except (tomlparse.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"not valid TOML: {exc}", path=str(pyproject), slug="bad-toml") from exc
     except OSError as exc:
         raise ConfigError(f"cannot be read: {exc.strerror}", path=str(pyproject)) from exc

@@ -7,11 +7,11 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from covgap import tomlparse
 from covgap.collect.ci_files import CiConfig, read_ci
 from covgap.collect.preparse import source_files
 from covgap.collect.project_config import (
@@ -34,11 +34,6 @@ from covgap.collect.project_scan import (
 from covgap.collect.rcfile import detect_source
 from covgap.collect.test_inventory import InventoryOptions, TestInventory, read_inventory
 from covgap.model import SuiteHealth
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 __all__ = ["OTHER_CI", "AuditFacts", "read_audit_facts"]
 
@@ -124,8 +119,8 @@ _COVERAGE_LINE = re.compile(
 def _project_table(project_dir: Path) -> dict[str, object]:
     try:
         with (project_dir / "pyproject.toml").open("rb") as handle:
-            document = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError):
+            document = tomlparse.load(handle)
+    except (OSError, tomlparse.TOMLDecodeError):
         return {}
     project = document.get("project")
     return project if isinstance(project, dict) else {}

@@ -80,7 +80,6 @@ import ast
 import configparser
 import re
 import shlex
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -89,12 +88,8 @@ from typing import Literal
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from covgap import tomlparse
 from covgap.collect.shell import analyze_script
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 __all__ = [
     "CiConfig",
@@ -1436,8 +1431,8 @@ def _tox_step(
 
 def _read_tox_toml(state: _State, path: str, text: str, prefix: tuple[str, ...]) -> None:
     try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        document = tomlparse.loads(text)
+    except tomlparse.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
         state.problem(path, int(found.group(1)) if found else 1, f"broken TOML: {exc}")
         return

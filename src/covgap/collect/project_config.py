@@ -24,19 +24,14 @@ from __future__ import annotations
 import configparser
 import re
 import shlex
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from covgap import tomlparse
 from covgap.collect.rcfile import project_coverage_config, working_directory
 from covgap.errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 __all__ = [
     "CoverageSettings",
@@ -271,8 +266,8 @@ def read_pytest_config(project_dir: Path) -> PytestConfig:
 
 def _pytest_from_toml(name: str, text: str) -> PytestConfig | None:
     try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        document = tomlparse.loads(text)
+    except tomlparse.TOMLDecodeError as exc:
         if name == "pyproject.toml" and "pytest" not in text:
             return None
         return PytestConfig(
@@ -454,8 +449,8 @@ def read_dev_dependencies(project_dir: Path) -> DevDependencies:
     if pyproject.is_file():
         text = pyproject.read_text(encoding="utf-8", errors="replace")
         try:
-            document = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
+            document = tomlparse.loads(text)
+        except tomlparse.TOMLDecodeError as exc:
             problems.append(ReadProblem("pyproject.toml", _error_line(exc), f"not TOML: {exc}"))
             document = {}
         text_lines = text.splitlines()
