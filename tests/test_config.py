@@ -123,7 +123,7 @@ def test_a_pyproject_folder_is_an_error(tmp_path: Path) -> None:
 def test_too_deep_toml_is_invalid_toml(tmp_path: Path) -> None:
     """Arrays nested 5,000 deep are invalid TOML naming the file, not a RecursionError."""
     (tmp_path / "pyproject.toml").write_text("[tool.x]\ny = " + "[" * 5000 + "]" * 5000 + "\n")
-    with pytest.raises(ConfigError, match="not valid TOML: .*nested too deeply") as raised:
+    with pytest.raises(ConfigError, match=r"not valid TOML: .*nested too deeply") as raised:
         load_settings(tmp_path, {}, environ={})
     assert raised.value.slug == "bad-toml"
     assert raised.value.path == str(tmp_path / "pyproject.toml")

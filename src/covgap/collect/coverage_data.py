@@ -22,7 +22,6 @@ from pathlib import Path
 
 import coverage
 from coverage.data import CoverageData, combinable_files
-from coverage.exceptions import ConfigError as CoverageConfigError
 from coverage.exceptions import CoverageException, NoSource, NotPython
 from coverage.files import GlobMatcher, prep_patterns
 from coverage.misc import join_regex
@@ -31,7 +30,7 @@ from coverage.python import PythonFileReporter
 from coverage.results import analysis_from_file_reporter
 
 from covgap.collect.cache import AnalysisCache, CachedResult
-from covgap.collect.rcfile import working_directory
+from covgap.collect.rcfile import coverage_config_errors, working_directory
 from covgap.collect.regions import file_from_analysis
 from covgap.collect.staleness import cannot_be_code, with_source_checks
 from covgap.collect.static import (
@@ -41,7 +40,7 @@ from covgap.collect.static import (
     analyze_file,
     cache_key,
 )
-from covgap.errors import ConfigError, DataError
+from covgap.errors import DataError
 from covgap.model import FileCoverage, ProjectCoverage
 
 __all__ = ["LoadOptions", "load_coverage_data"]
@@ -105,14 +104,10 @@ def check_data_file(path: Path, shown: str) -> None:
 
 
 def _make_coverage(data_file: str | None) -> coverage.Coverage:
-    try:
+    with coverage_config_errors():
         if data_file is None:
             return coverage.Coverage(config_file=True)
         return coverage.Coverage(data_file=data_file, config_file=True)
-    except CoverageConfigError as exc:
-        raise ConfigError(
-            f"coverage configuration is broken: {exc}", slug="coverage-config"
-        ) from exc
 
 
 def load_coverage_data(options: LoadOptions) -> ProjectCoverage:

@@ -14,26 +14,22 @@ import configparser
 import contextlib
 import json
 import os
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coverage.config import CoverageConfig, read_coverage_config
+from coverage.config import CoverageConfig, config_files_to_try, read_coverage_config
 from coverage.exceptions import ConfigError as CoverageConfigError
 
+from covgap import tomlparse
 from covgap.collect.plugin import PLUGIN_DIR
 from covgap.errors import ConfigError, OutputError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 __all__ = [
     "Layered",
     "OptionValue",
+    "coverage_config_errors",
     "detect_source",
     "layer_settings",
     "project_coverage_config",
@@ -85,12 +81,73 @@ def project_coverage_config(project_dir: Path) -> CoverageConfig:
 
     Must be called with ``project_dir`` as the working folder (coverage.py looks there).
     """
-    try:
+    with coverage_config_errors():
         return read_coverage_config(config_file=True, warn=lambda message: None)
+
+
+@contextlib.contextmanager
+def coverage_config_errors() -> Iterator[None]:
+    """coverage.py's failures to read its configuration, as one ConfigError.
+
+    coverage.py reports broken INI and TOML itself. Two failures escape it: a file it tries
+    that is not UTF-8 (UnicodeDecodeError, which says nothing of the file), and TOML nested
+    deeper than tomllib's recursion (RecursionError); the file is then found here. Wraps the
+    reading of the configuration only (``Coverage()``), in the project folder.
+    """
+    try:
+        yield
     except CoverageConfigError as exc:
         raise ConfigError(
             f"coverage configuration is broken: {exc}", slug="coverage-config"
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise _undecodable_config(exc) from None
+    except RecursionError:
+        raise _too_deep_config() from None
+
+
+def _config_files() -> list[Path]:
+    """The files coverage.py tries for its settings, in its order, that exist here."""
+    return [Path(name) for name, _, _ in config_files_to_try(True) if Path(name).is_file()]
+
+
+def _undecodable_config(exc: UnicodeDecodeError) -> ConfigError:
+    for path in _config_files():
+        try:
+            data = path.read_bytes()
+            data.decode("utf-8-sig")  # as coverage.py reads them
+        except OSError:
+            continue
+        except UnicodeDecodeError as found:
+            line = data[: found.start].count(b"\n") + 1
+            byte = data[found.start]
+            return ConfigError(
+                f"not valid UTF-8 (byte 0x{byte:02x} on line {line}): coverage.py reads its "
+                "settings from this file and cannot read it",
+                path=str(path.absolute()),
+                hint="save the file as UTF-8 (`coverage report` stops on it too)",
+                slug="coverage-config",
+            )
+    return ConfigError(f"coverage configuration cannot be read: {exc}", slug="coverage-config")
+
+
+def _too_deep_config() -> ConfigError:
+    for path in _config_files():
+        if path.suffix != ".toml":
+            continue
+        try:
+            tomlparse.loads(path.read_text(encoding="utf-8-sig"))
+        except tomlparse.TooDeeplyNested as exc:
+            return ConfigError(
+                "coverage configuration is broken: "
+                f"Couldn't read config file {path.absolute()}: {exc}",
+                slug="coverage-config",
+            )
+        except (OSError, ValueError):  # other problems: coverage.py would have said so
+            continue
+    return ConfigError(
+        "coverage configuration is broken: nested too deeply to be read", slug="coverage-config"
+    )
 
 
 def write_layered_rcfile(
@@ -157,8 +214,8 @@ def _ini_value(value: OptionValue) -> str:
 def _layered_toml(source: Path, overrides: Mapping[str, Mapping[str, OptionValue]]) -> str:
     try:
         with source.open("rb") as handle:
-            document = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+            document = tomlparse.load(handle)
+    except (OSError, tomlparse.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot be read as TOML: {exc}", path=str(source)) from exc
     coverage_tables = document.get("tool", {}).get("coverage")
     if not isinstance(coverage_tables, dict):

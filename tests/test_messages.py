@@ -1,0 +1,69 @@
+"""Bad input at the edges, through the command line: one line naming the file, a documented
+exit code, and nothing written or lost."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from test_cli import assert_one_error_line, run
+
+from covgap.errors import ExitCode
+
+
+@pytest.mark.parametrize("name", ["setup.cfg", "tox.ini"])
+def test_a_config_file_that_is_not_utf8_stops_the_plan(basic_copy: Path, name: str) -> None:
+    """A non-UTF-8 setup.cfg or tox.ini (coverage.py reads it) is exit 2 naming it."""
+    (basic_copy / name).write_bytes(b"[flake8]\nmax-line-length = 100\n# caf\xe9\n")
+    code, _, err = run("plan", str(basic_copy))
+    assert code == ExitCode.USAGE_ERROR
+    assert_one_error_line(err, f"{name}: not valid UTF-8 (byte 0xe9 on line 3)", "save")
+    assert not (basic_copy / "covgap-report").exists()
+
+
+def test_too_deep_toml_stops_every_command(basic_copy: Path) -> None:
+    """A pyproject.toml nested 5,000 deep is 'not valid TOML' for plan and check, a finding for
+    audit."""
+    pyproject = basic_copy / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n[tool.x]\ny = " + "[" * 5000 + "]" * 5000)
+    for command in ("plan", "check"):
+        code, _, err = run(command, str(basic_copy))
+        assert code == ExitCode.USAGE_ERROR, command
+        assert_one_error_line(err, "pyproject.toml: not valid TOML: ", "nested too deeply")
+    code, out, err = run("audit", str(basic_copy))
+    assert code == ExitCode.OK, err
+    assert "nested too deeply" in out
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "fragment"),
+    [
+        pytest.param("--precision", "100000", "precision must be a whole number from 0 to 10"),
+        pytest.param("--top", "1" + "0" * 21, "top must be a whole number from 1 to 10000"),
+        pytest.param(
+            "--churn-window",
+            "99999999999999999999 days",
+            "churn-window must be from 1 to 36500 days",
+        ),
+    ],
+)
+def test_huge_numbers_are_usage_errors(
+    measured_basic: Path, tmp_path: Path, option: str, value: str, fragment: str
+) -> None:
+    """A number beyond its range is exit 2 with its range, and no report is written."""
+    output = tmp_path / "out"
+    code, _, err = run("plan", str(measured_basic), option, value, "--output", str(output))
+    assert code == ExitCode.USAGE_ERROR
+    assert_one_error_line(err, f"command line: {fragment}")
+    assert not output.exists()
+
+
+def test_a_pyproject_folder_is_a_usage_error(measured_basic: Path, tmp_path: Path) -> None:
+    """A folder named pyproject.toml is reported, not silently taken for no settings."""
+    project = shutil.copytree(measured_basic, tmp_path / "project")
+    (project / "pyproject.toml").unlink()
+    (project / "pyproject.toml").mkdir()
+    code, _, err = run("plan", str(project))
+    assert code == ExitCode.USAGE_ERROR
+    assert_one_error_line(err, "pyproject.toml: is a folder, not a file")
