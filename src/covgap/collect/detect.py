@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from covgap.collect.coverage_data import LoadOptions, load_coverage_data
+from covgap.collect.inputs import WIDE_BOMS
 from covgap.collect.staleness import with_source_checks
 from covgap.errors import DataError
 from covgap.model import InputKind, ProjectCoverage
@@ -25,7 +26,7 @@ def detect_kind(path: Path, shown: str | None = None) -> InputKind:
         raise DataError(f"cannot be read: {exc.strerror}", path=shown) from exc
     if head.startswith(b"SQLite format 3\0"):
         return "coverage-data"
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    text = _wide_text(head) or head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"{"):
         return "coverage-json"
     if text.startswith(b"<"):
@@ -38,6 +39,26 @@ def detect_kind(path: Path, shown: str | None = None) -> InputKind:
         path=shown,
         slug="bad-data-file",
     )
+
+
+#: UTF-32 before UTF-16: the UTF-32-LE mark starts with the UTF-16-LE one.
+_WIDE_CODECS = ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be")
+
+
+def _wide_text(head: bytes) -> bytes | None:
+    """The start of a UTF-16 or UTF-32 text as ASCII bytes, so that a report written in one is
+    recognised (its loader then says the encoding is not supported); None for other files."""
+    if not head.startswith(WIDE_BOMS) and b"\x00" not in head[:64]:
+        return None
+    for codec in _WIDE_CODECS:
+        usable = len(head) - len(head) % 4
+        try:
+            text = head[:usable].decode(codec).lstrip("\ufeff \t\r\n")
+        except UnicodeDecodeError:
+            continue
+        if text[:1] in {"<", "{"} or text.startswith(("TN:", "SF:")):
+            return text[:16].encode("ascii", "replace")
+    return None
 
 
 def load_project(options: LoadOptions) -> ProjectCoverage:
