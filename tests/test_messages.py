@@ -3,10 +3,12 @@ exit code, and nothing written or lost."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
+from conftest import coverage_json
 from test_cli import assert_one_error_line, run
 
 from covgap.errors import ExitCode
@@ -67,3 +69,17 @@ def test_a_pyproject_folder_is_a_usage_error(measured_basic: Path, tmp_path: Pat
     code, _, err = run("plan", str(project))
     assert code == ExitCode.USAGE_ERROR
     assert_one_error_line(err, "pyproject.toml: is a folder, not a file")
+
+
+def test_an_edited_json_summary_cannot_pass_a_gate(measured_basic: Path, tmp_path: Path) -> None:
+    """`num_statements = 10**300` in a coverage.json made `check --fail-under 99` pass: now it is
+    exit 3 naming the file and the field."""
+    report = coverage_json(measured_basic)
+    name = next(path for path, entry in report["files"].items() if entry["missing_lines"])
+    report["files"][name]["summary"]["num_statements"] = 10**300
+    data = tmp_path / "coverage.json"
+    data.write_text(json.dumps(report))
+    code, out, err = run("check", str(measured_basic), "--data", str(data), "--fail-under", "99")
+    assert code == ExitCode.DATA_ERROR
+    assert_one_error_line(err, f"{data}: ", f"files[{name!r}]: summary num_statements is 1000")
+    assert "passed" not in out
