@@ -4,6 +4,7 @@ exit code, and nothing written or lost."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -83,3 +84,49 @@ def test_an_edited_json_summary_cannot_pass_a_gate(measured_basic: Path, tmp_pat
     assert code == ExitCode.DATA_ERROR
     assert_one_error_line(err, f"{data}: ", f"files[{name!r}]: summary num_statements is 1000")
     assert "passed" not in out
+
+
+def _unreadable(path: Path, how: str) -> None:
+    if how == "folder":
+        path.unlink()
+        path.mkdir()
+    else:
+        path.chmod(0)
+
+
+@pytest.mark.parametrize(
+    ("how", "reason"),
+    [
+        pytest.param("folder", "Is a directory", id="a-folder-in-its-place"),
+        pytest.param(
+            "permissions",
+            "Permission denied",
+            id="no-read-permission",
+            marks=pytest.mark.skipif(
+                not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads every file"
+            ),
+        ),
+    ],
+)
+def test_an_unreadable_source_is_not_called_missing(
+    basic_copy: Path, how: str, reason: str
+) -> None:
+    """A measured source that is there but cannot be read says so (it said "not found on this
+    disk", and pointed at [paths]); under ignore_errors it is skipped with a note."""
+    source = basic_copy / "src" / "inventory" / "pricing.py"
+    _unreadable(source, how)
+    try:
+        code, _, err = run("plan", str(basic_copy), "--no-cache")
+        assert code == ExitCode.DATA_ERROR
+        assert_one_error_line(err, f"pricing.py: source cannot be read ({reason})", "readable")
+        assert "not found on this disk" not in err
+        (basic_copy / ".coveragerc").write_text(
+            "[run]\nbranch = true\n[report]\nignore_errors = true\n"
+        )
+        code, out, err = run("plan", str(basic_copy), "--format", "json", "--output", "-")
+        assert code == ExitCode.OK, err
+        notes = json.loads(out)["notes"]
+        assert any(f"source cannot be read ({reason}); skipped" in note for note in notes), notes
+    finally:
+        if how == "permissions":
+            source.chmod(0o644)

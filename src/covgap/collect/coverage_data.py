@@ -246,8 +246,10 @@ def _analyze_job(job: tuple[str, AnalysisOptions]) -> tuple[str, StaticAnalysis 
         # coverage.py's encoding detection: bytes that are not UTF-8 in the first two lines,
         # with no coding declaration.
         return filename, f"encoding:{_first_line(exc)}"
-    except (NoSource, OSError) as exc:
+    except (NoSource, FileNotFoundError, NotADirectoryError) as exc:
         return filename, f"missing:{_first_line(exc)}"
+    except OSError as exc:  # there, but not readable (permissions, a folder)
+        return filename, f"unreadable:{exc.strerror or _first_line(exc)}"
 
 
 def _measured(data: CoverageData, mapped_filename: str) -> tuple[str, set[int]]:
@@ -310,8 +312,11 @@ def _analyze_with(
             continue
         try:
             source_bytes = Path(fr.filename).read_bytes()
-        except OSError:
+        except (FileNotFoundError, NotADirectoryError):
             missing_sources.append(fr.filename)
+            continue
+        except OSError as exc:  # there, but not readable: not "not found on this disk"
+            unparsable.append((fr.filename, f"unreadable:{exc.strerror or _first_line(exc)}"))
             continue
         static_keys[fr.filename] = cache_key(source_bytes, analysis_options)
         measured, ran = _measured(data, cov._file_mapper(fr.filename))
@@ -345,7 +350,7 @@ def _analyze_with(
     for filename, outcome in _run_jobs(to_parse, analysis_options, options.jobs):
         if isinstance(outcome, StaticAnalysis):
             fresh[filename] = outcome
-        elif outcome.startswith(("syntax:", "encoding:")):
+        elif outcome.startswith(("syntax:", "encoding:", "unreadable:")):
             unparsable.append((filename, outcome))
         else:
             missing_sources.append(filename)
@@ -460,7 +465,11 @@ def _raise_or_note_source_problems(
                 "coverage config, or set [report] ignore_errors = true to skip them",
                 slug="no-source",
             )
-    templates = [name for name, _ in unparsable if not name.endswith(_PYTHON_SUFFIXES)]
+    templates = [
+        name
+        for name, result in unparsable
+        if not name.endswith(_PYTHON_SUFFIXES) and not result.startswith("unreadable:")
+    ]
     if templates:
         count = len(templates)
         shown = ", ".join(templates[:3]) + (", …" if count > 3 else "")
@@ -473,17 +482,16 @@ def _raise_or_note_source_problems(
         if filename in templates:
             continue
         kind, _, reason = result.partition(":")
+        hint = "fix the file, omit it with [report] omit, or set [report] ignore_errors = true"
         if kind == "encoding":
             message = f"not valid UTF-8 and no coding declaration says otherwise ({reason})"
+        elif kind == "unreadable":
+            message = f"source cannot be read ({reason})"
+            hint = "make it readable, or set [report] ignore_errors = true to skip it"
         else:
             message = f"cannot be parsed as Python ({reason})"
         if ignore_errors:
             notes.append(f"{filename}: {message}; skipped under [report] ignore_errors")
         else:
-            raise DataError(
-                message,
-                path=filename,
-                hint="fix the file, omit it with [report] omit, "
-                "or set [report] ignore_errors = true",
-                slug="bad-encoding" if kind == "encoding" else "not-python",
-            )
+            slugs = {"encoding": "bad-encoding", "unreadable": "unreadable-source"}
+            raise DataError(message, path=filename, hint=hint, slug=slugs.get(kind, "not-python"))
