@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +148,51 @@ def plain_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(f"GIT_{who}_EMAIL", "ada@example.com")
     for name in ("COVERAGE_PROCESS_START", "COVERAGE_RCFILE", "PYTEST_ADDOPTS"):
         monkeypatch.delenv(name, raising=False)
+
+
+@contextlib.contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """``folder`` and everything in it read-only for this process, for real: by permissions, or,
+    for root (whom permissions do not stop), by a read-only bind mount over it. Skips the test
+    when neither can be done."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        modes = {path: path.stat().st_mode for path in [folder, *folder.rglob("*")]}
+        for path, mode in modes.items():
+            path.chmod(mode & ~0o222)
+        try:
+            yield
+        finally:
+            for path, mode in modes.items():
+                path.chmod(mode)
+        return
+    bind = subprocess.run(["mount", "--bind", folder, folder], capture_output=True, check=False)
+    if bind.returncode != 0:
+        pytest.skip(f"root, and no read-only bind mount: {bind.stderr.decode().strip()}")
+    try:
+        remount = ["mount", "-o", "remount,ro,bind", folder]
+        if subprocess.run(remount, capture_output=True, check=False).returncode != 0:
+            pytest.skip("root, and the bind mount cannot be made read-only")
+        yield
+    finally:
+        subprocess.run(["umount", folder], capture_output=True, check=True)
+
+
+@contextlib.contextmanager
+def small_filesystem(folder: Path, size: str) -> Iterator[bool]:
+    """A real filesystem of ``size`` (a tmpfs, "64k") mounted on the empty ``folder``.
+
+    Yields False, mounting nothing, when this process may not mount one (not root, or in a
+    container without the right): the caller then simulates a full disk another way and says so.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        yield False
+        return
+    mount = ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", folder]
+    if subprocess.run(mount, capture_output=True, check=False).returncode != 0:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        subprocess.run(["umount", folder], capture_output=True, check=True)

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import coverage_json
+from conftest import coverage_json, read_only
 from test_cli import assert_one_error_line, run
 
 from covgap.errors import ExitCode
@@ -130,3 +130,30 @@ def test_an_unreadable_source_is_not_called_missing(
     finally:
         if how == "permissions":
             source.chmod(0o644)
+
+
+def test_a_read_only_history(basic_copy: Path, tmp_path: Path) -> None:
+    """A read-only .covgap/: `covgap history` and check's ratchet read the history; `plan
+    --record` writes the reports, then exits 4 with one line (it said exit 3, and nothing could
+    be read)."""
+    for _ in range(2):
+        code, _, err = run("plan", str(basic_copy), "--record", "--no-cache", "--format", "md")
+        assert code == ExitCode.OK, err
+    history = basic_copy / ".covgap" / "history.db"
+    before = history.read_bytes()
+    # Sources that differ from the snapshots': the ratchet then compares with the last one.
+    with (basic_copy / "src" / "inventory" / "stock.py").open("a") as source:
+        source.write("# edited since\n")
+    output = tmp_path / "out"
+    with read_only(basic_copy / ".covgap"):
+        code, out, err = run("history", str(basic_copy))
+        assert code == ExitCode.OK, err
+        assert "2 snapshots" in out
+        code, out, err = run("check", str(basic_copy), "--no-cache")
+        assert code == ExitCode.OK, err
+        assert "ratchet" in out and "no baseline" not in out
+        code, out, err = run("plan", str(basic_copy), "--record", "--output", str(output))
+        assert code == ExitCode.OUTPUT_ERROR
+        assert_one_error_line(err, "history.db: snapshot not recorded: ", "read-only")
+        assert (output / "plan.json").exists()
+    assert history.read_bytes() == before

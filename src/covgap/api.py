@@ -457,7 +457,7 @@ def history(
         ends = (before.id, before.recorded_at, after.id, after.recorded_at)
         return (str(path), *ends, settings.drop_alert)
 
-    with History(path) as database:
+    with History(path, writing=False) as database:
         summaries = sorted(database.snapshots(limit=limit), key=lambda s: s.id)
         explained = summaries if explain is None else summaries[-(explain + 1) :]
         pairs = list(itertools.pairwise(explained)) if explain != 0 else []
@@ -490,7 +490,7 @@ def _baseline(
     if not path.exists():
         return None
     now: dict[str, tuple[Numbers, str | None]] | None = None
-    with History(path) as database:
+    with History(path, writing=False) as database:
         summaries = sorted(database.snapshots(), key=lambda s: s.id, reverse=True)
         snapshot = None
         for summary in summaries:
