@@ -3,13 +3,18 @@ exit code, and nothing written or lost."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import coverage_json, read_only
+from conftest import coverage_json, read_only, small_filesystem
 from test_cli import assert_one_error_line, run
 
 from covgap.errors import ExitCode
@@ -157,3 +162,96 @@ def test_a_read_only_history(basic_copy: Path, tmp_path: Path) -> None:
         assert_one_error_line(err, "history.db: snapshot not recorded: ", "read-only")
         assert (output / "plan.json").exists()
     assert history.read_bytes() == before
+
+
+# -- a full disk under the cache -----------------------------------------------------------------
+
+#: covgap's main() in a child whose files cannot grow beyond a size: RLIMIT_FSIZE, with SIGXFSZ
+#: ignored so that a write past it fails (EFBIG) instead of killing the process.
+_LIMITED_CHILD = """
+import resource, signal, sys
+from covgap.cli import main
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[1]), int(sys.argv[1])))
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def _plan_json(project: Path, *args: str) -> tuple[int, dict[str, Any], str]:
+    code, out, err = run("plan", str(project), "--format", "json", "--output", "-", *args)
+    return code, (json.loads(out) if out else {}), err
+
+
+def _plan_json_with_file_size_limit(
+    project: Path, limit: int, *args: str
+) -> tuple[int, dict[str, Any], str]:
+    """The plan from a child process that may write no file beyond ``limit`` bytes (stdout is a
+    pipe, which the limit does not touch)."""
+    argv = ["plan", str(project), "--format", "json", "--output", "-", *args]
+    child = subprocess.run(
+        [sys.executable, "-c", _LIMITED_CHILD, str(limit), *argv],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        check=False,
+    )
+    return child.returncode, (json.loads(child.stdout) if child.stdout else {}), child.stderr
+
+
+def _same_plan(view: dict[str, Any], expected: dict[str, Any]) -> bool:
+    return all(view[key] == expected[key] for key in ("totals", "files", "plan", "top_functions"))
+
+
+def test_a_full_disk_while_the_cache_is_written_is_a_note(basic_copy: Path) -> None:
+    """The disk under .covgap/ is full when new entries go into the cache: the plan is the same
+    as without a cache, and a note says the cache was not updated. The disk is a real 1 MB
+    filesystem, filled up, when this process may mount one (root); otherwise the full disk is
+    simulated by a file size limit (RLIMIT_FSIZE) at the cache's present size."""
+    covgap_dir = basic_copy / ".covgap"
+    code, _, err = _plan_json(basic_copy)  # fills the cache
+    assert code == ExitCode.OK, err
+    cache = (covgap_dir / "cache.sqlite3").read_bytes()
+    pyproject = basic_copy / "pyproject.toml"  # new risk assessments to cache in the last run
+    pyproject.write_text(
+        pyproject.read_text() + '[tool.covgap]\nextend-critical-patterns = ["stock"]\n'
+    )
+    code, expected, err = _plan_json(basic_copy, "--no-cache")
+    assert code == ExitCode.OK, err
+    shutil.rmtree(covgap_dir)
+    with small_filesystem(covgap_dir, "1m") as mounted:
+        (covgap_dir / "cache.sqlite3").write_bytes(cache)
+        if mounted:
+            with contextlib.suppress(OSError), (covgap_dir / "filler").open("wb", 0) as filler:
+                while True:  # until the disk is full: ENOSPC
+                    filler.write(b"\0" * 4096)
+            code, view, err = _plan_json(basic_copy)
+        else:
+            code, view, err = _plan_json_with_file_size_limit(basic_copy, len(cache))
+    assert code == ExitCode.OK, err
+    assert err == ""
+    assert _same_plan(view, expected)
+    notes = [*view["notes"], *view["risk"]["notes"]]
+    assert any("cache.sqlite3: cache not updated (" in note for note in notes), notes
+
+
+def test_a_cache_cut_short_by_a_full_disk_is_not_taken_for_another_programs(
+    basic_copy: Path,
+) -> None:
+    """A disk that fills while the cache is created leaves no half-made file that later runs
+    call "not a covgap cache": the creation is one transaction. (A real 24 kB filesystem when
+    this process may mount one; otherwise a 24 kB file size limit, simulated.)"""
+    covgap_dir = basic_copy / ".covgap"
+    with small_filesystem(covgap_dir, "24k") as mounted:
+        if mounted:
+            code, view, err = _plan_json(basic_copy)
+        else:
+            code, view, err = _plan_json_with_file_size_limit(basic_copy, 24 * 1024)
+        assert code == ExitCode.OK, err
+        assert any("cache unusable" in note for note in view["notes"]), view["notes"]
+        left = (covgap_dir / "cache.sqlite3").read_bytes()
+    (covgap_dir / "cache.sqlite3").write_bytes(left)  # now on a disk with room
+    code, view, err = _plan_json(basic_copy)
+    assert code == ExitCode.OK, err
+    assert view["notes"] == []  # no "not a covgap cache; left untouched"
+    with contextlib.closing(sqlite3.connect(covgap_dir / "cache.sqlite3")) as database:
+        assert database.execute("SELECT count(*) FROM result").fetchone() == (4,)

@@ -184,9 +184,11 @@ def assess_risk(
         for path, key in keys.items()
     }
     cached: dict[str, dict[tuple[int, str], Assessment]] = {}
+    cache_problems: list[str] = []
     if cache_path is not None:
         with AnalysisCache(cache_path) as cache:
             found = cache.get_assessments(assessment_keys.values())
+        cache_problems += [cache.problem] if cache.problem else []
         for path, key in assessment_keys.items():
             if key in found and (decoded := decode_assessments(found[key])) is not None:
                 cached[path] = decoded
@@ -204,6 +206,12 @@ def assess_risk(
             cache.put_assessments(
                 {assessment_keys[path]: encode_assessments(a) for path, a in fresh.items()}
             )
+        cache_problems += [cache.problem] if cache.problem else []
+    # The cache is an optimisation: a problem with it (a full disk…) is a note, never a stop.
+    shown = {*info.notes, *project.notes}
+    new_problems = [p for p in dict.fromkeys(cache_problems) if p not in shown]
+    if new_problems:
+        info = dataclasses.replace(info, notes=(*info.notes, *new_problems))
     return assessments, info
 
 
