@@ -255,3 +255,68 @@ def test_a_cache_cut_short_by_a_full_disk_is_not_taken_for_another_programs(
     assert view["notes"] == []  # no "not a covgap cache; left untouched"
     with contextlib.closing(sqlite3.connect(covgap_dir / "cache.sqlite3")) as database:
         assert database.execute("SELECT count(*) FROM result").fetchone() == (4,)
+
+
+# -- standard output -----------------------------------------------------------------------------
+
+
+def _covgap(*args: str, **popen: Any) -> subprocess.Popen[str]:
+    """covgap in a child process of its own, with this process's import path."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), **popen.pop("env", {})}
+    return subprocess.Popen(
+        [sys.executable, "-m", "covgap", *args], text=True, env=env, stderr=subprocess.PIPE, **popen
+    )
+
+
+def test_a_reader_that_stops_reading_ends_covgap_quietly(measured_basic: Path) -> None:
+    """`covgap plan --format json --output - | head -c1`: no traceback, no message, and the exit
+    status of a process stopped by SIGPIPE (141); it was "internal error: BrokenPipeError"."""
+    child = _covgap(
+        "plan", str(measured_basic), "--format", "json", "--output", "-", stdout=subprocess.PIPE
+    )
+    assert child.stdout is not None
+    child.stdout.close()  # the reader is gone before covgap writes
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == 141
+    assert err == ""
+
+
+def test_a_closed_stdout_is_one_line(measured_basic: Path) -> None:
+    """Started with standard output closed (`>&-`): exit 4 and one line, before any work."""
+    child = _covgap(
+        "plan",
+        str(measured_basic),
+        "--format",
+        "json",
+        "--output",
+        "-",
+        preexec_fn=lambda: os.close(1),  # in the child, before Python starts there
+    )
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == ExitCode.OUTPUT_ERROR
+    assert_one_error_line(err, "standard output is closed")
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "PYTHONUNBUFFERED"])
+def test_stdout_on_a_full_disk(measured_basic: Path, tmp_path: Path, unbuffered: str) -> None:
+    """plan.json to a file on a disk that fills (16 kB free, the report is larger): exit 4 and
+    one line; it was exit 0 with the report cut short when Python's stdout was unbuffered. A real
+    16 kB filesystem when this process may mount one; otherwise (simulated) a 16 kB file size
+    limit (RLIMIT_FSIZE) on the child."""
+    args = ["plan", str(measured_basic), "--no-cache", "--format", "json", "--output", "-"]
+    env = {"PYTHONUNBUFFERED": unbuffered}
+    disk = tmp_path / "disk"
+    with small_filesystem(disk, "16k") as mounted, (disk / "plan.json").open("w") as target:
+        if mounted:
+            child = _covgap(*args, stdout=target, env=env)
+        else:
+            child = subprocess.Popen(
+                [sys.executable, "-c", _LIMITED_CHILD, str(16 * 1024), *args],
+                text=True,
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), **env},
+                stdout=target,
+                stderr=subprocess.PIPE,
+            )
+        _, err = child.communicate(timeout=120)
+    assert child.returncode == ExitCode.OUTPUT_ERROR, err
+    assert_one_error_line(err, "standard output: cannot write: ")

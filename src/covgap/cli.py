@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import io
 import os
 import shutil
 import signal
@@ -12,11 +13,12 @@ import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from covgap import __version__, api
 from covgap.config import FORMATS, Settings, load_settings
 from covgap.errors import ConfigError, CovgapError, ExitCode, Terminated, UsageError
+from covgap.stdout import GuardedStdout, ReaderGone
 
 if TYPE_CHECKING:
     from covgap.model import PlanResult
@@ -605,8 +607,8 @@ def main(
     argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
     """Run covgap with ``argv``; return the exit code. Errors are one line on ``stderr``."""
-    stdout = stdout or sys.stdout
-    stderr = stderr or sys.stderr
+    # A closed stream is None in sys: errors then go nowhere, but the exit code still tells.
+    stderr = stderr or sys.stderr or io.StringIO()
     parser = _parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     pytest_args: list[str] = []
@@ -617,11 +619,31 @@ def main(
         args = parser.parse_args(argv)
     except SystemExit as exit_request:  # --help, --version, or a usage error already printed
         return int(exit_request.code or 0)
+    stdout = stdout or sys.stdout
+    if stdout is None:  # started with standard output closed (>&-)
+        stderr.write(
+            "covgap: error: standard output is closed: covgap prints its results there "
+            "(redirect it to a file or to /dev/null instead)\n"
+        )
+        return ExitCode.OUTPUT_ERROR
+    guarded = cast(TextIO, GuardedStdout(stdout))
     if args.command is None:
-        parser.print_help(stdout)
-        return ExitCode.USAGE_ERROR
+        return _dispatch_help(parser, guarded, stderr)
     with _no_cycle_collection():
-        return _dispatch(args, pytest_args, stdout, stderr)
+        return _dispatch(args, pytest_args, guarded, stderr)
+
+
+def _dispatch_help(parser: argparse.ArgumentParser, stdout: TextIO, stderr: TextIO) -> int:
+    """``covgap`` without a command: the help, and exit 2."""
+    try:
+        parser.print_help(stdout)
+        stdout.flush()
+    except ReaderGone:
+        return int(ExitCode.READER_GONE)
+    except CovgapError as error:
+        stderr.write(f"covgap: error: {error}\n")
+        return int(error.exit_code)
+    return ExitCode.USAGE_ERROR
 
 
 @contextlib.contextmanager
@@ -646,25 +668,35 @@ def _no_cycle_collection() -> Iterator[None]:
 _KEPT = "; the suite was stopped, and the data it measured is kept in .covgap/run/"
 
 
+def _command(
+    args: argparse.Namespace, pytest_args: list[str], stdout: TextIO, stderr: TextIO
+) -> int:
+    if pytest_args and args.command != "run":
+        raise UsageError("arguments after -- are for pytest, and only `covgap run` takes them")
+    if args.command == "demo":
+        return _run_demo(args, stdout)
+    if args.command == "run":
+        return _run_run(args, pytest_args, stdout, stderr)
+    if args.command == "combine":
+        return _run_combine(args, stdout)
+    if args.command == "audit":
+        return _run_audit(args, stdout)
+    if args.command == "check":
+        return _run_check(args, stdout)
+    if args.command == "history":
+        return _run_history(args, stdout)
+    return _run_plan(args, stdout)
+
+
 def _dispatch(
     args: argparse.Namespace, pytest_args: list[str], stdout: TextIO, stderr: TextIO
 ) -> int:
     try:
-        if pytest_args and args.command != "run":
-            raise UsageError("arguments after -- are for pytest, and only `covgap run` takes them")
-        if args.command == "demo":
-            return _run_demo(args, stdout)
-        if args.command == "run":
-            return _run_run(args, pytest_args, stdout, stderr)
-        if args.command == "combine":
-            return _run_combine(args, stdout)
-        if args.command == "audit":
-            return _run_audit(args, stdout)
-        if args.command == "check":
-            return _run_check(args, stdout)
-        if args.command == "history":
-            return _run_history(args, stdout)
-        return _run_plan(args, stdout)
+        code = _command(args, pytest_args, stdout, stderr)
+        stdout.flush()  # what is still buffered: a full disk shows here, not at exit
+        return code
+    except ReaderGone:  # `covgap … | head`: nobody reads the rest, and nobody is to be told
+        return int(ExitCode.READER_GONE)
     except CovgapError as error:
         stderr.write(f"covgap: error: {error}\n")
         if error.hint:

@@ -38,6 +38,9 @@ class ExitCode(enum.IntEnum):
     TIMED_OUT = 124
     #: Stopped by Ctrl-C (128 + SIGINT), as shells report it.
     INTERRUPTED = 130
+    #: The reader of standard output stopped reading (``covgap … | head``): covgap stops
+    #: quietly, with the status of a process stopped by SIGPIPE (128 + SIGPIPE).
+    READER_GONE = 141
     #: Stopped by SIGTERM (128 + SIGTERM: what CI sends when a job times out); ``covgap run``
     #: stops the suite first and keeps the data measured so far.
     TERMINATED = 143
