@@ -320,3 +320,45 @@ def test_stdout_on_a_full_disk(measured_basic: Path, tmp_path: Path, unbuffered:
         _, err = child.communicate(timeout=120)
     assert child.returncode == ExitCode.OUTPUT_ERROR, err
     assert_one_error_line(err, "standard output: cannot write: ")
+
+
+# -- option typos and out-of-range arguments ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        pytest.param(["run", "--paralel", "4"], "(did you mean `--parallel`?)", id="run"),
+        pytest.param(["check", "--fail-undr", "80"], "(did you mean `--fail-under`?)", id="check"),
+        pytest.param(["plan", "--targt=90"], "(did you mean `--target`?)", id="with-value"),
+        pytest.param(
+            ["run", "--paralel", "--timout", "5"],
+            "(did you mean `--parallel` or `--timeout`?)",
+            id="two-typos",
+        ),
+        pytest.param(["--verison"], "(did you mean `--version`?)", id="no-command"),
+        pytest.param(
+            ["plan", "--zzzzzz"], "unrecognized arguments: --zzzzzz\n", id="nothing-close"
+        ),
+    ],
+)
+def test_an_option_typo_gets_the_option_meant(
+    capsys: pytest.CaptureFixture[str], argv: list[str], expected: str
+) -> None:
+    """An unknown option is the command's own usage error (exit 2), with the option meant when
+    one is close."""
+    code, _, _ = run(*argv)
+    assert code == ExitCode.USAGE_ERROR
+    err = capsys.readouterr().err
+    assert expected in err
+    command = argv[0] if not argv[0].startswith("-") else ""
+    assert f"usage: covgap {command}".rstrip() in err
+
+
+def test_a_huge_history_limit_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`covgap history --limit 10**21` was "internal error: OverflowError"."""
+    code, _, _ = run("history", str(tmp_path), "--limit", "1" + "0" * 21)
+    assert code == ExitCode.USAGE_ERROR
+    assert "--limit: must be a whole number from 1 to 1000000000" in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import gc
 import io
 import os
@@ -13,7 +14,7 @@ import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from covgap import __version__, api
 from covgap.config import FORMATS, Settings, load_settings
@@ -73,6 +74,18 @@ def _seconds(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
     return value
+
+
+#: The most snapshots ``covgap history --limit`` takes (SQLite's LIMIT stops at 2**63 - 1).
+_MOST_SNAPSHOTS = 1_000_000_000
+
+
+def _snapshots(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= _MOST_SNAPSHOTS):
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 1 to {_MOST_SNAPSHOTS}, not {text!r}"
+        )
+    return int(text)
 
 
 def _formats(text: str) -> list[str]:
@@ -276,7 +289,7 @@ def _parser() -> argparse.ArgumentParser:
         "not, code removed, lines that lost or gained coverage (docs/history.md).",
     )
     history.add_argument("project", nargs="?", default=".", help="the project folder (default: .)")
-    history.add_argument("--limit", metavar="N", type=int, help="the last N snapshots")
+    history.add_argument("--limit", metavar="N", type=_snapshots, help="the last N snapshots")
     history.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default) or JSON"
     )
@@ -616,7 +629,9 @@ def main(
         split = argv.index("--")
         argv, pytest_args = argv[:split], argv[split + 1 :]
     try:
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:
+            _reject_unknown(parser, args.command, unknown)
     except SystemExit as exit_request:  # --help, --version, or a usage error already printed
         return int(exit_request.code or 0)
     stdout = stdout or sys.stdout
@@ -631,6 +646,28 @@ def main(
         return _dispatch_help(parser, guarded, stderr)
     with _no_cycle_collection():
         return _dispatch(args, pytest_args, guarded, stderr)
+
+
+def _reject_unknown(
+    parser: argparse.ArgumentParser, command: str | None, unknown: list[str]
+) -> NoReturn:
+    """argparse's "unrecognized arguments", from the command's own parser (its usage line), with
+    the option meant when one is close: ``--paralel`` gets "did you mean `--parallel`?"."""
+    owner = parser
+    for action in parser._actions:  # argparse has no public way to reach the subparsers
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            owner = action.choices[command]
+    options = [option for action in owner._actions for option in action.option_strings]
+    meant = [
+        close[0]
+        for word in unknown
+        if word.startswith("-")
+        and (close := difflib.get_close_matches(word.partition("=")[0], options, n=1))
+    ]
+    message = f"unrecognized arguments: {' '.join(unknown)}"
+    if meant:
+        message += f" (did you mean {' or '.join(f'`{option}`' for option in meant)}?)"
+    owner.error(message)
 
 
 def _dispatch_help(parser: argparse.ArgumentParser, stdout: TextIO, stderr: TextIO) -> int:
