@@ -40,6 +40,27 @@ def json_comparable(regions: dict[str, Any], json_functions: dict[str, Any]) -> 
 PROJECTS = FIXTURES / "projects"
 
 
+def with_start_lines(files: dict[str, Any], project: Path) -> dict[str, Any]:
+    """``coverage json``'s "files", each function with its ``start_line``: coverage.py 7.14+
+    writes it; before, it is taken from coverage.py's own region finder on the source (the
+    module's is 1), so tests compare with the same numbers whatever the version."""
+    from coverage.regions import code_regions
+
+    for path, entry in files.items():
+        functions = entry.get("functions") or {}
+        if all("start_line" in data for data in functions.values()):
+            continue
+        starts: dict[str, int] = {"": 1}
+        for region in code_regions((project / path).read_text()):
+            if region.kind == "function":
+                starts[
+                    region.name if region.name not in starts else f"{region.name}@{region.start}"
+                ] = region.start
+        for name, data in functions.items():
+            data.setdefault("start_line", starts.get(name, starts.get(name.partition("@")[0], 1)))
+    return files
+
+
 def run_coverage(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run ``python -m coverage ARGS`` in ``project``, failing the test on error."""
     return subprocess.run(
@@ -64,6 +85,7 @@ def coverage_json(project: Path, *args: str) -> dict[str, Any]:
     run_coverage(project, "json", "-q", "-o", str(output), *args)
     data: dict[str, Any] = json.loads(output.read_text())
     output.unlink()
+    with_start_lines(data["files"], project)
     return data
 
 
@@ -122,7 +144,8 @@ def assert_equals_coverage_json(project: ProjectCoverage, report: dict[str, Any]
                 region_summary.get("num_branches", 0),
                 region_summary.get("missing_branches", 0),
             ), f"{file.path}:{region.name}"
-            assert region.start_line == expected["functions"][region.name]["start_line"]
+            if "start_line" in expected["functions"][region.name]:  # coverage.py 7.14+
+                assert region.start_line == expected["functions"][region.name]["start_line"]
             assert list(region.missing_lines) == expected["functions"][region.name]["missing_lines"]
 
 

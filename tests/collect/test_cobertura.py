@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import JSON_KEEPS_REPEATS, json_comparable
+from conftest import JSON_KEEPS_REPEATS, json_comparable, with_start_lines
 
 from covgap.collect.cobertura import load_cobertura
 from covgap.collect.coverage_data import LoadOptions
@@ -93,7 +93,7 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def _json_files(project: Path) -> dict[str, Any]:
     """The "files" section of ``coverage json``."""
     files: dict[str, Any] = json.loads((project / "coverage.json").read_text())["files"]
-    return files
+    return with_start_lines(files, project)
 
 
 @pytest.fixture(scope="module")

@@ -40,6 +40,26 @@ def test_json_and_data_file_agree(measured_basic: Path) -> None:
         ] == [(r.name, r.start_line, r.numbers, r.missing_lines, r.missing_arcs) for r in b.regions]
 
 
+def test_format_3_before_start_lines(measured_basic: Path, tmp_path: Path) -> None:
+    """coverage.py 7.6 to 7.13 wrote format 3 without the functions' start lines: the same
+    regions and numbers, each function starting at its first line, the module at 1."""
+    report = coverage_json(measured_basic)
+    for entry in report["files"].values():
+        for data in [*entry["functions"].values(), *entry["classes"].values()]:
+            data.pop("start_line", None)
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(report))
+    project = load_coverage_json(path, measured_basic)
+    assert project.files
+    for file in project.files:
+        functions = report["files"][file.path]["functions"]
+        for region in file.regions:
+            data = functions[region.name]
+            lines = data["executed_lines"] + data["missing_lines"] + data["excluded_lines"]
+            assert region.start_line == (min(lines) if region.name and lines else 1)
+            assert region.numbers.statements == data["summary"]["num_statements"]
+
+
 def _format_2(report: dict) -> dict:
     report = json.loads(json.dumps(report))
     report["meta"]["format"] = 2

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import JSON_KEEPS_REPEATS, json_comparable
+from conftest import JSON_KEEPS_REPEATS, json_comparable, with_start_lines
 
 from covgap.collect.lcov import load_lcov
 from covgap.errors import DataError
@@ -58,7 +58,7 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def json_files(measured: Path) -> dict[str, Any]:
     """The "files" section of ``coverage json``."""
     files: dict[str, Any] = json.loads((measured / "coverage.json").read_text())["files"]
-    return files
+    return with_start_lines(files, measured)
 
 
 def _counts(numbers: Numbers) -> tuple[int, int, int, int]:

@@ -148,7 +148,13 @@ def _region(
     executed = _lines(entry, "executed_lines", where)
     missing = _lines(entry, "missing_lines", where)
     excluded = _lines(entry, "excluded_lines", where, required=False)
-    start = _line(entry["start_line"], where, "start_line")
+    if "start_line" in entry:
+        start = _line(entry["start_line"], where, "start_line")
+    else:
+        # Format 3 from coverage.py 7.6 to 7.13 gives no start line: a function starts where
+        # its first line is (its def line is its parent's), the module at line 1.
+        lines = [*executed, *missing, *excluded]
+        start = 1 if name == MODULE_REGION or not lines else min(lines)
     if name == MODULE_REGION and num_lines is not None:
         end = num_lines
     else:
