@@ -42,7 +42,10 @@ __all__ = ["FORMAT_VERSION", "apportion", "build_view"]
 # 2: risk, complexity, effort and test advice per planned function (items); estimated tests
 #    per phase; the "risk" section (levels, the riskiest functions, how risk was measured).
 # 3: the "audit" section (findings, score by area, inventory and CI in numbers).
-FORMAT_VERSION = 3
+# 4: input.changed_files, modified_files and outside_files (sources that no longer match the
+#    data, files measured outside the project); run.timed_out and run.verdict (covgap run's exit
+#    code for the suite's outcome, and why).
+FORMAT_VERSION = 4
 
 #: How many folders the gains table lists before it folds the rest into one row.
 GAINS_ROWS = 15
