@@ -67,6 +67,29 @@ def test_huge_numbers_are_usage_errors(
     assert not output.exists()
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "fragment"),
+    [
+        pytest.param("--parallel", "1" + "0" * 21, "a number of workers from 1 to 1024"),
+        pytest.param("--parallel", "0", "a number of workers from 1 to 1024"),
+        pytest.param("--timeout", "inf", "at most 31536000 (a year)"),
+        pytest.param("--timeout", "nan", "at most 31536000 (a year)"),
+        pytest.param("--test-timeout", "1e308", "at most 31536000 (a year)"),
+    ],
+)
+def test_huge_run_options_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, option: str, value: str, fragment: str
+) -> None:
+    """covgap run's --parallel, --timeout and --test-timeout have ranges: beyond them, the
+    argument parser's error (exit 2) before any suite starts."""
+    (tmp_path / "test_one.py").write_text("def test_one():\n    pass\n")
+    code, out, _ = run("run", str(tmp_path), option, value)
+    assert code == ExitCode.USAGE_ERROR
+    err = capsys.readouterr().err
+    assert fragment in err and option in err
+    assert not (tmp_path / ".covgap").exists() and out == ""
+
+
 def test_a_pyproject_folder_is_a_usage_error(measured_basic: Path, tmp_path: Path) -> None:
     """A folder named pyproject.toml is reported, not silently taken for no settings."""
     project = shutil.copytree(measured_basic, tmp_path / "project")

@@ -60,10 +60,18 @@ suite is stopped, its data kept in .covgap/run/)
 """
 
 
+#: The most pytest-xdist workers ``--parallel`` starts.
+_MOST_WORKERS = 1024
+#: The longest ``--timeout`` and ``--test-timeout``: a year.
+_MOST_SECONDS = 365 * 24 * 3600
+
+
 def _workers(text: str) -> str:
-    if text == "auto" or (text.isdigit() and int(text) > 0):
+    if text == "auto" or (text.isascii() and text.isdigit() and 1 <= int(text) <= _MOST_WORKERS):
         return text
-    raise argparse.ArgumentTypeError(f"must be a number of workers or auto, not {text!r}")
+    raise argparse.ArgumentTypeError(
+        f"must be a number of workers from 1 to {_MOST_WORKERS}, or auto, not {text!r}"
+    )
 
 
 def _seconds(text: str) -> float:
@@ -71,8 +79,11 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = -1.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    if not 0 < value <= _MOST_SECONDS:  # NaN and infinity fail this too
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds above 0 and at most {_MOST_SECONDS} (a year), "
+            f"not {text!r}"
+        )
     return value
 
 
