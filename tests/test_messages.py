@@ -385,3 +385,23 @@ def test_a_huge_history_limit_is_a_usage_error(
     code, _, _ = run("history", str(tmp_path), "--limit", "1" + "0" * 21)
     assert code == ExitCode.USAGE_ERROR
     assert "--limit: must be a whole number from 1 to 1000000000" in capsys.readouterr().err
+
+
+def test_no_usable_temporary_folder_is_one_line(
+    measured_basic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When tempfile finds no folder to write in (every candidate full or read-only), one line
+    and exit 4, not an internal error. Simulated: the standard library's own error is raised
+    by its folder lookup, as a machine whose TMPDIR, /tmp, /var/tmp and working folder are all
+    full would make it (that machine cannot be made here without hiding /tmp from every test)."""
+    import tempfile
+
+    def no_folder() -> str:
+        raise FileNotFoundError(2, "No usable temporary directory found in ['/tmp', '/var/tmp']")
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    monkeypatch.setattr(tempfile, "_get_default_tempdir", no_folder)
+    code, _, err = run("plan", str(measured_basic), "--output", str(tmp_path / "out"))
+    assert code == ExitCode.OUTPUT_ERROR
+    assert_one_error_line(err, "no usable temporary folder: TMPDIR, /tmp, /var/tmp and the")
+    assert not (tmp_path / "out").exists()

@@ -760,11 +760,25 @@ def _dispatch(
             f"{_KEPT if args.command == 'run' else ''}\n"
         )
         return 128 + stop.signal_number
-    except Exception as error:  # a bug in covgap: say so plainly, traceback on request
-        if os.environ.get("COVGAP_DEBUG"):
-            traceback.print_exc(file=stderr)
+    except FileNotFoundError as error:
+        if "No usable temporary directory" not in str(error):
+            return _internal_error(error, stderr)
+        # tempfile found no folder it can write in: TMPDIR, /tmp, /var/tmp, the working folder.
         stderr.write(
-            f"covgap: internal error: {type(error).__name__}: {error} "
-            "(set COVGAP_DEBUG=1 for the traceback, and please report it)\n"
+            "covgap: error: no usable temporary folder: TMPDIR, /tmp, /var/tmp and the working "
+            "folder are all full or not writable\n"
         )
-        return int(ExitCode.DATA_ERROR)
+        return int(ExitCode.OUTPUT_ERROR)
+    except Exception as error:  # a bug in covgap: say so plainly, traceback on request
+        return _internal_error(error, stderr)
+
+
+def _internal_error(error: Exception, stderr: TextIO) -> int:
+    """A bug in covgap: one line, the traceback with COVGAP_DEBUG=1, exit 3."""
+    if os.environ.get("COVGAP_DEBUG"):
+        traceback.print_exc(file=stderr)
+    stderr.write(
+        f"covgap: internal error: {type(error).__name__}: {error} "
+        "(set COVGAP_DEBUG=1 for the traceback, and please report it)\n"
+    )
+    return int(ExitCode.DATA_ERROR)
