@@ -41,23 +41,35 @@ PROJECTS = FIXTURES / "projects"
 
 
 def with_start_lines(files: dict[str, Any], project: Path) -> dict[str, Any]:
-    """``coverage json``'s "files", each function with its ``start_line``: coverage.py 7.14+
-    writes it; before, it is taken from coverage.py's own region finder on the source (the
-    module's is 1), so tests compare with the same numbers whatever the version."""
+    """``coverage json``'s "files" as coverage.py 7.14+ writes them, whatever the version: each
+    function with its ``start_line`` (before 7.14 taken from coverage.py's own region finder on
+    the source; the module's is 1), executed lines that are statements only."""
+    from coverage.parser import PythonParser
+    from coverage.python import get_python_source
     from coverage.regions import code_regions
 
     for path, entry in files.items():
         functions = entry.get("functions") or {}
         if all("start_line" in data for data in functions.values()):
             continue
+        # Before 7.14 (and so before 7.17.3), a repeated name is the last function of that name.
         starts: dict[str, int] = {"": 1}
-        for region in code_regions((project / path).read_text()):
+        for region in code_regions(get_python_source(str(project / path))):
             if region.kind == "function":
-                starts[
-                    region.name if region.name not in starts else f"{region.name}@{region.start}"
-                ] = region.start
+                starts[region.name] = region.start
         for name, data in functions.items():
             data.setdefault("start_line", starts.get(name, starts.get(name.partition("@")[0], 1)))
+    for path, entry in files.items():
+        # Before 7.14, executed lines held lines that are not statements (an empty module's
+        # line 1 on Python 3.10, docstrings, excluded lines that ran); 7.14+ and covgap leave
+        # them out.
+        parser = PythonParser(text=get_python_source(str(project / path)), filename=path)
+        parser.parse_source()
+        excluded = set(entry.get("excluded_lines", []))
+        for data in [entry, *(entry.get("functions") or {}).values()]:
+            data["executed_lines"] = [
+                n for n in data["executed_lines"] if n in parser.statements and n not in excluded
+            ]
     return files
 
 

@@ -60,6 +60,30 @@ def test_format_3_before_start_lines(measured_basic: Path, tmp_path: Path) -> No
             assert region.numbers.statements == data["summary"]["num_statements"]
 
 
+def test_lines_that_ran_but_are_not_statements(measured_basic: Path, tmp_path: Path) -> None:
+    """coverage.py before 7.14 listed an excluded line that ran, and line 1 of an empty module
+    (Python 3.10 and before run it), among the executed lines: they are not statements, and
+    not counted as such; the file is not taken for one changed since measurement."""
+    report = coverage_json(measured_basic)
+    init = report["files"]["src/inventory/__init__.py"]
+    assert init["summary"]["num_statements"] == 0
+    init["executed_lines"] = [1]
+    init["functions"][""]["executed_lines"] = [1]
+    pricing = report["files"]["src/inventory/pricing.py"]
+    line = pricing["executed_lines"][0]
+    pricing["excluded_lines"].append(line)
+    pricing["functions"][""]["excluded_lines"].append(line)
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(report))
+    loaded = {f.path: f for f in load_coverage_json(path, measured_basic).files}
+    assert loaded["src/inventory/__init__.py"].statement_lines == ()
+    assert line not in loaded["src/inventory/pricing.py"].statement_lines
+    assert all(
+        sum(r.numbers.statements for r in f.regions) == f.numbers.statements
+        for f in loaded.values()
+    )
+
+
 def _format_2(report: dict) -> dict:
     report = json.loads(json.dumps(report))
     report["meta"]["format"] = 2

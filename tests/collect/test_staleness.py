@@ -43,6 +43,11 @@ def plan_json(project: Path, *options: str) -> dict:
         pytest.param(b"x = 1\r\n\r\ny = 2\r\n", [3], False, id="crlf"),
         pytest.param(b"x = 1\r\n\r\ny = 2\r\n", [2], True, id="crlf-blank"),
         pytest.param(b"x = 1\n", [0, -1], False, id="entry-and-exit-arcs"),
+        # Python 3.10 and before run line 1 of a module without code, and coverage.py records it.
+        pytest.param(b"", [1], False, id="empty-module-line-1"),
+        pytest.param(b"# only a comment\n", [1], False, id="comment-only-module-line-1"),
+        pytest.param(b"# only a comment\n\n", [2], True, id="comment-only-module-line-2"),
+        pytest.param(b"", [2], True, id="empty-module-line-2"),
     ],
 )
 def test_cannot_be_code(source: bytes, lines: list[int], expected: bool) -> None:

@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from coverage.parser import PythonParser
+
 from covgap.collect.inputs import WIDE_BOMS
 from covgap.collect.line_data import BranchInfo, file_from_lines, read_source
 from covgap.errors import DataError
@@ -127,6 +129,46 @@ def _lines(entry: dict[str, Any], field: str, where: str, *, required: bool = Tr
     return [_line(value, where, field) for value in values]
 
 
+def _executed(
+    entry: dict[str, Any], where: str, statements: frozenset[int] | None = None
+) -> list[int]:
+    """The executed statements. coverage.py before 7.14 listed every line that ran: excluded
+    lines, docstrings, line 1 of a module with no statement (an empty ``__init__.py`` runs it on
+    Python 3.10 and before). Those are not statements: left out here, as 7.14 leaves them out
+    (``statements``: the file's, parsed when its counts show such lines)."""
+    executed = _lines(entry, "executed_lines", where)
+    summary = entry.get("summary")
+    if isinstance(summary, dict) and summary.get("num_statements") == 0:
+        return []
+    excluded = set(_lines(entry, "excluded_lines", where, required=False))
+    return [
+        line
+        for line in executed
+        if line not in excluded and (statements is None or line in statements)
+    ]
+
+
+def _parsed_statements(
+    entry: dict[str, Any], where: str, project_dir: Path, path: str
+) -> frozenset[int] | None:
+    """The file's statements by coverage.py's parser, when the report lists more executed and
+    missing lines than it counts statements (a report before 7.14); None otherwise, or when the
+    source is not here to parse."""
+    summary = entry.get("summary")
+    listed = len(_executed(entry, where)) + len(_lines(entry, "missing_lines", where))
+    if not isinstance(summary, dict) or listed <= summary.get("num_statements", listed):
+        return None
+    source, _ = read_source(project_dir / path)
+    if source is None:
+        return None
+    try:
+        parser = PythonParser(text=source, filename=path)
+        parser.parse_source()
+    except Exception:  # not Python: the lines stay as the report lists them
+        return None
+    return frozenset(parser.statements)
+
+
 def _arc_list(entry: dict[str, Any], field: str, where: str) -> list[tuple[int, int]]:
     values = entry.get(field, [])
     if not isinstance(values, list):
@@ -142,10 +184,15 @@ def _arc_list(entry: dict[str, Any], field: str, where: str) -> list[tuple[int, 
 
 
 def _region(
-    name: str, entry: dict[str, Any], num_lines: int | None, where: str, destinations: int
+    name: str,
+    entry: dict[str, Any],
+    num_lines: int | None,
+    where: str,
+    destinations: int,
+    statements: frozenset[int] | None = None,
 ) -> Region:
     where = f"{where} function {name!r}"
-    executed = _lines(entry, "executed_lines", where)
+    executed = _executed(entry, where, statements)
     missing = _lines(entry, "missing_lines", where)
     excluded = _lines(entry, "excluded_lines", where, required=False)
     if "start_line" in entry:
@@ -173,7 +220,8 @@ def _region(
 def _file_without_regions(path: str, entry: dict[str, Any], project_dir: Path) -> FileCoverage:
     """A file from a report older than format 3: regions from the source, when it is here."""
     where = f"files[{path!r}]"
-    statements = dict.fromkeys(_lines(entry, "executed_lines", where), 1)
+    parsed = _parsed_statements(entry, where, project_dir, path)
+    statements = dict.fromkeys(_executed(entry, where, parsed), 1)
     statements.update(dict.fromkeys(_lines(entry, "missing_lines", where), 0))
     exits: dict[int, list[int]] = {}
     missing: dict[int, list[int]] = {}
@@ -207,7 +255,8 @@ def _file(path: str, entry: dict[str, Any], project_dir: Path) -> FileCoverage:
     if functions is None:
         return _file_without_regions(path, entry, project_dir)
     where = f"files[{path!r}]"
-    executed = _lines(entry, "executed_lines", where)
+    parsed = _parsed_statements(entry, where, project_dir, path)
+    executed = _executed(entry, where, parsed)
     missing = _lines(entry, "missing_lines", where)
     numbers = _numbers(entry, where)
     destinations = 2 * numbers.statements + 1
@@ -217,7 +266,7 @@ def _file(path: str, entry: dict[str, Any], project_dir: Path) -> FileCoverage:
     regions = tuple(
         sorted(
             (
-                _region(name, region, last_line, where, destinations)
+                _region(name, region, last_line, where, destinations, parsed)
                 for name, region in functions.items()
             ),
             key=lambda r: (r.name != MODULE_REGION, r.start_line),

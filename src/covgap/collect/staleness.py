@@ -34,16 +34,16 @@ def cannot_be_code(source: bytes, lines: Iterable[int]) -> bool:
     """Whether any of ``lines`` is blank, a comment or past the end in ``source``: no line event
     and no statement can be there, so data naming it was measured on other code.
 
-    Lines are split as Python numbers them (``\\n``, ``\\r\\n``, ``\\r``).
+    Lines are split as Python numbers them (``\\n``, ``\\r\\n``, ``\\r``). One exception:
+    Python 3.10 and before run line 1 of a module with no code at all (an empty
+    ``__init__.py``, or comments only), and coverage.py records it.
     """
     text = source.splitlines()
+    no_code = [not (stripped := row.strip()) or stripped.startswith(b"#") for row in text]
     for line in lines:
-        if line < 1:
+        if line < 1 or (line == 1 and all(no_code)):
             continue
-        if line > len(text):
-            return True
-        stripped = text[line - 1].strip()
-        if not stripped or stripped.startswith(b"#"):
+        if line > len(text) or no_code[line - 1]:
             return True
     return False
 
