@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from covgap.collect.files import FolderGuard, is_link
 
 __all__ = ["find_test_files"]
 
@@ -32,18 +34,53 @@ _SKIPPED = frozenset(
 
 
 def find_test_files(project_dir: Path) -> tuple[str, ...]:
-    """``test_*.py`` and ``*_test.py`` under the project, as sorted POSIX paths relative to it."""
+    """``test_*.py`` and ``*_test.py`` under the project, as sorted POSIX paths relative to it.
+
+    Links to folders are followed as pytest follows them, each linked folder once and never
+    into a folder the walk is inside (``tests/self -> ..``); FIFOs and devices are left out."""
     found: list[str] = []
-    for folder, dirs, files in os.walk(project_dir):
-        dirs[:] = [
-            d
-            for d in dirs
-            if d not in _SKIPPED
-            and not d.startswith(".")
-            and not (Path(folder, d) / "pyvenv.cfg").exists()
-        ]
-        relative = Path(folder).relative_to(project_dir)
-        for name in files:
-            if name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")):
-                found.append((relative / name).as_posix())
+    guard = FolderGuard()
+
+    def walk(folder: Path, relative: PurePosixPath) -> None:
+        identity = guard.enter(folder, is_link(folder))
+        if identity is None:
+            return
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            entries = []
+        try:
+            for entry in entries:
+                name = entry.name
+                if _is_dir(entry):
+                    if (
+                        name not in _SKIPPED
+                        and not name.startswith(".")
+                        and not (Path(entry.path) / "pyvenv.cfg").exists()
+                    ):
+                        walk(Path(entry.path), relative / name)
+                elif (
+                    name.endswith(".py")
+                    and (name.startswith("test_") or name.endswith("_test.py"))
+                    and _is_file(entry)
+                ):
+                    found.append((relative / name).as_posix())
+        finally:
+            guard.leave(identity)
+
+    walk(project_dir, PurePosixPath())
     return tuple(sorted(found))
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
