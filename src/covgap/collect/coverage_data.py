@@ -31,7 +31,9 @@ from coverage.python import PythonFileReporter
 from coverage.results import analysis_from_file_reporter
 
 from covgap.collect.cache import AnalysisCache, CachedResult
-from covgap.collect.rcfile import working_directory
+from covgap.collect.files import NotRegularFileError, open_regular, read_bytes
+from covgap.collect.inputs import not_regular
+from covgap.collect.rcfile import check_config_files, working_directory
 from covgap.collect.regions import file_from_analysis
 from covgap.collect.static import (
     AnalysisOptions,
@@ -77,8 +79,10 @@ def check_data_file(path: Path, shown: str) -> None:
     so that a wrongly named file is never changed.
     """
     try:
-        with path.open("rb") as handle:
+        with open_regular(path) as handle:
             header = handle.read(16)
+    except NotRegularFileError as exc:
+        raise not_regular(exc, shown) from exc
     except OSError as exc:
         raise DataError(
             f"cannot be read: {exc.strerror}", path=shown, slug="bad-data-file"
@@ -104,6 +108,7 @@ def check_data_file(path: Path, shown: str) -> None:
 
 
 def _make_coverage(data_file: str | None) -> coverage.Coverage:
+    check_config_files()
     try:
         if data_file is None:
             return coverage.Coverage(config_file=True)
@@ -296,7 +301,10 @@ def _analyze_with(
         if not isinstance(fr, PythonFileReporter):
             continue
         try:
-            static_keys[fr.filename] = cache_key(Path(fr.filename).read_bytes(), analysis_options)
+            static_keys[fr.filename] = cache_key(read_bytes(fr.filename), analysis_options)
+        except NotRegularFileError as exc:  # a FIFO in a source folder: never opened
+            unparsable.append((fr.filename, f"special:{exc.strerror}"))
+            continue
         except OSError:
             missing_sources.append(fr.filename)
             continue
@@ -459,6 +467,8 @@ def _raise_or_note_source_problems(
         kind, _, reason = result.partition(":")
         if kind == "encoding":
             message = f"not valid UTF-8 and no coding declaration says otherwise ({reason})"
+        elif kind == "special":
+            message = reason
         else:
             message = f"cannot be parsed as Python ({reason})"
         if ignore_errors:
@@ -469,5 +479,7 @@ def _raise_or_note_source_problems(
                 path=filename,
                 hint="fix the file, omit it with [report] omit, "
                 "or set [report] ignore_errors = true",
-                slug="bad-encoding" if kind == "encoding" else "not-python",
+                slug={"encoding": "bad-encoding", "special": "not-regular-file"}.get(
+                    kind, "not-python"
+                ),
             )

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from covgap.collect.files import NotRegularFileError, read_text
+from covgap.collect.inputs import not_regular
 from covgap.collect.line_data import BranchInfo, file_from_lines, read_source
 from covgap.errors import DataError
 from covgap.model import MODULE_REGION, FileCoverage, Numbers, ProjectCoverage, Region
@@ -104,7 +106,9 @@ def load_coverage_json(path: Path, project_dir: Path, shown: str | None = None) 
     """Read a JSON report written by ``coverage json``; ``shown`` is the path as given."""
     shown = shown or str(path)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(read_text(path))
+    except NotRegularFileError as exc:
+        raise not_regular(exc, shown) from exc
     except FileNotFoundError as exc:
         raise DataError("coverage JSON report not found", path=shown, slug="no-data-file") from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from covgap.collect.files import read_text
 from covgap.collect.rcfile import project_coverage_config, working_directory
 from covgap.errors import ConfigError
 
@@ -254,7 +255,7 @@ def read_pytest_config(project_dir: Path) -> PytestConfig:
         if not path.is_file():
             continue
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            text = read_text(path, errors="replace")
         except OSError as exc:
             return PytestConfig(name, "", "ini", None, problem=ReadProblem(name, None, str(exc)))
         found = (_pytest_from_toml if name.endswith(".toml") else _pytest_from_ini)(name, text)
@@ -360,7 +361,7 @@ def read_coverage_settings(project_dir: Path) -> CoverageSettings:
     if config.config_file:
         file = Path(config.config_file)
         path = file.name if file.parent.resolve() == project_dir.resolve() else str(file)
-        text = file.read_text(encoding="utf-8", errors="replace")
+        text = read_text(file, errors="replace")
         toml = file.suffix == ".toml"
         found = key_lines(text, toml=toml)
         for kind, options in _COVERAGE_OPTIONS.items():
@@ -426,7 +427,7 @@ def read_dev_dependencies(project_dir: Path) -> DevDependencies:
 
     pyproject = project_dir / "pyproject.toml"
     if pyproject.is_file():
-        text = pyproject.read_text(encoding="utf-8", errors="replace")
+        text = read_text(pyproject, errors="replace")
         try:
             document = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -450,15 +451,18 @@ def read_dev_dependencies(project_dir: Path) -> DevDependencies:
         }
     ):
         relative = path.relative_to(project_dir).as_posix()
-        for number, line in enumerate(
-            path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1
-        ):
+        try:
+            text = read_text(path, errors="replace")
+        except OSError as exc:
+            problems.append(ReadProblem(relative, None, f"cannot be read: {exc.strerror}"))
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
             add(_requirement_name(line.split(";")[0]), relative, number)
         if home is None and any(word in path.name for word in ("test", "dev")):
             home = (relative, "")
     tox = project_dir / "tox.ini"
     if tox.is_file():
-        text = tox.read_text(encoding="utf-8", errors="replace")
+        text = read_text(tox, errors="replace")
         in_deps = False
         for number, line in enumerate(text.splitlines(), start=1):
             if _HEADER.match(line):
@@ -501,8 +505,8 @@ def _tox_installs(project_dir: Path) -> list[str]:
         return []
     parser = configparser.RawConfigParser(strict=False, interpolation=None)
     try:
-        parser.read_string(tox.read_text(encoding="utf-8", errors="replace"))
-    except configparser.Error:
+        parser.read_string(read_text(tox, errors="replace"))
+    except (OSError, configparser.Error):
         return []
     if not parser.has_section("testenv"):
         return []

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coverage.config import CoverageConfig, read_coverage_config
+from coverage.config import CoverageConfig, config_files_to_try, read_coverage_config
 from coverage.exceptions import ConfigError as CoverageConfigError
 
+from covgap.collect.files import read_text, special_kind
 from covgap.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -33,6 +34,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 __all__ = [
     "Layered",
     "OptionValue",
+    "check_config_files",
     "detect_source",
     "layer_settings",
     "project_coverage_config",
@@ -79,11 +81,26 @@ def working_directory(path: Path) -> Iterator[None]:
         os.chdir(previous)
 
 
+def check_config_files() -> None:
+    """Refuse a FIFO, device or socket among the files coverage.py reads its configuration from
+    in the working folder (``.coveragerc``… or ``$COVERAGE_RCFILE``): coverage.py would open it
+    and wait forever."""
+    for name, _, _ in config_files_to_try(True):
+        kind = special_kind(name)
+        if kind is not None:
+            raise ConfigError(
+                f"not a regular file ({kind}): coverage.py reads its configuration from it",
+                path=name,
+                slug="not-regular-file",
+            )
+
+
 def project_coverage_config(project_dir: Path) -> CoverageConfig:
     """The coverage configuration coverage.py would use in ``project_dir``.
 
     Must be called with ``project_dir`` as the working folder (coverage.py looks there).
     """
+    check_config_files()
     try:
         return read_coverage_config(config_file=True, warn=lambda message: None)
     except CoverageConfigError as exc:
@@ -114,7 +131,8 @@ def _layered_ini(source: Path | None, overrides: Mapping[str, Mapping[str, Optio
     parser = configparser.RawConfigParser()
     parser.optionxform = str  # type: ignore[assignment,method-assign]  # keep option case
     if source is not None:
-        parser.read(source, encoding="utf-8")
+        with contextlib.suppress(OSError):  # as parser.read: a file that cannot be opened
+            parser.read_string(read_text(source), source=str(source))
         if source.name in {"setup.cfg", "tox.ini"}:
             # Other tools' sections there are of no use to coverage.py.
             for name in parser.sections():
@@ -151,9 +169,8 @@ def _ini_value(value: OptionValue) -> str:
 
 def _layered_toml(source: Path, overrides: Mapping[str, Mapping[str, OptionValue]]) -> str:
     try:
-        with source.open("rb") as handle:
-            document = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        document = tomllib.loads(read_text(source))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot be read as TOML: {exc}", path=str(source)) from exc
     coverage_tables = document.get("tool", {}).get("coverage")
     if not isinstance(coverage_tables, dict):
