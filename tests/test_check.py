@@ -64,8 +64,9 @@ def git(folder: Path, *args: str) -> None:
     )
 
 
-def measure(folder: Path) -> None:
+def measure(folder: Path, **variables: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "PYTEST_"))}
+    env.update(variables)
     subprocess.run(
         [sys.executable, "-m", "coverage", "run", "--branch", "--source=shop", "-m", "pytest",
          "-q", "-p", "no:cacheprovider"],
@@ -124,7 +125,7 @@ def test_diff_gate_on_a_feature_branch(shop: Path) -> None:
     assert code == ExitCode.GATE_FAILED, out + err
     # `def tax` ran at import; its body never ran.
     assert "FAIL diff coverage 25.00% < 50% (1 of 4 changed statements covered, since main)" in out
-    assert "shop/orders.py: tax: lines 12-14" in out
+    assert "shop/orders.py: `tax`: lines 12-14" in out
     assert "::warning file=shop/orders.py,line=12,endLine=14," in out
     assert "lines 12-14 of tax changed and not covered" in out
     for threshold, expected in (
@@ -134,6 +135,46 @@ def test_diff_gate_on_a_feature_branch(shop: Path) -> None:
     ):
         code, out, err = run("check", str(shop), "--diff-fail-under", threshold)
         assert code == expected, (threshold, out + err)
+
+
+def test_diff_ranges_show_only_the_uncovered_changed_lines(shop: Path, tmp_path: Path) -> None:
+    """A function's uncovered changed lines are listed as they are: a line that ran between
+    two of them splits the range (the gate, the comment and the JSON agree with the
+    annotations)."""
+    git(shop, "checkout", "-q", "-b", "feature")
+    orders = shop / "shop" / "orders.py"
+    orders.write_text(
+        ORDERS + "\n\ndef tax(amount):\n"  # line 11
+        "    if amount > 100:\n"
+        "        return amount / 5\n"  # 13: never runs
+        "    total = amount\n"  # 14: runs
+        "\n"
+        "    if amount < 0:\n"
+        "        return 0\n"  # 17: never runs
+        "    return total\n"
+    )
+    (shop / "tests" / "test_tax.py").write_text(
+        "from shop.orders import tax\n\n\ndef test_tax():\n    assert tax(10) == 10\n"
+    )
+    git(shop, "add", "-A")
+    git(shop, "commit", "-qm", "tax")
+    measure(shop)
+    comment = tmp_path / "comment.md"
+    code, out, err = run(
+        "check", str(shop), "--diff-fail-under", "100", "--annotations", "--comment", str(comment)
+    )
+    assert code == ExitCode.GATE_FAILED, out + err
+    # branch mode: 12 and 16 ran with an exit not taken, 13 and 17 never ran; 14 ran
+    assert "shop/orders.py: `tax`: lines 12-13, 16-17" in out
+    assert "lines 12-13 of tax changed and not covered" in out
+    assert "lines 16-17 of tax changed and not covered" in out
+    assert "`tax`: lines 12-13, 16-17" in comment.read_text()
+    code, out, err = run("check", str(shop), "--diff-fail-under", "100", "--format", "json")
+    changed = {f["path"]: f for f in json.loads(out)["diff"]["files"]}["shop/orders.py"]
+    assert changed["uncovered_display"] == "13, 17"
+    assert changed["by_function"] == [
+        {"function": "tax", "lines": [12, 13, 16, 17], "display": "12-13, 16-17"}
+    ]
 
 
 def test_comment_badge_and_json(shop: Path, tmp_path: Path) -> None:
@@ -168,6 +209,25 @@ def test_baseline_ratchet_and_update(shop: Path) -> None:
     assert "the baseline was not updated" in out
 
 
+def test_ratchet_against_this_commit_with_uncommitted_work(shop: Path) -> None:
+    """The last snapshot of the current commit is a baseline once the working tree differs
+    from it: untested code added without a commit fails the ratchet. The same measurement as
+    the snapshot (checked right after recording) is not compared with itself."""
+    code, _, err = run("plan", str(shop), "--record", "--format", "json", "--output", "-")
+    assert code == ExitCode.OK, err
+    code, out, err = run("check", str(shop), "--no-diff")
+    assert code == ExitCode.OK, err
+    assert "ratchet" in out and "no baseline" in out  # only this measurement is recorded
+    orders = shop / "shop" / "orders.py"
+    orders.write_text(orders.read_text() + "\n\ndef untested(x):\n    return x + 1\n")
+    measure(shop)
+    code, out, err = run("check", str(shop), "--no-diff")
+    assert code == ExitCode.GATE_FAILED, out + err
+    assert "FAIL ratchet: total" in out
+    assert "shop/orders.py: 2 uncovered statements, 1 more than the baseline's 1" in out
+    assert "history snapshot 1 (commit " in out
+
+
 def test_history_records_and_explains(shop: Path) -> None:
     code, _, err = run(
         "plan", str(shop), "--record", "--format", "json", "--output", str(shop / "out")
@@ -190,6 +250,65 @@ def test_history_records_and_explains(shop: Path) -> None:
     snapshots = json.loads(out)["snapshots"]
     assert [s["id"] for s in snapshots] == [1, 2]
     assert snapshots[1]["delta"]["statements"]["uncovered_added"] == 1
+
+
+COIN = '''\
+"""Which way the coin fell: what runs depends on the run, not on the code."""
+import os
+
+
+def toss():
+    if os.environ.get("COIN") == "heads":
+        return "heads"
+    return "tails"
+
+
+if os.name:
+    READY = True
+'''
+
+
+def test_history_tells_coverage_that_varied_from_code_that_changed(shop: Path) -> None:
+    """Runs of the same commit: equal data is no change (a missing exit from the module, to
+    its docstring's line 1, included); data that differs is the suite's variation, with its
+    lines, never code added or removed."""
+    (shop / "shop" / "coin.py").write_text(COIN)
+    (shop / "tests" / "test_coin.py").write_text(
+        "from shop.coin import toss\n\n\ndef test_toss():\n    assert toss()\n"
+    )
+    git(shop, "add", "-A")
+    git(shop, "commit", "-qm", "coin")
+    for side in ("heads", "tails", "tails"):
+        measure(shop, COIN=side)
+        code, _, err = run("plan", str(shop), "--record", "--format", "json", "--output", "-")
+        assert code == ExitCode.OK, err
+    code, out, err = run("history", str(shop))
+    assert code == ExitCode.OK, err
+    varied, equal = [line.strip() for line in out.splitlines() if " points: " in line]
+    assert varied == (
+        "+0.0 points: coverage varied between runs of the same code: "
+        "1 statement lost coverage, 1 statement gained coverage, "
+        "1 branch lost coverage, 1 branch gained coverage; lines shop/coin.py 6-8"
+    )
+    assert equal == "+0.0 points: no change in statements or branches"
+    assert "shop/coin.py (unchanged, +0.00 points)" in out
+    assert "lines that lost coverage: 6-7; lines that gained coverage: 6, 8" in out
+    code, out, _ = run("history", str(shop), "--format", "json")
+    second, third = (s["delta"] for s in json.loads(out)["snapshots"][1:])
+    assert second["same_code"] and third["same_code"]
+    assert second["files"][0]["lost_lines"] == [6, 7]
+    assert second["files"][0]["gained_lines"] == [6, 8]
+    assert third["files"] == []
+    # the next commit is not the same code: the same change is coverage lost and gained
+    (shop / "README.md").write_text("shop\n")
+    git(shop, "add", "-A")
+    git(shop, "commit", "-qm", "readme")
+    measure(shop, COIN="heads")
+    assert run("plan", str(shop), "--record", "--format", "json", "--output", "-")[0] == 0
+    code, out, _ = run("history", str(shop), "--format", "json")
+    last = json.loads(out)["snapshots"][-1]["delta"]
+    assert not last["same_code"]
+    assert last["text"].startswith("+0.0 points: 1 statement lost coverage in shop/coin.py")
 
 
 def test_history_explains_each_change_once_a_process(

@@ -94,7 +94,7 @@ def test_json_to_stdout(measured_basic: Path) -> None:
     code, out, _ = run("plan", str(measured_basic), "--format", "json", "--output", "-")
     assert code == 0
     view = json.loads(out)
-    assert view["format_version"] == 3
+    assert view["format_version"] == 4
     assert view["totals"]["percent_covered"] == pytest.approx(42.168674698795186)
 
 
@@ -148,7 +148,7 @@ def test_settings_from_pyproject(basic_copy: Path) -> None:
         ),
         pytest.param(["plan", "--milestones", "50", "x"], ["milestones"], id="bad milestone"),
         pytest.param(
-            ["plan", "--top", "0"], ["top must be a whole number of at least 1"], id="bad top"
+            ["plan", "--top", "0"], ["top must be a whole number from 1 to 10000"], id="bad top"
         ),
         pytest.param(
             ["plan", "--format", "md,json", "--output", "-"],
@@ -425,13 +425,37 @@ def test_audit_fail_on(basic_copy: Path, fail_on: str) -> None:
     assert code == (ExitCode.GATE_FAILED if worst <= severities[fail_on] else ExitCode.OK), err
 
 
-def test_audit_fail_on_an_empty_project(tmp_path: Path) -> None:
+def test_audit_fail_on_a_project_without_tests(tmp_path: Path) -> None:
+    """A project with code but no tests is audited: no tests and no CI are high findings."""
     (tmp_path / "CONTRIBUTING.md").write_text("Run `pytest`.\n")
-    code, _, err = run(
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "shop"\n')
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    code, out, err = run(
         "audit", str(tmp_path), "--fail-on", "high", "--format", "json", "--output", "-"
     )
-    assert code == ExitCode.GATE_FAILED  # no tests and no CI are high findings
+    assert code == ExitCode.GATE_FAILED
     assert err == ""
+    rules = {f["rule"]: f for f in json.loads(out)["audit"]["findings"]}
+    assert rules["suite-no-tests"]["fix_path"] == "tests/test_imports.py"
+
+
+@pytest.mark.parametrize("fail_on", [None, "high"])
+def test_audit_of_a_folder_without_python_is_nothing_to_audit(
+    tmp_path: Path, fail_on: str | None
+) -> None:
+    """A folder with no Python file nor project file gets no score, but a usage error (exit 2,
+    with or without --fail-on), and nothing is written."""
+    (tmp_path / "project" / "docs").mkdir(parents=True)
+    (tmp_path / "project" / "README.md").write_text("Run `pytest`.\n")
+    output = tmp_path / "out"
+    extra = ["--fail-on", fail_on] if fail_on else []
+    code, out, err = run(
+        "audit", str(tmp_path / "project"), "--format", "md,json", "--output", str(output), *extra
+    )
+    assert code == ExitCode.USAGE_ERROR
+    assert_one_error_line(err, "nothing to audit", "covgap audit PATH")
+    assert out == "" and not output.exists()
 
 
 def test_audit_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
@@ -525,3 +549,39 @@ def test_links_to_an_ancestor_do_not_hang_plan_or_audit(basic_copy: Path) -> Non
     code, out, err = run("plan", str(basic_copy), "--format", "json", "--output", "-")
     assert code == ExitCode.OK, err
     assert json.loads(out)["audit"]["inventory"] == before
+
+
+@pytest.mark.parametrize(
+    ("log", "unmeasured", "rules"),
+    [
+        pytest.param("hello\n", "events.jsonl cannot be read: line 1", set(), id="not-a-log"),
+        pytest.param('{"event": "begin", "format": 2}\n', "ran no test", set(), id="no-test"),
+        pytest.param(
+            '{"event": "begin", "format": 2}\n{"event": "start", "nodeid": "tests/test_a.py::'
+            'test_a"}\n',
+            None,
+            {"health-stopped", "health-failures"},
+            id="killed-while-running",
+        ),
+    ],
+)
+def test_audit_reads_the_last_runs_log_without_failing(
+    tmp_path: Path, log: str, unmeasured: str | None, rules: set[str]
+) -> None:
+    """A last run's log that is broken or holds no test leaves health unscored, saying why; a
+    run killed mid-test is scored with the test that was running (exit 0 in every case)."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "shop"\n')
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_a.py").write_text("def test_a():\n    pass\n")
+    events = tmp_path / ".covgap" / "run" / "events.jsonl"
+    events.parent.mkdir(parents=True)
+    events.write_text(log)
+    code, out, err = run("audit", str(tmp_path), "--format", "json", "--output", "-")
+    assert code == ExitCode.OK, err
+    audit = json.loads(out)["audit"]
+    health = next(area for area in audit["areas"] if area["area"] == "health")
+    if unmeasured:
+        assert unmeasured in health["unmeasured"] and health["possible"] == 0
+    else:
+        assert health["unmeasured"] is None and health["possible"] == 20
+    assert {f["rule"] for f in audit["findings"] if f["area"] == "health"} == rules

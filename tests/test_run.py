@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,8 @@ from covgap.cli import main
 from covgap.collect.events import EventLog
 from covgap.collect.interpreter import Interpreter, choose_core
 from covgap.collect.rcfile import detect_source
-from covgap.collect.run import Progress, _progress, _read_events
+from covgap.collect.run import Progress, _progress, _read_events, pytest_error_line
+from covgap.errors import ExitCode
 
 
 def covgap(*argv: str) -> tuple[int, str, str]:
@@ -300,8 +304,14 @@ def test_unhealthy_suite_is_grouped_and_still_planned(tmp_path: Path) -> None:
     pytest.importorskip("pytest_timeout")
     project = Path(shutil.copytree(PROJECTS / "sick", tmp_path / "sick"))
     code, _out, err = covgap("run", str(project), "--format", "json,md", "--timeout", "60")
-    assert code == 0, err
+    assert code == ExitCode.TESTS_FAILED, err
+    assert "covgap: exit 1: 9 failed, 6 errors (--allow-failures exits 0)" in err
     view = plan_json(project)
+    assert view["run"]["verdict"] == {
+        "exit_code": 1,
+        "reason": "9 failed, 6 errors",
+        "failures_allowed": False,
+    }
     groups = {g["cause"]: [t["nodeid"] for t in g["tests"]] for g in view["health"]["groups"]}
     assert "tests/test_fixtures.py::test_uses_broken_fixture" in groups["fixture or setup error"]
     assert "tests/test_outcomes.py::test_assertion_fails" in groups["assertion failure"]
@@ -332,8 +342,11 @@ def test_whole_run_timeout_stops_a_hang_and_keeps_the_data(tmp_path: Path) -> No
     code, _out, err = covgap(
         "run", str(project), "--format", "json", "--timeout", "4", "--test-timeout", "600"
     )
-    assert code == 0, err
+    assert code == ExitCode.TIMED_OUT, err
+    assert "covgap: not recorded in the history: the run was cut by --timeout" in err
+    assert not (project / ".covgap" / "history.db").exists()
     view = plan_json(project)
+    assert view["run"]["timed_out"] and view["run"]["verdict"]["exit_code"] == 124
     assert view["health"]["source"] == "events"
     assert view["health"]["stopped"].startswith(
         "stopped after the --timeout of 4 s while running tests/test_b.py::test_forever"
@@ -400,9 +413,246 @@ def test_cache_plugin_off_with_strict_config(tmp_path: Path) -> None:
 
 
 def test_pytest_usage_error_is_an_error(tmp_path: Path) -> None:
-    """When pytest cannot run the suite at all (a usage error), covgap says so and exits 3."""
+    """When pytest cannot run the suite at all (a usage error), covgap shows pytest's own line,
+    not coverage.py's warning printed after it, and exits 2."""
     project = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "basic"))
     code, _, err = covgap("run", str(project), "--format", "json", "--", "--no-such-pytest-option")
-    assert code == 3
-    assert "pytest was given a usage error (exit code 4)" in err
+    assert code == ExitCode.USAGE_ERROR
+    assert (
+        "pytest was given a usage error (exit code 4): "
+        "unrecognized arguments: --no-such-pytest-option\n"
+    ) in err
+    assert "No data was collected" not in err
     assert not (project / "covgap-report").exists()
+
+
+def test_conftest_that_raises_is_named(tmp_path: Path) -> None:
+    """A conftest.py that raises stops pytest before any test: covgap shows its exception and
+    the conftest, and exits 2."""
+    project = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "basic"))
+    (project / "conftest.py").write_text('raise RuntimeError("broken conftest")\n')
+    code, _, err = covgap("run", str(project), "--format", "json")
+    assert code == ExitCode.USAGE_ERROR
+    assert "RuntimeError: broken conftest (while loading conftest " in err
+    assert "conftest.py" in err and len(err.strip().splitlines()) == 3  # status, error, hint
+
+
+@pytest.mark.parametrize(
+    ("output", "line"),
+    [
+        pytest.param(
+            "ERROR: usage: python -m pytest [options]\n"
+            "python -m pytest: error: unrecognized arguments: --bogus\n  inifile: None\n"
+            "/x/coverage/control.py:981: CoverageWarning: No data was collected.\n"
+            '  self._warn("No data was collected.", slug="no-data-collected")\n',
+            "unrecognized arguments: --bogus",
+            id="argument-parser",
+        ),
+        pytest.param(
+            "ERROR: usage: __main__.py [options] [file_or_dir] [file_or_dir] [...]\n"
+            "__main__.py: error: unrecognized arguments: --bogus\n  inifile: None\n",
+            "unrecognized arguments: --bogus",
+            id="argument-parser-pytest-7",
+        ),
+        pytest.param(
+            "ImportError while loading conftest '/p/conftest.py'.\n"
+            "conftest.py:1: in <module>\n    raise RuntimeError('x')\nE   RuntimeError: x\n",
+            "RuntimeError: x (while loading conftest '/p/conftest.py')",
+            id="conftest",
+        ),
+        pytest.param(
+            "ERROR: file or directory not found: nope\n\n",
+            "file or directory not found: nope",
+            id="missing-path",
+        ),
+        pytest.param(
+            "INTERNALERROR> Traceback\nINTERNALERROR>   File x\nINTERNALERROR> ValueError: bad\n",
+            "ValueError: bad",
+            id="internal-error",
+        ),
+        pytest.param("", "no output", id="nothing"),
+    ],
+)
+def test_pytest_error_line(output: str, line: str) -> None:
+    """pytest's own error line is found among its output and coverage.py's warnings."""
+    assert pytest_error_line(output) == line
+
+
+def _failing_project(tmp_path: Path) -> Path:
+    project = tmp_path / "failing"
+    (project / "tests").mkdir(parents=True)
+    (project / "lib.py").write_text("def double(x):\n    return 2 * x\n")
+    (project / "tests" / "test_lib.py").write_text(
+        "from lib import double\n\n"
+        "def test_good():\n    assert double(2) == 4\n\n"
+        "def test_bad():\n    assert double(2) == 5\n"
+    )
+    (project / "pyproject.toml").write_text('[tool.pytest.ini_options]\npythonpath = ["."]\n')
+    return project
+
+
+def test_failing_tests_exit_1_and_the_plan_is_written(tmp_path: Path) -> None:
+    """A red suite is red through covgap run: exit 1, the plan and the snapshot written anyway."""
+    project = _failing_project(tmp_path)
+    code, _, err = covgap("run", str(project), "--format", "json,md")
+    assert code == ExitCode.TESTS_FAILED
+    assert err.rstrip().endswith("covgap: exit 1: 1 failed (--allow-failures exits 0)")
+    assert plan_json(project)["run"]["verdict"]["reason"] == "1 failed"
+    assert (
+        "- outcome: 1 failed, so `covgap run` exits 1."
+        in (project / "covgap-report" / "plan.md").read_text()
+    )
+    assert (project / ".covgap" / "history.db").exists()
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        pytest.param(["--allow-failures"], id="option"),
+        pytest.param(["[tool.covgap]\nallow-failures = true\n"], id="setting"),
+    ],
+)
+def test_allow_failures_exits_0(tmp_path: Path, how: list[str]) -> None:
+    """--allow-failures (or allow-failures in [tool.covgap]) makes failed tests exit 0, and
+    says so."""
+    project = _failing_project(tmp_path)
+    options = how
+    if how[0].startswith("["):
+        pyproject = project / "pyproject.toml"
+        pyproject.write_text(pyproject.read_text() + how[0])
+        options = []
+    code, _, err = covgap("run", str(project), "--format", "json", *options)
+    assert code == ExitCode.OK
+    assert "covgap: exit 0: 1 failed, allowed by allow-failures" in err
+    assert plan_json(project)["run"]["verdict"]["failures_allowed"]
+
+
+def test_no_tests_collected_exit_5(tmp_path: Path) -> None:
+    """A package without tests: pytest collects nothing, covgap exits 5 with the plan written
+    (every file at 0%) and no snapshot recorded."""
+    project = tmp_path / "untested"
+    (project / "pkg").mkdir(parents=True)
+    (project / "pkg" / "__init__.py").write_text("def one():\n    return 1\n")
+    code, _, err = covgap("run", str(project), "--format", "json")
+    assert code == ExitCode.NO_TESTS
+    assert "covgap: exit 5: pytest collected no tests" in err
+    view = plan_json(project)
+    assert [f["path"] for f in view["files"]] == ["pkg/__init__.py"]
+    assert view["totals"]["percent_covered"] == 0
+    assert not (project / ".covgap" / "history.db").exists()
+
+
+def test_empty_folder_is_one_line_and_nothing_written(tmp_path: Path) -> None:
+    """An empty folder: one line, exit 5, nothing written there (covgap is never measured)."""
+    code, out, err = covgap("run", str(tmp_path), "--format", "json")
+    assert code == ExitCode.NO_TESTS
+    assert "nothing to run: no Python file here (no test, no package or module)" in err
+    assert list(tmp_path.iterdir()) == [] and out == ""
+
+
+def test_covgap_is_never_measured(tmp_path: Path) -> None:
+    """With nothing detected as the project's code (a test module alone), covgap's own plugin,
+    which the suite imports, is not in the plan."""
+    project = tmp_path / "tests-only"
+    project.mkdir()
+    (project / "test_alone.py").write_text("def test_alone():\n    assert True\n")
+    code, _, err = covgap("run", str(project), "--format", "json")
+    assert code == ExitCode.OK, err
+    paths = [f["path"] for f in plan_json(project)["files"]]
+    assert not any("covgap" in path for path in paths), paths
+
+
+def test_relative_python_is_taken_from_where_covgap_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--python given as a relative path works when the project is another folder."""
+    project = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "deeper" / "basic"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    relative = os.path.relpath(sys.executable, elsewhere)
+    assert not Path(relative).is_absolute() and not (project / relative).exists()
+    code, _, err = covgap("run", str(project), "--format", "json", "--python", relative)
+    assert code == ExitCode.OK, err
+    assert plan_json(project)["run"]["python"] == str(elsewhere / relative)
+
+
+def test_unwritable_run_folder_is_exit_4(tmp_path: Path) -> None:
+    """When covgap's folder in the project cannot be written, one line naming it, exit 4."""
+    project = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "basic"))
+    (project / ".covgap").write_text("a file where covgap's folder goes\n")
+    code, _, err = covgap("run", str(project), "--format", "json")
+    assert code == ExitCode.OUTPUT_ERROR
+    assert f"{project / '.covgap' / 'run'}: covgap run's folder cannot be written" in err
+    assert not (project / "covgap-report").exists()
+
+
+def test_sigterm_stops_the_suite_and_keeps_its_data(tmp_path: Path) -> None:
+    """SIGTERM to covgap run (a CI job's timeout) stops the suite's process group too: covgap
+    exits 143, no pytest is left running, and the data measured until then stays."""
+    project = _failing_project(tmp_path)
+    (project / "tests" / "test_slow.py").write_text(
+        "import time\n\ndef test_slow():\n    time.sleep(120)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "covgap", "run", str(project), "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    events = project / ".covgap" / "run" / "events.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "test_slow" not in _text(events):
+        time.sleep(0.1)
+    assert "test_slow" in _text(events), "the suite did not reach the slow test"
+    suite = [
+        path.parent
+        for path in Path("/proc").glob("[0-9]*/cmdline")
+        if "covgap_pytest" in _text(path) and str(events.parent) in _text(path)
+    ]
+    assert suite, "the suite's process is not running"
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == ExitCode.TERMINATED
+    assert "covgap: stopped by SIGTERM" in err and "Traceback" not in err
+    for process_dir in suite:
+        assert not process_dir.exists() or "zombie" in _text(process_dir / "status")
+    assert list((project / ".covgap" / "run").glob(".coverage*"))
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def test_audit_after_a_run_scores_its_health(tmp_path: Path) -> None:
+    """`covgap audit` after `covgap run` scores the suite's health from the run's event log and
+    says which run it was; once a test file changed, it says the run is stale instead."""
+    project = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "basic"))
+    code, _out, err = covgap("run", str(project), "--format", "json")
+    assert code == 0, err
+    code, out, err = covgap("audit", str(project), "--format", "json", "--output", "-")
+    assert code == 0, err
+    audit = json.loads(out)["audit"]
+    health = next(area for area in audit["areas"] if area["area"] == "health")
+    assert (health["possible"], health["unmeasured"]) == (20, None)
+    assert any(
+        note.startswith("suite health from the last covgap run (.covgap/run/events.jsonl, ended ")
+        and note.endswith("; 4 tests)")
+        for note in audit["notes"]
+    ), audit["notes"]
+    code, out, err = covgap("audit", str(project))
+    assert code == 0, err
+    assert "note: suite health from the last covgap run" in out
+
+    test = project / "tests" / "test_stock.py"
+    test.write_text(test.read_text() + "\n")
+    later = (project / ".covgap" / "run" / "events.jsonl").stat().st_mtime + 5
+    os.utime(test, (later, later))
+    code, out, err = covgap("audit", str(project), "--format", "json", "--output", "-")
+    assert code == 0, err
+    health = next(a for a in json.loads(out)["audit"]["areas"] if a["area"] == "health")
+    assert health["possible"] == 0
+    assert "is older than tests/test_stock.py: run covgap run again" in health["unmeasured"]

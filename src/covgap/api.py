@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         Assessment,
         AuditResult,
         Baseline,
+        Numbers,
         PlanResult,
         ProjectCoverage,
         RiskInfo,
@@ -165,7 +166,10 @@ def assess_risk(
 
     project_dir = project_dir.resolve()
     cache_path = (project_dir / COVGAP_DIR / "cache.sqlite3") if settings.cache else None
-    keys = source_keys(project_dir, [f.path for f in project.files if f.numbers.gap])
+    # A file outside the project folder is never read: no text of its source in any report.
+    keys = source_keys(
+        project_dir, [f.path for f in project.files if f.numbers.gap and not f.outside]
+    )
     churn, test_files = surroundings or read_surroundings(project_dir, settings, keys)
     found_churn = churn if isinstance(churn, Churn) else None
     shared = shared_key(
@@ -180,9 +184,11 @@ def assess_risk(
         for path, key in keys.items()
     }
     cached: dict[str, dict[tuple[int, str], Assessment]] = {}
+    cache_problems: list[str] = []
     if cache_path is not None:
         with AnalysisCache(cache_path) as cache:
             found = cache.get_assessments(assessment_keys.values())
+        cache_problems += [cache.problem] if cache.problem else []
         for path, key in assessment_keys.items():
             if key in found and (decoded := decode_assessments(found[key])) is not None:
                 cached[path] = decoded
@@ -200,6 +206,12 @@ def assess_risk(
             cache.put_assessments(
                 {assessment_keys[path]: encode_assessments(a) for path, a in fresh.items()}
             )
+        cache_problems += [cache.problem] if cache.problem else []
+    # The cache is an optimisation: a problem with it (a full disk…) is a note, never a stop.
+    shown = {*info.notes, *project.notes}
+    new_problems = [p for p in dict.fromkeys(cache_problems) if p not in shown]
+    if new_problems:
+        info = dataclasses.replace(info, notes=(*info.notes, *new_problems))
     return assessments, info
 
 
@@ -262,7 +274,12 @@ def audit(
 ) -> AuditResult:
     """``covgap audit``: the suite, its configuration and CI, read from the repository (nothing
     run; or ``facts`` already read); with ``result``, the coverage against the target too, with
-    ``health`` the suite's health (docs/audit.md)."""
+    ``health`` the suite's health (docs/audit.md).
+
+    Alone (neither ``result`` nor ``health``), the audit takes the suite's health from the last
+    ``covgap run`` when nothing it ran has changed since; and a folder with no Python project
+    in it is a UsageError (``nothing-to-audit``): there is nothing to score.
+    """
     from covgap.analyze.audit import audit as audit_facts
 
     total = next_milestone = None
@@ -271,8 +288,58 @@ def audit(
         upcoming = [phase.fail_under for phase in result.plan.phases if phase.fail_under > total]
         next_milestone = float(min(upcoming)) if upcoming else None
     read = facts if facts is not None else read_audit(project_dir, settings)
+    if result is None and not read.python_project:
+        from covgap.errors import UsageError
+
+        raise UsageError(
+            "nothing to audit: no Python file, pyproject.toml, setup.py or setup.cfg",
+            path=str(project_dir),
+            hint="run covgap audit in the project's folder, or name it: covgap audit PATH",
+            slug="nothing-to-audit",
+        )
+    if result is None and health is None:
+        read = _with_last_run(project_dir, read)
     return audit_facts(
-        dataclasses.replace(read, total=total, next_milestone=next_milestone, health=health)
+        dataclasses.replace(
+            read,
+            total=total,
+            next_milestone=next_milestone,
+            health=health if health is not None else read.health,
+        )
+    )
+
+
+def _with_last_run(project_dir: Path, facts: AuditFacts) -> AuditFacts:
+    """``facts`` with the suite's health from the last ``covgap run`` when there was one and
+    none of the files it ran changed since; else with why there is none."""
+    from covgap.analyze.health import assess
+    from covgap.collect.last_run import EVENTS, read_last_run
+    from covgap.errors import DataError
+
+    try:
+        last = read_last_run(project_dir.resolve(), facts.watched)
+    except DataError as error:
+        missing = f"the last covgap run's {EVENTS} cannot be read: {error.message}"
+        return dataclasses.replace(facts, health_missing=missing)
+    if last is None:
+        return facts
+    run = f"the last covgap run, ended {last.ended},"
+    if not last.outcomes and last.running is None:
+        return dataclasses.replace(facts, health_missing=f"{run} ran no test")
+    if last.changed:
+        more = f" and {len(last.changed) - 1} more files" if len(last.changed) > 1 else ""
+        missing = f"{run} is older than {last.changed[0]}{more}: run covgap run again"
+        return dataclasses.replace(facts, health_missing=missing)
+    stopped = None
+    if not last.finished:
+        stopped = "the run ended before pytest did" + (
+            f", while running {last.running}" if last.running else ""
+        )
+    health = assess(last.outcomes, source="events", stopped=stopped, running=last.running)
+    tests = len(health.tests)
+    source = f"the last covgap run ({EVENTS}, ended {last.ended}; {tests} test"
+    return dataclasses.replace(
+        facts, health=health, health_source=source + ("s)" if tests != 1 else ")")
     )
 
 
@@ -340,7 +407,12 @@ def run(
         if measured.audit
         else None
     )
-    return dataclasses.replace(result, run=suite.info, health=health, audit=audited)
+    from covgap.analyze.verdict import run_verdict
+
+    verdict = run_verdict(health, suite.info, allow_failures=settings.allow_failures)
+    return dataclasses.replace(
+        result, run=suite.info, health=health, audit=audited, verdict=verdict
+    )
 
 
 def combine(project_dir: Path, inputs: list[Path], output: Path) -> int:
@@ -393,7 +465,7 @@ def history(
         ends = (before.id, before.recorded_at, after.id, after.recorded_at)
         return (str(path), *ends, settings.drop_alert)
 
-    with History(path) as database:
+    with History(path, writing=False) as database:
         summaries = sorted(database.snapshots(limit=limit), key=lambda s: s.id)
         explained = summaries if explain is None else summaries[-(explain + 1) :]
         pairs = list(itertools.pairwise(explained)) if explain != 0 else []
@@ -406,11 +478,16 @@ def history(
     return summaries, [_EXPLAINED[key(*pair)] for pair in pairs]
 
 
-def _baseline(project_dir: Path, settings: Settings, head: str | None) -> Baseline | None:
-    """The committed baseline file when there is one, else the history's last snapshot of
-    another commit (the current commit's own snapshots would compare the run with itself)."""
+def _baseline(
+    project_dir: Path, settings: Settings, head: str | None, project: ProjectCoverage
+) -> Baseline | None:
+    """The committed baseline file when there is one, else the history's last snapshot that is
+    not this very measurement (docs/check.md): a snapshot of another commit, or of this commit
+    whose sources or numbers differ from ``project``'s (work not committed yet). A snapshot of
+    this commit with the same sources and numbers is the run just recorded, say, and comparing
+    with it would pass any ratchet."""
     from covgap.collect.baseline import DEFAULT_BASELINE, read_baseline
-    from covgap.collect.history import History
+    from covgap.collect.history import History, read_record
     from covgap.model import Baseline
 
     configured = settings.baseline_file
@@ -420,12 +497,29 @@ def _baseline(project_dir: Path, settings: Settings, head: str | None) -> Baseli
     path = _history_path(project_dir, settings)
     if not path.exists():
         return None
-    with History(path) as database:
+    now: dict[str, tuple[Numbers, str | None]] | None = None
+    with History(path, writing=False) as database:
         summaries = sorted(database.snapshots(), key=lambda s: s.id, reverse=True)
-        chosen = next((s for s in summaries if head is None or s.commit != head), None)
-        if chosen is None:
+        snapshot = None
+        for summary in summaries:
+            candidate = database.load(summary.id)
+            if summary.commit != head:
+                snapshot = candidate
+                break
+            if now is None:  # this measurement as a snapshot holds it, read once
+                now = {
+                    f.path: (f.numbers, read_record(f, project_dir).content_hash)
+                    for f in project.files
+                }
+            then = {
+                path: (record.numbers, record.content_hash)
+                for path, record in candidate.files.items()
+            }
+            if then != now:
+                snapshot = candidate
+                break
+        if snapshot is None:
             return None
-        snapshot = database.load(chosen.id)
     commit = f"commit {snapshot.commit[:10]}, " if snapshot.commit else ""
     return Baseline(
         source=f"history snapshot {snapshot.id} ({commit}{snapshot.recorded_at})",
@@ -467,9 +561,10 @@ def check(project_dir: Path, settings: Settings, *, diff: bool = True) -> CheckR
                 raise
             notes.append(f"no diff coverage: {error.message}")
     head, _, _ = git_state(project_dir)
-    baseline = _baseline(project_dir, settings, head)
+    baseline = _baseline(project_dir, settings, head, project)
     result = evaluate(project, settings, changes, baseline)
-    return dataclasses.replace(result, notes=(*result.notes, *notes))
+    # The data's own notes first: sources changed since measurement make every verdict suspect.
+    return dataclasses.replace(result, notes=(*project.notes, *result.notes, *notes))
 
 
 def new_baseline(

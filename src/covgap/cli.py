@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import gc
+import io
 import os
+import shutil
+import signal
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from covgap import __version__, api
 from covgap.config import FORMATS, Settings, load_settings
-from covgap.errors import ConfigError, CovgapError, ExitCode, UsageError
+from covgap.errors import ConfigError, CovgapError, ExitCode, Terminated, UsageError
+from covgap.stdout import GuardedStdout, ReaderGone
 
 if TYPE_CHECKING:
     from covgap.model import PlanResult
@@ -47,13 +52,26 @@ examples:
   covgap run --parallel auto --contexts  with pytest-xdist, recording which test ran what
   covgap run --timeout 600 -- -m "not slow"   stop after 10 minutes; pytest gets -m "not slow"
   covgap run --python .venv/bin/python   measure with another environment's interpreter
+
+exit codes (the plan is written for 0, 1, 5 and 124): 0 the suite passed, 1 a test failed or
+errored (0 with --allow-failures), 2 usage or configuration error (pytest's too), 3 data error,
+4 output not writable, 5 no test collected, 124 cut by --timeout, 130 Ctrl-C, 143 SIGTERM (the
+suite is stopped, its data kept in .covgap/run/)
 """
 
 
+#: The most pytest-xdist workers ``--parallel`` starts.
+_MOST_WORKERS = 1024
+#: The longest ``--timeout`` and ``--test-timeout``: a year.
+_MOST_SECONDS = 365 * 24 * 3600
+
+
 def _workers(text: str) -> str:
-    if text == "auto" or (text.isdigit() and int(text) > 0):
+    if text == "auto" or (text.isascii() and text.isdigit() and 1 <= int(text) <= _MOST_WORKERS):
         return text
-    raise argparse.ArgumentTypeError(f"must be a number of workers or auto, not {text!r}")
+    raise argparse.ArgumentTypeError(
+        f"must be a number of workers from 1 to {_MOST_WORKERS}, or auto, not {text!r}"
+    )
 
 
 def _seconds(text: str) -> float:
@@ -61,9 +79,24 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = -1.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    if not 0 < value <= _MOST_SECONDS:  # NaN and infinity fail this too
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds above 0 and at most {_MOST_SECONDS} (a year), "
+            f"not {text!r}"
+        )
     return value
+
+
+#: The most snapshots ``covgap history --limit`` takes (SQLite's LIMIT stops at 2**63 - 1).
+_MOST_SNAPSHOTS = 1_000_000_000
+
+
+def _snapshots(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= _MOST_SNAPSHOTS):
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 1 to {_MOST_SNAPSHOTS}, not {text!r}"
+        )
+    return int(text)
 
 
 def _formats(text: str) -> list[str]:
@@ -152,6 +185,12 @@ def _parser() -> argparse.ArgumentParser:
         type=_seconds,
         help="per test, with pytest-timeout (default: half of --timeout)",
     )
+    run.add_argument(
+        "--allow-failures",
+        action="store_true",
+        help="exit 0 when tests fail or error (by default 1); no test collected (5) and "
+        "--timeout (124) still fail",
+    )
     _add_plan_options(run)
     run.add_argument(
         "--no-record",
@@ -185,9 +224,11 @@ def _parser() -> argparse.ArgumentParser:
         description="Read the project's test files, pytest and coverage.py settings, development "
         "dependencies, docs and CI files (GitHub Actions, GitLab CI, tox, nox), and list what "
         "to fix, each finding with its evidence and the change to paste, and a score. Nothing "
-        "is run and no coverage data is needed (docs/audit.md).",
+        "is run and no coverage data is needed; the suite's health is the last `covgap run`'s "
+        "when nothing it ran has changed since (docs/audit.md).",
         epilog="exit codes: 0 done (findings or not), 1 a finding at or above --fail-on, "
-        "2 usage or configuration error, 4 output not writable",
+        "2 usage or configuration error (a folder with no Python project: nothing to audit), "
+        "4 output not writable",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     audit.add_argument("project", nargs="?", default=".", help="the project folder (default: .)")
@@ -259,7 +300,7 @@ def _parser() -> argparse.ArgumentParser:
         "not, code removed, lines that lost or gained coverage (docs/history.md).",
     )
     history.add_argument("project", nargs="?", default=".", help="the project folder (default: .)")
-    history.add_argument("--limit", metavar="N", type=int, help="the last N snapshots")
+    history.add_argument("--limit", metavar="N", type=_snapshots, help="the last N snapshots")
     history.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default) or JSON"
     )
@@ -411,16 +452,35 @@ def _emit(result: PlanResult, output: str, stdout: TextIO, project_dir: Path) ->
     return emit(result, output, stdout, project_dir)
 
 
+def _interpreter(text: str) -> str:
+    """``--python``: a path is taken from where covgap runs (the suite runs in the project's
+    folder), a bare name is looked up on PATH."""
+    if os.sep in text or (os.altsep and os.altsep in text):
+        return str(Path(text).absolute())
+    found = shutil.which(text)
+    if found is None:
+        raise UsageError("interpreter not found on PATH", path=text, slug="bad-python")
+    return found
+
+
+#: The runs ``covgap run`` does not record: their data is not the suite's (docs/history.md).
+_NOT_RECORDED = {
+    ExitCode.NO_TESTS: "pytest collected no tests",
+    ExitCode.TIMED_OUT: "the run was cut by --timeout, so its data is partial",
+}
+
+
 def _run_run(
     args: argparse.Namespace, pytest_args: list[str], stdout: TextIO, stderr: TextIO
 ) -> int:
     project_dir = Path(args.project)
     if not project_dir.is_dir():
         raise UsageError("project folder not found", path=args.project, slug="no-project")
-    settings = load_settings(project_dir, _overrides(args))
+    overrides = {**_overrides(args), "allow-failures": True if args.allow_failures else None}
+    settings = load_settings(project_dir, overrides)
     options = api.RunOptions(
         project_dir=project_dir,
-        python=args.python or sys.executable,
+        python=_interpreter(args.python) if args.python else sys.executable,
         fast=args.fast,
         parallel=args.parallel,
         contexts=args.contexts,
@@ -445,7 +505,20 @@ def _run_run(
             result = api.run(settings, options, on_progress=live, preload=preload)
     else:
         result = api.run(settings, options, preload=preload)
-    return _emit_and_record(result, settings, project_dir, stdout, record=not args.no_record)
+    verdict = result.verdict
+    code = ExitCode(verdict.exit_code) if verdict is not None else ExitCode.OK
+    unrecorded = _NOT_RECORDED.get(code)
+    record = not args.no_record and unrecorded is None
+    emitted = _emit_and_record(result, settings, project_dir, stdout, record=record)
+    if unrecorded is not None and not args.no_record:
+        stderr.write(f"covgap: not recorded in the history: {unrecorded}\n")
+    if verdict is not None and (code or verdict.failures_allowed):
+        if verdict.failures_allowed:
+            stderr.write(f"covgap: exit 0: {verdict.reason}, allowed by allow-failures\n")
+        else:
+            hint = " (--allow-failures exits 0)" if code == ExitCode.TESTS_FAILED else ""
+            stderr.write(f"covgap: exit {int(code)}: {verdict.reason}{hint}\n")
+    return emitted or int(code)
 
 
 def _run_combine(args: argparse.Namespace, stdout: TextIO) -> int:
@@ -558,8 +631,8 @@ def main(
     argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
     """Run covgap with ``argv``; return the exit code. Errors are one line on ``stderr``."""
-    stdout = stdout or sys.stdout
-    stderr = stderr or sys.stderr
+    # A closed stream is None in sys: errors then go nowhere, but the exit code still tells.
+    stderr = stderr or sys.stderr or io.StringIO()
     parser = _parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     pytest_args: list[str] = []
@@ -567,14 +640,58 @@ def main(
         split = argv.index("--")
         argv, pytest_args = argv[:split], argv[split + 1 :]
     try:
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:
+            _reject_unknown(parser, args.command, unknown)
     except SystemExit as exit_request:  # --help, --version, or a usage error already printed
         return int(exit_request.code or 0)
+    stdout = stdout or sys.stdout
+    if stdout is None:  # started with standard output closed (>&-)
+        stderr.write(
+            "covgap: error: standard output is closed: covgap prints its results there "
+            "(redirect it to a file or to /dev/null instead)\n"
+        )
+        return ExitCode.OUTPUT_ERROR
+    guarded = cast(TextIO, GuardedStdout(stdout))
     if args.command is None:
-        parser.print_help(stdout)
-        return ExitCode.USAGE_ERROR
+        return _dispatch_help(parser, guarded, stderr)
     with _no_cycle_collection():
-        return _dispatch(args, pytest_args, stdout, stderr)
+        return _dispatch(args, pytest_args, guarded, stderr)
+
+
+def _reject_unknown(
+    parser: argparse.ArgumentParser, command: str | None, unknown: list[str]
+) -> NoReturn:
+    """argparse's "unrecognized arguments", from the command's own parser (its usage line), with
+    the option meant when one is close: ``--paralel`` gets "did you mean `--parallel`?"."""
+    owner = parser
+    for action in parser._actions:  # argparse has no public way to reach the subparsers
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            owner = action.choices[command]
+    options = [option for action in owner._actions for option in action.option_strings]
+    meant = [
+        close[0]
+        for word in unknown
+        if word.startswith("-")
+        and (close := difflib.get_close_matches(word.partition("=")[0], options, n=1))
+    ]
+    message = f"unrecognized arguments: {' '.join(unknown)}"
+    if meant:
+        message += f" (did you mean {' or '.join(f'`{option}`' for option in meant)}?)"
+    owner.error(message)
+
+
+def _dispatch_help(parser: argparse.ArgumentParser, stdout: TextIO, stderr: TextIO) -> int:
+    """``covgap`` without a command: the help, and exit 2."""
+    try:
+        parser.print_help(stdout)
+        stdout.flush()
+    except ReaderGone:
+        return int(ExitCode.READER_GONE)
+    except CovgapError as error:
+        stderr.write(f"covgap: error: {error}\n")
+        return int(error.exit_code)
+    return ExitCode.USAGE_ERROR
 
 
 @contextlib.contextmanager
@@ -595,25 +712,39 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+#: What ``covgap run`` says when it is stopped by a signal.
+_KEPT = "; the suite was stopped, and the data it measured is kept in .covgap/run/"
+
+
+def _command(
+    args: argparse.Namespace, pytest_args: list[str], stdout: TextIO, stderr: TextIO
+) -> int:
+    if pytest_args and args.command != "run":
+        raise UsageError("arguments after -- are for pytest, and only `covgap run` takes them")
+    if args.command == "demo":
+        return _run_demo(args, stdout)
+    if args.command == "run":
+        return _run_run(args, pytest_args, stdout, stderr)
+    if args.command == "combine":
+        return _run_combine(args, stdout)
+    if args.command == "audit":
+        return _run_audit(args, stdout)
+    if args.command == "check":
+        return _run_check(args, stdout)
+    if args.command == "history":
+        return _run_history(args, stdout)
+    return _run_plan(args, stdout)
+
+
 def _dispatch(
     args: argparse.Namespace, pytest_args: list[str], stdout: TextIO, stderr: TextIO
 ) -> int:
     try:
-        if pytest_args and args.command != "run":
-            raise UsageError("arguments after -- are for pytest, and only `covgap run` takes them")
-        if args.command == "demo":
-            return _run_demo(args, stdout)
-        if args.command == "run":
-            return _run_run(args, pytest_args, stdout, stderr)
-        if args.command == "combine":
-            return _run_combine(args, stdout)
-        if args.command == "audit":
-            return _run_audit(args, stdout)
-        if args.command == "check":
-            return _run_check(args, stdout)
-        if args.command == "history":
-            return _run_history(args, stdout)
-        return _run_plan(args, stdout)
+        code = _command(args, pytest_args, stdout, stderr)
+        stdout.flush()  # what is still buffered: a full disk shows here, not at exit
+        return code
+    except ReaderGone:  # `covgap … | head`: nobody reads the rest, and nobody is to be told
+        return int(ExitCode.READER_GONE)
     except CovgapError as error:
         stderr.write(f"covgap: error: {error}\n")
         if error.hint:
@@ -621,12 +752,33 @@ def _dispatch(
         return int(error.exit_code)
     except KeyboardInterrupt:
         stderr.write("covgap: interrupted; no report was half-written\n")
-        return 130
-    except Exception as error:  # a bug in covgap: say so plainly, traceback on request
-        if os.environ.get("COVGAP_DEBUG"):
-            traceback.print_exc(file=stderr)
+        return int(ExitCode.INTERRUPTED)
+    except Terminated as stop:
+        name = signal.Signals(stop.signal_number).name
         stderr.write(
-            f"covgap: internal error: {type(error).__name__}: {error} "
-            "(set COVGAP_DEBUG=1 for the traceback, and please report it)\n"
+            f"covgap: stopped by {name}; no report was half-written"
+            f"{_KEPT if args.command == 'run' else ''}\n"
         )
-        return int(ExitCode.DATA_ERROR)
+        return 128 + stop.signal_number
+    except FileNotFoundError as error:
+        if "No usable temporary directory" not in str(error):
+            return _internal_error(error, stderr)
+        # tempfile found no folder it can write in: TMPDIR, /tmp, /var/tmp, the working folder.
+        stderr.write(
+            "covgap: error: no usable temporary folder: TMPDIR, /tmp, /var/tmp and the working "
+            "folder are all full or not writable\n"
+        )
+        return int(ExitCode.OUTPUT_ERROR)
+    except Exception as error:  # a bug in covgap: say so plainly, traceback on request
+        return _internal_error(error, stderr)
+
+
+def _internal_error(error: Exception, stderr: TextIO) -> int:
+    """A bug in covgap: one line, the traceback with COVGAP_DEBUG=1, exit 3."""
+    if os.environ.get("COVGAP_DEBUG"):
+        traceback.print_exc(file=stderr)
+    stderr.write(
+        f"covgap: internal error: {type(error).__name__}: {error} "
+        "(set COVGAP_DEBUG=1 for the traceback, and please report it)\n"
+    )
+    return int(ExitCode.DATA_ERROR)

@@ -7,18 +7,13 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from covgap import tomlparse
 from covgap.errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 __all__ = [
     "DEFAULT_CRITICAL_PATTERNS",
@@ -144,6 +139,8 @@ class Settings:
     churn_window: str = "90 days"
     #: Audit the suite, its configuration and CI (docs/audit.md) in every plan.
     audit: bool = True
+    #: ``covgap run`` exits 0 when tests fail (1 otherwise); no test or a timeout still fail.
+    allow_failures: bool = False
     # --- gates (covgap check; docs/check.md) ---
     #: The total (statements + branches) must be at least this; None: no total gate.
     fail_under: float | None = None
@@ -184,6 +181,14 @@ class Settings:
     @property
     def all_critical_patterns(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys((*self.critical_patterns, *self.extend_critical_patterns)))
+
+
+#: The largest ``top``: more files and functions than any summary can show.
+MAX_TOP = 10_000
+#: The most digits after the decimal point: a percentage of any real count needs fewer.
+MAX_PRECISION = 10
+#: The most parser processes.
+MAX_JOBS = 1024
 
 
 # key in [tool.covgap] → (attribute, parser)
@@ -227,16 +232,19 @@ def _formats(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def _whole(minimum: int) -> Any:
+def _whole(minimum: int, maximum: int) -> Any:
+    """A parser of whole numbers from ``minimum`` to ``maximum``: beyond that a value is a
+    mistake (``--top 10**21``), and would fail deep inside covgap instead of here."""
+
     def parse(value: Any) -> int:
         if isinstance(value, bool):
             raise ValueError("must be a whole number")
         try:
             number = int(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: int(float("inf"))
             raise ValueError(f"must be a whole number, not {value!r}") from None
-        if number < minimum or (isinstance(value, float) and value != number):
-            raise ValueError(f"must be a whole number of at least {minimum}, not {value!r}")
+        if not minimum <= number <= maximum or (isinstance(value, float) and value != number):
+            raise ValueError(f"must be a whole number from {minimum} to {maximum}, not {value!r}")
         return number
 
     return parse
@@ -335,10 +343,10 @@ _PARSERS: dict[str, tuple[str, Any]] = {
     "tiers": ("tiers", _tiers),
     "format": ("formats", _formats),
     "output": ("output", _path),
-    "top": ("top", _whole(1)),
-    "precision": ("precision", _whole(0)),
+    "top": ("top", _whole(1, MAX_TOP)),
+    "precision": ("precision", _whole(0, MAX_PRECISION)),
     "data-file": ("data_file", _path),
-    "jobs": ("jobs", _whole(1)),
+    "jobs": ("jobs", _whole(1, MAX_JOBS)),
     "cache": ("cache", _boolean),
     "risk": ("risk", _boolean),
     "critical-patterns": ("critical_patterns", _string_list),
@@ -346,6 +354,7 @@ _PARSERS: dict[str, tuple[str, Any]] = {
     "risk-weights": ("risk_weights", _risk_weights),
     "churn-window": ("churn_window", _churn_window),
     "audit": ("audit", _boolean),
+    "allow-failures": ("allow_failures", _boolean),
     "fail-under": ("fail_under", _percent),
     "fail-under-lines": ("fail_under_lines", _percent),
     "fail-under-branches": ("fail_under_branches", _percent),
@@ -372,6 +381,7 @@ _ENVIRONMENT = {
     "COVGAP_RISK": "risk",
     "COVGAP_CHURN_WINDOW": "churn-window",
     "COVGAP_AUDIT": "audit",
+    "COVGAP_ALLOW_FAILURES": "allow-failures",
     "COVGAP_BASE": "base",
     "COVGAP_HISTORY": "history",
 }
@@ -379,12 +389,15 @@ _ENVIRONMENT = {
 
 def _read_pyproject(project_dir: Path) -> tuple[dict[str, Any], str | None]:
     pyproject = project_dir / "pyproject.toml"
-    if not pyproject.is_file():
+    if not pyproject.exists():
         return {}, None
+    if not pyproject.is_file():  # opening a FIFO would wait for ever; a folder is a mistake
+        problem = "is a folder, not a file" if pyproject.is_dir() else "is not a regular file"
+        raise ConfigError(problem, path=str(pyproject))
     try:
         with pyproject.open("rb") as handle:
-            document = tomllib.load(handle)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            document = tomlparse.load(handle)
+    except (tomlparse.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"not valid TOML: {exc}", path=str(pyproject), slug="bad-toml") from exc
     except OSError as exc:
         raise ConfigError(f"cannot be read: {exc.strerror}", path=str(pyproject)) from exc

@@ -9,7 +9,9 @@ __all__ = [
     "CovgapError",
     "DataError",
     "ExitCode",
+    "NoTestsError",
     "OutputError",
+    "Terminated",
     "UsageError",
 ]
 
@@ -28,6 +30,24 @@ class ExitCode(enum.IntEnum):
     DATA_ERROR = 3
     #: The report could not be written (folder not writable, disk full); nothing half-written stays.
     OUTPUT_ERROR = 4
+    #: ``covgap run``: pytest collected no test (pytest's own code 5); the plan is still written
+    #: when there is code to plan for.
+    NO_TESTS = 5
+    #: ``covgap run``: the run was cut by ``--timeout`` (the code of coreutils' ``timeout``); the
+    #: plan is written from the data saved until then.
+    TIMED_OUT = 124
+    #: Stopped by Ctrl-C (128 + SIGINT), as shells report it.
+    INTERRUPTED = 130
+    #: The reader of standard output stopped reading (``covgap … | head``): covgap stops
+    #: quietly, with the status of a process stopped by SIGPIPE (128 + SIGPIPE).
+    READER_GONE = 141
+    #: Stopped by SIGTERM (128 + SIGTERM: what CI sends when a job times out); ``covgap run``
+    #: stops the suite first and keeps the data measured so far.
+    TERMINATED = 143
+
+    #: ``covgap run``: a test failed or errored, or pytest could not finish the suite (pytest's
+    #: own code 1); the plan is still written. ``--allow-failures`` makes it 0.
+    TESTS_FAILED = 1
 
 
 class CovgapError(Exception):
@@ -85,3 +105,19 @@ class OutputError(CovgapError):
 
     exit_code = ExitCode.OUTPUT_ERROR
     slug = "output"
+
+
+class NoTestsError(CovgapError):
+    """``covgap run`` found no test to run and no code to measure: there is nothing to plan."""
+
+    exit_code = ExitCode.NO_TESTS
+    slug = "no-tests"
+
+
+class Terminated(BaseException):
+    """covgap received SIGTERM (or SIGHUP): raised from the signal handler so that a running
+    suite is stopped and its data kept, like KeyboardInterrupt for Ctrl-C."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal_number)
+        self.signal_number = signal_number

@@ -30,6 +30,7 @@ __all__ = [
     "RiskInfo",
     "RiskLevel",
     "RunInfo",
+    "RunVerdict",
     "Suggestion",
     "SuiteHealth",
     "TestAdvice",
@@ -154,6 +155,9 @@ class FileCoverage:
     #: Test modules that ran this file's lines, with how many lines each ran, most first
     #: (from per-test contexts; empty when they were not measured).
     tested_by: tuple[tuple[str, int], ...] = ()
+    #: The file is outside the project folder (a coverage file can name any file): reports
+    #: give its numbers and line numbers only, never text from its source, nor tests to write.
+    outside: bool = False
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,12 @@ class ProjectCoverage:
     #: Files parsed in this run, and files whose analysis came from covgap's cache.
     parsed_files: int = 0
     cached_files: int = 0
+    #: Files whose source changed since they were measured (the data names lines that cannot be
+    #: code now), files written after the data was, and files outside the project folder
+    #: (``collect/staleness.py``); each also has a note.
+    changed_files: tuple[str, ...] = ()
+    modified_files: tuple[str, ...] = ()
+    outside_files: tuple[str, ...] = ()
 
     @property
     def totals(self) -> Numbers:
@@ -420,8 +430,8 @@ class SuiteHealth:
 
     tests: tuple[TestOutcome, ...]
     groups: tuple[FailureGroup, ...]
-    #: Where the outcomes came from: pytest's JUnit XML, or covgap's event log when pytest
-    #: was stopped before it could write the XML.
+    #: Where the outcomes came from: pytest's JUnit XML (``covgap plan --junit``), or pytest's
+    #: test reports as covgap's plugin logged them (``covgap run``).
     source: Literal["junit-xml", "events"]
     #: Why the run did not finish by itself ("timed out after 60 s while running X"), or None.
     stopped: str | None = None
@@ -456,6 +466,20 @@ class RunInfo:
     seconds: float
     data_file: str
     notes: tuple[str, ...] = ()
+    #: The run was cut by ``--timeout`` (``pytest_exit_code`` is then None).
+    timed_out: bool = False
+
+
+@dataclass(frozen=True)
+class RunVerdict:
+    """What ``covgap run``'s exit code says of the suite, and why (docs/messages.md)."""
+
+    #: The exit code: 0 passed, 1 tests failed, 5 no test collected, 124 cut by ``--timeout``.
+    exit_code: int
+    #: Why, in words: "2 failed, 1 error", "pytest collected no tests".
+    reason: str
+    #: Tests failed, but ``allow-failures`` made the exit code 0.
+    failures_allowed: bool = False
 
 
 @dataclass(frozen=True)
@@ -607,3 +631,5 @@ class PlanResult:
     risk: RiskInfo | None = None
     #: The audit of the suite, configuration and CI; None when it was turned off.
     audit: AuditResult | None = None
+    #: Only for ``covgap run``: the exit code the suite's outcome asks for.
+    verdict: RunVerdict | None = None

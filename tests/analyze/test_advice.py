@@ -42,13 +42,13 @@ def test_uncovered_raises_name_exception_condition_and_line(advice_plan: PlanRes
         (
             "raise",
             18,
-            '`parse_amount` raises `ValueError` ("empty amount") when `not text`'
+            '`parse_amount` raises `ValueError("empty amount")` when `not text`'
             " — line 18 never ran",
         ),
         (
             "raise",
             21,
-            '`parse_amount` raises `PaymentError` (f"negative amount: {value}") when `value < 0`'
+            '`parse_amount` raises `PaymentError(f"negative amount: {value}")` when `value < 0`'
             " — line 21 never ran",
         ),
     ]
@@ -79,7 +79,7 @@ def test_compound_condition_and_its_dependencies(advice_plan: PlanResult) -> Non
         (
             "raise",
             36,
-            '`charge` raises `PaymentError` ("amount too large") when '
+            '`charge` raises `PaymentError("amount too large")` when '
             '`amount > 1000 and not os.environ.get("ALLOW_LARGE")` — line 36 never ran',
         )
     ]

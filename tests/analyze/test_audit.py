@@ -513,9 +513,42 @@ def test_health_findings(tmp_path: Path) -> None:
 
 
 def test_empty_repository(tmp_path: Path) -> None:
-    result = run_audit(tmp_path)
-    assert {"suite-no-tests", "ci-none", "docs-no-test-instructions"} <= rules(result)
-    assert result.earned <= result.possible
+    """A folder with nothing in it is no Python project (`covgap audit` says so and stops)."""
+    assert not read_audit_facts(tmp_path.resolve(), target=80.0).python_project
+    (tmp_path / "notes" / "scripts").mkdir(parents=True)
+    (tmp_path / "notes" / "scripts" / "tool.py").write_text("print('hi')\n")
+    assert read_audit_facts(tmp_path.resolve(), target=80.0).python_project
+
+
+@pytest.mark.parametrize(
+    ("files", "fix_path", "imports"),
+    [
+        pytest.param(
+            {"pyproject.toml": '[project]\nname = "shop"\n', **SOURCE},
+            "tests/test_imports.py",
+            'PACKAGES = ["shop"]',
+            id="package",
+        ),
+        pytest.param(
+            {"pyproject.toml": '[project]\nname = "shop"\n'}, None, None, id="no-code-yet"
+        ),
+    ],
+)
+def test_no_tests_first_test_is_a_real_one(
+    tmp_path: Path, files: dict[str, str | None], fix_path: str | None, imports: str | None
+) -> None:
+    """A project without tests is offered a first test that imports its modules, never an
+    `assert True`; with no package to import, it is told what to write."""
+    for name, text in files.items():
+        assert text is not None
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    finding = only(run_audit(tmp_path), "suite-no-tests")
+    assert finding.fix_path == fix_path
+    assert "assert True" not in finding.fix
+    if imports:
+        assert imports in finding.fix and "importlib.import_module(module)" in finding.fix
+        compile(finding.fix, "test_imports.py", "exec")
 
 
 def test_broken_coverage_configuration_is_a_finding(tmp_path: Path) -> None:
@@ -524,16 +557,60 @@ def test_broken_coverage_configuration_is_a_finding(tmp_path: Path) -> None:
     assert finding.evidence[0].path == ".coveragerc"
 
 
-def test_many_tests_serial(tmp_path: Path) -> None:
-    values = "[" + ", ".join(str(i) for i in range(600)) + "]"
+def many_tests(count: int) -> dict[str, str | None]:
+    """A test module of ``count`` parametrized cases (the clean repository has 2 more)."""
+    values = "[" + ", ".join(str(i) for i in range(count)) + "]"
     body = (
         f"import pytest\nfrom shop.util import clamp\n\n\n@pytest.mark.parametrize('x', {values})\n"
     )
-    body += "def test_clamp(x):\n    assert clamp(x) == x\n"
-    result = run_audit(make_repo(tmp_path, {"tests/test_util.py": body}))
-    finding = only(result, "pytest-serial")
-    assert "602 tests" in finding.title
-    assert '"-n", "auto"' in finding.fix
+    return {"tests/test_util.py": body + "def test_clamp(x):\n    assert clamp(x) == x\n"}
+
+
+@pytest.mark.parametrize(
+    ("count", "title"),
+    [
+        pytest.param(600, None, id="602-tests-a-few-seconds"),
+        # 20 ms a test, estimated: 3000 tests make the minute pytest-xdist is worth
+        pytest.param(2990, None, id="2992-tests"),
+        pytest.param(3000, "3002 tests run one at a time: about 60 s", id="3002-tests"),
+    ],
+)
+def test_serial_suite_estimated_from_its_tests(
+    tmp_path: Path, count: int, title: str | None
+) -> None:
+    """Without a run, the time is estimated from the number of tests, and parallel workers are
+    recommended only for a suite estimated at a minute or more, with the time said."""
+    result = run_audit(make_repo(tmp_path, many_tests(count)))
+    found = [f for f in result.findings if f.rule == "pytest-serial"]
+    assert [f.title.startswith(title) for f in found] == ([True] if title else [])
+    if title:
+        assert "estimate" in found[0].title and '"-n", "auto"' in found[0].fix
+
+
+@pytest.mark.parametrize(
+    ("tests", "seconds", "title"),
+    [
+        # the issue's suite: many tests, 3.5 s in all
+        pytest.param(700, 0.005, None, id="700-tests-in-3.5s"),
+        pytest.param(40, 1.4, None, id="40-tests-in-56s"),
+        pytest.param(40, 1.6, "the 40 tests take 64 s one at a time", id="40-tests-in-64s"),
+        pytest.param(3000, 0.5, "the 3000 tests take 25 min one at a time", id="25-minutes"),
+    ],
+)
+def test_serial_suite_by_its_measured_time(
+    tmp_path: Path, tests: int, seconds: float, title: str | None
+) -> None:
+    """After a run the suite's measured time decides (the tests' durations, as pytest timed
+    them), whatever the number of tests; the finding says the time."""
+    from covgap.analyze.health import assess
+
+    health = assess(
+        tuple(outcome(f"tests/test_a.py::test_{i}", "passed", seconds) for i in range(tests)),
+        source="events",
+    )
+    result = run_audit(make_repo(tmp_path, many_tests(3000)), health=health)
+    found = [f for f in result.findings if f.rule == "pytest-serial"]
+    assert [f.title for f in found] == ([title] if title else [])
 
 
 def test_empty_folder_and_unused_marker(tmp_path: Path) -> None:
@@ -581,3 +658,111 @@ def test_fifos_among_the_files_read_are_findings_and_notes(tmp_path: Path) -> No
     assert finding.title == ".github/workflows/pipe.yml cannot be read: not a regular file (a FIFO)"
     assert "tests/test_pipe.py: not a regular file (a FIFO); not read" in " ".join(result.notes)
     assert "requirements-dev.txt: cannot be read: not a regular file (a FIFO)" in result.notes
+
+
+@pytest.mark.parametrize(
+    ("report", "fires"),
+    [
+        pytest.param('exclude_lines = ["if DEBUG:"]\n', True, id="pragma-gone"),
+        # coverage.py searches each line for the pattern: "no cov" is found in "no cover"
+        pytest.param('exclude_lines = ["no cov", "if DEBUG:"]\n', False, id="no-cov"),
+        pytest.param('exclude_lines = ["pragma: no cover"]\n', False, id="plain-words"),
+        pytest.param(
+            'exclude_lines = ["(?i)#\\\\s*pragma:\\\\s*no\\\\s*cover"]\n', False, id="regex"
+        ),
+        # found by a pattern written for another pragma, not by "# pragma: no cover"
+        pytest.param('exclude_lines = ["no-cover"]\n', True, id="other-spelling"),
+        pytest.param('exclude_lines = ["nocover"]\n', True, id="no-space"),
+        # exclude_also is added to exclude_lines
+        pytest.param(
+            'exclude_lines = ["if DEBUG:"]\nexclude_also = ["no cover"]\n', False, id="also"
+        ),
+    ],
+)
+def test_exclude_replaced_tests_the_pragma_as_coverage_does(
+    tmp_path: Path, report: str, fires: bool
+) -> None:
+    """`coverage-exclude-replaced` fires only when coverage.py, with the project's patterns,
+    no longer excludes a line carrying `# pragma: no cover`."""
+    result = run_audit(make_repo(tmp_path, {"pyproject.toml": PYPROJECT + report}))
+    assert ("coverage-exclude-replaced" in rules(result)) is fires
+
+
+NO_TESTPATHS = replace(PYPROJECT, 'testpaths = ["tests"]\n', "")
+
+
+@pytest.mark.parametrize(
+    ("changes", "reported"),
+    [
+        pytest.param({"tests/unit/.gitkeep": ""}, ("tests/unit",), id="unit-gitkeep"),
+        pytest.param(
+            {"tests/e2e/__init__.py": "", "tests/e2e/README.md": "End-to-end tests go here.\n"},
+            ("tests/e2e",),
+            id="e2e-init-and-readme",
+        ),
+        pytest.param(
+            {
+                "pyproject.toml": NO_TESTPATHS,
+                "benchmarks/bench_plan.py": "def main():\n    pass\n",
+                "benchmarks/README.md": "# Benchmarks\n",
+            },
+            (),
+            id="benchmark-scripts",
+        ),
+        pytest.param(
+            {
+                "tests/fuzz/__init__.py": "",
+                "tests/fuzz/fuzz_parser.py": "def fuzz(data):\n    pass\n",
+            },
+            (),
+            id="fuzz-targets",
+        ),
+        pytest.param({"tests/fuzz/corpus/seed-1": "{]"}, (), id="fuzz-corpus"),
+        pytest.param(
+            {"tests/perf/.gitkeep": "", "tests/perf/results.csv": "test,seconds\n"},
+            (),
+            id="data-beside-gitkeep",
+        ),
+    ],
+)
+def test_empty_folder_holds_nothing_but_placeholders(
+    tmp_path: Path, changes: dict[str, str | None], reported: tuple[str, ...]
+) -> None:
+    """A test folder is reported empty when it holds no test and nothing else but `__init__.py`,
+    `conftest.py`, `.gitkeep` or a README; a folder of scripts, fuzz targets or data is not."""
+    result = run_audit(make_repo(tmp_path, changes))
+    found = [f for f in result.findings if f.rule == "suite-empty-folder"]
+    assert tuple(e.path for f in found for e in f.evidence) == reported
+
+
+def test_dependency_fix_follows_the_projects_groups(tmp_path: Path) -> None:
+    """A project keeping its tools in [dependency-groups] (its extras are for users) is told to
+    add the missing plugin there, not to [project.optional-dependencies]."""
+    pyproject = replace(
+        PYPROJECT,
+        '[project.optional-dependencies]\ntest = [\n    "pytest>=8",\n',
+        '[project.optional-dependencies]\ntest = ["faker"]\n\n[dependency-groups]\ndev = [\n'
+        '    "pytest>=8",\n',
+    )
+    pyproject = replace(pyproject, '    "pytest-randomly>=3",\n', "")
+    finding = only(
+        run_audit(make_repo(tmp_path, {"pyproject.toml": pyproject})), "pytest-fixed-order"
+    )
+    assert (finding.fix_path, finding.fix) == (
+        "pyproject.toml",
+        '[dependency-groups]\ndev = [..., "pytest-randomly"]',
+    )
+
+
+def test_serial_suite_stopped_run_says_at_least(tmp_path: Path) -> None:
+    """A run stopped before its end timed only the tests that ran: the time is a lower bound."""
+    from covgap.analyze.health import assess
+
+    health = assess(
+        tuple(outcome(f"tests/test_a.py::test_{i}", "passed", 2.0) for i in range(40)),
+        source="events",
+        stopped="stopped after the --timeout of 90 s",
+    )
+    finding = only(run_audit(make_repo(tmp_path), health=health), "pytest-serial")
+    assert finding.title == "the 40 tests take at least 80 s one at a time"
+    assert finding.evidence[1].path == ".covgap/run/events.jsonl"

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -18,7 +19,14 @@ from hypothesis import strategies as st
 import covgap.api
 import covgap.config
 from covgap.analyze.deltas import Delta, UnitChange, explain, explain_history
-from covgap.collect.history import FileRecord, History, Snapshot, SnapshotInput, file_record
+from covgap.collect.history import (
+    FileRecord,
+    HealthCounts,
+    History,
+    Snapshot,
+    SnapshotInput,
+    file_record,
+)
 from covgap.collect.junit import read_junit
 from covgap.model import FileCoverage, Numbers, SuiteHealth
 
@@ -39,21 +47,28 @@ def record(
     return file_record(coverage, None if source is None else source.encode())
 
 
-def snapshot(number: int, *files: FileRecord) -> Snapshot:
+def snapshot(
+    number: int,
+    *files: FileRecord,
+    commit: str | None = None,
+    dirty: bool = False,
+    health: HealthCounts | None = None,
+) -> Snapshot:
     total = Numbers()
     for file in files:
         total = total + file.numbers
     return Snapshot(
         id=number,
-        commit=None,
+        commit=commit,
         branch="main",
-        dirty=False,
+        dirty=dirty,
         recorded_at="2026-01-01T00:00:00Z",
         covgap_version="0",
         input_kind="coverage-data",
         branch_measured=True,
         totals=total,
         files={file.path: file for file in files},
+        health=health,
     )
 
 
@@ -209,6 +224,137 @@ def test_text_names_the_file_that_counts_most() -> None:
     assert [f.impact for f in delta.files] == [Fraction(-200, 11)] * 2 + [-Fraction(100, 11), 0]
 
 
+#: A module whose line 1 is its docstring: its exits (arcs to -1) end at no statement.
+MODULE = (
+    '"""Prices."""\n'  # 1
+    "import sys\n"  # 2
+    "\n"
+    "\n"
+    "def price(x):\n"  # 5
+    "    if x:\n"  # 6
+    "        return 1\n"  # 7
+    "    return 2\n"  # 8
+    "\n"
+    "\n"
+    "if sys.version_info >= (3,):\n"  # 11: never false, so 11 -> -1 is missing
+    "    MODE = 3\n"  # 12
+)
+
+
+def module_record(source: str, offset: int, missing_arcs: Iterable[tuple[int, int]]) -> FileRecord:
+    """MODULE's record (its lines shifted by ``offset``), ``price`` tested with x true."""
+    statements = [line + offset for line in (2, 5, 6, 7, 8, 11, 12)]
+    return record("prices.py", source, statements, (8 + offset,), missing_arcs, 4)
+
+
+def test_equal_data_of_the_same_code_is_no_change() -> None:
+    """A missing exit from the module (to line -1, a docstring) is the same arc in both runs:
+    not an uncovered branch removed and another added."""
+    before = module_record(MODULE, 0, ((6, 8), (11, -1)))
+    after = module_record(MODULE, 0, ((6, 8), (11, -1)))
+    delta = explain(snapshot(1, before), snapshot(2, after))
+    assert delta.files == ()
+    assert delta.text == "+0.0 points: no change in statements or branches"
+
+
+def test_a_module_exit_is_followed_when_code_moves() -> None:
+    """Lines inserted above: the module's exit is still -1, and the same arc."""
+    before = module_record(MODULE, 0, ((6, 8), (11, -1)))
+    moved = MODULE.replace("import sys\n", "import sys\nimport os\n")
+    after = record("prices.py", moved, (2, 3, 6, 7, 8, 9, 12, 13), (9,), ((7, 9), (12, -1)), 4)
+    delta = explain(snapshot(1, before), snapshot(2, after))
+    assert_identity(delta)
+    assert delta.statements == UnitChange(covered_added=1)
+    assert delta.branches == UnitChange()
+
+
+def test_an_unchanged_file_whose_module_exit_was_covered_in_one_run() -> None:
+    """In a file whose content did not change, a branch that varies is lost or gained, on its
+    line; never code added or removed."""
+    before = module_record(MODULE, 0, ((6, 8), (11, -1)))
+    after = record("prices.py", MODULE, (2, 5, 6, 7, 8, 11, 12), (), ((6, 8),), 4)
+    delta = explain(snapshot(1, before), snapshot(2, after))
+    assert_identity(delta)
+    assert delta.statements == UnitChange(gained=1)
+    assert delta.branches == UnitChange(gained=1)
+    assert delta.files[0].gained_lines == (8, 11)
+    assert delta.files[0].lost_lines == ()
+
+
+SAME_COMMIT = "c0ffee" * 6 + "abcd"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "same"),
+    [
+        pytest.param({"commit": SAME_COMMIT}, {"commit": SAME_COMMIT}, True, id="same commit"),
+        pytest.param({"commit": SAME_COMMIT}, {"commit": "f" * 40}, False, id="other commit"),
+        pytest.param({}, {}, False, id="no git"),
+        # uncommitted changes: the work trees may differ
+        pytest.param(
+            {"commit": SAME_COMMIT}, {"commit": SAME_COMMIT, "dirty": True}, False, id="dirty"
+        ),
+        # a test added (untracked, so the tree looks clean): the suite is not the same
+        pytest.param(
+            {"commit": SAME_COMMIT, "health": HealthCounts(passed=4)},
+            {"commit": SAME_COMMIT, "health": HealthCounts(passed=5)},
+            False,
+            id="more tests",
+        ),
+        # a flaky test: it failed in one run; the same tests ran
+        pytest.param(
+            {"commit": SAME_COMMIT, "health": HealthCounts(passed=4)},
+            {"commit": SAME_COMMIT, "health": HealthCounts(passed=3, failed=1)},
+            True,
+            id="a test failed",
+        ),
+    ],
+)
+def test_coverage_that_varied_between_runs_of_the_same_code(
+    before: dict[str, Any], after: dict[str, Any], same: bool
+) -> None:
+    """Two runs of the same commit with clean trees: what gained or lost coverage is the
+    suite's variation, said so with its lines; otherwise it is coverage gained and lost."""
+    a = snapshot(1, module_record(MODULE, 0, ((6, 8), (11, -1))), **before)
+    b = snapshot(
+        2, record("prices.py", MODULE, (2, 5, 6, 7, 8, 11, 12), (7,), ((6, 7),), 4), **after
+    )
+    delta = explain(a, b)
+    assert_identity(delta)
+    assert delta.same_code is same
+    assert delta.statements == UnitChange(gained=1, lost=1)
+    assert delta.branches == UnitChange(gained=2, lost=1)
+    (file,) = delta.files
+    assert (file.lost_lines, file.gained_lines) == ((6, 7), (6, 8, 11))
+    if same:
+        assert delta.text == (
+            "+9.1 points: coverage varied between runs of the same code: "
+            "1 statement lost coverage, 1 statement gained coverage, "
+            "1 branch lost coverage, 2 branches gained coverage; lines prices.py 6-8, 11"
+        )
+    else:
+        assert "varied" not in delta.text and "added" not in delta.text
+        assert delta.text.endswith(
+            "1 statement lost coverage in prices.py, "
+            "1 statement gained coverage in prices.py, 1 branch lost coverage in prices.py, "
+            "2 branches gained coverage in prices.py"
+        )
+
+
+def test_a_file_measured_in_one_run_of_the_same_code() -> None:
+    """A file in one snapshot of the same code is told as measured in one run, not as code
+    added or removed."""
+    prices = module_record(MODULE, 0, ((6, 8), (11, -1)))
+    extra = record("extra.py", "x = 1\n", (1,))
+    a = snapshot(1, prices, commit=SAME_COMMIT)
+    b = snapshot(2, prices, extra, commit=SAME_COMMIT)
+    assert explain(a, b).text == (
+        "+2.3 points: coverage varied between runs of the same code: "
+        "extra.py measured in the later run only"
+    )
+    assert explain(b, a).text.endswith("extra.py measured in the earlier run only")
+
+
 # -- the identity on random snapshots ----------------------------------------------------------
 
 TEXTS = ("x = 1", "return x", "pass", "if a:", "y = f(x)", "return None", "", "else:")
@@ -229,7 +375,7 @@ def versions(draw: st.DrawFn, path: str, like: bytes | None = None) -> tuple[Fil
     missing = sorted(draw(st.sets(st.sampled_from(statements)))) if statements else []
     arcs: list[tuple[int, int]] = []
     if statements:
-        ends = st.sampled_from([*statements, *(-s for s in statements), 0])
+        ends = st.sampled_from([*statements, *(-s for s in statements), 0, -1])
         arcs = sorted(draw(st.sets(st.tuples(st.sampled_from(statements), ends), max_size=5)))
     branches = len(arcs) + draw(st.integers(0, 4))
     numbers = Numbers(len(statements), len(missing), branches, len(arcs))
@@ -271,8 +417,12 @@ def test_the_explained_parts_add_up_exactly(
     assert delta.statements == sum((f.statements for f in delta.files), UnitChange())
     for file in delta.files:
         if file.status == "unchanged" and file.matched_by == "text":
-            assert file.statements.covered_added == file.statements.uncovered_added == 0
-            assert file.statements.covered_removed == file.statements.uncovered_removed == 0
+            # code that did not change is never added or removed, in statements, nor in
+            # branches when they were counted alike (the same content has the same branches)
+            assert not file.statements.code_changed
+            assert file.before is not None and file.after is not None
+            if file.before.branches == file.after.branches:
+                assert not file.branches.code_changed
     back = explain(after, before)
     assert_identity(back)
     # matching by line is symmetric (difflib's matching of repeated texts need not be)

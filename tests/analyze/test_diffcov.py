@@ -450,3 +450,25 @@ def test_percent_table(
     assert result.files[0].added
     assert not result.branch
     assert result.notes and "no branch measurements" in result.notes[0]
+
+
+@given(st.sets(st.integers(1, 30)), st.sets(st.integers(1, 30)), st.sets(st.integers(1, 30)))
+def test_function_ranges_never_span_a_line_that_ran(
+    statements: set[int], missing_pick: set[int], added: set[int]
+) -> None:
+    """A function's uncovered changed lines are written as ranges that join them only across
+    lines that are not statements: never across a statement that ran or did not change."""
+    missing = statements & missing_pick
+    project = ProjectCoverage(
+        (synthetic_file("m.py", statements, missing),), False, "coverage-data", "x"
+    )
+    diff = Diff("main", "0" * 40, "test", (ChangedFile("m.py", tuple(sorted(added)), "added"),))
+    file = diff_coverage(project, diff, branch=False).files[0]
+    for _, lines in file.by_function:
+        shown: set[int] = set()
+        for part in file.ranges(lines).split(", "):
+            first, _, last = part.partition("-")
+            span = set(range(int(first), int(last or first) + 1))
+            assert not (span & statements) - set(lines), (part, lines)
+            shown |= span & statements
+        assert shown == set(lines)

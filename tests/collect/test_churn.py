@@ -152,7 +152,10 @@ def test_window_parse(text: str, expected: ChurnWindow) -> None:
         pytest.param("90 weeks", "is not '<N> days'", id="unknown-unit"),
         pytest.param("1.5 days", "is not '<N> days'", id="fraction"),
         pytest.param("-3 days", "is not '<N> days'", id="negative"),
-        pytest.param("0 commits", "at least 1 day or commit, not 0", id="zero"),
+        pytest.param("0 commits", "from 1 to 1000000000 commits", id="zero"),
+        # a cutoff 10**20 days before the last commit is beyond any clock: a usage error
+        pytest.param("99999999999999999999 days", "from 1 to 36500 days", id="huge-days"),
+        pytest.param("1000000001 commits", "from 1 to 1000000000 commits", id="huge-commits"),
     ],
 )
 def test_window_parse_rejects(text: str, message: str) -> None:

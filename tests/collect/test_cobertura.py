@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import JSON_KEEPS_REPEATS, json_comparable
+from conftest import JSON_KEEPS_REPEATS, json_comparable, with_start_lines
 
 from covgap.collect.cobertura import load_cobertura
+from covgap.collect.coverage_data import LoadOptions
+from covgap.collect.detect import detect_kind, load_project
 from covgap.errors import DataError
 from covgap.model import MODULE_REGION, FileCoverage, Numbers, ProjectCoverage, Region
 
@@ -91,7 +93,7 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def _json_files(project: Path) -> dict[str, Any]:
     """The "files" section of ``coverage json``."""
     files: dict[str, Any] = json.loads((project / "coverage.json").read_text())["files"]
-    return files
+    return with_start_lines(files, project)
 
 
 @pytest.fixture(scope="module")
@@ -488,3 +490,15 @@ def test_bad_report(tmp_path: Path, content: bytes, message: str) -> None:
         load_cobertura(report, tmp_path)
     assert caught.value.path == str(report)
     assert "\n" not in caught.value.message
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-be"])
+def test_a_wide_report_is_recognised_as_cobertura(tmp_path: Path, codec: str) -> None:
+    """A Cobertura report in UTF-16 or UTF-32 is refused for its encoding, not as "not coverage
+    data" (the message for a file of no known kind)."""
+    report = tmp_path / "coverage.xml"
+    report.write_bytes('<?xml version="1.0"?>\n<coverage/>\n'.encode(codec))
+    assert detect_kind(report) == "cobertura-xml"
+    with pytest.raises(DataError, match="UTF-16") as caught:
+        load_project(LoadOptions(project_dir=tmp_path, data_file=report))
+    assert caught.value.path == str(report)

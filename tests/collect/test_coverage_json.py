@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from conftest import coverage_json
 
 from covgap.collect.coverage_data import LoadOptions, load_coverage_data
 from covgap.collect.coverage_json import load_coverage_json
+from covgap.errors import DataError
 
 
 def test_format_3_equals_coverage_json(measured_basic: Path, equals_coverage_json) -> None:
@@ -34,6 +38,26 @@ def test_json_and_data_file_agree(measured_basic: Path) -> None:
         assert [
             (r.name, r.start_line, r.numbers, r.missing_lines, r.missing_arcs) for r in a.regions
         ] == [(r.name, r.start_line, r.numbers, r.missing_lines, r.missing_arcs) for r in b.regions]
+
+
+def test_format_3_before_start_lines(measured_basic: Path, tmp_path: Path) -> None:
+    """coverage.py 7.6 to 7.13 wrote format 3 without the functions' start lines: the same
+    regions and numbers, each function starting at its first line, the module at 1."""
+    report = coverage_json(measured_basic)
+    for entry in report["files"].values():
+        for data in [*entry["functions"].values(), *entry["classes"].values()]:
+            data.pop("start_line", None)
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(report))
+    project = load_coverage_json(path, measured_basic)
+    assert project.files
+    for file in project.files:
+        functions = report["files"][file.path]["functions"]
+        for region in file.regions:
+            data = functions[region.name]
+            lines = data["executed_lines"] + data["missing_lines"] + data["excluded_lines"]
+            assert region.start_line == (min(lines) if region.name and lines else 1)
+            assert region.numbers.statements == data["summary"]["num_statements"]
 
 
 def _format_2(report: dict) -> dict:
@@ -71,3 +95,110 @@ def test_format_2_without_source_is_one_region_per_file(
         "predates format 3 and the source not found" in (f.regions_note or "")
         for f in project.files
     )
+
+
+def _first_file_with_gaps(report: dict) -> dict:
+    return next(entry for entry in report["files"].values() if entry["missing_lines"])
+
+
+def _set(field: str, value: object) -> Callable[[dict], None]:
+    def edit(report: dict) -> None:
+        _first_file_with_gaps(report)["summary"][field] = value
+
+    return edit
+
+
+def _set_consistent_branches(report: dict) -> None:
+    """num_branches and covered_branches edited together: bounded by the statements."""
+    summary = _first_file_with_gaps(report)["summary"]
+    summary["num_branches"] = 10**300
+    summary["covered_branches"] = 10**300 - summary["missing_branches"]
+
+
+def _set_line(report: dict) -> None:
+    _first_file_with_gaps(report)["missing_lines"][0] = -4
+
+
+def _set_function_start(report: dict) -> None:
+    entry = _first_file_with_gaps(report)
+    next(iter(entry["functions"].values()))["start_line"] = 10**30
+
+
+def _set_format(value: object) -> Callable[[dict], None]:
+    def edit(report: dict) -> None:
+        report["meta"]["format"] = value
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "fragment"),
+    [
+        # passed `check --fail-under 99` before covgap checked the counts
+        pytest.param(
+            _set("num_statements", 10**300),
+            "summary num_statements is 1000000000000000000000000000000000000... but the line "
+            "lists hold",
+            id="huge-statements",
+        ),
+        # printed "total -46.0%"
+        pytest.param(_set("num_statements", -5), "summary num_statements is -5, not a count"),
+        pytest.param(
+            _set("missing_lines", 0), "summary missing_lines is 0 but missing_lines lists"
+        ),
+        pytest.param(_set("num_statements", 7.5), "summary num_statements is 7.5, not a count"),
+        pytest.param(_set("num_statements", True), "summary num_statements is True, not a count"),
+        pytest.param(_set("missing_branches", 99), "summary missing_branches is 99 but"),
+        pytest.param(_set_consistent_branches, "(what", id="branches-beyond-the-statements"),
+        pytest.param(_set("covered_branches", 0), "summary covered_branches is 0 but"),
+        pytest.param(_set_line, "missing_lines has -4, not a line number", id="negative-line"),
+        pytest.param(_set_function_start, "start_line has 10000", id="function-start"),
+        pytest.param(
+            _set_format(99), "written in JSON format 99; this covgap reads formats up to 3"
+        ),
+        pytest.param(_set_format("three"), "meta.format is 'three', not a format number"),
+    ],
+)
+def test_impossible_reports_are_refused(
+    measured_basic: Path, tmp_path: Path, edit: Callable[[dict], None], fragment: str
+) -> None:
+    """A report whose counts are not counts, or contradict its line lists, or of an unknown
+    format, is a DataError naming the file and the field (exit 3)."""
+    report = coverage_json(measured_basic)
+    edit(report)
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(report))
+    with pytest.raises(DataError) as raised:
+        load_coverage_json(path, measured_basic)
+    assert fragment in raised.value.message
+    assert raised.value.path == str(path)
+    assert raised.value.exit_code == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        pytest.param(b'{"meta": {"x": NaN}, "files": {}}', "NaN is not a JSON number", id="nan"),
+        pytest.param(
+            b'{"meta": {"x": -Infinity}, "files": {}}', "-Infinity is not a JSON number", id="inf"
+        ),
+        pytest.param(b'{"meta": {"x": 1e400}, "files": {}}', "1e400 is out of range", id="1e400"),
+        pytest.param(
+            b'{"meta": ' + b"[" * 200_000 + b"]" * 200_000 + b"}",
+            "nested too deeply to be read",
+            id="200000-deep",
+        ),
+        pytest.param(
+            '{"meta": {}, "files": {}}'.encode("utf-16"),
+            "JSON in UTF-16 or UTF-32 is not supported",
+            id="utf-16",
+        ),
+    ],
+)
+def test_unreadable_json_is_refused(tmp_path: Path, text: bytes, fragment: str) -> None:
+    """What is not JSON as coverage.py writes it is one DataError naming the file."""
+    path = tmp_path / "report.json"
+    path.write_bytes(text)
+    with pytest.raises(DataError, match=re.escape(fragment)) as raised:
+        load_coverage_json(path, tmp_path)
+    assert raised.value.path == str(path)

@@ -4,7 +4,10 @@ prepared while the suite ran, or computed; churn and the test modules beside the
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -99,8 +102,30 @@ def test_preparse_makes_statics_and_facts(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text(SOURCE)
     options = AnalysisOptions(exclude_regex="#\\s*pragma: no cover", partial_regex="", branch=True)
     prepared = Preparse([tmp_path / "a.py"], options)
-    # results() cancels what has not started; wait for the one chunk to be done first
-    prepared._chunks[0].wait(timeout=60)
+    # results() abandons what is not done; wait for the one file to be done first
+    prepared.wait(timeout=60)
     done = prepared.results()
     assert len(done.statics) == 1
     assert done.facts == {facts_key(SOURCE.encode()): file_evidence(SOURCE.encode())}
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="preparsing needs an idle core")
+@pytest.mark.timeout(60)
+def test_preparse_worker_killed_by_a_signal_never_blocks(tmp_path: Path) -> None:
+    """A SIGTERM to the whole process group (CI's job timeout) kills the parsing worker in the
+    middle of its work: what it sent is kept, and results() returns at once."""
+    files = []
+    for index in range(400):
+        (tmp_path / f"m{index}.py").write_text(SOURCE)
+        files.append(tmp_path / f"m{index}.py")
+    options = AnalysisOptions(exclude_regex="#\\s*pragma: no cover", partial_regex="", branch=True)
+    prepared = Preparse(files, options)
+    (worker,) = multiprocessing.active_children()
+    time.sleep(0.2)
+    os.kill(worker.pid or 0, signal.SIGTERM)
+    worker.join(timeout=10)
+    assert worker.exitcode == -signal.SIGTERM  # killed, maybe while holding its end of the pipe
+    started = time.monotonic()
+    done = prepared.results()
+    assert time.monotonic() - started < 10
+    assert len(done.statics) == len(done.facts) <= len(files)

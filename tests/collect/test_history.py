@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from conftest import read_only
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,7 +30,7 @@ from covgap.collect.history import (
     line_hashes,
     parse_ranges,
 )
-from covgap.errors import DataError
+from covgap.errors import DataError, OutputError
 from covgap.model import FileCoverage, Numbers, ProjectCoverage, SuiteHealth, TestOutcome
 
 CHILD_SETUP = """
@@ -249,7 +250,13 @@ def test_git_state(tmp_path: Path) -> None:
     assert git_state(repo) == (None, "main", True)
     git(repo, "commit", "-q", "-m", "one")
     sha = git(repo, "rev-parse", "HEAD")
-    assert git_state(repo) == (sha, "main", False)  # untracked files do not count
+    assert git_state(repo) == (sha, "main", False)  # untracked files do not count…
+    (repo / "reports").mkdir()
+    (repo / "reports" / "page.py").write_text("")
+    assert git_state(repo) == (sha, "main", False)  # …nor untracked folders…
+    (repo / "test_new.py").write_text("def test_new():\n    pass\n")
+    assert git_state(repo) == (sha, "main", True)  # …but an untracked Python file does
+    (repo / "test_new.py").unlink()
     (repo / "a.py").write_text("x = 2\n")
     assert git_state(repo) == (sha, "main", True)
     git(repo, "checkout", "-q", "--detach")
@@ -538,7 +545,41 @@ def test_an_unwritable_place_is_an_error(tmp_path: Path) -> None:
     locked.mkdir()
     locked.chmod(0o500)
     try:
-        with pytest.raises(DataError):
+        with pytest.raises(OutputError, match="is read-only"):
             History(locked / "history.db")
     finally:
         locked.chmod(0o700)
+
+
+# -- read-only histories -------------------------------------------------------------------------
+
+
+def test_a_read_only_history_is_read_but_not_written(tmp_path: Path, sources: Path) -> None:
+    """A history whose folder is read-only (a read-only checkout, a cache restored in CI) is
+    read as it is; recording into it is an OutputError (exit 4) before anything is tried."""
+    folder = tmp_path / "store"
+    path = folder / "history.db"
+    with History(path) as history:
+        first = history.record(sample(sources, commit="a" * 40))
+        history.record(sample(sources, commit="b" * 40))
+    before = state(path)
+    siblings = set(folder.iterdir())
+    with read_only(folder):
+        with History(path, writing=False) as history:
+            assert [s.commit for s in history.snapshots()] == ["a" * 40, "b" * 40]
+            assert history.load(first).totals == Numbers(5, 1, 2, 1)
+        with pytest.raises(OutputError, match=r"snapshot not recorded: .*read-only") as raised:
+            History(path)
+        assert raised.value.exit_code == 4
+        assert raised.value.slug == "history-unwritable"
+    assert state(path) == before
+    assert set(folder.iterdir()) == siblings  # no -wal or -shm made
+
+
+def test_an_empty_read_only_history_has_no_snapshots(tmp_path: Path) -> None:
+    """An empty file, read-only, is a history with no snapshot yet (nothing to migrate)."""
+    (tmp_path / "store").mkdir()
+    path = tmp_path / "store" / "history.db"
+    path.write_bytes(b"")
+    with read_only(tmp_path / "store"), History(path, writing=False) as history:
+        assert history.snapshots() == []

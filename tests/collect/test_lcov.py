@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import JSON_KEEPS_REPEATS, json_comparable
+from conftest import JSON_KEEPS_REPEATS, json_comparable, with_start_lines
 
 from covgap.collect.lcov import load_lcov
 from covgap.errors import DataError
@@ -58,7 +58,7 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def json_files(measured: Path) -> dict[str, Any]:
     """The "files" section of ``coverage json``."""
     files: dict[str, Any] = json.loads((measured / "coverage.json").read_text())["files"]
-    return files
+    return with_start_lines(files, measured)
 
 
 def _counts(numbers: Numbers) -> tuple[int, int, int, int]:
@@ -174,6 +174,19 @@ def test_regions_partition_each_file(measured: Path) -> None:
         assert tuple(lines) == file.statement_lines
 
 
+def _fn_starts(lcov: Path, sf: str) -> dict[str, int]:
+    """The first line each FN record of ``sf`` gives, by function name."""
+    starts: dict[str, int] = {}
+    current = None
+    for line in lcov.read_text().splitlines():
+        if line.startswith("SF:"):
+            current = line[3:]
+        elif line.startswith("FN:") and current == sf:
+            start, _end, name = line[3:].split(",", 2)
+            starts[name] = int(start)
+    return starts
+
+
 @pytest.mark.skipif(
     not JSON_KEEPS_REPEATS, reason="coverage.py before 7.17.3 names repeated functions alike"
 )
@@ -183,8 +196,10 @@ def test_source_absent_regions_from_fn_ranges(
     """Without the sources, coverage.py's FN:start,end records place the lines.
 
     For this project that gives the same regions as ``coverage json`` with the sources, except
-    that functions without statements (the excluded first ``dup``) have no FN record; counts
-    differ from JSON only as in the test above. A file without FN records is one region.
+    that functions without statements (the excluded first ``dup``) have no FN record, and that
+    a region starts where its FN record does (the ``def`` line before coverage.py 7.18, the
+    body's first line since); counts differ from JSON only as in the test above. A file without
+    FN records is one region.
     """
     shutil.copy(measured / "coverage.lcov", tmp_path / "coverage.lcov")
     project = load_lcov(tmp_path / "coverage.lcov", tmp_path)
@@ -199,7 +214,11 @@ def test_source_absent_regions_from_fn_ranges(
         }
         got = {r.name: _region_view(r) for r in file.regions}
         if len(wanted) > 1:
-            assert got == wanted, file.path
+            starts = _fn_starts(tmp_path / "coverage.lcov", file.path)
+            assert {name: view[:1] + view[2:] for name, view in got.items()} == {
+                name: view[:1] + view[2:] for name, view in wanted.items()
+            }, file.path
+            assert {name: view[1] for name, view in got.items() if name} == starts
             assert file.regions_note == (
                 f"functions from the report's FN line ranges: source not found at {file.path}"
             )
@@ -211,7 +230,35 @@ def test_source_absent_regions_from_fn_ranges(
             assert not file.regions_known
     logic = {r.name: r for r in _file(project, "src/shop/logic.py").regions}
     assert "dup@82" not in logic
-    assert (logic["outer"].start_line, logic["outer"].end_line) == (26, 34)
+    assert logic["outer"].end_line == 34
+    assert logic["outer"].statement_lines == (27, 32, 33, 34)
+
+
+#: One module as two coverage.py versions write it: ``used`` (lines 1-3) is called, ``unused``
+#: (lines 5-7) is not; line 8 is module code. Before 7.18 FN starts at the ``def`` line, since
+#: 7.18 at the body's first line.
+_FN_DEF_LINES = "FN:1,3,used\nFNDA:1,used\nFN:5,7,unused\nFNDA:0,unused\n"
+_FN_BODY_LINES = "FN:2,3,used\nFNDA:1,used\nFN:6,7,unused\nFNDA:0,unused\n"
+
+
+@pytest.mark.parametrize(
+    "functions",
+    [
+        pytest.param(_FN_DEF_LINES, id="def-line-starts-before-7.18"),
+        pytest.param(_FN_BODY_LINES, id="body-starts-since-7.18"),
+    ],
+)
+def test_fn_ranges_either_coverage_version(tmp_path: Path, functions: str) -> None:
+    """Both ways of writing FN place each statement in the same region: ``def`` lines (1, 5)
+    and line 8 in the module, bodies in their functions."""
+    hits = {1: 1, 2: 1, 3: 1, 5: 1, 6: 0, 7: 0, 8: 1}
+    lines = "".join(f"DA:{line},{hit}\n" for line, hit in hits.items())
+    (tmp_path / "m.lcov").write_text(f"SF:gone.py\n{lines}{functions}end_of_record\n")
+    regions = {r.name: r for r in load_lcov(tmp_path / "m.lcov", tmp_path).files[0].regions}
+    assert regions[MODULE_REGION].statement_lines == (1, 5, 8)
+    assert regions["used"].statement_lines == (2, 3)
+    assert regions["unused"].statement_lines == (6, 7)
+    assert regions["unused"].missing_lines == (6, 7)
 
 
 def test_source_unparsable_falls_back_to_fn_ranges(measured: Path, tmp_path: Path) -> None:

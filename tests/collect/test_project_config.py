@@ -240,6 +240,7 @@ def test_coverage_settings_from_coverage_itself(tmp_path: Path) -> None:
     assert settings.parallel is True
     assert settings.exclude_replaced is True
     assert settings.exclude_lines == ("if DEBUG:",)
+    assert settings.pragma_excluded is False  # "# pragma: no cover" no longer works
     assert (settings.line("branch"), settings.line("fail_under", "report")) == (2, 8)
     assert settings.sections == {"run": 1, "report": 7}
 
@@ -260,6 +261,7 @@ def test_coverage_settings_in_setup_cfg(tmp_path: Path) -> None:
     assert settings.line("source") == 2
     assert settings.line("branch") == 1  # not set: the [run] section's line
     assert not settings.exclude_replaced
+    assert settings.pragma_excluded is True  # coverage.py's default patterns
 
 
 def test_broken_coverage_configuration_is_a_problem(tmp_path: Path) -> None:
@@ -332,3 +334,75 @@ def test_real_project_settings_read_as_coverage_reads_them(tmp_path: Path) -> No
     assert shown["branch"] == str(settings.branch)
     assert shown["fail_under"] == str(settings.fail_under)
     assert shown["source"] == ", ".join(settings.source)
+
+
+@pytest.mark.parametrize(
+    ("files", "home"),
+    [
+        pytest.param(
+            {
+                "pyproject.toml": '[project]\nname = "x"\n\n[project.optional-dependencies]\n'
+                'dev = ["pre-commit"]\n\n[dependency-groups]\ndev = ["pytest>=8", "ruff"]\n'
+            },
+            ("pyproject.toml", "dependency-groups.dev"),
+            id="tools-in-dependency-groups",
+        ),
+        pytest.param(
+            {
+                "pyproject.toml": '[project]\nname = "x"\n\n[project.optional-dependencies]\n'
+                'test = ["faker"]\n\n[dependency-groups]\nci = ["pytest", "pytest-cov"]\n'
+            },
+            ("pyproject.toml", "dependency-groups.ci"),
+            id="the-group-holding-pytest",
+        ),
+        pytest.param(
+            {
+                "pyproject.toml": '[project]\nname = "x"\n\n[project.optional-dependencies]\n'
+                'test = ["pytest"]\n\n[dependency-groups]\ndev = ["ruff"]\n'
+            },
+            ("pyproject.toml", "project.optional-dependencies.test"),
+            id="pytest-in-an-extra",
+        ),
+        pytest.param(
+            {
+                "pyproject.toml": '[project]\nname = "x"\n\n[project.optional-dependencies]\n'
+                'test = ["pytest"]\n\n[dependency-groups]\ndev = ["pytest", "ruff"]\n',
+                "tox.ini": "[testenv]\nextras = test\ncommands = pytest\n",
+            },
+            ("pyproject.toml", "project.optional-dependencies.test"),
+            id="what-tox-installs",
+        ),
+        pytest.param(
+            {
+                "pyproject.toml": '[project]\nname = "x"\n\n[project.optional-dependencies]\n'
+                'docs = ["sphinx"]\n\n[dependency-groups]\nlint = ["ruff"]\n'
+            },
+            ("pyproject.toml", "dependency-groups.test"),
+            id="a-new-group",
+        ),
+        pytest.param(
+            {
+                "pyproject.toml": '[project]\nname = "x"\n',
+                "requirements-dev.txt": "pytest>=8\nruff\n",
+            },
+            ("requirements-dev.txt", ""),
+            id="requirements-file",
+        ),
+        pytest.param(
+            {
+                "pyproject.toml": '[project]\nname = "x"\n\n[tool.hatch.envs.default]\n'
+                'dependencies = ["pytest", "coverage[toml]"]\n'
+            },
+            ("pyproject.toml", "tool.hatch.envs.default"),
+            id="hatch-environment",
+        ),
+    ],
+)
+def test_new_dev_dependencies_go_where_the_project_keeps_its_tools(
+    tmp_path: Path, files: dict[str, str], home: tuple[str, str]
+) -> None:
+    """The home of a new test dependency: the group tox installs, else the group that holds
+    pytest (tool groups before extras), else a test-named group, else a new dependency group."""
+    for name, text in files.items():
+        write(tmp_path, name, text)
+    assert read_dev_dependencies(tmp_path).home == home

@@ -126,3 +126,39 @@ def test_broken_project_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError):
         project_coverage_config(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "where"),
+    [
+        # a Latin-1 "é" in another tool's section: coverage.py reads the whole file
+        pytest.param("setup.cfg", b"[flake8]\n# caf\xe9\n", "byte 0xe9 on line 2", id="setup.cfg"),
+        pytest.param(
+            "tox.ini", b"[tox]\nenvlist = py\n# \xff\n", "byte 0xff on line 3", id="tox.ini"
+        ),
+    ],
+)
+def test_a_config_file_that_is_not_utf8(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, content: bytes, where: str
+) -> None:
+    """A file coverage.py reads that is not UTF-8 is a ConfigError naming it and the line."""
+    from covgap.errors import ConfigError
+
+    (tmp_path / name).write_bytes(content)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=f"not valid UTF-8 \\({where}\\)") as raised:
+        project_coverage_config(tmp_path)
+    assert raised.value.path == str(tmp_path / name)
+    assert raised.value.exit_code == 2
+    assert (tmp_path / name).read_bytes() == content
+
+
+def test_coverage_toml_nested_too_deeply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TOML nested beyond tomllib's recursion is a ConfigError naming the file."""
+    from covgap.errors import ConfigError
+
+    deep = "[" * 5000 + "]" * 5000
+    (tmp_path / "pyproject.toml").write_text(f"[tool.coverage.run]\nomit = {deep}\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"pyproject\.toml: arrays or inline tables nested too"):
+        project_coverage_config(tmp_path)

@@ -407,7 +407,7 @@ def test_categories_come_from_the_test_tree_only(tmp_path: Path) -> None:
     assert {m.path: m.server_evidence for m in inventory.modules if m.server_evidence} == {
         "e2e/test_flow.py": ((3, "URL http://127.0.0.1:80/x"),)
     }
-    assert inventory.empty_folders == ("tests",)  # data only, at the top of its test tree
+    assert inventory.empty_folders == ()  # tests/ holds data: not a test folder left empty
 
 
 def link(target: str, path: Path) -> None:
@@ -462,3 +462,24 @@ def test_a_fifo_named_like_a_test_is_listed_not_opened(tmp_path: Path) -> None:
         ("tests/test_pipe.py", "not a regular file (a FIFO); not read (pytest does not collect "
          "it either)"),
     )  # fmt: skip
+
+
+def test_empty_folders_hold_nothing_but_placeholders(tmp_path: Path) -> None:
+    """A folder with no test is empty when it holds only placeholders (``.gitkeep``, a README,
+    ``__init__.py``, a conftest.py): not with data, scripts, or a folder pytest skips."""
+    project = write(
+        tmp_path,
+        {
+            "tests/test_a.py": "def test_a(): pass\n",
+            "tests/unit/.gitkeep": "",
+            "tests/integration/README.md": "# Integration tests\n",
+            "tests/integration/__init__.py": "",
+            "tests/fuzz/fuzz_parser.py": "def fuzz(data): pass\n",
+            "tests/perf/results.csv": "test,seconds\n",
+            "tests/e2e/conftest.py": "",
+            "tests/e2e/recordings/a.har": "{}\n",
+        },
+    )
+    options = InventoryOptions(norecursedirs=(*InventoryOptions().norecursedirs, "recordings"))
+    inventory = read_inventory(project, options)
+    assert inventory.empty_folders == ("tests/integration", "tests/unit")

@@ -78,6 +78,7 @@ def gold_project(destination: Path) -> Path:
     _git(project, "commit", "-q", "-m", "first", date="2026-01-05T10:00:00Z")
     stock.write_text(final)
     _git(project, "commit", "-q", "-am", "tidy the report", date="2026-02-10T10:00:00Z")
+    os.utime(project / "coverage.json")  # measured after the sources were written, as in life
     return project
 
 

@@ -18,6 +18,7 @@ from covgap.analyze.suggest import estimate_effort, suggest
 from covgap.collect.code_facts import FileFacts, FunctionFacts
 from covgap.collect.evidence import Evidence
 from covgap.config import Settings
+from covgap.markup import code_span as code
 from covgap.model import (
     Assessment,
     FileCoverage,
@@ -110,7 +111,9 @@ def assess_file(file: FileCoverage, context: _Context) -> dict[tuple[int, str], 
             if file_facts is not None
             else None
         )
-        if is_test_module(file.path):
+        if file.outside:
+            risk, advice = OUTSIDE_RISK, None
+        elif is_test_module(file.path):
             risk, advice = _test_code(file, region)
         else:
             subject = _subject(
@@ -119,7 +122,10 @@ def assess_file(file: FileCoverage, context: _Context) -> dict[tuple[int, str], 
             risk = assess(subject, settings.risk_weights)
             advice = _advice(file, region, facts, file_facts, evidence, context)
         assessed[(region.start_line, region.name)] = Assessment(
-            risk, complexity, advice.effort, functools.partial(_given, advice)
+            risk,
+            complexity,
+            advice.effort if advice else 1,
+            functools.partial(_given, advice),
         )
     return assessed
 
@@ -132,19 +138,28 @@ TEST_CODE_RISK = Risk(
 )
 
 
+#: The risk of code outside the project folder (``FileCoverage.outside``): reported by its
+#: numbers only, its source never read, so nothing to weigh and no tests to suggest.
+OUTSIDE_RISK = Risk(
+    score=0.0,
+    level="low",
+    factors=(RiskFactor("criticality", 0.0, 0.0, 1.0, "outside the project folder: numbers only"),),
+)
+
+
 def _test_code(file: FileCoverage, region: Region) -> tuple[Risk, TestAdvice]:
     """Code in a test module with a gap: a test (or helper) that did not run; nothing to write."""
     shown = region.display_name
     if region.kind == "module":
         text = (
-            f"`{file.path}` did not run: check that pytest collects it "
+            f"{code(file.path)} did not run: check that pytest collects it "
             "(`testpaths`, `python_files`, an import error) and that it is part of the run"
         )
     else:
         text = (
-            f"`{shown}` in a test module did not run (all or part): check that pytest collects "
-            f"it (`pytest --collect-only -q {file.path}`) and that no `-k`, marker or skip "
-            "leaves it out; a helper no test calls can go"
+            f"{code(shown)} in a test module did not run (all or part): check that pytest "
+            f"collects it ({code(f'pytest --collect-only -q {file.path}')}) and that no `-k`, "
+            "marker or skip leaves it out; a helper no test calls can go"
         )
     slug = "_".join(re.findall(r"[a-z0-9]+", shown.lower()))[:60] or "module"
     name = slug if slug.startswith("test_") else f"test_{slug}"
@@ -215,7 +230,7 @@ def _placement(file: FileCoverage, test_files: tuple[str, ...]) -> tuple[str, bo
     return _placement_cached(file.path, file.tested_by, test_files)
 
 
-def _given(advice: TestAdvice) -> TestAdvice:
+def _given(advice: TestAdvice | None) -> TestAdvice | None:
     return advice
 
 

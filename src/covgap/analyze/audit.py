@@ -32,6 +32,7 @@ from covgap.collect.project_config import (
 from covgap.collect.project_scan import SourceFacts
 from covgap.collect.shell import ScriptFacts, TestRun, analyze_script
 from covgap.collect.test_inventory import TestInventory
+from covgap.markup import code_span as code
 from covgap.model import (
     AreaScore,
     AuditArea,
@@ -107,8 +108,11 @@ COVERAGE_PUBLISHERS = (
     "ewjoachim/python-coverage-comment-action",
     "insightsengineering/coverage-action",
 )
-#: Above this many tests, a serial run is worth parallelising.
-MANY_TESTS = 500
+#: A suite that takes this long (seconds) one test at a time is worth pytest-xdist's workers;
+#: below it, starting them (each collects the whole suite) eats most of the gain.
+PARALLEL_WORTH = 60.0
+#: Seconds a test takes, to estimate a suite's time from its tests before it was ever run.
+ESTIMATED_TEST_SECONDS = 0.02
 #: A gate this many points below the total no longer protects it.
 STALE_GATE = 5.0
 #: A test slower than this (seconds) is listed.
@@ -175,8 +179,7 @@ def _suite_findings(facts: AuditFacts) -> list[Finding]:
                 [Evidence(".", None, "python_files: " + " ".join(_python_files(config)))],
                 "Without tests there is no coverage to raise; pytest collects files named "
                 "like python_files under testpaths.",
-                "def test_example():\n    assert True\n",
-                "tests/test_example.py",
+                *_first_test(facts.sources.packages),
             )
         )
     broken = [module for module in modules if module.error]
@@ -366,6 +369,34 @@ def _suite_findings(facts: AuditFacts) -> list[Finding]:
     findings += _pytest_settings_findings(facts)
     findings += _dependency_findings(facts)
     return findings
+
+
+def _first_test(packages: Sequence[str]) -> tuple[str, str | None]:
+    """The fix for a project without tests: a first test that imports every module of its
+    packages (their dependencies are there, their top level runs, and coverage starts
+    counting), or, with no package found, what to write."""
+    if not packages:
+        return (
+            "Write a first test of your code in tests/test_<module>.py; `covgap run` then "
+            "measures it and plans the next ones.",
+            None,
+        )
+    names = ", ".join(f'"{name}"' for name in packages)
+    return (
+        '"""A first test: every module of the project imports; `covgap run` plans the next."""\n'
+        "\nimport importlib\nimport pkgutil\n\nimport pytest\n\n"
+        f"PACKAGES = [{names}]\n\n\n"
+        "def modules():\n"
+        "    for name in PACKAGES:\n"
+        "        yield name\n"
+        '        path = getattr(importlib.import_module(name), "__path__", [])\n'
+        '        for module in pkgutil.walk_packages(path, name + "."):\n'
+        "            yield module.name\n\n\n"
+        '@pytest.mark.parametrize("module", list(modules()))\n'
+        "def test_imports(module):\n"
+        "    importlib.import_module(module)\n",
+        "tests/test_imports.py",
+    )
 
 
 def _joined(first: Sequence[tuple[str, str]], last: tuple[str, str]) -> str:
@@ -587,21 +618,24 @@ def _pytest_settings_findings(facts: AuditFacts) -> list[Finding]:
                 dep_path,
             )
         )
-    tests = facts.inventory.tests if facts.inventory.modules else 0
     parallel = _addopts_has(config, "-n", "--numprocesses") or any(
         run.parallel for _, _, run in ci_runs
     )
-    if tests >= MANY_TESTS and not parallel:
+    serial = None if parallel else _serial_time(facts)
+    if serial is not None:
+        title, evidence, estimated = serial
         dep_path, dep_snippet = dependency_fix(deps.home, ["pytest-xdist"])
         findings.append(
             _finding(
                 "pytest-serial",
                 "suite",
                 "low",
-                f"{tests} tests run one at a time",
-                [where],
+                title,
+                [where, *evidence],
                 "pytest-xdist runs them on every core (`-n auto`); coverage.py combines the "
-                "workers' data by itself.",
+                "workers' data by itself. Below about a minute, starting the workers costs "
+                "about what they save."
+                + (" The time is an estimate: `covgap run` measures it." if estimated else ""),
                 _joined(
                     [] if "pytest-xdist" in deps.names else [(dep_path, dep_snippet)],
                     (path, with_addopts("-n", "auto")),
@@ -610,6 +644,44 @@ def _pytest_settings_findings(facts: AuditFacts) -> list[Finding]:
             )
         )
     return findings
+
+
+def _serial_time(facts: AuditFacts) -> tuple[str, list[Evidence], bool] | None:
+    """When the suite run one test at a time takes ``PARALLEL_WORTH`` seconds or more: the
+    finding's title, its evidence and whether the time is an estimate; else None.
+
+    The time is the tests' durations (setup, call, teardown) as pytest timed them in the
+    suite's run by covgap, else ``ESTIMATED_TEST_SECONDS`` per test of the inventory.
+    """
+    health = facts.health
+    if health is not None and health.tests:
+        seconds = sum(test.duration for test in health.tests)
+        if seconds < PARALLEL_WORTH:
+            return None
+        count = len(health.tests)
+        timed = f"{count} tests: {seconds:.1f} s in all, as pytest timed them"
+        if health.stopped:
+            timed += " before the run was stopped"
+        at_least = "at least " if health.stopped else ""
+        return (
+            f"the {count} tests take {at_least}{_duration(seconds)} one at a time",
+            [Evidence(".covgap/run/events.jsonl", None, timed)],
+            False,
+        )
+    tests = facts.inventory.tests if facts.inventory.modules else 0
+    seconds = tests * ESTIMATED_TEST_SECONDS
+    if seconds < PARALLEL_WORTH:
+        return None
+    return (
+        f"{tests} tests run one at a time: about {_duration(seconds)} (estimated at "
+        f"{ESTIMATED_TEST_SECONDS * 1000:g} ms a test)",
+        [],
+        True,
+    )
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 def _dependency_findings(facts: AuditFacts) -> list[Finding]:
@@ -747,9 +819,7 @@ def _settings_findings(facts: AuditFacts) -> list[Finding]:
                 coverage.path,
             )
         )
-    if coverage.exclude_replaced and not any(
-        re.search(r"no\W{0,12}cover", pattern, re.IGNORECASE) for pattern in coverage.exclude_lines
-    ):
+    if coverage.exclude_replaced and not coverage.pragma_excluded:
         path, snippet = coverage_fix(
             coverage, "report", [("exclude_also", list(coverage.exclude_lines))]
         )
@@ -915,7 +985,7 @@ def _may_fail_fix(why: str) -> str:
         return "Remove `allow_failure: true`; if the job is known to fail, fix it."
     if why.startswith("after_script"):
         return "Move the command from `after_script` to `script`, whose failures fail the job."
-    return f"Remove `{why}`; if the step is known to fail, fix it or delete it."
+    return f"Remove {code(why)}; if the step is known to fail, fix it or delete it."
 
 
 def _ci_findings(
@@ -1455,7 +1525,7 @@ def audit(facts: AuditFacts) -> AuditResult:
     if facts.total is None:
         unmeasured["target"] = "no coverage data"
     if facts.health is None:
-        unmeasured["health"] = "the suite was not run by covgap run"
+        unmeasured["health"] = facts.health_missing
     areas = []
     for area, (label, possible) in AREAS.items():
         if area in unmeasured:
@@ -1468,5 +1538,10 @@ def audit(facts: AuditFacts) -> AuditResult:
         areas=tuple(areas),
         inventory=_inventory_facts(facts.inventory, facts.pytest),
         ci=ci_summary,
-        notes=(*(f"{p.path}: {p.message}" for p in facts.problems), *ci_notes, *suite_notes),
+        notes=(
+            *(f"{p.path}: {p.message}" for p in facts.problems),
+            *ci_notes,
+            *suite_notes,
+            *([f"suite health from {facts.health_source}"] if facts.health_source else []),
+        ),
     )

@@ -21,19 +21,35 @@ order, so each statement is matched at most once and order is kept. Statements u
 were removed, unmatched in B were added. Without the source's hashes on either side (the
 source could not be read when recorded) statements are matched by line number.
 
-Branches: the history keeps only the *missing* arcs, so branches are followed through them. A
-missing arc of A whose two ends are statements matched in B is the same arc in B: still missing,
-or **gained**. One whose ends are not both matched went with its code (**uncovered removed**).
-A missing arc of B that is not the image of one of A is **lost** when both its ends were
-matched from A (the arc is taken to have been there, covered), else **uncovered added**. The
-covered branches cannot be listed, so what is left of the file's change in branches is net:
+Branches: the history keeps only the *missing* arcs, so branches are followed through them. In a
+file whose content did not change an arc is the same arc. Otherwise, a missing arc of A whose
+two ends are statements matched in B is the same arc in B: still missing, or **gained**; an exit
+from the module (destination -1: coverage.py numbers the module's code object by line 1, which
+is often a docstring or a comment, not a statement) is the module's exit in B. One whose ends
+are not both matched went with its code (**uncovered removed**). A missing arc of B that is not
+the image of one of A is **lost** when both its ends were matched from A (the arc is taken to
+have been there, covered), else **uncovered added**. The covered branches cannot be listed, so
+what is left of the file's change in branches is net:
 ``covered added - covered removed = ΔN - uncovered added + uncovered removed``, shown as
 covered added when positive and covered removed when negative. In a file whose content did not
-change, that net is 0 and gained/lost are exact.
+change, that net is 0 and gained/lost are exact: code that did not change is never added or
+removed.
+
+Each file's ``lost_lines`` and ``gained_lines`` are the lines (B's numbers) of its statements
+and branches that lost or gained coverage.
+
+**The same code.** Two snapshots of the same commit with clean work trees (no tracked file
+changed, no untracked Python file: ``git_state``), measured alike (input kind, branches), with
+the same content for every file in both and, when both have the suite's health, the same number
+of tests, measured the same code: what gained or lost coverage between them is the
+suite's variation from run to run (threads, timing, randomness), and ``Delta.same_code`` says
+so; a file measured in one of them only is told as such, not as code added or removed.
 
 A file's line data that does not agree with its numbers (a statement count other than the
 number of statement lines, say) is explained from the numbers only: the change in covered
-units as covered added or removed, the change in missing units as uncovered added or removed.
+units as covered added or removed, the change in missing units as uncovered added or removed;
+in a file whose content did not change and whose count of units did not either, as gained or
+lost.
 
 Each file's ``impact`` is its share of the change in the total, in points; the shares add up to
 the change exactly: ``100 × (ΔC_f − p_A × ΔN_f) / N_B`` for a file whose covered units changed
@@ -48,9 +64,9 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from fractions import Fraction
-from typing import Literal
+from typing import Literal, NamedTuple
 
-from covgap.collect.history import FileRecord, Snapshot
+from covgap.collect.history import FileRecord, Snapshot, format_ranges
 from covgap.model import Numbers
 
 __all__ = [
@@ -64,6 +80,11 @@ __all__ = [
 
 #: A drop of the total by more than this many points is flagged.
 DEFAULT_DROP_THRESHOLD = 5.0
+#: The destination of an arc that leaves the module: coverage.py numbers an exit by the first
+#: line of its code object, and a module's is line 1 whatever that line holds.
+MODULE_EXIT = -1
+#: Files whose varying lines the text of a same-code delta names.
+VARIED_FILES_NAMED = 3
 
 FileStatus = Literal["added", "removed", "changed", "unchanged"]
 MatchedBy = Literal["text", "line", "numbers", "none"]
@@ -96,6 +117,16 @@ class UnitChange:
         return self.covered_added - self.covered_removed + self.gained - self.lost
 
     @property
+    def code_changed(self) -> bool:
+        """Units came or went (any of the four added and removed parts)."""
+        return bool(
+            self.covered_added
+            or self.uncovered_added
+            or self.covered_removed
+            or self.uncovered_removed
+        )
+
+    @property
     def missing_change(self) -> int:
         """The change in missing units."""
         return self.uncovered_added - self.uncovered_removed + self.lost - self.gained
@@ -126,6 +157,15 @@ class FileDelta:
     #: How statements were followed: by their text, by line number, from the numbers only, or
     #: not at all (a file in one snapshot only).
     matched_by: MatchedBy = "text"
+    #: Lines (B's numbers) of the statements and branches that lost coverage, ascending.
+    lost_lines: tuple[int, ...] = ()
+    #: Lines (B's numbers) of the statements and branches that gained coverage, ascending.
+    gained_lines: tuple[int, ...] = ()
+
+    @property
+    def varied_lines(self) -> tuple[int, ...]:
+        """The lines whose coverage changed: lost or gained."""
+        return tuple(sorted({*self.lost_lines, *self.gained_lines}))
 
     @property
     def units(self) -> UnitChange:
@@ -146,6 +186,9 @@ class Delta:
     files: tuple[FileDelta, ...]
     #: A drop of more than this many points is flagged.
     threshold: Fraction
+    #: Both snapshots measured the same code (see the module's docstring): a change is the
+    #: suite's variation from run to run.
+    same_code: bool = False
 
     @property
     def units(self) -> UnitChange:
@@ -169,6 +212,12 @@ class Delta:
         added (9 in shop/payments.py); 5 statements lost coverage in shop/util.py``
         """
         head = f"{float(self.points):+.1f} points"
+        if self.same_code and not any(
+            f.statements.code_changed or f.branches.code_changed
+            for f in self.files
+            if f.status in ("changed", "unchanged")
+        ):
+            return self._varied_text(head)
         code: list[str] = []
         coverage: list[str] = []
         for unit, singular, plural in (
@@ -185,9 +234,45 @@ class Delta:
                 (code if group == "code" else coverage).append(text)
         body = "; ".join(", ".join(group) for group in (code, coverage) if group)
         text = f"{head}: {body or 'no change in statements or branches'}"
-        if self.flagged:
-            text += f" [drop of more than {float(self.threshold):g} points]"
-        return text
+        return text + self._flag()
+
+    def _flag(self) -> str:
+        return f" [drop of more than {float(self.threshold):g} points]" if self.flagged else ""
+
+    def _varied_text(self, head: str) -> str:
+        """The text of a same-code delta: the variation, and the lines that varied.
+
+        ``+0.0 points: coverage varied between runs of the same code: 1 statement lost
+        coverage, 1 statement gained coverage; lines pkg/core.py 38-39``
+        """
+        parts: list[str] = []
+        for unit, singular, plural in (
+            ("statements", "statement", "statements"),
+            ("branches", "branch", "branches"),
+        ):
+            change: UnitChange = getattr(self, unit)
+            if change.lost:
+                noun = singular if change.lost == 1 else plural
+                parts.append(f"{change.lost} {noun} lost coverage")
+            if change.gained:
+                noun = singular if change.gained == 1 else plural
+                parts.append(f"{change.gained} {noun} gained coverage")
+        once = [f for f in self.files if f.status in ("added", "removed")]
+        for file in once:
+            run = "the later run" if file.status == "added" else "the earlier run"
+            parts.append(f"{file.path} measured in {run} only")
+        if not parts:
+            return f"{head}: no change in statements or branches"
+        text = f"{head}: coverage varied between runs of the same code: {', '.join(parts)}"
+        varied = [f for f in self.files if f.varied_lines]
+        if varied:
+            named = [
+                f"{f.path} {format_ranges(f.varied_lines).replace(',', ', ')}"
+                for f in varied[:VARIED_FILES_NAMED]
+            ]
+            more = len(varied) - VARIED_FILES_NAMED
+            text += "; lines " + "; ".join(named) + (f"; {more} more files" if more > 0 else "")
+        return text + self._flag()
 
 
 _PHRASES = (
@@ -223,6 +308,8 @@ def explain(
     for path in sorted(before.files.keys() | after.files.keys()):
         a, b = before.files.get(path), after.files.get(path)
         how: MatchedBy = "none"
+        lost_lines: tuple[int, ...] = ()
+        gained_lines: tuple[int, ...] = ()
         status: FileStatus
         if b is None:
             assert a is not None
@@ -231,12 +318,27 @@ def explain(
             status, (statements, branches) = "added", _appeared(b.numbers)
         else:
             status = "unchanged" if _same_content(a, b) else "changed"
-            statements, branches, how = _compare(a, b)
+            compared = _compare(a, b, same=status == "unchanged")
+            statements, branches, how = compared.statements, compared.branches, compared.how
+            lost_lines, gained_lines = compared.lost_lines, compared.gained_lines
         if statements or branches:
             was = None if a is None else a.numbers
             now = None if b is None else b.numbers
             impact = _impact(totals_before, totals_after, was or Numbers(), now or Numbers())
-            files.append(FileDelta(path, status, was, now, statements, branches, impact, how))
+            files.append(
+                FileDelta(
+                    path,
+                    status,
+                    was,
+                    now,
+                    statements,
+                    branches,
+                    impact,
+                    how,
+                    lost_lines,
+                    gained_lines,
+                )
+            )
     files.sort(key=lambda f: (-abs(f.impact), f.path))
     return Delta(
         before_id=before.id,
@@ -247,6 +349,24 @@ def explain(
         branches=sum((f.branches for f in files), UnitChange()),
         files=tuple(files),
         threshold=_fraction(threshold),
+        same_code=_same_code(before, after),
+    )
+
+
+def _same_code(before: Snapshot, after: Snapshot) -> bool:
+    """Both snapshots measured the same code, as far as they can tell (module docstring)."""
+    if before.commit is None or before.commit != after.commit or before.dirty or after.dirty:
+        return False
+    if (before.input_kind, before.branch_measured) != (after.input_kind, after.branch_measured):
+        return False  # measured differently
+    health = before.health, after.health
+    if health[0] is not None and health[1] is not None and health[0].tests != health[1].tests:
+        return False
+    return all(
+        after.files[path].content_hash is not None
+        and file.content_hash == after.files[path].content_hash
+        for path, file in before.files.items()
+        if path in after.files
     )
 
 
@@ -302,8 +422,12 @@ def _same_content(a: FileRecord, b: FileRecord) -> bool:
     return a.missing_lines == b.missing_lines and a.missing_arcs == b.missing_arcs
 
 
-def _from_numbers(covered: int, missing: int) -> UnitChange:
-    """A change explained by counts only: covered and missing units, added or removed."""
+def _from_numbers(covered: int, missing: int, *, same: bool = False) -> UnitChange:
+    """A change explained by counts only: covered and missing units, added or removed; with
+    ``same`` (the file's content did not change), a change of coverage among the same units
+    is gained or lost."""
+    if same and covered == -missing:
+        return UnitChange(gained=max(covered, 0), lost=max(-covered, 0))
     return UnitChange(
         covered_added=max(covered, 0),
         covered_removed=max(-covered, 0),
@@ -321,24 +445,42 @@ def _lines_agree(record: FileRecord) -> bool:
     )
 
 
-def _compare(
-    a: FileRecord, b: FileRecord
-) -> tuple[UnitChange, UnitChange, Literal["text", "line", "numbers"]]:
-    """Statements and branches of a file in both snapshots, followed from A to B."""
+class _Compared(NamedTuple):
+    """A file in both snapshots, followed from A to B."""
+
+    statements: UnitChange
+    branches: UnitChange
+    how: Literal["text", "line", "numbers"]
+    lost_lines: tuple[int, ...] = ()
+    gained_lines: tuple[int, ...] = ()
+
+
+class _BranchChange(NamedTuple):
+    change: UnitChange
+    lost_lines: frozenset[int] = frozenset()
+    gained_lines: frozenset[int] = frozenset()
+
+
+def _compare(a: FileRecord, b: FileRecord, *, same: bool) -> _Compared:
+    """Statements and branches of a file in both snapshots, followed from A to B; ``same``:
+    the file's content did not change."""
     na, nb = a.numbers, b.numbers
     if not (_lines_agree(a) and _lines_agree(b)):
         statements = _from_numbers(
             nb.covered_statements - na.covered_statements,
             nb.missing_statements - na.missing_statements,
+            same=same,
         )
         branches = _from_numbers(
-            nb.covered_branches - na.covered_branches, nb.missing_branches - na.missing_branches
+            nb.covered_branches - na.covered_branches,
+            nb.missing_branches - na.missing_branches,
+            same=same,
         )
-        return statements, branches, "numbers"
+        return _Compared(statements, branches, "numbers")
     pairs, how = _match(a, b)
     missing_a, missing_b = set(a.missing_lines), set(b.missing_lines)
-    gained = sum(la in missing_a and lb not in missing_b for la, lb in pairs)
-    lost = sum(lb in missing_b and la not in missing_a for la, lb in pairs)
+    gained_lines = {lb for la, lb in pairs if la in missing_a and lb not in missing_b}
+    lost_lines = {lb for la, lb in pairs if lb in missing_b and la not in missing_a}
     matched_a = {la for la, _ in pairs}
     matched_b = {lb for _, lb in pairs}
     went = [line for line in a.statement_lines if line not in matched_a]
@@ -348,10 +490,17 @@ def _compare(
         uncovered_added=sum(line in missing_b for line in came),
         covered_removed=sum(line not in missing_a for line in went),
         uncovered_removed=sum(line in missing_a for line in went),
-        gained=gained,
-        lost=lost,
+        gained=len(gained_lines),
+        lost=len(lost_lines),
     )
-    return statements, _branches(a, b, dict(pairs)), how
+    followed = _branches(a, b, dict(pairs), same=same)
+    return _Compared(
+        statements,
+        followed.change,
+        how,
+        tuple(sorted(lost_lines | followed.lost_lines)),
+        tuple(sorted(gained_lines | followed.gained_lines)),
+    )
 
 
 def _match(a: FileRecord, b: FileRecord) -> tuple[list[tuple[int, int]], Literal["text", "line"]]:
@@ -371,30 +520,43 @@ def _match(a: FileRecord, b: FileRecord) -> tuple[list[tuple[int, int]], Literal
     return pairs, "text"
 
 
-def _branches(a: FileRecord, b: FileRecord, lines: dict[int, int]) -> UnitChange:
-    """A file's branches followed through its missing arcs (see the module's docstring)."""
+def _branches(a: FileRecord, b: FileRecord, lines: dict[int, int], *, same: bool) -> _BranchChange:
+    """A file's branches followed through its missing arcs (see the module's docstring);
+    ``same``: the file's content did not change, so every arc is itself."""
     na, nb = a.numbers, b.numbers
     if len(set(a.missing_arcs)) != na.missing_branches or len(set(b.missing_arcs)) != (
         nb.missing_branches
     ):
-        return _from_numbers(
-            nb.covered_branches - na.covered_branches, nb.missing_branches - na.missing_branches
+        return _BranchChange(
+            _from_numbers(
+                nb.covered_branches - na.covered_branches,
+                nb.missing_branches - na.missing_branches,
+                same=same,
+            )
         )
     images = set(lines.values())
+    missing_b = set(b.missing_arcs)
 
     def carried(arc: tuple[int, int]) -> tuple[int, int] | None:
+        if same:
+            return arc
         source, destination = arc
         if source not in lines:
             return None
         if destination == 0:  # destination unknown (Cobertura, LCOV)
             return lines[source], 0
+        if destination == MODULE_EXIT:
+            # The module's exit, or (a def or class on line 1) that code object's, which then
+            # exits to wherever line 1's statement went: whichever B has.
+            moved = (lines[source], -lines[1]) if 1 in lines else None
+            return moved if moved in missing_b else (lines[source], MODULE_EXIT)
         end = lines.get(abs(destination))
         if end is None:
             return None
         return lines[source], end if destination > 0 else -end
 
-    missing_b = set(b.missing_arcs)
     still: set[tuple[int, int]] = set()
+    gained_lines: set[int] = set()
     gained = uncovered_removed = 0
     for arc in set(a.missing_arcs):
         image = carried(arc)
@@ -404,15 +566,18 @@ def _branches(a: FileRecord, b: FileRecord, lines: dict[int, int]) -> UnitChange
             still.add(image)
         else:
             gained += 1
+            gained_lines.add(image[0])
+    lost_lines: set[int] = set()
     lost = uncovered_added = 0
     for source, destination in missing_b - still:
-        known_end = destination == 0 or abs(destination) in images
-        if source in images and known_end:
+        known_end = destination in (0, MODULE_EXIT) or abs(destination) in images
+        if same or (source in images and known_end):
             lost += 1
+            lost_lines.add(source)
         else:
             uncovered_added += 1
     net = nb.branches - na.branches - uncovered_added + uncovered_removed
-    return UnitChange(
+    change = UnitChange(
         covered_added=max(net, 0),
         covered_removed=max(-net, 0),
         uncovered_added=uncovered_added,
@@ -420,6 +585,7 @@ def _branches(a: FileRecord, b: FileRecord, lines: dict[int, int]) -> UnitChange
         gained=gained,
         lost=lost,
     )
+    return _BranchChange(change, frozenset(lost_lines), frozenset(gained_lines))
 
 
 def _impact(before: Numbers, after: Numbers, was: Numbers, now: Numbers) -> Fraction:

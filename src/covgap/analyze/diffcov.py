@@ -97,6 +97,15 @@ class FileDiffCoverage:
     uncovered_ranges: str = ""
     #: The file's name at the base, when it was renamed.
     old_path: str | None = None
+    #: Every statement of the file (coverage.py's analysis), so that its lines are written as
+    #: ranges that join only across lines that are not statements (``ranges``).
+    statement_lines: tuple[int, ...] = ()
+
+    def ranges(self, lines: Iterable[int]) -> str:
+        """``lines`` of this file as ranges ("12-14, 20"): a range joins the given lines across
+        non-statements only, never across a statement left out (one that ran, or did not
+        change), as coverage.py writes its missing lines."""
+        return line_ranges(self.statement_lines, lines)
 
     @property
     def covered_statements(self) -> int:
@@ -266,6 +275,7 @@ def _file_diff(
         partial=partial,
         uncovered_ranges=line_ranges(file.statement_lines, uncovered),
         old_path=changed.old_path,
+        statement_lines=file.statement_lines,
     )
 
 

@@ -97,5 +97,10 @@ def dependency_fix(home: tuple[str, str] | None, names: Sequence[str]) -> tuple[
         if table == "tool.poetry.group":
             lines = "\n".join(f'{name} = "*"' for name in names)
             return "pyproject.toml", f"[tool.poetry.group.{group}.dependencies]\n{lines}"
+        if table == "tool.poetry":  # Poetry's dev-dependencies, before its groups
+            lines = "\n".join(f'{name} = "*"' for name in names)
+            return "pyproject.toml", f"[tool.poetry.{group}]\n{lines}"
+        if table == "tool.hatch.envs":
+            return "pyproject.toml", f"[tool.hatch.envs.{group}]\ndependencies = [..., {items}]"
         return "pyproject.toml", f"[{table or 'dependency-groups'}]\n{group} = [..., {items}]"
     return home[0], "\n".join(names)

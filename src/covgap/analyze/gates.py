@@ -33,12 +33,12 @@ from typing import TYPE_CHECKING, Literal
 from coverage.results import should_fail_under
 
 from covgap.analyze.risk import critical_pattern
-from covgap.collect.regions import missing_ranges
 from covgap.config import Settings
+from covgap.markup import code_span as code
 from covgap.model import Baseline, FileCoverage, Numbers, ProjectCoverage
 
 if TYPE_CHECKING:
-    from covgap.analyze.diffcov import DiffCoverage
+    from covgap.analyze.diffcov import DiffCoverage, FileDiffCoverage
 
 __all__ = ["CheckResult", "GateFailure", "GateResult", "evaluate"]
 
@@ -188,7 +188,7 @@ def _critical_files(
             continue
         pattern = critical_pattern(patterns, file.path.removesuffix(".py"))
         if pattern is not None:
-            found.append((file, settings.critical_floor, f"path matches `{pattern}`"))
+            found.append((file, settings.critical_floor, f"path matches {code(pattern)}"))
     return found
 
 
@@ -201,7 +201,7 @@ def _diff_gate(diff: DiffCoverage | None, threshold: float | None, precision: in
     uncovered = sum(len(f.uncovered) for f in diff.files if f.measured)
     missing_files = [f for f in diff.files if f.flagged]
     failures: list[GateFailure] = [
-        GateFailure(f.path, f"{name}: line{'s' if len(lines) != 1 else ''} {_ranges(lines)}", lines)
+        GateFailure(f.path, f"{code(name)}: {_lines_text(f, lines)}", lines)
         for f in diff.files
         if f.measured
         for name, lines in f.by_function
@@ -223,9 +223,9 @@ def _diff_gate(diff: DiffCoverage | None, threshold: float | None, precision: in
     )
 
 
-def _ranges(lines: Sequence[int]) -> str:
-    """Consecutive lines as ranges ("12-14, 20"), as the rest of covgap writes them."""
-    return missing_ranges(lines, lines)
+def _lines_text(file: FileDiffCoverage, lines: Sequence[int]) -> str:
+    """ "line 12" or "lines 12-14, 20": ranges only of ``lines``, across non-statements."""
+    return f"line{'s' if len(lines) != 1 else ''} {file.ranges(lines)}"
 
 
 def _new_files(

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from covgap.collect.code_facts import FileFacts, FunctionFacts
+from covgap.markup import code_span as code
 from covgap.model import Isolation
 
 __all__ = ["FAKES", "MAX_NAMES", "Fake", "isolation_for"]
@@ -160,9 +161,9 @@ def isolation_for(
                 continue
             fake = Fake(
                 (root,),
-                f"`{root}` (third-party)",
+                f"{code(root)} (third-party)",
                 "unittest.mock",
-                f'a fixture with `mock.patch("{_patch_target(shown, resolved, module)}")`',
+                "a fixture with " + code(f'mock.patch("{_patch_target(shown, resolved, module)}")'),
             )
         entry = by_dependency.setdefault(fake.dependency, (fake, []))
         if shown not in entry[1]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from covgap.markup import code_span as code
 from covgap.model import Region, Risk, RiskFactor, RiskLevel
 
 __all__ = [
@@ -139,7 +140,7 @@ def criticality(subject: Subject) -> RiskFactor:
     name = subject.region.name.partition("@")[0]
     on_name = _first_match(subject.critical_patterns, name)
     if on_name is not None:
-        return RiskFactor("criticality", 1.0, 1.0, 0.0, f"name matches `{on_name}`")
+        return RiskFactor("criticality", 1.0, 1.0, 0.0, f"name matches {code(on_name)}")
     on_path = _first_match(subject.critical_patterns, subject.path.removesuffix(".py"))
     if on_path is not None:
         return RiskFactor(
@@ -147,7 +148,7 @@ def criticality(subject: Subject) -> RiskFactor:
             PATH_ONLY_CRITICALITY,
             PATH_ONLY_CRITICALITY,
             0.0,
-            f"path matches `{on_path}`",
+            f"path matches {code(on_path)}",
         )
     return RiskFactor("criticality", 0.0, 0.0, 0.0, "no critical pattern matches")
 

@@ -23,6 +23,7 @@ from covgap.collect.code_facts import (
     RaiseSite,
 )
 from covgap.collect.regions import missing_ranges
+from covgap.markup import code_span as code
 from covgap.model import MODULE_REGION, Region, Suggestion
 
 __all__ = ["describe_conditions", "estimate_effort", "suggest", "test_name_stem"]
@@ -92,15 +93,15 @@ def negate(text: str) -> str:
 
 def _phrase(condition: Condition) -> str:
     if condition.kind in ("if", "while"):
-        return f"`{condition.text if condition.holds else negate(condition.text)}`"
+        return code(condition.text if condition.holds else negate(condition.text))
     if condition.kind == "for":
-        return f"`{condition.text}` has an item"
+        return f"{code(condition.text)} has an item"
     if condition.kind == "else-loop":
-        return f"the loop `{condition.text}` ends without `break`"
+        return f"the loop {code(condition.text)} ends without `break`"
     if condition.kind == "case":
         subject, _, pattern = condition.text.partition(" matches ")
-        return f"`{subject}` matches `{pattern}`"
-    return f"the `try` at line {condition.line} raises `{condition.text}`"
+        return f"{code(subject)} matches {code(pattern)}"
+    return f"the `try` at line {condition.line} raises {code(condition.text)}"
 
 
 def describe_conditions(conditions: Sequence[Condition]) -> str:
@@ -164,7 +165,7 @@ def suggest(
         # No test imports the module: one import runs all of its module-level code.
         lines = missing_ranges(region.statement_lines, region.missing_lines)
         text = (
-            f"no test imports `{module}`: a test that imports it (and uses what it defines) "
+            f"no test imports {code(module)}: a test that imports it (and uses what it defines) "
             f"runs its module-level lines {lines}"
         )
         return (Suggestion("import", region.start_line, text, names.make("imports", line=0)),)
@@ -182,7 +183,7 @@ def suggest(
     for ret in facts.returns:
         if ret.line in coverage.missing and ret.conditions and ret.line not in explained:
             text = (
-                f"`{shown}` returns `{ret.value}`{describe_conditions(ret.conditions)}"
+                f"{code(shown)} returns {code(ret.value)}{describe_conditions(ret.conditions)}"
                 f" — line {ret.line} never ran"
             )
             test = names.make("returns", _slug(ret.value, limit=3), line=ret.line)
@@ -214,9 +215,10 @@ def _call_suggestion(facts: FunctionFacts, names: _Names, shown: str) -> Suggest
         how = "await it"
     else:
         how = "call it"
-    decorated = f" (decorated `@{facts.decorators[0]}`)" if facts.decorators else ""
+    decorated = f" (decorated {code('@' + facts.decorators[0])})" if facts.decorators else ""
     text = (
-        f"`{shown}({params})`{decorated} never ran: no test calls it — {how} and check the result"
+        f"{code(f'{shown}({params})')}{decorated} never ran: no test calls it — {how} and check "
+        "the result"
     )
     return Suggestion("call", facts.line, text, names.make(line=facts.line))
 
@@ -224,12 +226,13 @@ def _call_suggestion(facts: FunctionFacts, names: _Names, shown: str) -> Suggest
 def _raise_suggestion(line: int, site: RaiseSite, names: _Names, shown: str) -> Suggestion:
     when = describe_conditions(site.conditions)
     if site.exception:
-        message = f" ({site.message})" if site.message else ""
-        text = f"`{shown}` raises `{site.exception}`{message}{when} — line {line} never ran"
+        # The message as written is code too: `ValueError("empty amount")`.
+        raised = f"{site.exception}({site.message})" if site.message else site.exception
+        text = f"{code(shown)} raises {code(raised)}{when} — line {line} never ran"
         exception_name = site.exception.rsplit(".", 1)[-1]
         test = names.make("raises", _slug(_snake(exception_name)), line=line)
     else:
-        text = f"`{shown}` re-raises the exception it caught{when} — line {line} never ran"
+        text = f"{code(shown)} re-raises the exception it caught{when} — line {line} never ran"
         test = names.make("reraises", line=line)
     return Suggestion("raise", line, text, test)
 
@@ -237,17 +240,17 @@ def _raise_suggestion(line: int, site: RaiseSite, names: _Names, shown: str) -> 
 def _handler_suggestion(
     handler: HandlerSite, facts: FunctionFacts, names: _Names, shown: str
 ) -> Suggestion:
-    caught = " or ".join(f"`{e}`" for e in handler.exceptions) or "any exception"
+    caught = " or ".join(code(e) for e in handler.exceptions) or "any exception"
     first = handler.exceptions[0] if handler.exceptions else "an exception"
     calls = _calls_to_fail(handler)
     if calls:
-        named = " or ".join(f"`{c.target}(…)` (line {c.line})" for c in calls)
-        how = f"make {named} raise `{first}`" if handler.exceptions else f"make {named} raise"
+        named = " or ".join(f"{code(c.target + '(…)')} (line {c.line})" for c in calls)
+        how = f"make {named} raise {code(first)}" if handler.exceptions else f"make {named} raise"
     else:
-        how = f"make the `try` at line {handler.try_line} raise `{first}`"
+        how = f"make the `try` at line {handler.try_line} raise {code(first)}"
     when = describe_conditions(handler.conditions)
     text = (
-        f"`{shown}` handles {caught} at line {handler.line}{when} — never ran: {how}"
+        f"{code(shown)} handles {caught} at line {handler.line}{when} — never ran: {how}"
         f" (the handler starts at line {handler.body_line})"
     )
     exception_name = first.rsplit(".", 1)[-1] if handler.exceptions else "errors"
@@ -322,8 +325,8 @@ def _side_suggestion(
     if decision.kind == "if":
         wanted = text if side == "true" else negate(text)
         sentence = (
-            f"line {line}: `if {text}` was never {side} in `{shown}` — "
-            f"a test where `{wanted}`{_with(where)} (reaches {goes})"
+            f"line {line}: {code('if ' + text)} was never {side} in {code(shown)} — "
+            f"a test where {code(wanted)}{_with(where)} (reaches {goes})"
         )
         test = names.make("when", _slug(wanted), line=line)
         return Suggestion("branch", line, sentence, test)
@@ -331,19 +334,19 @@ def _side_suggestion(
         iterable = text.partition(" in ")[2] if decision.kind == "for" else text
         if side == "true":
             wanted = (
-                f"`{iterable}` has at least one item"
+                f"{code(iterable)} has at least one item"
                 if decision.kind == "for"
-                else f"`{text}` holds on entry"
+                else f"{code(text)} holds on entry"
             )
             sentence = (
-                f"line {line}: the loop `{text}` in `{shown}` never ran its body — "
+                f"line {line}: the loop {code(text)} in {code(shown)} never ran its body — "
                 f"a test where {wanted}{_with(where)}"
             )
             test = names.make("with", _slug(iterable), line=line)
         else:
-            empty = f", e.g. with an empty `{iterable}`" if decision.kind == "for" else ""
+            empty = f", e.g. with an empty {code(iterable)}" if decision.kind == "for" else ""
             sentence = (
-                f"line {line}: the loop `{text}` in `{shown}` never ended by itself "
+                f"line {line}: the loop {code(text)} in {code(shown)} never ended by itself "
                 f"(every run left it by `break`, `return` or an exception) — a test where it "
                 f"runs to the end{empty}"
             )
@@ -353,13 +356,13 @@ def _side_suggestion(
     if side.startswith("case:"):
         pattern = decision.cases[int(side.partition(":")[2])][0]
         sentence = (
-            f"line {line}: `case {pattern}` never matched `{text}` in `{shown}` — "
-            f"a test where `{text}` matches `{pattern}`"
+            f"line {line}: {code('case ' + pattern)} never matched {code(text)} in {code(shown)} — "
+            f"a test where {code(text)} matches {code(pattern)}"
         )
         test = names.make("case", _slug(pattern), line=line)
     else:
         sentence = (
-            f"line {line}: in `{shown}`, `match {text}` always matched a case — "
+            f"line {line}: in {code(shown)}, {code('match ' + text)} always matched a case — "
             "a test where no case matches"
         )
         test = names.make("no_case_matches", line=line)
@@ -370,10 +373,10 @@ def _lines_suggestion(region: Region, coverage: Coverage, names: _Names, shown: 
     lines = missing_ranges(region.statement_lines, region.missing_lines)
     first = min(coverage.missing, default=region.start_line)
     if lines:
-        text = f"`{shown}`: lines {lines} never ran — a test that reaches them"
+        text = f"{code(shown)}: lines {lines} never ran — a test that reaches them"
     else:
         arcs = ", ".join(f"{a}->{b if b > 0 else 'exit'}" for a, b in sorted(coverage.missing_arcs))
-        text = f"`{shown}`: branches {arcs} never taken — a test that takes them"
+        text = f"{code(shown)}: branches {arcs} never taken — a test that takes them"
     return Suggestion("lines", first, text, names.make("reaches_lines", str(first), line=first))
 
 

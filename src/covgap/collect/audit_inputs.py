@@ -5,12 +5,13 @@ files. Nothing is run and nothing is imported from the project."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from covgap import tomlparse
 from covgap.collect.ci_files import CiConfig, read_ci
 from covgap.collect.files import read_text
 from covgap.collect.preparse import source_files
@@ -34,11 +35,6 @@ from covgap.collect.project_scan import (
 from covgap.collect.rcfile import detect_source
 from covgap.collect.test_inventory import InventoryOptions, TestInventory, read_inventory
 from covgap.model import SuiteHealth
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 __all__ = ["OTHER_CI", "AuditFacts", "read_audit_facts"]
 
@@ -76,6 +72,10 @@ class AuditFacts:
     target: float = 80.0
     next_milestone: float | None = None
     health: SuiteHealth | None = None
+    #: Where ``health`` comes from when it is not this run's ("the last covgap run, …"), and
+    #: why there is none when there is none.
+    health_source: str | None = None
+    health_missing: str = "the suite was not run by covgap run"
     problems: tuple[ReadProblem, ...] = ()
     #: Lines of the CI files (and Makefile) that measure or report coverage, whatever runs
     #: them (a tox setenv, a Makefile target, a nox session): (path, line, text).
@@ -89,6 +89,24 @@ class AuditFacts:
     #: project's conftest files or plugin; ``dynamic_markers``: some registration is not literal.
     registered_markers: tuple[str, ...] = ()
     dynamic_markers: bool = False
+    #: The folder holds Python code or a Python project's file (pyproject.toml, setup.py,
+    #: setup.cfg): when not, there is nothing to audit.
+    python_project: bool = True
+
+    @property
+    def watched(self) -> tuple[str, ...]:
+        """The files whose change makes a run of the suite stale: test modules, files of
+        fixtures, sources, and the pytest and coverage settings."""
+        return tuple(
+            dict.fromkeys(
+                (
+                    *(module.path for module in self.inventory.modules),
+                    *(fixture.path for fixture in self.inventory.fixtures),
+                    *self.sources.files,
+                    *(path for path in (self.pytest.path, self.coverage.path) if path),
+                )
+            )
+        )
 
 
 #: A line that measures or reports coverage.
@@ -102,8 +120,8 @@ _COVERAGE_LINE = re.compile(
 def _project_table(project_dir: Path) -> dict[str, object]:
     try:
         with (project_dir / "pyproject.toml").open("rb") as handle:
-            document = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError):
+            document = tomlparse.load(handle)
+    except (OSError, tomlparse.TOMLDecodeError):
         return {}
     project = document.get("project")
     return project if isinstance(project, dict) else {}
@@ -144,14 +162,31 @@ def _registered_markers(project_dir: Path, paths: Sequence[str]) -> tuple[list[s
     return names, dynamic
 
 
-def _data_only(project_dir: Path, folder: str) -> bool:
-    """A folder holding no Python at all (test data), or a package of the sources."""
-    path = project_dir / folder
-    if (path / "__init__.py").is_file() and not any(
-        part in {"test", "tests", "testing"} for part in Path(folder).parts
-    ):
+#: Files that make a folder a Python project, even before it holds code.
+_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+#: Folders never searched for Python files: other tools' and environments'.
+_NOT_SEARCHED = frozenset({"node_modules", "__pycache__", "site-packages", "venv", "env"})
+
+
+def _python_project(project_dir: Path) -> bool:
+    """Whether the folder holds a Python project's file or a Python file (outside hidden,
+    environment and tool folders)."""
+    if any((project_dir / name).is_file() for name in _PROJECT_FILES):
         return True
-    return not any(path.rglob("*.py"))
+    for _root, folders, files in os.walk(project_dir):
+        if any(name.endswith(".py") for name in files):
+            return True
+        folders[:] = [f for f in folders if not f.startswith(".") and f not in _NOT_SEARCHED]
+    return False
+
+
+def _source_package(project_dir: Path, folder: str) -> bool:
+    """A package of the sources named like a kind of test (``integration/__init__.py``), not
+    a test folder. (A folder of data is not in the inventory's empty folders at all, while a
+    ``tests/unit`` holding only ``.gitkeep`` is, and is reported.)"""
+    return (project_dir / folder / "__init__.py").is_file() and not any(
+        part in {"test", "tests", "testing"} for part in Path(folder).parts
+    )
 
 
 def read_audit_facts(
@@ -208,7 +243,9 @@ def read_audit_facts(
     )
     inventory = dataclasses.replace(
         inventory,
-        empty_folders=tuple(f for f in inventory.empty_folders if not _data_only(project_dir, f)),
+        empty_folders=tuple(
+            f for f in inventory.empty_folders if not _source_package(project_dir, f)
+        ),
     )
     mentions, summary = _coverage_in_ci(project_dir, ci.files)
     return AuditFacts(
@@ -234,4 +271,6 @@ def read_audit_facts(
         pytest_plugin=isinstance(entry_points, dict) and "pytest11" in entry_points,
         registered_markers=tuple(dict.fromkeys((*sources.registered_markers, *registered))),
         dynamic_markers=dynamic or sources.dynamic_markers,
+        python_project=bool(sources.files or inventory.modules or inventory.uncollected)
+        or _python_project(project_dir),
     )

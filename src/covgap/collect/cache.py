@@ -135,14 +135,7 @@ class AnalysisCache:
                 return None
             (version,) = connection.execute("PRAGMA user_version").fetchone()
             if version != CACHE_SCHEMA:
-                with connection:
-                    for table in _TABLES:
-                        connection.execute(f"DROP TABLE IF EXISTS {table}")
-                        connection.execute(
-                            f"CREATE TABLE {table} (key TEXT PRIMARY KEY, payload BLOB NOT NULL)"
-                        )
-                    connection.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
-                    connection.execute(f"PRAGMA user_version = {CACHE_SCHEMA}")
+                _create_schema(connection)
         except (sqlite3.Error, OSError) as exc:
             if connection is not None:
                 connection.close()
@@ -162,7 +155,8 @@ class AnalysisCache:
                 marks = ",".join("?" * len(chunk))
                 query = f"SELECT key, payload FROM {table} WHERE key IN ({marks})"
                 for key, payload in connection.execute(query, chunk):
-                    with contextlib.suppress(ValueError, zlib.error):
+                    # RecursionError: JSON nested too deeply, from a cache not written by us.
+                    with contextlib.suppress(ValueError, zlib.error, RecursionError):
                         found[key] = json.loads(zlib.decompress(payload))
         except sqlite3.Error as exc:
             self.problem = f"{self.path}: cache unreadable ({exc}); running without it"
@@ -223,6 +217,29 @@ class AnalysisCache:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _create_schema(connection: sqlite3.Connection) -> None:
+    """Empty tables of this schema, marked as covgap's, in one transaction.
+
+    Python's sqlite3 opens no transaction before CREATE or DROP by itself: without the explicit
+    one, a full disk between two statements left a file with some tables and no mark, which the
+    next run took for another program's database.
+    """
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        for table in _TABLES:
+            connection.execute(f"DROP TABLE IF EXISTS {table}")
+            connection.execute(
+                f"CREATE TABLE {table} (key TEXT PRIMARY KEY, payload BLOB NOT NULL)"
+            )
+        connection.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
+        connection.execute(f"PRAGMA user_version = {CACHE_SCHEMA}")
+        connection.commit()
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            connection.rollback()
+        raise
 
 
 def _decoded(raw: dict[str, Any], decode: Callable[[dict[str, Any]], T]) -> dict[str, T]:

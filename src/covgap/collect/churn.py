@@ -140,6 +140,10 @@ _MAX_NAMED_PATHS = 200
 _REV_PARSE = ["rev-parse", "--is-inside-work-tree", "--is-shallow-repository"]
 _REV_PARSE += ["--git-path", "shallow"]
 _WINDOW = re.compile(r"(\d+)\s*(d|days?|c|commits?)", re.IGNORECASE)
+#: The longest windows: a hundred years of days (a cutoff far before 1970 is beyond the
+#: platform's clock), and a billion commits. "all" is the whole history.
+MAX_DAYS = 36_500
+MAX_COMMITS = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -152,9 +156,14 @@ class ChurnWindow:
     def __post_init__(self) -> None:
         if self.days is not None and self.commits is not None:
             raise ValueError("a churn window is either days or commits, not both")
-        for count in (self.days, self.commits):
-            if count is not None and count < 1:
-                raise ValueError(f"a churn window must be at least 1 day or commit, not {count}")
+        for count, unit, most in (
+            (self.days, "days", MAX_DAYS),
+            (self.commits, "commits", MAX_COMMITS),
+        ):
+            if count is not None and not 1 <= count <= most:
+                raise ValueError(
+                    f"must be from 1 to {most} {unit} ('all' for the whole history), not {count}"
+                )
 
     @classmethod
     def parse(cls, text: str) -> ChurnWindow:
@@ -244,9 +253,15 @@ def read_churn(
     """The churn of the project's files, or a one-line reason why there is none.
 
     ``paths`` (relative to ``project_dir``) limits the work to those files; None means every
-    Python file. There is no churn without git, outside a repository, or before the first commit.
+    Python file. Files outside the project folder (absolute paths: data measured elsewhere)
+    have no churn here. There is no churn without git, outside a repository, or before the first
+    commit.
     """
-    wanted = None if paths is None else frozenset(_normal_path(p) for p in paths)
+    wanted = (
+        None
+        if paths is None
+        else frozenset(_normal_path(p) for p in paths if not Path(p).is_absolute())
+    )
     try:
         return _read_churn(Path(project_dir), window, wanted, timeout)
     except _NoChurn as reason:

@@ -80,7 +80,6 @@ import ast
 import configparser
 import re
 import shlex
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -90,13 +89,9 @@ from typing import Literal
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from covgap import tomlparse
 from covgap.collect.files import NotRegularFileError, open_regular, read_text, special_kind
 from covgap.collect.shell import analyze_script
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 __all__ = [
     "CiConfig",
@@ -1619,8 +1614,8 @@ def _tox_step(
 
 def _read_tox_toml(state: _State, path: str, text: str, prefix: tuple[str, ...]) -> None:
     try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        document = tomlparse.loads(text)
+    except tomlparse.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
         state.problem(path, int(found.group(1)) if found else 1, f"broken TOML: {exc}")
         return

@@ -11,7 +11,7 @@ import coverage
 from coverage.exceptions import CoverageException
 
 from covgap.collect.coverage_data import check_data_file
-from covgap.collect.rcfile import check_config_files, working_directory
+from covgap.collect.rcfile import coverage_config_errors, working_directory
 from covgap.errors import DataError, OutputError
 
 __all__ = ["combine_data"]
@@ -58,8 +58,8 @@ def combine_data(project_dir: Path, inputs: list[Path], output: Path) -> int:
         ) from exc
     try:
         with working_directory(project_dir.resolve()):
-            check_config_files()
-            cov = coverage.Coverage(data_file=temporary, config_file=True)
+            with coverage_config_errors():
+                cov = coverage.Coverage(data_file=temporary, config_file=True)
             cov.combine([str(f.absolute()) for f in files], strict=True, keep=True)
             cov.save()
             cov.get_data().close(force=True)

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import coverage
 from coverage.data import CoverageData, combinable_files
-from coverage.exceptions import ConfigError as CoverageConfigError
 from coverage.exceptions import CoverageException, NoSource, NotPython
 from coverage.files import GlobMatcher, prep_patterns
 from coverage.misc import join_regex
@@ -33,8 +32,9 @@ from coverage.results import analysis_from_file_reporter
 from covgap.collect.cache import AnalysisCache, CachedResult
 from covgap.collect.files import NotRegularFileError, open_regular, read_bytes
 from covgap.collect.inputs import not_regular
-from covgap.collect.rcfile import check_config_files, working_directory
+from covgap.collect.rcfile import coverage_config_errors, working_directory
 from covgap.collect.regions import file_from_analysis
+from covgap.collect.staleness import cannot_be_code, with_source_checks
 from covgap.collect.static import (
     AnalysisOptions,
     StaticAnalysis,
@@ -42,7 +42,7 @@ from covgap.collect.static import (
     analyze_file,
     cache_key,
 )
-from covgap.errors import ConfigError, DataError
+from covgap.errors import DataError
 from covgap.model import FileCoverage, ProjectCoverage
 
 __all__ = ["LoadOptions", "load_coverage_data"]
@@ -108,15 +108,10 @@ def check_data_file(path: Path, shown: str) -> None:
 
 
 def _make_coverage(data_file: str | None) -> coverage.Coverage:
-    check_config_files()
-    try:
+    with coverage_config_errors():
         if data_file is None:
             return coverage.Coverage(config_file=True)
         return coverage.Coverage(data_file=data_file, config_file=True)
-    except CoverageConfigError as exc:
-        raise ConfigError(
-            f"coverage configuration is broken: {exc}", slug="coverage-config"
-        ) from exc
 
 
 def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
@@ -127,7 +122,7 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
             "project folder not found", path=str(options.project_dir), slug="no-project"
         )
     with working_directory(project_dir), tempfile.TemporaryDirectory(prefix="covgap-") as tmp:
-        cov, shown_path = _open_data(options, Path(tmp))
+        cov, shown_path, data_files = _open_data(options, Path(tmp))
         opened: list[CoverageData] = []
         try:
             opened.append(cov.get_data())
@@ -143,7 +138,7 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
                     slug="empty-data",
                 )
             branch_measured = data.has_arcs()
-            files, notes, (parsed, cached) = _analyze_all(cov, options)
+            files, notes, (parsed, cached), changed = _analyze_all(cov, options)
         except CoverageException as exc:
             raise _unusable(exc, shown_path) from exc
         finally:
@@ -155,7 +150,7 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
             path=shown_path,
             slug="empty-data",
         )
-    return ProjectCoverage(
+    project = ProjectCoverage(
         files=tuple(sorted(files, key=lambda f: f.path)),
         branch_measured=branch_measured,
         input_kind="coverage-data",
@@ -165,10 +160,14 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
         parsed_files=parsed,
         cached_files=cached,
     )
+    return with_source_checks(project, project_dir, data_files, changed)
 
 
-def _open_data(options: LoadOptions, scratch_dir: Path) -> tuple[coverage.Coverage, str]:
-    """A Coverage object with the project's data loaded, and the data's name for messages.
+def _open_data(
+    options: LoadOptions, scratch_dir: Path
+) -> tuple[coverage.Coverage, str, list[Path]]:
+    """A Coverage object with the project's data loaded, the data's name for messages, and the
+    data's files (the data file, its parallel pieces).
 
     Parallel pieces are combined the way coverage.py's reports combine them, in a copy in
     ``scratch_dir``: the project's own files are never changed.
@@ -209,7 +208,8 @@ def _open_data(options: LoadOptions, scratch_dir: Path) -> tuple[coverage.Covera
             cov.load()
     except CoverageException as exc:
         raise _unusable(exc, shown_path) from exc
-    return cov, shown_path
+    data_files = [data_path.absolute()] if data_path.exists() else []
+    return cov, shown_path, [*data_files, *(Path(piece).absolute() for piece in pieces)]
 
 
 def _unusable(exc: CoverageException, shown_path: str) -> DataError:
@@ -250,21 +250,34 @@ def _analyze_job(job: tuple[str, AnalysisOptions]) -> tuple[str, StaticAnalysis 
         # coverage.py's encoding detection: bytes that are not UTF-8 in the first two lines,
         # with no coding declaration.
         return filename, f"encoding:{_first_line(exc)}"
-    except (NoSource, OSError) as exc:
+    except (NoSource, FileNotFoundError, NotADirectoryError) as exc:
         return filename, f"missing:{_first_line(exc)}"
+    except OSError as exc:  # there, but not readable (permissions, a folder)
+        return filename, f"unreadable:{exc.strerror or _first_line(exc)}"
 
 
-def _measured_fingerprint(data: CoverageData, mapped_filename: str) -> str:
-    """A hash of what was measured in one file: with the source's hash, it fixes the result."""
+def _measured(data: CoverageData, mapped_filename: str) -> tuple[str, set[int]]:
+    """A hash of what was measured in one file (with the source's hash, it fixes the result),
+    and the lines the data says ran."""
     measured: list[tuple[int, int]] | list[int] | None
     measured = data.arcs(mapped_filename) if data.has_arcs() else data.lines(mapped_filename)
-    return hashlib.sha256(repr(sorted(measured or [])).encode()).hexdigest()
+    ordered = sorted(measured or [])
+    lines = {
+        line
+        for item in ordered
+        for line in (item if isinstance(item, tuple) else (item,))
+        if line > 0
+    }
+    return hashlib.sha256(repr(ordered).encode()).hexdigest(), lines
 
 
-def _analyze_all(
-    cov: coverage.Coverage, options: LoadOptions
-) -> tuple[list[FileCoverage], list[str], tuple[int, int]]:
-    """Every reported file's FileCoverage; notes; (files parsed, files answered from the cache).
+#: Every reported file's FileCoverage; notes; (files parsed, files answered from the cache);
+#: the files whose measured lines cannot be code in their source now.
+_Analyzed = tuple[list[FileCoverage], list[str], tuple[int, int], list[str]]
+
+
+def _analyze_all(cov: coverage.Coverage, options: LoadOptions) -> _Analyzed:
+    """Every reported file's analysis (``_Analyzed``).
 
     Two cache levels: a file whose bytes and measured data are both unchanged comes back whole
     (``result``); a file whose bytes are unchanged skips parsing (``static``).
@@ -287,10 +300,11 @@ def _analyze_with(
     data: CoverageData,
     analysis_options: AnalysisOptions,
     cache: AnalysisCache | None,
-) -> tuple[list[FileCoverage], list[str], tuple[int, int]]:
+) -> _Analyzed:
     config = cov.config
     pairs = _reporters(cov)
     notes: list[str] = []
+    changed: list[str] = []
     missing_sources: list[str] = []
     unparsable: list[tuple[str, str]] = []
 
@@ -301,14 +315,20 @@ def _analyze_with(
         if not isinstance(fr, PythonFileReporter):
             continue
         try:
-            static_keys[fr.filename] = cache_key(read_bytes(fr.filename), analysis_options)
+            source_bytes = read_bytes(fr.filename)
         except NotRegularFileError as exc:  # a FIFO in a source folder: never opened
             unparsable.append((fr.filename, f"special:{exc.strerror}"))
             continue
-        except OSError:
+        except (FileNotFoundError, NotADirectoryError):
             missing_sources.append(fr.filename)
             continue
-        measured = _measured_fingerprint(data, cov._file_mapper(fr.filename))
+        except OSError as exc:  # there, but not readable: not "not found on this disk"
+            unparsable.append((fr.filename, f"unreadable:{exc.strerror or _first_line(exc)}"))
+            continue
+        static_keys[fr.filename] = cache_key(source_bytes, analysis_options)
+        measured, ran = _measured(data, cov._file_mapper(fr.filename))
+        if cannot_be_code(source_bytes, ran):
+            changed.append(fr.relative_filename())
         result_keys[fr.filename] = hashlib.sha256(
             f"{static_keys[fr.filename]}\0{fr.relative_filename()}\0{measured}".encode()
         ).hexdigest()
@@ -337,7 +357,7 @@ def _analyze_with(
     for filename, outcome in _run_jobs(to_parse, analysis_options, options.jobs):
         if isinstance(outcome, StaticAnalysis):
             fresh[filename] = outcome
-        elif outcome.startswith(("syntax:", "encoding:")):
+        elif outcome.startswith(("syntax:", "encoding:", "unreadable:")):
             unparsable.append((filename, outcome))
         else:
             missing_sources.append(filename)
@@ -384,7 +404,7 @@ def _analyze_with(
         cache.put_results(new_results)
         if cache.problem:
             notes.append(cache.problem)
-    return files, notes, (len(fresh), cached_count)
+    return files, notes, (len(fresh), cached_count), changed
 
 
 def _tested_by(data: CoverageData, mapped_filename: str) -> tuple[tuple[str, int], ...]:
@@ -452,7 +472,11 @@ def _raise_or_note_source_problems(
                 "coverage config, or set [report] ignore_errors = true to skip them",
                 slug="no-source",
             )
-    templates = [name for name, _ in unparsable if not name.endswith(_PYTHON_SUFFIXES)]
+    templates = [
+        name
+        for name, result in unparsable
+        if not name.endswith(_PYTHON_SUFFIXES) and not result.startswith("unreadable:")
+    ]
     if templates:
         count = len(templates)
         shown = ", ".join(templates[:3]) + (", …" if count > 3 else "")
@@ -465,21 +489,22 @@ def _raise_or_note_source_problems(
         if filename in templates:
             continue
         kind, _, reason = result.partition(":")
+        hint = "fix the file, omit it with [report] omit, or set [report] ignore_errors = true"
         if kind == "encoding":
             message = f"not valid UTF-8 and no coding declaration says otherwise ({reason})"
         elif kind == "special":
             message = reason
+        elif kind == "unreadable":
+            message = f"source cannot be read ({reason})"
+            hint = "make it readable, or set [report] ignore_errors = true to skip it"
         else:
             message = f"cannot be parsed as Python ({reason})"
         if ignore_errors:
             notes.append(f"{filename}: {message}; skipped under [report] ignore_errors")
         else:
-            raise DataError(
-                message,
-                path=filename,
-                hint="fix the file, omit it with [report] omit, "
-                "or set [report] ignore_errors = true",
-                slug={"encoding": "bad-encoding", "special": "not-regular-file"}.get(
-                    kind, "not-python"
-                ),
-            )
+            slugs = {
+                "encoding": "bad-encoding",
+                "unreadable": "unreadable-source",
+                "special": "not-regular-file",
+            }
+            raise DataError(message, path=filename, hint=hint, slug=slugs.get(kind, "not-python"))

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from covgap.collect.coverage_data import LoadOptions, load_coverage_data
 from covgap.collect.files import NotRegularFileError, open_regular
-from covgap.collect.inputs import not_regular
+from covgap.collect.inputs import WIDE_BOMS, not_regular
+from covgap.collect.staleness import with_source_checks
 from covgap.errors import DataError
 from covgap.model import InputKind, ProjectCoverage
 
@@ -28,7 +29,7 @@ def detect_kind(path: Path, shown: str | None = None) -> InputKind:
         raise DataError(f"cannot be read: {exc.strerror}", path=shown) from exc
     if head.startswith(b"SQLite format 3\0"):
         return "coverage-data"
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    text = _wide_text(head) or head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"{"):
         return "coverage-json"
     if text.startswith(b"<"):
@@ -43,8 +44,33 @@ def detect_kind(path: Path, shown: str | None = None) -> InputKind:
     )
 
 
+#: UTF-32 before UTF-16: the UTF-32-LE mark starts with the UTF-16-LE one.
+_WIDE_CODECS = ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be")
+
+
+def _wide_text(head: bytes) -> bytes | None:
+    """The start of a UTF-16 or UTF-32 text as ASCII bytes, so that a report written in one is
+    recognised (its loader then says the encoding is not supported); None for other files."""
+    if not head.startswith(WIDE_BOMS) and b"\x00" not in head[:64]:
+        return None
+    for codec in _WIDE_CODECS:
+        usable = len(head) - len(head) % 4
+        try:
+            text = head[:usable].decode(codec).lstrip("\ufeff \t\r\n")
+        except UnicodeDecodeError:
+            continue
+        if text[:1] in {"<", "{"} or text.startswith(("TN:", "SF:")):
+            return text[:16].encode("ascii", "replace")
+    return None
+
+
 def load_project(options: LoadOptions) -> ProjectCoverage:
-    """Load whatever ``options.data_file`` holds; the coverage config's data file by default."""
+    """Load whatever ``options.data_file`` holds; the coverage config's data file by default.
+
+    Every loader ends with ``staleness.with_source_checks``: files outside the project folder
+    are marked (``FileCoverage.outside``: their numbers only), and sources that changed since
+    they were measured are named.
+    """
     if options.data_file is None:
         return load_coverage_data(options)
     data_file = options.data_file
@@ -63,14 +89,16 @@ def load_project(options: LoadOptions) -> ProjectCoverage:
     if kind == "coverage-json":
         from covgap.collect.coverage_json import load_coverage_json
 
-        return load_coverage_json(data_file, options.project_dir, shown=str(options.data_file))
-    if kind == "cobertura-xml":
+        project = load_coverage_json(data_file, options.project_dir, shown=str(options.data_file))
+    elif kind == "cobertura-xml":
         from covgap.collect.cobertura import load_cobertura
 
-        return _shown(load_cobertura(data_file, options.project_dir), str(options.data_file))
-    from covgap.collect.lcov import load_lcov
+        project = _shown(load_cobertura(data_file, options.project_dir), str(options.data_file))
+    else:
+        from covgap.collect.lcov import load_lcov
 
-    return _shown(load_lcov(data_file, options.project_dir), str(options.data_file))
+        project = _shown(load_lcov(data_file, options.project_dir), str(options.data_file))
+    return with_source_checks(project, options.project_dir, [data_file])
 
 
 def _shown(project: ProjectCoverage, path: str) -> ProjectCoverage:

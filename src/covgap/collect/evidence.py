@@ -157,7 +157,7 @@ def _facts(
             cache.close()
     facts: dict[str, FileFacts] = {}
     complexity: dict[str, dict[int, int]] = {}
-    notes: list[str] = []
+    notes: list[str] = [cache.problem] if cache is not None and cache.problem else []
     for path, entry in sorted(decoded.items()):
         if isinstance(entry, str):
             notes.append(f"{path}: no risk facts ({entry})")

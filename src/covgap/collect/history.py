@@ -56,6 +56,7 @@ __all__ = [
     "git_state",
     "line_hashes",
     "parse_ranges",
+    "read_record",
 ]
 
 #: The schema of the history database (``PRAGMA user_version``).
@@ -304,13 +305,27 @@ def parse_ranges(text: str) -> tuple[int, ...]:
 class History:
     """A coverage history database; use it as a context manager (or call ``close``)."""
 
-    def __init__(self, path: Path, *, busy_seconds: float = BUSY_SECONDS) -> None:
+    def __init__(
+        self, path: Path, *, busy_seconds: float = BUSY_SECONDS, writing: bool = True
+    ) -> None:
         """Open the history at ``path``, creating its folder and the database if missing.
 
         Raises ``DataError`` when the file is not a covgap history or is newer than this covgap
-        reads; the file is then left as it was.
+        reads; the file is then left as it was. ``writing`` False: only to read it, which works
+        when the file or its folder is read-only too (then it is opened read-only, and
+        immutable: nothing is written, not even SQLite's shared-memory file). A history that
+        cannot be written to is an ``OutputError`` when ``writing``, before anything is tried.
         """
         self.path = Path(path)
+        self._empty = False
+        read_only = _read_only(self.path)
+        if read_only and writing:
+            raise OutputError(
+                f"snapshot not recorded: {read_only}; the history is unchanged",
+                path=str(self.path),
+                slug="history-unwritable",
+            )
+        self._read_only = bool(read_only)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -320,9 +335,16 @@ class History:
                 slug="history-unwritable",
             ) from exc
         try:
-            self._connection = sqlite3.connect(
-                self.path, timeout=busy_seconds, isolation_level=None
-            )
+            if self._read_only:
+                # immutable: the folder may not take a -shm file, and nobody can be writing.
+                uri = f"{self.path.absolute().as_uri()}?mode=ro&immutable=1"
+                self._connection = sqlite3.connect(
+                    uri, uri=True, timeout=busy_seconds, isolation_level=None
+                )
+            else:
+                self._connection = sqlite3.connect(
+                    self.path, timeout=busy_seconds, isolation_level=None
+                )
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
         try:
@@ -338,6 +360,9 @@ class History:
         connection = self._connection
         try:
             version = self._check(connection)  # reads only: nothing is written before this
+            if self._read_only:
+                self._open_read_only(version)
+                return
             if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 self._retry_locked(
                     lambda: connection.execute("PRAGMA journal_mode = WAL").fetchone()
@@ -349,6 +374,21 @@ class History:
                 raise self._not_ours("marked as one, but its tables are missing")
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
+
+    def _open_read_only(self, version: int) -> None:
+        """Checks of a history that cannot be written: nothing can be migrated or created."""
+        if version == 0:  # an empty file or database: a history with no snapshot yet
+            self._empty = True
+        elif version < HISTORY_SCHEMA:
+            raise DataError(
+                f"written by an older covgap (schema {version}) and read-only: it cannot be "
+                f"brought up to schema {HISTORY_SCHEMA}",
+                path=str(self.path),
+                hint="make it writable once (any covgap command that reads it updates it)",
+                slug="history-unusable",
+            )
+        elif _TABLES - self._tables(self._connection):
+            raise self._not_ours("marked as one, but its tables are missing")
 
     def _check(self, connection: sqlite3.Connection) -> int:
         """The history's schema version (0 when empty); refuses what is not covgap's.
@@ -462,7 +502,7 @@ class History:
     def record(self, snapshot: SnapshotInput) -> int:
         """Store one snapshot, in one transaction; its id."""
         project = snapshot.project
-        records = [_read_record(file, snapshot.project_dir) for file in project.files]
+        records = [read_record(file, snapshot.project_dir) for file in project.files]
         totals = project.totals
         when = snapshot.recorded_at or datetime.now(timezone.utc)
         recorded_at = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -541,6 +581,8 @@ class History:
 
         ``branch``: only those recorded on that branch.
         """
+        if self._empty:
+            return []
         where, params = "", list[object]()
         if branch is not None:
             where = "WHERE s.branch = ?"
@@ -558,6 +600,12 @@ class History:
 
     def load(self, snapshot_id: int) -> Snapshot:
         """One snapshot with its files; ``DataError`` when there is none of that id."""
+        if self._empty:
+            raise DataError(
+                f"no snapshot {snapshot_id} in the history",
+                path=str(self.path),
+                slug="history-no-snapshot",
+            )
         with self._read() as connection:
             row = connection.execute(
                 f"SELECT {_SUMMARY_COLUMNS} FROM snapshot s LEFT JOIN health h"
@@ -637,6 +685,26 @@ class History:
         self.close()
 
 
+def _read_only(path: Path) -> str | None:
+    """Why the history at ``path`` cannot be written to, or None when it can.
+
+    SQLite writes the database and, next to it, its journal files (WAL): both the file and its
+    folder must be writable. A folder still to be made must be makeable.
+    """
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            return "the file is read-only"
+        if not os.access(path.parent, os.W_OK):
+            return "its folder is read-only"
+        return None
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if folder.is_dir() and not os.access(folder, os.W_OK):
+        return f"{folder} is read-only"
+    return None
+
+
 _SUMMARY_COLUMNS = (
     "s.id, s.commit_sha, s.branch, s.dirty, s.recorded_at, s.covgap_version, s.input_kind,"
     " s.branch_measured, s.statements, s.missing_statements, s.branches, s.missing_branches,"
@@ -680,9 +748,10 @@ def _numbers_row(numbers: Numbers) -> tuple[int, int, int, int]:
     )
 
 
-def _read_record(file: FileCoverage, project_dir: Path | None) -> FileRecord:
+def read_record(file: FileCoverage, project_dir: Path | None) -> FileRecord:
+    """A file's record with its source read from ``project_dir`` (no hashes when unreadable)."""
     source: bytes | None = None
-    if project_dir is not None:
+    if project_dir is not None and not file.outside:  # numbers only for a file outside
         with contextlib.suppress(OSError):
             source = read_bytes(project_dir / file.path)
     return file_record(file, source)
@@ -694,8 +763,14 @@ def _read_record(file: FileCoverage, project_dir: Path | None) -> FileRecord:
 _GIT_DROPPED_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR")
 
 
+#: Untracked files with these suffixes make a work tree dirty: code the commit does not have.
+UNTRACKED_CODE = (".py", ".pyw", ".pyi")
+
+
 def git_state(project_dir: Path, timeout: float = 10.0) -> tuple[str | None, str | None, bool]:
-    """The commit checked out in ``project_dir``, its branch and whether tracked files changed.
+    """The commit checked out in ``project_dir``, its branch and whether the work tree differs
+    from it: a tracked file changed, or an untracked (not ignored) Python file is there, such as
+    a new test module. Other untracked files (reports, data) and untracked folders do not count.
 
     (None, None, False) without git or outside a repository, never an error; the commit is None
     before the first commit, the branch None on a detached HEAD. One ``git status`` call.
@@ -704,7 +779,7 @@ def git_state(project_dir: Path, timeout: float = 10.0) -> tuple[str | None, str
     env.update(LC_ALL="C", GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0")
     try:
         done = subprocess.run(
-            ["git", "status", "--porcelain=v2", "--branch", "--untracked-files=no"],
+            ["git", "status", "--porcelain=v2", "--branch", "--untracked-files=normal"],
             cwd=project_dir,
             env=env,
             capture_output=True,
@@ -725,6 +800,8 @@ def git_state(project_dir: Path, timeout: float = 10.0) -> tuple[str | None, str
         elif line.startswith("# branch.head "):
             head = line.removeprefix("# branch.head ").strip()
             branch = None if head == "(detached)" else head
+        elif line.startswith("? "):
+            dirty = dirty or line.endswith(UNTRACKED_CODE)
         elif line and not line.startswith("#"):
             dirty = True
     return commit, branch, dirty

@@ -7,11 +7,25 @@ from pathlib import Path
 from covgap.collect.files import NotRegularFileError, read_bytes
 from covgap.errors import DataError
 
-__all__ = ["WIDE_BOMS", "not_regular", "read_input"]
+__all__ = ["WIDE_BOMS", "inside_project", "not_regular", "read_input"]
 
 #: Byte-order marks of UTF-16 and UTF-32: an XML file in them defeats a byte search for
 #: DOCTYPE and ENTITY declarations, so such files are refused.
 WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+
+
+def inside_project(project_dir: Path, path: str) -> bool:
+    """Whether a measured file's ``path`` (relative to ``project_dir``, or absolute) is inside
+    the project folder, links resolved. A coverage file can name any file on the machine (a
+    crafted ``.coverage``, an LCOV ``SF:`` line): covgap quotes text only from files inside,
+    and reports the others by their numbers alone."""
+    root = project_dir.resolve()
+    candidate = Path(path)
+    try:
+        full = (candidate if candidate.is_absolute() else root / candidate).resolve()
+    except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL byte in the name
+        return False
+    return full.is_relative_to(root)
 
 
 def read_input(path: Path, what: str, missing_slug: str) -> bytes:

@@ -40,6 +40,9 @@ class _Record:
     functions: dict[tuple[str, int, int | None], None] = field(default_factory=dict)
     #: lcov 2.2's FNL:index,start[,end] until its FNA:index,hits,name names it.
     pending: dict[str, tuple[int, int | None]] = field(default_factory=dict)
+    #: name -> times called, from FNDA records; (name, start) -> times called, from FNA records.
+    calls: dict[str, int] = field(default_factory=dict)
+    span_calls: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
 class _Parser:
@@ -138,6 +141,14 @@ class _Parser:
             raise self.fail(f"FN record {_clip(value)!r} ends before it starts")
         record.functions[(name.strip(), start, end)] = None
 
+    def on_FNDA(self, value: str) -> None:
+        record = self.record("FNDA")
+        hits_text, comma, name = value.partition(",")
+        if not comma:
+            raise self.fail(f"FNDA record {_clip(value)!r} is not FNDA:hits,name")
+        hits = self.number(hits_text, "FNDA hit count", allow_zero=True)
+        record.calls[name.strip()] = record.calls.get(name.strip(), 0) + hits
+
     def on_FNL(self, value: str) -> None:
         record = self.record("FNL")
         parts = value.split(",")
@@ -155,7 +166,10 @@ class _Parser:
         if len(parts) != 3 or parts[0].strip() not in record.pending:
             raise self.fail(f"FNA record {_clip(value)!r} is not FNA:index,hits,name after its FNL")
         start, end = record.pending[parts[0].strip()]
-        record.functions[(parts[2].strip(), start, end)] = None
+        name = parts[2].strip()
+        record.functions[(name, start, end)] = None
+        hits = self.number(parts[1], "FNA hit count", allow_zero=True)
+        record.span_calls[name, start] = record.span_calls.get((name, start), 0) + hits
 
 
 def _clip(text: str) -> str:
@@ -175,7 +189,9 @@ def _branch_info(exits: dict[tuple[str, str], int | None]) -> BranchInfo:
     return BranchInfo(len(exits), len(exits) - len(missing), destinations)
 
 
-def _spans(functions: Iterable[tuple[str, int, int | None]]) -> list[FunctionSpan]:
+def _spans(
+    functions: Iterable[tuple[str, int, int | None]], *, body_start: bool
+) -> list[FunctionSpan]:
     """The functions with a known range; none unless every function has one.
 
     A function listed with different ends (by records that disagree) keeps its widest range.
@@ -185,7 +201,28 @@ def _spans(functions: Iterable[tuple[str, int, int | None]]) -> list[FunctionSpa
         if end is None:
             return []
         ends[name, start] = max(end, ends.get((name, start), end))
-    return [FunctionSpan(name, start, end) for (name, start), end in ends.items()]
+    return [
+        FunctionSpan(name, start, end, body_start=body_start) for (name, start), end in ends.items()
+    ]
+
+
+def _starts_at_signature(records: Iterable[_Record]) -> bool:
+    """Whether the tracefile's function ranges start at the ``def`` line.
+
+    coverage.py before 7.18 wrote ``FN:def_line,end``; 7.18 and later write the body's first
+    line (lcov 2.4 calls a function "inconsistent" when its first line ran but it was never
+    called). The tracefile shows which: a function never called (FNDA 0) whose first line ran
+    can only start at its ``def`` line, which runs when the module is imported. Without such a
+    function (every function called, or the module never imported) the first line counts as the
+    body's, as coverage.py writes it today; a ``def`` line taken for a body line moves one
+    statement from the module to the function, and no line's coverage changes.
+    """
+    for record in records:
+        for name, start, end in record.functions:
+            calls = record.span_calls.get((name, start), record.calls.get(name))
+            if end != start and calls == 0 and record.statements.get(start, 0):
+                return True
+    return False
 
 
 def _read_text(path: Path) -> str:
@@ -217,6 +254,7 @@ def load_lcov(path: Path, project_dir: Path) -> ProjectCoverage:
             hint="produce it with `coverage lcov` (or pytest --cov-report=lcov)",
             slug="bad-report",
         )
+    body_start = not _starts_at_signature(parser.records.values())
     merged: dict[str, tuple[Path, list[_Record]]] = {}
     for record in parser.records.values():
         file = project_dir / record.sf  # an absolute SF stays as it is
@@ -236,7 +274,7 @@ def load_lcov(path: Path, project_dir: Path) -> ProjectCoverage:
                     before = into.get(key)
                     into[key] = taken if before is None else before + (taken or 0)
             functions.update(record.functions)
-        spans = _spans(functions)
+        spans = _spans(functions, body_start=body_start)
         source, reason = read_source(file)
         if spans:
             note = f"functions from the report's FN line ranges: {reason} at {shown}"

@@ -49,14 +49,17 @@ class FunctionSpan:
     """A function as a report without source describes it: name and first and last line.
 
     Used only when the source cannot be read, to place lines by range: a line belongs to the
-    innermost span with ``start_line < line <= end_line`` (the ``def`` line itself is module-level
-    or enclosing-function code, as in coverage.py), or ``line == start_line == end_line`` for a
-    one-line function.
+    innermost span with ``start_line < line <= end_line`` when ``start_line`` is the ``def`` line
+    (which is module-level or enclosing-function code, as in coverage.py), or
+    ``start_line <= line <= end_line`` when it is the first line of the body
+    (``body_start``); a one-line function owns its line either way.
     """
 
     name: str
     start_line: int
     end_line: int
+    #: ``start_line`` is the body's first line (coverage.py 7.18+'s LCOV), not the ``def`` line.
+    body_start: bool = False
 
 
 @dataclass
@@ -207,10 +210,8 @@ def _regions_from_spans(
     )
     for index in by_width:
         span = ordered[index]
-        if span.start_line == span.end_line:
-            owner[span.start_line] = index
-        else:
-            owner.update(dict.fromkeys(range(span.start_line + 1, span.end_line + 1), index))
+        first = span.start_line if span.body_start else span.start_line + 1
+        owner.update(dict.fromkeys(range(min(first, span.end_line), span.end_line + 1), index))
     last = max(_max_line(statements, branches), max((s.end_line for s in spans), default=1))
     module_start = next(line for line in range(1, last + 2) if line not in owner)
     module = _Group(MODULE_REGION, module_start, last)

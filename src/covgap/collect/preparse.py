@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import multiprocessing.pool
+import multiprocessing.connection
+import multiprocessing.process
 import os
+import signal
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,10 +30,22 @@ class Prepared:
     facts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def _lower_priority() -> None:
-    """In the parsing worker: give way to the test suite."""
+def _worker(
+    writer: multiprocessing.connection.Connection, filenames: list[str], options: AnalysisOptions
+) -> None:
+    """The parsing worker: lower priority, then each chunk of files parsed and sent.
+
+    Ctrl-C is the parent's to handle (it stops this worker); SIGTERM and SIGHUP end it as they
+    would any process (the parent's handlers, inherited by a fork, are not for it).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
     with contextlib.suppress(OSError, AttributeError):
-        os.nice(10)
+        os.nice(10)  # give way to the test suite
+    with writer:
+        for start in range(0, len(filenames), Preparse.CHUNK):
+            writer.send(_parse_chunk(filenames[start : start + Preparse.CHUNK], options))
 
 
 def _parse_chunk(filenames: list[str], options: AnalysisOptions) -> Prepared:
@@ -55,35 +70,59 @@ def _parse_chunk(filenames: list[str], options: AnalysisOptions) -> Prepared:
 class Preparse:
     """Parse the project's sources while the suite runs: a core the suite leaves idle does the
     work the plan would otherwise do after it. What is not done when the suite ends is left to
-    the loader, which parses in parallel: the worker is stopped, never waited for (on a busy
-    machine a low-priority worker may get no CPU at all)."""
+    the loader, which parses in parallel: the worker is killed, never waited for (on a busy
+    machine a low-priority worker may get no CPU at all).
+
+    One worker process sends each chunk's results down a one-way pipe, read by a thread here as
+    they come (a pipe holds 64 KiB). No lock is shared with it, so the worker may die at any
+    moment (killed here, or by a signal sent to the whole process group) without blocking
+    covgap: the reader meets the end of the pipe, and a half-sent chunk is dropped.
+    """
 
     CHUNK = 2
 
     def __init__(self, files: list[Path], options: AnalysisOptions) -> None:
-        self._pool: multiprocessing.pool.Pool | None = None
-        self._chunks: list[multiprocessing.pool.AsyncResult[Prepared]] = []
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._reader: threading.Thread | None = None
+        self._received: list[Prepared] = []
         if not files or (os.cpu_count() or 1) < 2:
             return
-        self._pool = multiprocessing.Pool(processes=1, initializer=_lower_priority)
-        names = [str(f) for f in files]
-        for start in range(0, len(names), self.CHUNK):
-            chunk = names[start : start + self.CHUNK]
-            self._chunks.append(self._pool.apply_async(_parse_chunk, (chunk, options)))
+        reader, writer = multiprocessing.Pipe(duplex=False)
+        self._process = multiprocessing.get_context().Process(
+            target=_worker, args=(writer, [str(f) for f in files], options), daemon=True
+        )
+        self._process.start()
+        writer.close()  # the worker's end: the reader sees the pipe end when the worker does
+        self._reader = threading.Thread(target=self._receive, args=(reader,), daemon=True)
+        self._reader.start()
+
+    def _receive(self, reader: multiprocessing.connection.Connection) -> None:
+        with reader:
+            while True:
+                try:
+                    self._received.append(reader.recv())
+                except (EOFError, OSError):  # the worker is done, or was stopped mid-chunk
+                    return
+                except Exception:  # a chunk that cannot be unpickled: the loader redoes it
+                    continue
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the worker to have parsed every file (``covgap run`` never waits)."""
+        if self._process is not None:
+            self._process.join(timeout)
 
     def results(self) -> Prepared:
         """What was parsed by now; the rest is abandoned and the worker stopped."""
         done = Prepared()
-        if self._pool is None:
+        if self._process is None or self._reader is None:
             return done
-        for chunk in self._chunks:
-            if chunk.ready() and chunk.successful():
-                prepared = chunk.get()
-                done.statics.update(prepared.statics)
-                done.facts.update(prepared.facts)
-        self._pool.terminate()
-        self._pool.join()
-        self._pool = None
+        self._process.kill()
+        self._process.join()
+        self._reader.join()
+        for prepared in self._received:
+            done.statics.update(prepared.statics)
+            done.facts.update(prepared.facts)
+        self._process = self._reader = None
         return done
 
 

@@ -11,7 +11,7 @@ the development dependencies, each value with the file and line it comes from.
 - **development dependencies**: ``[project.optional-dependencies]``, ``[dependency-groups]``,
   Poetry's and PDM's development groups, ``[tool.uv] dev-dependencies``, hatch environments,
   ``requirements*.txt`` / ``requirements/*.txt`` files and tox's ``deps``, as normalised
-  distribution names.
+  distribution names; and where a new one goes, by the project's own convention (``_home``).
 
 Lines come from a scan of the file's text: a ``[table]`` header opens a section, ``key =`` (TOML,
 any indentation) or ``key =`` / ``key:`` at the start of a line (INI: indented lines are
@@ -24,20 +24,15 @@ from __future__ import annotations
 import configparser
 import re
 import shlex
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from covgap import tomlparse
 from covgap.collect.files import read_text
 from covgap.collect.rcfile import project_coverage_config, working_directory
 from covgap.errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 __all__ = [
     "CoverageSettings",
@@ -47,6 +42,7 @@ __all__ = [
     "ReadProblem",
     "key_lines",
     "normalize_name",
+    "pragma_excluded",
     "read_coverage_settings",
     "read_dev_dependencies",
     "read_pytest_config",
@@ -149,6 +145,9 @@ class CoverageSettings:
     exclude_lines: tuple[str, ...]
     #: Whether ``exclude_lines`` was set (replacing coverage.py's default, ``pragma: no cover``).
     exclude_replaced: bool
+    #: Whether coverage.py, with these settings, still excludes a line ending in
+    #: ``# pragma: no cover`` (see ``pragma_excluded``).
+    pragma_excluded: bool = True
     #: coverage.py plugins the configuration loads (``covdefaults`` sets branch and source).
     plugins: tuple[str, ...] = ()
     lines: Mapping[str, int] = field(default_factory=dict)
@@ -268,8 +267,8 @@ def read_pytest_config(project_dir: Path) -> PytestConfig:
 
 def _pytest_from_toml(name: str, text: str) -> PytestConfig | None:
     try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        document = tomlparse.loads(text)
+    except tomlparse.TOMLDecodeError as exc:
         if name == "pyproject.toml" and "pytest" not in text:
             return None
         return PytestConfig(
@@ -344,6 +343,26 @@ _COVERAGE_OPTIONS = {
 }
 
 
+#: Lines that carry coverage.py's documented pragma, as people write it.
+_PRAGMA_LINES = "def f():  # pragma: no cover\n    x = 1  # pragma: no cover\n"
+
+
+def pragma_excluded(exclude_list: Sequence[str]) -> bool:
+    """Whether lines ending in ``# pragma: no cover`` are excluded by ``exclude_list`` (after
+    ``exclude_also`` was added to it), decided by coverage.py's own parser: it searches the
+    source for the patterns joined into one regex, so ``no cov`` still finds ``no cover``."""
+    from coverage.misc import join_regex
+    from coverage.parser import PythonParser
+
+    if not exclude_list:
+        return False
+    try:
+        matched = PythonParser(_PRAGMA_LINES).lines_matching(join_regex(exclude_list))
+    except re.error:  # coverage.py refuses such a pattern when it reads the configuration
+        return True
+    return {1, 2} <= matched
+
+
 def read_coverage_settings(project_dir: Path) -> CoverageSettings:
     """coverage.py's settings in ``project_dir``, read by coverage.py, with their lines."""
     try:
@@ -389,6 +408,7 @@ def read_coverage_settings(project_dir: Path) -> CoverageSettings:
         concurrency=tuple(config.concurrency or ()),
         exclude_lines=tuple(config.exclude_list or ()),
         exclude_replaced=exclude_replaced,
+        pragma_excluded=pragma_excluded(config.exclude_list or ()),
         plugins=tuple(config.plugins or ()),
         lines=lines,
         sections=sections,
@@ -419,7 +439,8 @@ def read_dev_dependencies(project_dir: Path) -> DevDependencies:
     """Every distribution named for development or tests, with where it is named."""
     names: dict[str, tuple[str, int]] = {}
     problems: list[ReadProblem] = []
-    home: tuple[str, str] | None = None
+    groups: dict[tuple[str, str], _Group] = {}
+    document: dict[str, Any] = {}
 
     def add(name: str | None, path: str, line: int) -> None:
         if name:
@@ -429,20 +450,23 @@ def read_dev_dependencies(project_dir: Path) -> DevDependencies:
     if pyproject.is_file():
         text = read_text(pyproject, errors="replace")
         try:
-            document = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
+            document = tomlparse.loads(text)
+        except tomlparse.TOMLDecodeError as exc:
             problems.append(ReadProblem("pyproject.toml", _error_line(exc), f"not TOML: {exc}"))
             document = {}
         text_lines = text.splitlines()
-        groups: list[tuple[str, str]] = []
-        for key, requirements in _pyproject_groups(document):
-            groups.append(key)
+        for (table, group), requirements in _pyproject_groups(document):
+            found: set[str] = set()
             for requirement in requirements:
-                name = _requirement_name(requirement)
-                add(name, "pyproject.toml", _line_of(text_lines, requirement))
-        home = _test_group(groups, _tox_installs(project_dir))
-        if home is None and document:
-            home = ("pyproject.toml", "dependency-groups.test")
+                if name := _requirement_name(requirement):
+                    add(name, "pyproject.toml", _line_of(text_lines, requirement))
+                    found.add(name)
+            where = ("pyproject.toml", f"{table}.{group}")
+            if where in groups:  # a hatch environment's dependencies and extra-dependencies
+                found |= groups[where].names
+            groups[where] = _Group(
+                where, frozenset(found), table == "project.optional-dependencies", _rank(group)
+            )
     for path in sorted(
         {
             *project_dir.glob("*requirements*.txt"),
@@ -451,15 +475,17 @@ def read_dev_dependencies(project_dir: Path) -> DevDependencies:
         }
     ):
         relative = path.relative_to(project_dir).as_posix()
+        found = set()
         try:
             text = read_text(path, errors="replace")
         except OSError as exc:
             problems.append(ReadProblem(relative, None, f"cannot be read: {exc.strerror}"))
             continue
         for number, line in enumerate(text.splitlines(), start=1):
-            add(_requirement_name(line.split(";")[0]), relative, number)
-        if home is None and any(word in path.name for word in ("test", "dev")):
-            home = (relative, "")
+            if name := _requirement_name(line.split(";")[0]):
+                add(name, relative, number)
+                found.add(name)
+        groups[(relative, "")] = _Group((relative, ""), frozenset(found), False, _rank(path.name))
     tox = project_dir / "tox.ini"
     if tox.is_file():
         text = read_text(tox, errors="replace")
@@ -475,6 +501,7 @@ def read_dev_dependencies(project_dir: Path) -> DevDependencies:
                     add(_requirement_name(_TOX_FACTORS.sub("", value)), "tox.ini", number)
             elif in_deps and line[:1].isspace():
                 add(_requirement_name(_TOX_FACTORS.sub("", line)), "tox.ini", number)
+    home = _home(list(groups.values()), _tox_installs(project_dir), bool(document))
     return DevDependencies(names, home, tuple(problems))
 
 
@@ -482,20 +509,54 @@ def read_dev_dependencies(project_dir: Path) -> DevDependencies:
 _TEST_GROUPS = ("test", "tests", "testing", "dev")
 
 
-def _test_group(
-    groups: Sequence[tuple[str, str]], installed: Sequence[str]
+@dataclass(frozen=True)
+class _Group:
+    """A list of development dependencies: its home (file, and table.group in pyproject.toml),
+    the distributions it names, whether it is an extra (``[project.optional-dependencies]``,
+    published for the project's users) and how much its name says tests (the index of
+    the name in ``_TEST_GROUPS``, or their number)."""
+
+    home: tuple[str, str]
+    names: frozenset[str]
+    extra: bool
+    rank: int
+
+
+def _rank(name: str) -> int:
+    """How much a group's (or a requirements file's) name says tests: the index of the first
+    word of ``_TEST_GROUPS`` in it, or their number."""
+    return next((i for i, word in enumerate(_TEST_GROUPS) if word in name), len(_TEST_GROUPS))
+
+
+def _test_tool(name: str) -> bool:
+    return name in {"pytest", "coverage"} or name.startswith("pytest-")
+
+
+def _home(
+    groups: Sequence[_Group], installed: Sequence[str], pyproject: bool
 ) -> tuple[str, str] | None:
-    """Where a new test dependency goes: the group tox installs for its tests, else the first
-    group with a test name."""
-    for wanted in (*installed, *_TEST_GROUPS):
-        for table, group in groups:
-            if group == wanted and table in {
+    """Where a new test dependency goes, following the project's own convention: the extra or
+    group tox installs for its tests; else the list that holds pytest (a plugin of it, or
+    coverage.py), a tool group or requirements file before an extra; else a list named for
+    tests, the same way; else a new ``test`` group in ``[dependency-groups]`` (in Poetry's
+    groups when the project has some)."""
+    for wanted in installed:
+        for group in groups:
+            table, _, name = group.home[1].rpartition(".")
+            if name == wanted and table in {
                 "project.optional-dependencies",
                 "dependency-groups",
                 "tool.poetry.group",
             }:
-                return ("pyproject.toml", f"{table}.{group}")
-    return None
+                return group.home
+    holding = [group for group in groups if any(map(_test_tool, group.names))]
+    named = [group for group in groups if group.rank < len(_TEST_GROUPS)]
+    for candidates in (holding, named):
+        if candidates:
+            return min(candidates, key=lambda group: (group.extra, group.rank)).home
+    if any(group.home[1].startswith("tool.poetry.group.") for group in groups):
+        return ("pyproject.toml", "tool.poetry.group.test")
+    return ("pyproject.toml", "dependency-groups.test") if pyproject else None
 
 
 def _tox_installs(project_dir: Path) -> list[str]:

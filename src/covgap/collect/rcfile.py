@@ -14,7 +14,6 @@ import configparser
 import contextlib
 import json
 import os
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,18 +22,16 @@ from typing import Any
 from coverage.config import CoverageConfig, config_files_to_try, read_coverage_config
 from coverage.exceptions import ConfigError as CoverageConfigError
 
+from covgap import tomlparse
 from covgap.collect.files import read_text, special_kind
-from covgap.errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from covgap.collect.plugin import PLUGIN_DIR
+from covgap.errors import ConfigError, OutputError
 
 __all__ = [
     "Layered",
     "OptionValue",
     "check_config_files",
+    "coverage_config_errors",
     "detect_source",
     "layer_settings",
     "project_coverage_config",
@@ -100,13 +97,75 @@ def project_coverage_config(project_dir: Path) -> CoverageConfig:
 
     Must be called with ``project_dir`` as the working folder (coverage.py looks there).
     """
+    with coverage_config_errors():
+        return read_coverage_config(config_file=True, warn=lambda message: None)
+
+
+@contextlib.contextmanager
+def coverage_config_errors() -> Iterator[None]:
+    """coverage.py's failures to read its configuration, as one ConfigError.
+
+    coverage.py reports broken INI and TOML itself. Two failures escape it: a file it tries
+    that is not UTF-8 (UnicodeDecodeError, which says nothing of the file), and TOML nested
+    deeper than tomllib's recursion (RecursionError); the file is then found here. Wraps the
+    reading of the configuration only (``Coverage()``), in the project folder. A FIFO, device or
+    socket among the files it tries is refused first (``check_config_files``).
+    """
     check_config_files()
     try:
-        return read_coverage_config(config_file=True, warn=lambda message: None)
+        yield
     except CoverageConfigError as exc:
         raise ConfigError(
             f"coverage configuration is broken: {exc}", slug="coverage-config"
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise _undecodable_config(exc) from None
+    except RecursionError:
+        raise _too_deep_config() from None
+
+
+def _config_files() -> list[Path]:
+    """The files coverage.py tries for its settings, in its order, that exist here."""
+    return [Path(name) for name, _, _ in config_files_to_try(True) if Path(name).is_file()]
+
+
+def _undecodable_config(exc: UnicodeDecodeError) -> ConfigError:
+    for path in _config_files():
+        try:
+            data = path.read_bytes()
+            data.decode("utf-8-sig")  # as coverage.py reads them
+        except OSError:
+            continue
+        except UnicodeDecodeError as found:
+            line = data[: found.start].count(b"\n") + 1
+            byte = data[found.start]
+            return ConfigError(
+                f"not valid UTF-8 (byte 0x{byte:02x} on line {line}): coverage.py reads its "
+                "settings from this file and cannot read it",
+                path=str(path.absolute()),
+                hint="save the file as UTF-8 (`coverage report` stops on it too)",
+                slug="coverage-config",
+            )
+    return ConfigError(f"coverage configuration cannot be read: {exc}", slug="coverage-config")
+
+
+def _too_deep_config() -> ConfigError:
+    for path in _config_files():
+        if path.suffix != ".toml":
+            continue
+        try:
+            tomlparse.loads(path.read_text(encoding="utf-8-sig"))
+        except tomlparse.TooDeeplyNested as exc:
+            return ConfigError(
+                "coverage configuration is broken: "
+                f"Couldn't read config file {path.absolute()}: {exc}",
+                slug="coverage-config",
+            )
+        except (OSError, ValueError):  # other problems: coverage.py would have said so
+            continue
+    return ConfigError(
+        "coverage configuration is broken: nested too deeply to be read", slug="coverage-config"
+    )
 
 
 def write_layered_rcfile(
@@ -117,13 +176,17 @@ def write_layered_rcfile(
     Returns the path of the new rcfile, in ``target_dir``.
     """
     source = Path(config.config_file) if config.config_file else None
-    target_dir.mkdir(parents=True, exist_ok=True)
     if source is not None and source.suffix == ".toml":
-        target = target_dir / "coverage-rc.toml"
-        target.write_text(_layered_toml(source, overrides), encoding="utf-8")
+        target, text = target_dir / "coverage-rc.toml", _layered_toml(source, overrides)
     else:
-        target = target_dir / "coverage.rc"
-        target.write_text(_layered_ini(source, overrides), encoding="utf-8")
+        target, text = target_dir / "coverage.rc", _layered_ini(source, overrides)
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(
+            f"cannot be written: {exc.strerror or exc}", path=str(target), slug="run-folder"
+        ) from exc
     return target
 
 
@@ -169,8 +232,8 @@ def _ini_value(value: OptionValue) -> str:
 
 def _layered_toml(source: Path, overrides: Mapping[str, Mapping[str, OptionValue]]) -> str:
     try:
-        document = tomllib.loads(read_text(source))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        document = tomlparse.loads(read_text(source))
+    except (OSError, UnicodeDecodeError, tomlparse.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot be read as TOML: {exc}", path=str(source)) from exc
     coverage_tables = document.get("tool", {}).get("coverage")
     if not isinstance(coverage_tables, dict):
@@ -252,6 +315,10 @@ def _overrides(
         "patch": sorted({*config.patch, "subprocess"}),
         "data_file": str(data_file),
         "sigterm": True,
+        # covgap's own pytest plugin is never the project's code, even where nothing says what
+        # is (no source configured or detected: coverage.py then measures every file imported
+        # from outside the standard library and site-packages).
+        "omit": [*config.run_omit, f"{PLUGIN_DIR}{os.sep}*"],
     }
     if detected:
         run["source"] = list(detected)

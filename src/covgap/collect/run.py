@@ -20,15 +20,17 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from covgap.collect.interpreter import Launch, choose_core, launch_facts, probe
 from covgap.collect.plugin import PLUGIN_DIR, PLUGIN_NAME
-from covgap.errors import DataError
+from covgap.collect.test_files import has_python_file
+from covgap.errors import DataError, NoTestsError, OutputError, Terminated, UsageError
 
 if TYPE_CHECKING:
     from coverage.config import CoverageConfig
@@ -126,15 +128,27 @@ def last_run_data(project_dir: Path) -> Path | None:
 
 
 def _clean(folder: Path) -> None:
-    """Empty covgap's run folder of a previous run's files (and nothing else)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for path in folder.iterdir():
-        if path.is_file() and (
-            path.name.startswith(".coverage")
-            or path.name
-            in {"junit.xml", "events.jsonl", "pytest.log", "coverage.rc", "coverage-rc.toml"}
-        ):
-            path.unlink()
+    """Empty covgap's run folder of a previous run's files (and nothing else); OutputError when
+    it cannot be made or written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in folder.iterdir():
+            if path.is_file() and (
+                path.name.startswith(".coverage")
+                or path.name
+                in {"junit.xml", "events.jsonl", "pytest.log", "coverage.rc", "coverage-rc.toml"}
+            ):
+                path.unlink()
+        probe = folder / ".covgap-write-probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(
+            f"covgap run's folder cannot be written: {exc.strerror or exc}",
+            path=str(folder),
+            hint="make it writable, or remove it: covgap makes it anew",
+            slug="run-folder",
+        ) from exc
 
 
 def _preparse(
@@ -223,6 +237,80 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+#: What pytest prints when it cannot start, from the most telling: its argument parser's error,
+#: an exception line ("E   RuntimeError: broken conftest"), its "ERROR:" lines, an internal
+#: error's last line.
+_PYTEST_ERROR_LINES = (
+    # "python -m pytest: error: …" (pytest 8+), "__main__.py: error: …" (pytest 7)
+    (": error: ", True),
+    ("E   ", False),
+    ("ERROR: ", True),
+    ("INTERNALERROR> ", False),
+)
+
+
+def pytest_error_line(output: str) -> str:
+    """pytest's own error line in its output, where coverage.py's warnings and the traceback
+    around it would hide it; "while loading conftest X" is kept before an exception's line.
+    "no output" when there is none."""
+    lines = [line.rstrip() for line in output.splitlines() if line.strip()]
+    for marker, first in _PYTEST_ERROR_LINES:
+        found = [line for line in lines if marker in line and not line.startswith("E ")]
+        if marker == "E   ":
+            found = [line for line in lines if line.startswith(marker)]
+        if not found:
+            continue
+        line = found[0] if first else found[-1]
+        text = line[line.index(marker) + len(marker) :].strip()
+        if marker == "E   ":
+            loading = [line for line in lines if "while loading conftest" in line]
+            if loading:
+                where = loading[0].partition("while loading conftest ")[2].rstrip(".")
+                text = f"{text} (while loading conftest {where})"
+        if text:
+            return text
+    # Neither: the last line that is not coverage.py's warning or its source line.
+    rest = [
+        line
+        for line in lines
+        if "CoverageWarning" not in line and not line.lstrip().startswith("self._warn(")
+    ]
+    return rest[-1].strip() if rest else "no output"
+
+
+@contextlib.contextmanager
+def _signals_raise() -> Iterator[None]:
+    """While the suite runs, SIGTERM and SIGHUP raise Terminated (once), as Ctrl-C raises
+    KeyboardInterrupt, so that the suite's process group is stopped and its data kept instead of
+    being left running without covgap. Only in the main thread, where Python runs handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired = False
+    owner = os.getpid()
+
+    def handler(number: int, frame: object) -> None:
+        nonlocal fired
+        if os.getpid() != owner:  # a forked parser worker: end as the signal would end it
+            signal.signal(number, signal.SIG_DFL)
+            os.kill(os.getpid(), number)
+            return
+        if not fired:  # a second signal while the suite is being stopped must not cut that
+            fired = True
+            raise Terminated(number)
+
+    previous = {number: signal.signal(number, handler) for number in _FORWARDED}
+    try:
+        yield
+    finally:
+        for number, action in previous.items():
+            signal.signal(number, action)
+
+
+#: The signals that stop covgap run with its suite (CI's job timeouts send SIGTERM).
+_FORWARDED = (signal.SIGTERM, signal.SIGHUP)
+
+
 def _exit_meaning(code: int) -> str | None:
     if code < 0:
         with contextlib.suppress(ValueError):
@@ -248,6 +336,12 @@ def run_suite(
     """
     project_dir = options.project_dir.resolve()
     launch = launch_facts(options.python)
+    if not has_python_file(project_dir):
+        raise NoTestsError(
+            "nothing to run: no Python file here (no test, no package or module)",
+            path=str(options.project_dir),
+            hint="run covgap run in the project's folder, or name it: covgap run PATH",
+        )
     folder = project_dir / RUN_FOLDER
     _clean(folder)
     data_file = folder / ".coverage"
@@ -266,9 +360,18 @@ def run_suite(
 
     started = time.monotonic()
     stopped: str | None = None
+    timed_out = False
     offset = 0
     preparse: Preparse | None = None
-    with log.open("wb") as log_stream:
+    try:
+        log_stream = log.open("wb")
+    except OSError as exc:
+        os.close(start_read)
+        os.close(start_write)
+        raise OutputError(
+            f"cannot be written: {exc.strerror or exc}", path=str(log), slug="run-folder"
+        ) from exc
+    with log_stream, _signals_raise():
         try:
             process = subprocess.Popen(
                 command,
@@ -318,6 +421,7 @@ def run_suite(
                 if options.timeout is not None and time.monotonic() - started > options.timeout:
                     running = f" while running {event_log.running}" if event_log.running else ""
                     stopped = f"stopped after the --timeout of {options.timeout:g} s{running}"
+                    timed_out = True
                     _stop(process)
         except BaseException:
             _stop(process)
@@ -342,16 +446,25 @@ def run_suite(
             f"measured under `coverage run`, from Python's start: {event_log.restarted} "
             "(which starts coverage.py later, as pytest-cov does)"
         )
-    if code in (3, 4) and stopped is not None:
+    if code in (3, 4) and not timed_out and not event_log.collected:
         # pytest did not run the suite at all (an internal or usage error): nothing to plan.
-        tail = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
-        raise DataError(
-            f"{stopped} (exit code {code}): {tail[-1] if tail else 'no output'}",
+        # Its usage errors (a wrong option, a conftest that fails) are the command line's or
+        # the configuration's: exit 2, as covgap's own; its internal errors exit 3.
+        error = (UsageError if code == 4 else DataError)(
+            f"{stopped} (exit code {code}): {pytest_error_line(log.read_text(errors='replace'))}",
             path=str(log),
             hint="run the same pytest command by hand to see the whole message",
-            slug="pytest-failed",
+            slug="pytest-usage" if code == 4 else "pytest-failed",
         )
+        raise error
     if not data_file.exists() and not list(folder.glob(".coverage.*")):
+        if code == 5:
+            raise NoTestsError(
+                "pytest collected no tests, and no code was measured: nothing to plan",
+                path=str(project_dir),
+                hint="name the tests to run after --, or set [run] source in the coverage "
+                "configuration",
+            )
         tail = log.read_text(errors="replace").strip().splitlines()[-3:]
         raise DataError(
             "the suite wrote no coverage data" + (f" ({stopped})" if stopped else ""),
@@ -373,9 +486,10 @@ def run_suite(
         subprocesses=True,
         workers=workers,
         contexts=contexts,
-        pytest_exit_code=None if stopped and "--timeout" in stopped else code,
+        pytest_exit_code=None if timed_out else code,
         seconds=seconds,
         data_file=str(data_file.relative_to(project_dir)),
         notes=tuple(notes),
+        timed_out=timed_out,
     )
     return SuiteRun(data_file, events, event_log, log, info, prepared, stopped, tuple(notes))

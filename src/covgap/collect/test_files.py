@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from covgap.collect.files import FolderGuard, is_link
 
-__all__ = ["find_test_files"]
+__all__ = ["find_test_files", "has_python_file"]
 
 #: Folders never searched: version control, environments, caches, build output, covgap's own.
 _SKIPPED = frozenset(
@@ -33,43 +34,36 @@ _SKIPPED = frozenset(
 )
 
 
-def find_test_files(project_dir: Path) -> tuple[str, ...]:
-    """``test_*.py`` and ``*_test.py`` under the project, as sorted POSIX paths relative to it.
-
-    Links to folders are followed as pytest follows them, each linked folder once and never
-    into a folder the walk is inside (``tests/self -> ..``); FIFOs and devices are left out."""
-    found: list[str] = []
+def _walk(project_dir: Path) -> Iterator[tuple[PurePosixPath, list[str]]]:
+    """Each folder of the project (relative, POSIX) and its files' names, without the folders
+    never searched. Links to folders are followed as pytest follows them, each linked folder
+    once and never into a folder the walk is inside (``tests/self -> ..``); FIFOs, devices and
+    sockets are not files here."""
     guard = FolderGuard()
 
-    def walk(folder: Path, relative: PurePosixPath) -> None:
+    def visit(folder: Path, relative: PurePosixPath) -> Iterator[tuple[PurePosixPath, list[str]]]:
         identity = guard.enter(folder, is_link(folder))
         if identity is None:
             return
         try:
-            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-        except OSError:
-            entries = []
-        try:
+            try:
+                entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+            except OSError:
+                return
+            yield relative, [entry.name for entry in entries if _is_file(entry)]
             for entry in entries:
                 name = entry.name
-                if _is_dir(entry):
-                    if (
-                        name not in _SKIPPED
-                        and not name.startswith(".")
-                        and not (Path(entry.path) / "pyvenv.cfg").exists()
-                    ):
-                        walk(Path(entry.path), relative / name)
-                elif (
-                    name.endswith(".py")
-                    and (name.startswith("test_") or name.endswith("_test.py"))
-                    and _is_file(entry)
+                if (
+                    _is_dir(entry)
+                    and name not in _SKIPPED
+                    and not name.startswith(".")
+                    and not (Path(entry.path) / "pyvenv.cfg").exists()
                 ):
-                    found.append((relative / name).as_posix())
+                    yield from visit(Path(entry.path), relative / name)
         finally:
             guard.leave(identity)
 
-    walk(project_dir, PurePosixPath())
-    return tuple(sorted(found))
+    yield from visit(project_dir, PurePosixPath())
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
@@ -84,3 +78,19 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
         return entry.is_file()
     except OSError:
         return False
+
+
+def find_test_files(project_dir: Path) -> tuple[str, ...]:
+    """``test_*.py`` and ``*_test.py`` under the project, as sorted POSIX paths relative to it."""
+    found: list[str] = []
+    for relative, files in _walk(project_dir):
+        for name in files:
+            if name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")):
+                found.append((relative / name).as_posix())
+    return tuple(sorted(found))
+
+
+def has_python_file(project_dir: Path) -> bool:
+    """Whether the project holds any Python file: ``covgap run`` has nothing to run without
+    one. Stops at the first found."""
+    return any(name.endswith(".py") for _, files in _walk(project_dir) for name in files)

@@ -202,6 +202,9 @@ CATEGORY_NAMES: Mapping[str, str] = {
 #: A category folder (or test root) with at most this many tests is "near-empty".
 NEAR_EMPTY_TESTS = 2
 
+#: Files that keep a folder in git or say what it is for, and leave it empty all the same.
+_PLACEHOLDERS = frozenset({".gitkeep", ".keep", ".gitignore", ".DS_Store"})
+
 #: Folder names that make a folder a test folder (beside holding test modules).
 _TEST_DIR_NAMES = frozenset({"test", "tests", "testing"})
 
@@ -1932,6 +1935,16 @@ def _in_venv(path: Path) -> bool:
         return False
 
 
+def _content(name: str) -> bool:
+    """A file that is something in a folder (data, a script), not Python (read apart) nor a
+    placeholder (``.gitkeep``, a README)."""
+    return not (
+        name.endswith((".py", ".pyc"))
+        or name in _PLACEHOLDERS
+        or name.partition(".")[0].upper() == "README"
+    )
+
+
 def _noise(name: str) -> bool:
     """A folder never worth reporting on (pytest's default norecursedirs, caches, packages)."""
     return name in ("__pycache__", "site-packages") or any(
@@ -1956,6 +1969,9 @@ class _Folder:
     outermost: bool
     #: Its own .py files: name -> "init" | "conftest" | "test" | "other".
     files: dict[str, str] = field(default_factory=dict)
+    #: It holds something besides Python files and placeholders (``.gitkeep``, a README): data,
+    #: a script in another language, or a folder pytest is told not to walk.
+    others: bool = False
 
 
 @dataclass
@@ -2092,6 +2108,7 @@ class _Walker:
                     )
                     for name, kind in collected.items()
                 },
+                any(_is_file(e) and _content(e.name) for e in entries),
             )
         for entry in files:
             path = Path(entry.path)
@@ -2130,6 +2147,7 @@ class _Walker:
                 )
                 if pattern is not None:
                     if pattern in self.user_patterns and not _noise(entry.name):
+                        self.result.folders[rel].others = True
                         self._visit(
                             path,
                             "outside",
@@ -2140,6 +2158,7 @@ class _Walker:
                 ignored = self._ignored(path)
                 if ignored is not None:
                     if not _noise(entry.name):
+                        self.result.folders[rel].others = True
                         self._visit(path, "outside", ignored, testish)
                     continue
                 self._visit(path, "collect", None, testish)
@@ -3484,6 +3503,9 @@ def _empty_folders(
         for child in children.get(folder, []):
             yield from python_files(child)
 
+    def holds_others(folder: str) -> bool:
+        return folders[folder].others or any(holds_others(c) for c in children.get(folder, []))
+
     empty: list[str] = []
     near: list[tuple[str, int]] = []
     for folder in sorted(folders):
@@ -3505,7 +3527,11 @@ def _empty_folders(
                 )
                 for path, kind in files
             )
-            fixtures_only = only_plumbing and any(kind == "conftest" for _, kind in files)
+            # Anything else (benchmark scripts, fuzz targets, helpers, data) is what the folder
+            # is for: it is not a test folder left empty.
+            if not only_plumbing or holds_others(folder):
+                continue
+            fixtures_only = any(kind == "conftest" for _, kind in files)
             # a folder of data only is reported at the top of the tree, or when it is a category
             placeholder = (info.named or info.root) and info.top
             if placeholder and not files:

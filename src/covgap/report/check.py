@@ -16,7 +16,6 @@ import jinja2
 
 from covgap import __version__
 from covgap.analyze.gates import CheckResult, GateResult
-from covgap.collect.regions import missing_ranges
 from covgap.report.markdown import template_environment
 
 __all__ = [
@@ -48,10 +47,6 @@ def line_ranges(lines: Sequence[int]) -> list[tuple[int, int]]:
         else:
             ranges.append((line, line))
     return ranges
-
-
-def _ranges_text(lines: Sequence[int]) -> str:
-    return missing_ranges(lines, lines)
 
 
 def check_text(result: CheckResult) -> str:
@@ -102,9 +97,9 @@ def _diff_dict(result: CheckResult) -> dict[str, Any] | None:
                 "excluded": f.excluded,
                 "changed_statements": len(f.changed_statements),
                 "uncovered_lines": list(f.uncovered),
-                "uncovered_display": _ranges_text(f.uncovered),
+                "uncovered_display": f.uncovered_ranges,
                 "by_function": [
-                    {"function": name, "lines": list(lines), "display": _ranges_text(lines)}
+                    {"function": name, "lines": list(lines), "display": f.ranges(lines)}
                     for name, lines in f.by_function
                 ],
             }

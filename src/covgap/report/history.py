@@ -61,6 +61,9 @@ def history_text(
                 ]
                 if counts:
                     parts.append(f"{unit}: {', '.join(counts)}")
+            for varied, what in ((file.lost_lines, "lost"), (file.gained_lines, "gained")):
+                if varied:
+                    parts.append(f"lines that {what} coverage: {_ranges(varied)}")
             lines.append(
                 f"        {file.path} ({file.status}, {float(file.impact):+.2f} points): "
                 + "; ".join(parts)
@@ -74,6 +77,17 @@ def history_text(
             f"{settings.drop_alert:g} points"
         )
     return "\n".join(lines) + "\n"
+
+
+def _ranges(lines: Sequence[int]) -> str:
+    """Ascending lines as runs: "12-14, 20"."""
+    runs: list[list[int]] = []
+    for line in lines:
+        if runs and line == runs[-1][1] + 1:
+            runs[-1][1] = line
+        else:
+            runs.append([line, line])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 def _change(change: Any) -> dict[str, int]:
@@ -112,6 +126,7 @@ def snapshot_rows(
             explained = {
                 "points": float(delta.points),
                 "flagged": delta.flagged,
+                "same_code": delta.same_code,
                 "text": delta.text,
             }
         if detailed:
@@ -133,6 +148,8 @@ def snapshot_rows(
                             "impact": float(f.impact),
                             "statements": _change(f.statements),
                             "branches": _change(f.branches),
+                            "lost_lines": list(f.lost_lines),
+                            "gained_lines": list(f.gained_lines),
                         }
                         for f in delta.files
                     ],

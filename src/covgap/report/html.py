@@ -30,6 +30,7 @@ from markupsafe import Markup
 from covgap.analyze.planning import format_percent
 from covgap.analyze.ranking import tier_for
 from covgap.collect.files import open_regular
+from covgap.collect.inputs import inside_project
 from covgap.errors import CovgapError
 from covgap.model import Numbers
 
@@ -225,11 +226,11 @@ def _wanted_lines(
 def _read_lines(project_dir: Path, path: str) -> list[str] | str:
     """The file's lines, or why they could not be read. Only files inside the project folder
     are read: a coverage file naming ``/etc/passwd`` must not put it in a report."""
+    if not inside_project(project_dir, path):
+        return f"{path} is outside the project folder"
     root = project_dir.resolve()
     candidate = Path(path)
     full = (candidate if candidate.is_absolute() else root / candidate).resolve()
-    if not full.is_relative_to(root):
-        return f"{path} is outside the project folder"
     try:
         with open_regular(full) as raw:  # a FIFO would block
             encoding, _ = tokenize.detect_encoding(raw.readline)  # a coding line, else UTF-8

@@ -7,6 +7,8 @@ from typing import Any
 
 import jinja2
 
+from covgap.markup import code_block, code_span, inline, plain_text
+
 __all__ = ["render_audit_markdown", "render_markdown", "template_environment"]
 
 #: Functions listed per phase before the rest is left to plan.json.
@@ -16,15 +18,22 @@ ADVICE_PER_PHASE = 10
 SUGGESTIONS_PER_FUNCTION = 6
 
 
-def _code(text: Any) -> str:
-    """Text for inside a Markdown code span in a table: no backticks, pipes escaped."""
-    return str(text).replace("`", "'").replace("|", "\\|").replace("\n", " ")
+def _text(message: Any, width: int | None = None) -> str:
+    """One of covgap's messages (project strings in its code spans), in running text."""
+    return inline(message, width=width)
 
 
-def _cell(text: Any, width: int) -> str:
-    """A table cell, shortened to ``width`` characters."""
-    value = _code(text)
-    return value if len(value) <= width else value[: width - 1].rstrip(", ") + "…"
+def _cell(message: Any, width: int | None = None) -> str:
+    """One of covgap's messages in a table cell, shortened to ``width`` characters."""
+    return inline(message, table=True, width=width)
+
+
+def _plain(text: Any, width: int | None = None) -> str:
+    """Project text shown as it is (a failure message, a tier's name), in or out of a table."""
+    value = str(text)
+    if width is not None and len(value) > width:
+        value = value[: width - 1].rstrip(", ") + "…"
+    return plain_text(value)
 
 
 @functools.cache
@@ -32,13 +41,17 @@ def template_environment() -> jinja2.Environment:
     """The Markdown templates' environment: one a process, so each template compiles once."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("covgap.report", "templates"),
-        autoescape=False,  # Markdown, not HTML; project text goes through the filters above
+        autoescape=False,  # Markdown, not HTML: project text goes through the filters below
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    env.filters["code"] = _code
-    env.filters["cell"] = _cell
-    env.filters["code_span"] = lambda text: f"`{_code(text)}`"
+    # Every project string goes through one of these (covgap.markup says how each is safe):
+    env.filters["code"] = code_span  # a path, a name, a test id: a code span
+    env.filters["cell_code"] = functools.partial(code_span, table=True)  # the same, in a table
+    env.filters["text"] = _text  # a covgap message, its project strings in code spans
+    env.filters["cell"] = _cell  # the same, in a table
+    env.filters["plain"] = _plain  # project text shown as text: messages, names of tiers
+    env.filters["code_block"] = code_block
     return env
 
 

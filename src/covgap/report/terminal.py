@@ -114,6 +114,8 @@ def render_audit_terminal(
         console.width = 120
     console.print(f"[bold]covgap[/bold] audit of [cyan]{escape(view['project'])}[/cyan]")
     _audit(console, view["audit"], limit=None)
+    for note in view["audit"]["notes"]:
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
 
 
 def _audit(console: Console, audit: dict[str, Any], limit: int | None) -> None:

@@ -42,7 +42,10 @@ __all__ = ["FORMAT_VERSION", "apportion", "build_view"]
 # 2: risk, complexity, effort and test advice per planned function (items); estimated tests
 #    per phase; the "risk" section (levels, the riskiest functions, how risk was measured).
 # 3: the "audit" section (findings, score by area, inventory and CI in numbers).
-FORMAT_VERSION = 3
+# 4: input.changed_files, modified_files and outside_files (sources that no longer match the
+#    data, files measured outside the project); run.timed_out and run.verdict (covgap run's exit
+#    code for the suite's outcome, and why).
+FORMAT_VERSION = 4
 
 #: How many folders the gains table lists before it folds the rest into one row.
 GAINS_ROWS = 15
@@ -320,6 +323,9 @@ def build_view(result: PlanResult) -> dict[str, Any]:
             "path": project.input_path,
             "branch_measured": project.branch_measured,
             "coverage_precision": project.coverage_precision,
+            "changed_files": list(project.changed_files),
+            "modified_files": list(project.modified_files),
+            "outside_files": list(project.outside_files),
         },
         "settings": {
             "target": settings.target,
@@ -357,12 +363,15 @@ def build_view(result: PlanResult) -> dict[str, Any]:
             "notes": list(plan.notes),
         },
         "gains": fmt.gains(plan.gains, totals.units, current_display, final_display),
-        "run": run_view(result.run),
+        "run": run_view(result.run, result.verdict),
         "health": health_view(result.health),
         "contexts_measured": any(f.tested_by for f in project.files),
         "risk": fmt.risk_section(result),
         "audit": audit_view(result.audit),
-        "notes": [*project.notes, *_unknown_regions_note(project.files)],
+        "notes": [
+            *project.notes,
+            *_unknown_regions_note(project.files),
+        ],
     }
 
 

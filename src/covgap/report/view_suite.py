@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from covgap.model import RunInfo, SuiteHealth, TestOutcome
+from covgap.model import RunInfo, RunVerdict, SuiteHealth, TestOutcome
 
 __all__ = ["health_view", "run_view"]
 
@@ -13,7 +13,7 @@ __all__ = ["health_view", "run_view"]
 SLOWEST = 10
 
 
-def run_view(run: RunInfo | None) -> dict[str, Any] | None:
+def run_view(run: RunInfo | None, verdict: RunVerdict | None = None) -> dict[str, Any] | None:
     if run is None:
         return None
     return {
@@ -29,9 +29,17 @@ def run_view(run: RunInfo | None) -> dict[str, Any] | None:
         "workers": run.workers,
         "contexts": run.contexts,
         "pytest_exit_code": run.pytest_exit_code,
+        "timed_out": run.timed_out,
         "seconds": round(run.seconds, 2),
         "data_file": run.data_file,
         "notes": list(run.notes),
+        "verdict": None
+        if verdict is None
+        else {
+            "exit_code": verdict.exit_code,
+            "reason": verdict.reason,
+            "failures_allowed": verdict.failures_allowed,
+        },
     }
 
 

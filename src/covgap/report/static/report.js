@@ -37,12 +37,33 @@
     }
   }
 
-  /** Text whose `backtick spans` become <code> elements (covgap's messages use them). */
+  /**
+   * Text whose `backtick spans` become <code> elements (covgap's messages use them), by
+   * CommonMark's rule, as covgap.markup writes them: a run of backticks opens a span that the
+   * next run of the same length closes (a run with none is text); one space is dropped from
+   * each end of a span that has one at both.
+   */
   function rich(text) {
-    return String(text ?? "")
-      .split("`")
-      .map((part, i) => (i % 2 ? h("code", { text: part }) : part))
-      .filter((part) => part !== "");
+    const source = String(text ?? "");
+    const parts = [];
+    const runs = /`+/g;
+    let start = 0;
+    let opening;
+    while ((opening = runs.exec(source)) !== null) {
+      const fence = opening[0];
+      const closing = new RegExp(`(?<!\`)${fence}(?!\`)`, "g");
+      closing.lastIndex = opening.index + fence.length;
+      const found = closing.exec(source);
+      if (found === null) continue; // no closing run: these backticks are text
+      if (opening.index > start) parts.push(source.slice(start, opening.index));
+      let code = source.slice(opening.index + fence.length, found.index);
+      if (code.startsWith(" ") && code.endsWith(" ") && code.trim() !== "") code = code.slice(1, -1);
+      parts.push(h("code", { text: code }));
+      start = found.index + fence.length;
+      runs.lastIndex = start;
+    }
+    if (start < source.length) parts.push(source.slice(start));
+    return parts;
   }
 
   /** Rows of a {columns, rows} table as objects. */
@@ -751,7 +772,7 @@
     const health = DATA.health;
     if (!body || !health) return;
     const c = health.counts;
-    const source = health.source === "junit-xml" ? "pytest's JUnit XML" : "covgap's event log (pytest was stopped before it wrote its JUnit XML)";
+    const source = health.source === "junit-xml" ? "pytest's JUnit XML" : "pytest's test reports, as covgap's plugin logged them during the run";
     append(body, [
       health.stopped ? h("p", { class: "stopped" }, h("strong", { text: `The run was stopped: ${health.stopped}.` }), " The coverage written until then is analysed.") : null,
       h("p", {}, `${c.total} tests ran in ${health.seconds} s of test time (from ${source}).`),
