@@ -13,7 +13,7 @@ from pathlib import Path
 
 from covgap import tomlparse
 from covgap.collect.ci_files import CiConfig, read_ci
-from covgap.collect.files import read_text
+from covgap.collect.files import open_regular, read_text
 from covgap.collect.preparse import source_files
 from covgap.collect.project_config import (
     CoverageSettings,
@@ -119,7 +119,7 @@ _COVERAGE_LINE = re.compile(
 
 def _project_table(project_dir: Path) -> dict[str, object]:
     try:
-        with (project_dir / "pyproject.toml").open("rb") as handle:
+        with open_regular(project_dir / "pyproject.toml") as handle:
             document = tomlparse.load(handle)
     except (OSError, tomlparse.TOMLDecodeError):
         return {}

@@ -479,7 +479,7 @@ def read_dev_dependencies(project_dir: Path) -> DevDependencies:
         try:
             text = read_text(path, errors="replace")
         except OSError as exc:
-            problems.append(ReadProblem(relative, None, f"cannot be read: {exc.strerror}"))
+            problems.append(ReadProblem(relative, None, str(exc.strerror)))
             continue
         for number, line in enumerate(text.splitlines(), start=1):
             if name := _requirement_name(line.split(";")[0]):
