@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -492,6 +493,62 @@ def test_audit_of_a_broken_pyproject_is_a_finding(tmp_path: Path) -> None:
     code, _, err = run("plan", str(tmp_path))
     assert code == ExitCode.USAGE_ERROR
     assert_one_error_line(err, "pyproject.toml", "not valid TOML")
+
+
+# --- inputs that would block or loop ---------------------------------------------------------
+
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+
+
+@needs_fifo
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("option", ["--data", "--junit"])
+def test_a_fifo_as_an_input_is_one_error_line(
+    measured_basic: Path, tmp_path: Path, option: str
+) -> None:
+    """A FIFO given as --data or --junit is refused unopened (reading it waits for a writer
+    forever): exit 3, one line naming it, nothing written."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    output = tmp_path / "out"
+    code, _, err = run("plan", str(measured_basic), option, str(pipe), "--output", str(output))
+    assert code == ExitCode.DATA_ERROR
+    assert_one_error_line(err, f"{pipe}: not a regular file (a FIFO)")
+    assert not output.exists()
+
+
+@needs_fifo
+@pytest.mark.timeout(60)
+def test_a_fifo_as_the_coverage_configuration(basic_copy: Path, tmp_path: Path) -> None:
+    """A .coveragerc that is a FIFO (coverage.py would wait on it): `covgap plan` exits 2 with one
+    line naming it; `covgap audit` makes it the finding coverage-config-broken."""
+    os.mkfifo(basic_copy / ".coveragerc")
+    code, _, err = run("plan", str(basic_copy), "--output", str(tmp_path / "out"))
+    assert code == ExitCode.USAGE_ERROR
+    assert_one_error_line(err, ".coveragerc: not a regular file (a FIFO)")
+    code, out, err = run("audit", str(basic_copy), "--format", "json", "--output", "-")
+    assert code == ExitCode.OK, err
+    assert "coverage-config-broken" in {f["rule"] for f in json.loads(out)["audit"]["findings"]}
+
+
+@pytest.mark.timeout(120)
+def test_links_to_an_ancestor_do_not_hang_plan_or_audit(basic_copy: Path) -> None:
+    """Two links to the project folder under tests/ made `plan` and `audit` walk forever: both
+    end, and count the tests as without the links."""
+    code, out, err = run("audit", str(basic_copy), "--format", "json", "--output", "-")
+    assert code == ExitCode.OK, err
+    before = json.loads(out)["audit"]["inventory"]
+    for name in ("self", "self2"):
+        try:
+            (basic_copy / "tests" / name).symlink_to("..", target_is_directory=True)
+        except OSError as exc:  # Windows without the privilege
+            pytest.skip(f"cannot make a symbolic link here: {exc}")
+    code, out, err = run("audit", str(basic_copy), "--format", "json", "--output", "-")
+    assert code == ExitCode.OK, err
+    assert json.loads(out)["audit"]["inventory"] == before
+    code, out, err = run("plan", str(basic_copy), "--format", "json", "--output", "-")
+    assert code == ExitCode.OK, err
+    assert json.loads(out)["audit"]["inventory"] == before
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ and coverage settings, the test files' AST, PyYAML for the workflow).
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -623,6 +624,44 @@ def test_empty_folder_and_unused_marker(tmp_path: Path) -> None:
     assert unused.severity == "info" and unused.points == 0
 
 
+@pytest.mark.timeout(60)
+def test_a_workflow_of_doubling_merge_keys_is_a_finding(tmp_path: Path) -> None:
+    """A workflow whose merge keys double at each of 27 levels (97 s before covgap capped the
+    work) is ci-file-broken at the line where the cap was passed; the audit takes no longer
+    than for any other repository."""
+    levels = [
+        f"x{i}: &a{i} {{<<: [*a{i - 1}, *a{i - 1}], k{i}: v}}" for i in range(1, 28)
+    ]  # fmt: skip
+    bomb = "\n".join(["on: push", "x0: &a0 {k0: v}", *levels, "jobs:", "  t: {<<: *a27}", ""])
+    result = run_audit(make_repo(tmp_path, {".github/workflows/bomb.yml": bomb}))
+    finding = only(result, "ci-file-broken")
+    assert (finding.evidence[0].path, finding.evidence[0].line) == (
+        ".github/workflows/bomb.yml",
+        17,
+    )
+    assert finding.title.startswith(".github/workflows/bomb.yml cannot be read: too complex")
+    assert "covgap stops reading" in finding.why
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+@pytest.mark.timeout(60)
+def test_fifos_among_the_files_read_are_findings_and_notes(tmp_path: Path) -> None:
+    """FIFOs where the audit reads (a workflow, a requirements file, a test module, a helper of
+    a test folder, a doc) are never opened: a finding for a CI file and a requirements file (pip
+    would wait on it too), a note for a test module, nothing for the others."""
+    root = make_repo(tmp_path)
+    for name in ("tests/test_pipe.py", "tests/helper.py", "requirements-dev.txt", "docs/x.md"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(root / name)
+    os.mkfifo(root / ".github" / "workflows" / "pipe.yml")
+    result = run_audit(root)
+    finding = only(result, "ci-file-broken")
+    assert finding.title == ".github/workflows/pipe.yml cannot be read: not a regular file (a FIFO)"
+    assert "tests/test_pipe.py: not a regular file (a FIFO); not read" in " ".join(result.notes)
+    requirements = only(result, "project-config-broken")
+    assert requirements.title == "requirements-dev.txt cannot be read: not a regular file (a FIFO)"
+
+
 @pytest.mark.parametrize(
     ("report", "fires"),
     [
@@ -729,3 +768,15 @@ def test_serial_suite_stopped_run_says_at_least(tmp_path: Path) -> None:
     finding = only(run_audit(make_repo(tmp_path), health=health), "pytest-serial")
     assert finding.title == "the 40 tests take at least 80 s one at a time"
     assert finding.evidence[1].path == ".covgap/run/events.jsonl"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+@pytest.mark.timeout(60)
+def test_a_fifo_pyproject_is_not_opened(tmp_path: Path) -> None:
+    """A pyproject.toml that is a FIFO is read by nobody (coverage.py's settings are then the
+    finding coverage-config-broken); the audit goes on."""
+    root = make_repo(tmp_path, {"pyproject.toml": None})
+    os.mkfifo(root / "pyproject.toml")
+    finding = only(run_audit(root), "coverage-config-broken")
+    assert finding.evidence[0].path == "pyproject.toml"
+    assert "not a regular file (a FIFO)" in finding.title

@@ -7,6 +7,7 @@ Every line number asserted here was read off the file by hand.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -744,3 +745,195 @@ def test_on_key_stays_a_string(tmp_path: Path) -> None:
     (found,) = read_ci(tmp_path).jobs
     assert found.triggers == ("pull_request",)
     assert found.may_fail == "continue-on-error: yes"  # not `true`: said as written
+
+
+# -- hostile files: each costs milliseconds and is one problem ------------------------------
+
+
+def doubling(levels: int, template: str) -> list[str]:
+    """Anchors ``&a1``… each using the one before twice (``template`` with ``{i}`` and
+    ``{prev}``): written in a few lines, 2**levels entries once expanded."""
+    return [template.format(i=i, prev=i - 1) for i in range(1, levels + 1)]
+
+
+#: The issue's workflow: 27 levels of ``<<: [*a, *a]``, 999 bytes, 97 s before the limits.
+MERGE_BOMB = "\n".join(
+    [
+        "on: push",
+        "x0: &a0 {k0: v}",
+        *doubling(27, "x{i}: &a{i} {{<<: [*a{prev}, *a{prev}], k{i}: v}}"),
+        "jobs:",
+        "  test:",
+        "    <<: *a27",
+        "    runs-on: ubuntu-latest",
+        "    steps:",
+        "      - run: pytest",
+    ]
+)
+GITLAB_ALIAS_BOMB = "\n".join(
+    [
+        ".a0: &a0 {script: [pytest]}",
+        *doubling(40, ".a{i}: &a{i} {{x: *a{prev}, y: *a{prev}}}"),
+        "job: {extends: .a40, script: [pytest]}",
+    ]
+)
+GITLAB_SCRIPT_BOMB = "\n".join(
+    ["s0: &s0 [echo]", *doubling(40, "s{i}: &s{i} [*s{prev}, *s{prev}]"), "job: {script: *s40}"]
+)
+DEEP = "on: push\njobs:\n" + "".join("  " * level + f"k{level}:\n" for level in range(1, 151))
+ALIAS_CHAIN = "\n".join(
+    [
+        ".a0: &a0 {script: [pytest]}",
+        *(f".a{i}: &a{i} {{x: *a{i - 1}}}" for i in range(1, 400)),
+        "job: {extends: .a399}",
+    ]
+)
+TOO_LARGE = "on: push\njobs:\n  t:\n    steps:\n" + "      - run: echo x\n" * 60_000
+
+
+@pytest.mark.parametrize("loader", ["libyaml", "pure Python"])
+@pytest.mark.parametrize(
+    ("name", "text", "line", "message"),
+    [
+        pytest.param(
+            ".github/workflows/ci.yml",
+            MERGE_BOMB,
+            17,
+            "too complex: over 100,000 entries once its anchors, aliases and merge keys are",
+            id="merge keys doubling",
+        ),
+        pytest.param(
+            ".gitlab-ci.yml",
+            GITLAB_ALIAS_BOMB,
+            15,
+            "too complex: over 100,000 entries once its anchors, aliases and merge keys are",
+            id="aliases doubling",
+        ),
+        pytest.param(
+            ".gitlab-ci.yml",
+            GITLAB_SCRIPT_BOMB,
+            2,
+            "too complex: over 100,000 entries once its anchors, aliases and merge keys are",
+            id="script lists doubling",
+        ),
+        pytest.param(
+            ".github/workflows/ci.yml",
+            "on: push\nx: &a {<<: *a, k: v}\njobs:\n  t: {<<: *a, steps: [{run: pytest}]}\n",
+            2,
+            "broken YAML: a mapping contains itself through an alias or a merge key",
+            id="a mapping merged into itself",
+        ),
+        pytest.param(
+            ".gitlab-ci.yml",
+            ".t: &a {script: [pytest], again: *a}\njob: {extends: .t}\n",
+            1,
+            "broken YAML: a mapping contains itself through an alias or a merge key",
+            id="a mapping inside itself",
+        ),
+        pytest.param(
+            ".github/workflows/ci.yml",
+            DEEP,
+            102,
+            "too deeply nested: more than 100 levels of mappings and lists",
+            id="nested 150 levels",
+        ),
+        pytest.param(
+            ".gitlab-ci.yml",
+            ALIAS_CHAIN,
+            101,
+            "too deeply nested: more than 100 levels",
+            id="400 aliases in a chain",
+        ),
+        pytest.param(
+            ".github/workflows/ci.yml",
+            TOO_LARGE,
+            1,
+            "too large: more than 1,000,000 bytes",
+            id="over 1 MB",
+        ),
+    ],
+)
+@pytest.mark.timeout(30)
+def test_hostile_files_are_one_problem(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    loader: str,
+    name: str,
+    text: str,
+    line: int,
+    message: str,
+) -> None:
+    """A file past covgap's limits (size, nesting, entries brought by aliases and merge keys)
+    is one problem at the line where the limit was passed, none of its jobs read, in
+    milliseconds (the merge keys doubling took 97 s before)."""
+    if loader == "pure Python":
+        monkeypatch.setattr(ci_files, "_LOADER", yaml.SafeLoader)
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    config = read_ci(tmp_path)
+    assert config.jobs == ()
+    (problem,) = config.problems
+    assert problem.where == Where(name, line)
+    assert problem.message.startswith(message)
+
+
+def test_anchors_used_many_times_read_as_written_out(tmp_path: Path) -> None:
+    """Anchors, aliases and merge keys shared by many jobs give the jobs the same file written
+    out in full gives (what is made once for an anchor is shared, never changed)."""
+    shared = tmp_path / "shared" / ".github" / "workflows"
+    shared.mkdir(parents=True)
+    jobs = "".join(
+        f"  j{i}:\n    <<: *defaults\n    steps:\n      - *checkout\n      - run: pytest -k {i}\n"
+        for i in range(50)
+    )
+    (shared / "ci.yml").write_text(
+        "on: push\n"
+        "x-defaults: &defaults\n  runs-on: ubuntu-latest\n  timeout-minutes: 9\n"
+        "  strategy: {matrix: {python-version: ['3.12', '3.13']}}\n"
+        "x-checkout: &checkout {uses: actions/checkout@v4}\n"
+        f"jobs:\n{jobs}",
+        encoding="utf-8",
+    )
+    written = tmp_path / "written" / ".github" / "workflows"
+    written.mkdir(parents=True)
+    (written / "ci.yml").write_text(
+        "on: push\njobs:\n"
+        + "".join(
+            f"  j{i}:\n    runs-on: ubuntu-latest\n    timeout-minutes: 9\n"
+            "    strategy: {matrix: {python-version: ['3.12', '3.13']}}\n"
+            f"    steps:\n      - uses: actions/checkout@v4\n      - run: pytest -k {i}\n"
+            for i in range(50)
+        ),
+        encoding="utf-8",
+    )
+
+    def shape(config: CiConfig) -> list[tuple[object, ...]]:
+        return [
+            (j.name, j.timeout_minutes, j.python_versions, [(s.uses, s.command) for s in j.steps])
+            for j in config.jobs
+        ]
+
+    from_anchors = read_ci(tmp_path / "shared")
+    assert from_anchors.problems == ()
+    assert shape(from_anchors) == shape(read_ci(tmp_path / "written"))
+    assert len(from_anchors.jobs) == 50
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+@pytest.mark.timeout(30)
+def test_a_fifo_is_a_problem_never_opened(tmp_path: Path) -> None:
+    """A workflow, tox.ini or noxfile.py that is a FIFO is a problem; opening it would wait for
+    a writer forever."""
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    os.mkfifo(workflows / "ci.yml")
+    os.mkfifo(tmp_path / "tox.ini")
+    os.mkfifo(tmp_path / "noxfile.py")
+    config = read_ci(tmp_path)
+    assert config.files == ()
+    assert [(p.where, p.message) for p in config.problems] == [
+        (Where(".github/workflows/ci.yml", 1), "not a regular file (a FIFO)"),
+        (Where("tox.ini", 1), "not a regular file (a FIFO)"),
+        (Where("noxfile.py", 1), "not a regular file (a FIFO)"),
+    ]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import PROJECTS, coverage_json, run_coverage
 
 from covgap.cli import main
@@ -89,4 +91,18 @@ def test_combine_errors(tmp_path: Path) -> None:
         == 3
     )
     assert "not a coverage.py data file" in err.getvalue()
+    assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+@pytest.mark.timeout(60)
+def test_a_fifo_is_refused_unopened(tmp_path: Path) -> None:
+    """A FIFO named as an input (coverage.py would wait on it for a writer): exit 3, one line
+    naming it, nothing written."""
+    os.mkfifo(tmp_path / "pipe")
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["combine", str(tmp_path / "pipe"), "--project", str(tmp_path)]
+    code = main([*argv, "--output", str(tmp_path / "c")], stdout=out, stderr=err)
+    assert code == 3
+    assert err.getvalue() == f"covgap: error: {tmp_path / 'pipe'}: not a regular file (a FIFO)\n"
     assert not (tmp_path / "c").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -288,6 +289,33 @@ def test_syntax_error_skipped_under_ignore_errors(basic_copy: Path) -> None:
     project = load(basic_copy)
     assert not any(f.path.endswith("pricing.py") for f in project.files)
     assert any("pricing.py" in note for note in project.notes)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+@pytest.mark.timeout(60)
+def test_a_source_that_is_a_fifo_is_never_opened(basic_copy: Path) -> None:
+    """A measured source replaced by a FIFO (reading it would wait for a writer forever) is
+    named as not a regular file; under [report] ignore_errors it is skipped with a note."""
+    pricing = basic_copy / "src" / "inventory" / "pricing.py"
+    pricing.unlink()
+    os.mkfifo(pricing)
+    with pytest.raises(DataError) as error:
+        load(basic_copy)
+    assert (error.value.slug, error.value.message) == (
+        "not-regular-file",
+        "not a regular file (a FIFO)",
+    )
+    assert error.value.path == str(pricing)
+    pyproject = basic_copy / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            "[tool.coverage.report]\n", "[tool.coverage.report]\nignore_errors = true\n"
+        )
+    )
+    project = load(basic_copy)
+    assert not any(f.path.endswith("pricing.py") for f in project.files)
+    note = f"{pricing}: not a regular file (a FIFO); skipped under [report] ignore_errors"
+    assert note in project.notes
 
 
 def test_non_utf8_first_lines_are_an_error(basic_copy: Path) -> None:

@@ -122,3 +122,16 @@ def test_data_from_another_checkout(measured: Path, tmp_path: Path) -> None:
     mapped = plan_json(other)
     assert mapped["input"]["outside_files"] == []
     assert {f["path"] for f in mapped["files"]} == {f["path"] for f in plan_json(measured)["files"]}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+@pytest.mark.timeout(60)
+def test_a_source_that_is_a_fifo_is_not_opened(measured: Path) -> None:
+    """A measured source replaced by a FIFO is not opened to look for changed lines (it would
+    wait for a writer forever): the plan from the JSON report is written all the same."""
+    pricing = measured / PRICING
+    pricing.unlink()
+    os.mkfifo(pricing)
+    view = plan_json(measured, "--data", str(measured / "coverage.json"))
+    assert PRICING in [file["path"] for file in view["files"]]
+    assert view["input"]["changed_files"] == []

@@ -410,6 +410,60 @@ def test_categories_come_from_the_test_tree_only(tmp_path: Path) -> None:
     assert inventory.empty_folders == ()  # tests/ holds data: not a test folder left empty
 
 
+def link(target: str, path: Path) -> None:
+    """A symbolic link at ``path`` to ``target`` (relative to the link's folder)."""
+    try:
+        path.symlink_to(target, target_is_directory=True)
+    except OSError as exc:  # Windows without the privilege
+        pytest.skip(f"cannot make a symbolic link here: {exc}")
+
+
+@pytest.mark.timeout(30)
+def test_links_to_an_ancestor_do_not_loop(tmp_path: Path) -> None:
+    """Two links to the project folder in tests/ (pytest's own walk never ends there): the walk
+    ends, and every test is counted once, as without the links."""
+    project = write(tmp_path, {"tests/test_a.py": "def test_a(): pass\n", "src/m.py": ""})
+    link("..", project / "tests" / "self")
+    link("..", project / "tests" / "self2")
+    inventory = read_inventory(project, InventoryOptions())
+    assert [m.path for m in inventory.modules] == ["tests/test_a.py"]
+    assert inventory.tests == 1
+    globbed = read_inventory(project, InventoryOptions(testpaths=("**/tests",)))
+    assert [m.path for m in globbed.modules] == ["tests/test_a.py"]
+
+
+@pytest.mark.timeout(30)
+def test_a_linked_test_folder_is_walked_once(tmp_path: Path) -> None:
+    """A link to a folder outside testpaths is followed, as pytest follows it: its tests are
+    collected under the link's path, once however many links lead there."""
+    project = write(
+        tmp_path,
+        {"tests/test_a.py": "def test_a(): pass\n", "shared/test_s.py": "def test_s(): pass\n"},
+    )
+    link("../shared", project / "tests" / "shared")
+    link("../shared", project / "tests" / "again")
+    inventory = read_inventory(project, InventoryOptions(testpaths=("tests",)))
+    assert [m.path for m in inventory.modules] == ["tests/again/test_s.py", "tests/test_a.py"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+@pytest.mark.timeout(30)
+def test_a_fifo_named_like_a_test_is_listed_not_opened(tmp_path: Path) -> None:
+    """A FIFO named test_*.py or conftest.py is never opened (that would wait for a writer):
+    it is listed as unreadable, and pytest does not collect it either."""
+    project = write(tmp_path, {"tests/test_a.py": "def test_a(): pass\n"})
+    os.mkfifo(project / "tests" / "test_pipe.py")
+    os.mkfifo(project / "tests" / "conftest.py")
+    inventory = read_inventory(project, InventoryOptions())
+    assert [m.path for m in inventory.modules] == ["tests/test_a.py"]
+    assert inventory.unreadable == (
+        ("tests/conftest.py", "not a regular file (a FIFO); not read (pytest does not collect "
+         "it either)"),
+        ("tests/test_pipe.py", "not a regular file (a FIFO); not read (pytest does not collect "
+         "it either)"),
+    )  # fmt: skip
+
+
 def test_empty_folders_hold_nothing_but_placeholders(tmp_path: Path) -> None:
     """A folder with no test is empty when it holds only placeholders (``.gitkeep``, a README,
     ``__init__.py``, a conftest.py): not with data, scripts, or a folder pytest skips."""

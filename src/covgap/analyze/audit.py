@@ -940,6 +940,8 @@ def _ci_test_runs(ci: CiConfig) -> Iterable[tuple[CiJob, CiStep, TestRun]]:
                 yield job, step, run
 
 
+#: CI problems of a file covgap stopped reading: too large, too deep, too many aliased entries.
+_TOO_MUCH = ("too large", "too deeply nested", "too complex")
 #: CI problems that mean a file cannot be used at all.
 _BROKEN = (
     "broken ",
@@ -947,6 +949,8 @@ _BROKEN = (
     "not a workflow",
     "not a GitLab CI file",
     "the tox configuration is not a table",
+    "not a regular file",
+    *_TOO_MUCH,
 )
 #: CI problems that mean part of the configuration lives where covgap does not look.
 _UNFOLLOWED = ("is not read", "not defined in the files read", "points to nothing", "not found")
@@ -1011,6 +1015,7 @@ def _ci_findings(
     for problem in broken:
         by_file.setdefault(problem.where.path, []).append(problem)
     for path, problems in by_file.items():
+        too_much = problems[0].message.startswith(_TOO_MUCH)
         findings.append(
             _finding(
                 "ci-file-broken",
@@ -1018,8 +1023,15 @@ def _ci_findings(
                 "high",
                 f"{path} cannot be read: {problems[0].message}",
                 [Evidence(p.where.path, p.where.line, p.message) for p in problems[:5]],
-                "The CI service refuses a file it cannot parse: none of its jobs run.",
-                "Fix the file at the line shown.",
+                "covgap stops reading a CI file past 1 MB, 100 levels of nesting or 100,000 "
+                "entries once its anchors and merge keys are expanded (a few lines of anchors "
+                "that each merge the previous one twice make billions); CI services refuse "
+                "such files too (GitLab caps the size and depth once expanded)."
+                if too_much
+                else "The CI service refuses a file it cannot parse: none of its jobs run.",
+                "Write the jobs out, or share their steps with fewer levels of anchors."
+                if too_much
+                else "Fix the file at the line shown.",
                 path,
             )
         )

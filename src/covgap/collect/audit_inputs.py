@@ -13,6 +13,7 @@ from pathlib import Path
 
 from covgap import tomlparse
 from covgap.collect.ci_files import CiConfig, read_ci
+from covgap.collect.files import open_regular, read_text
 from covgap.collect.preparse import source_files
 from covgap.collect.project_config import (
     CoverageSettings,
@@ -118,7 +119,7 @@ _COVERAGE_LINE = re.compile(
 
 def _project_table(project_dir: Path) -> dict[str, object]:
     try:
-        with (project_dir / "pyproject.toml").open("rb") as handle:
+        with open_regular(project_dir / "pyproject.toml") as handle:
             document = tomlparse.load(handle)
     except (OSError, tomlparse.TOMLDecodeError):
         return {}
@@ -135,7 +136,7 @@ def _coverage_in_ci(
     summary = False
     for name in (*files, "Makefile"):
         try:
-            text = (project_dir / name).read_text(encoding="utf-8", errors="replace")
+            text = read_text(project_dir / name, errors="replace")
         except OSError:
             continue
         if name in files and "GITHUB_STEP_SUMMARY" in text:
@@ -152,7 +153,7 @@ def _registered_markers(project_dir: Path, paths: Sequence[str]) -> tuple[list[s
     dynamic = False
     for name in paths:
         try:
-            text = (project_dir / name).read_text(encoding="utf-8", errors="replace")
+            text = read_text(project_dir / name, errors="replace")
         except OSError:
             continue
         registered, computed = marker_registrations(text)
@@ -224,6 +225,7 @@ def read_audit_facts(
         ),
     )
     problems = tuple(p for p in (pytest_config.problem, coverage.problem) if p is not None)
+    problems += tuple(ReadProblem(path, None, why) for path, why in inventory.unreadable)
     project = _project_table(project_dir)
     entry_points = project.get("entry-points")
     ci = read_ci(project_dir)

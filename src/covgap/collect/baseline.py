@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from covgap import __version__
+from covgap.collect.files import NotRegularFileError, read_text
+from covgap.collect.inputs import not_regular
 from covgap.errors import DataError
 from covgap.model import Baseline, Numbers, ProjectCoverage
 
@@ -70,7 +72,9 @@ def _count(value: Any, what: str, path: Path) -> int:
 def read_baseline(path: Path) -> Baseline:
     """The baseline in ``path``; DataError naming the file when it is missing or malformed."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(read_text(path))
+    except NotRegularFileError as exc:
+        raise not_regular(exc, str(path)) from exc
     except FileNotFoundError:
         raise DataError(
             "baseline file not found",

@@ -69,6 +69,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePath
 from typing import IO
 
+from covgap.collect.files import read_text
 from covgap.collect.hunks import (
     CommitChange,
     Hunk,
@@ -347,7 +348,7 @@ def _shallow_boundary(project_dir: Path, timeout: float) -> frozenset[str]:
     if shallow != "true":
         return frozenset()
     try:
-        text = (project_dir / shallow_file).read_text(encoding="ascii")
+        text = read_text(project_dir / shallow_file)
     except OSError:
         return frozenset()
     return frozenset(text.split())

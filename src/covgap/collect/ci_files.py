@@ -82,6 +82,7 @@ import re
 import shlex
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -89,6 +90,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from covgap import tomlparse
+from covgap.collect.files import NotRegularFileError, open_regular, read_text, special_kind
 from covgap.collect.shell import analyze_script
 
 __all__ = [
@@ -226,17 +228,26 @@ def read_ci(project_dir: Path) -> CiConfig:
     workflows = project_dir / ".github" / "workflows"
     if workflows.is_dir():
         for path in sorted(workflows.iterdir()):
-            if path.suffix in {".yml", ".yaml"} and path.is_file():
+            if path.suffix in {".yml", ".yaml"} and _present(path):
                 _read_github(state, path)
-    if (project_dir / ".gitlab-ci.yml").is_file():
+    if _present(project_dir / ".gitlab-ci.yml"):
         _read_gitlab(state, project_dir / ".gitlab-ci.yml")
     _read_tox(state)
-    if (project_dir / "noxfile.py").is_file():
+    if _present(project_dir / "noxfile.py"):
         _read_nox(state, project_dir / "noxfile.py")
     return CiConfig(tuple(state.files), tuple(state.jobs), tuple(state.problems))
 
 
 # -- shared ---------------------------------------------------------------------------------
+
+#: The largest CI file read: 1 MB, GitLab's first ``max_yaml_size_bytes``.
+_MAX_CI_BYTES = 1_000_000
+
+
+def _present(path: Path) -> bool:
+    """A file to read: a regular file, or a FIFO, device or socket, which ``_State.read``
+    reports unopened (opening it could block); not a folder."""
+    return path.is_file() or special_kind(path) is not None
 
 
 @dataclass
@@ -261,19 +272,34 @@ class _State:
         """The file's text, recorded as read; None (and a problem) when it cannot be read."""
         relative = self.relative(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            with open_regular(path) as handle:
+                data = handle.read(_MAX_CI_BYTES + 1)
+            text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        except NotRegularFileError as exc:
+            self.problem(relative, 1, str(exc.strerror))
+            return None
         except (OSError, UnicodeDecodeError) as exc:
             self.problem(relative, 1, f"cannot be read: {exc}")
+            return None
+        if len(data) > _MAX_CI_BYTES:
+            self.problem(
+                relative,
+                1,
+                f"too large: more than {_MAX_CI_BYTES:,} bytes (covgap reads CI files up to 1 MB)",
+            )
             return None
         if relative not in self.files:
             self.files.append(relative)
         return text
 
 
+@lru_cache(maxsize=4096)
 def _script_mask(
     command: str, lines: tuple[int, ...], path: str, pipefail: bool
 ) -> tuple[str | None, Where | None]:
-    """The first ignored failure in a script (one on a test run, gate or upload first)."""
+    """The first ignored failure in a script (one on a test run, gate or upload first).
+
+    Cached: a step written once under an anchor is met again in every job that uses it."""
     facts = analyze_script(command, pipefail=pipefail)
     relevant: list[tuple[int, str | None]] = [
         (run.offset_line, run.may_fail) for run in facts.test_runs if run.may_fail
@@ -319,20 +345,108 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _EXPRESSION = re.compile(r"^\$\{\{\s*(.*?)\s*\}\}$", re.DOTALL)
 
+#: Limits that keep a hostile YAML file cheap (a "billion laughs": anchors that merge or alias
+#: the previous one twice double the work at each level). GitLab refuses files past similar
+#: ones (``max_yaml_size_bytes``: 1 MB, later 2 MB, counted once expanded; ``max_yaml_depth``:
+#: 100, later 150). Nesting counts mappings and sequences, written or reached through aliases
+#: and merge keys.
+_MAX_YAML_DEPTH = 100
+#: What covgap goes through in one file at most: jobs, steps, script lines, and the entries
+#: aliases and merge keys bring, each counted every time it is used (an anchor of 5 entries
+#: merged into 30 jobs counts 150). Real files stay below a few thousand.
+_MAX_YAML_EXPANDED = 100_000
+
+
+class _TooComplex(Exception):
+    """A YAML file past the limits above; the problem is reported at ``line`` of ``path``."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        self.message = message
+
 
 class _Yaml:
-    """A composed YAML file: nodes with their lines, and the file's lines for scalars."""
+    """A composed YAML file: nodes with their lines, and the file's lines for scalars.
+
+    Nodes reached through aliases are shared: their entries (merge keys applied) and GitLab
+    trees are made once, and ``spend`` counts them each time they are used, up to
+    ``_MAX_YAML_EXPANDED``."""
 
     def __init__(self, state: _State, path: str, text: str) -> None:
         self.state = state
         self.path = path
         self.lines = text.split("\n")
-        self._checked: set[int] = set()
+        self.expanded = 0
+        #: The composed documents, kept so that no node is freed and its id reused.
+        self.composed: list[Node] = []
+        #: By node id: its entries, merge keys applied, and how many entries that is with every
+        #: merge counted as written.
+        self._entries: dict[int, dict[str, tuple[Node, Node]]] = {}
+        self._sizes: dict[int, int] = {}
+        #: By node id: a GitLab mapping's children, its size and its depth once expanded.
+        self.trees: dict[int, tuple[dict[str, _Val], int, int]] = {}
+        #: Mappings whose entries, or GitLab tree, are being made: meeting one again is a
+        #: mapping that contains itself.
+        self.merging: set[int] = set()
+        self.building: set[int] = set()
+
+    def spend(self, count: int, node: Node) -> None:
+        """Count ``count`` entries brought by aliases or merge keys at ``node``; _TooComplex
+        past ``_MAX_YAML_EXPANDED``."""
+        self.expanded += count
+        if self.expanded > _MAX_YAML_EXPANDED:
+            raise _TooComplex(
+                self.path,
+                _line(node),
+                f"too complex: over {_MAX_YAML_EXPANDED:,} entries once its anchors, aliases "
+                "and merge keys are expanded (covgap stops there)",
+            )
+
+    def too_deep(self, node: Node) -> _TooComplex:
+        return _TooComplex(
+            self.path,
+            _line(node),
+            f"too deeply nested: more than {_MAX_YAML_DEPTH} levels of mappings and lists "
+            "(counting those reached through aliases and merge keys)",
+        )
+
+    def recursive(self, node: Node) -> _TooComplex:
+        return _TooComplex(
+            self.path,
+            _line(node),
+            "broken YAML: a mapping contains itself through an alias or a merge key",
+        )
+
+    def _check_nesting(self, text: str) -> None:
+        """_TooComplex when the text nests mappings and lists deeper than ``_MAX_YAML_DEPTH``
+        (composing deeper would overflow Python's stack with PyYAML's pure-Python loader)."""
+        depth = 0
+        for event in yaml.parse(text, Loader=_LOADER):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > _MAX_YAML_DEPTH:
+                    mark = event.start_mark
+                    line = int(mark.line) + 1 if mark is not None else 1
+                    raise _TooComplex(
+                        self.path,
+                        line,
+                        f"too deeply nested: more than {_MAX_YAML_DEPTH} levels of mappings "
+                        "and lists",
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
 
     def documents(self, text: str) -> list[Node] | None:
-        """The file's documents; None (and a problem) when the YAML is broken."""
+        """The file's documents; None (and a problem) when the YAML is broken or too deep."""
         try:
-            return [node for node in yaml.compose_all(text, Loader=_LOADER) if node is not None]
+            self._check_nesting(text)
+            documents = yaml.compose_all(text, Loader=_LOADER)
+            self.composed = [node for node in documents if node is not None]
+            return self.composed
+        except _TooComplex as exc:
+            self.state.problem(exc.path, exc.line, exc.message)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             last = max((i for i, raw in enumerate(self.lines) if raw.strip()), default=0)
@@ -345,25 +459,46 @@ class _Yaml:
             self.state.problem(self.path, 1, f"broken YAML: {exc}")
         return None
 
-    def entries(self, node: Node | None) -> dict[str, tuple[Node, Node]]:
-        """A mapping's ``key -> (key node, value node)``; merge keys (``<<``) applied."""
+    def entries(self, node: Node | None, depth: int = 0) -> dict[str, tuple[Node, Node]]:
+        """A mapping's ``key -> (key node, value node)``; merge keys (``<<``) applied.
+
+        Made once per mapping (the dict is shared: never change it); _TooComplex for merges
+        that expand too much, chain too deep or merge a mapping into itself."""
         if not isinstance(node, MappingNode):
             return {}
+        known = self._entries.get(id(node))
+        if known is not None:
+            return known
+        if id(node) in self.merging:
+            raise self.recursive(node)
+        if depth > _MAX_YAML_DEPTH:
+            raise self.too_deep(node)
+        self.merging.add(id(node))
         result: dict[str, tuple[Node, Node]] = {}
         explicit: dict[str, tuple[Node, Node]] = {}
-        for key, value in node.value:
-            if key.tag == _MERGE_TAG:
-                sources = value.value if isinstance(value, SequenceNode) else [value]
-                for source in reversed(sources):
-                    result.update(self.entries(source))
-            elif isinstance(key, ScalarNode):
-                if key.value in explicit and id(node) not in self._checked:
-                    self.state.problem(
-                        self.path, _line(key), f"duplicate key `{key.value}`: the last one counts"
-                    )
-                explicit[key.value] = (key, value)
-        self._checked.add(id(node))
+        size = 0
+        try:
+            for key, value in node.value:
+                if key.tag == _MERGE_TAG:
+                    sources = value.value if isinstance(value, SequenceNode) else [value]
+                    for source in reversed(sources):
+                        merged = self.entries(source, depth + 1)
+                        size += self._sizes.get(id(source), 0)
+                        self.spend(self._sizes.get(id(source), 0), key)
+                        result.update(merged)
+                elif isinstance(key, ScalarNode):
+                    if key.value in explicit:
+                        self.state.problem(
+                            self.path,
+                            _line(key),
+                            f"duplicate key `{key.value}`: the last one counts",
+                        )
+                    explicit[key.value] = (key, value)
+        finally:
+            self.merging.discard(id(node))
         result.update(explicit)
+        self._entries[id(node)] = result
+        self._sizes[id(node)] = size + len(explicit)
         return result
 
     def scalar_lines(self, node: ScalarNode) -> tuple[int, ...]:
@@ -452,6 +587,15 @@ def _read_github(state: _State, file: Path) -> None:
         return
     path = state.relative(file)
     doc = _Yaml(state, path, text)
+    jobs = len(state.jobs)
+    try:
+        _read_workflow(state, path, doc, text)
+    except _TooComplex as exc:
+        del state.jobs[jobs:]  # nothing of a file covgap stopped reading
+        state.problem(exc.path, exc.line, exc.message)
+
+
+def _read_workflow(state: _State, path: str, doc: _Yaml, text: str) -> None:
     documents = doc.documents(text)
     if documents is None:
         return
@@ -478,6 +622,7 @@ def _read_github(state: _State, file: Path) -> None:
         if not isinstance(node, MappingNode):
             state.problem(path, _line(key), f"job `{job_id}` is not a mapping")
             continue
+        doc.spend(1, node)
         state.jobs.append(_github_job(doc, job_id, key, node, triggers, workflow_shell))
 
 
@@ -533,6 +678,7 @@ def _github_job(
             doc.state.problem(path, _line(steps_key), f"job `{job_id}`: `steps` is not a list")
         else:
             for item in steps_node.value:
+                doc.spend(1, item)  # a list of steps may be an alias, used by every job
                 if not isinstance(item, MappingNode):
                     doc.state.problem(path, _line(item), f"job `{job_id}`: a step is not a mapping")
                     continue
@@ -580,6 +726,7 @@ def _matrix_versions(doc: _Yaml, entries: dict[str, tuple[Node, Node]]) -> list[
     for name, (_, value) in matrix.items():
         if name == "include" and isinstance(value, SequenceNode):
             for item in value.value:
+                doc.spend(1, item)
                 for inner, (_, inner_value) in doc.entries(item).items():
                     if _PYTHON_KEY.match(inner.lower()):
                         versions.extend(_scalars(inner_value))
@@ -720,19 +867,47 @@ class _Val:
     children: dict[str, _Val] | None = None
 
 
-def _tree(doc: _Yaml, node: Node, key_line: int) -> _Val:
-    if isinstance(node, MappingNode) and node.tag != "!reference":
-        children = {
-            name: _tree(doc, value, _line(key)) for name, (key, value) in doc.entries(node).items()
-        }
+def _tree(doc: _Yaml, node: Node, key_line: int, depth: int = 0) -> _Val:
+    """A value as GitLab merges it. A mapping's children are made once (an alias shares them:
+    they are never changed in place), counted by ``doc.spend`` each time they are used again;
+    _TooComplex past ``_MAX_YAML_DEPTH`` levels, or for a mapping that contains itself."""
+    if not isinstance(node, MappingNode) or node.tag == "!reference":
+        return _Val(node, doc, key_line)
+    known = doc.trees.get(id(node))
+    if known is not None:
+        children, size, _ = known
+        doc.spend(size, node)
         return _Val(node, doc, key_line, children)
-    return _Val(node, doc, key_line)
+    if id(node) in doc.building:
+        raise doc.recursive(node)
+    if depth > _MAX_YAML_DEPTH:
+        raise doc.too_deep(node)
+    doc.building.add(id(node))
+    try:
+        children = {
+            name: _tree(doc, value, _line(key), depth + 1)
+            for name, (key, value) in doc.entries(node).items()
+        }
+    finally:
+        doc.building.discard(id(node))
+    size, deepest = 1, 0
+    for child in children.values():
+        if child.children is not None:
+            _, child_size, child_depth = doc.trees[id(child.node)]
+            size, deepest = size + child_size, max(deepest, child_depth)
+        else:
+            size += 1
+    if deepest + 1 > _MAX_YAML_DEPTH:  # deep only through aliases, each shallow where written
+        raise doc.too_deep(node)
+    doc.trees[id(node)] = (children, size, deepest + 1)
+    return _Val(node, doc, key_line, children)
 
 
 def _deep_merge(base: _Val, over: _Val) -> _Val:
     """GitLab's merge: mappings merged key by key, anything else replaced."""
     if base.children is None or over.children is None:
         return over
+    over.doc.spend(1, over.node)
     children = dict(base.children)
     for name, value in over.children.items():
         children[name] = _deep_merge(children[name], value) if name in children else value
@@ -896,6 +1071,9 @@ class _GitLab:
 
     def script_items(self, value: _Val, depth: int = 0) -> Iterator[tuple[ScalarNode, _Yaml]]:
         node = value.node
+        value.doc.spend(1, node)  # nested lists may be aliases of aliases
+        if depth > _MAX_YAML_DEPTH:
+            raise value.doc.too_deep(node)
         if node.tag == "!reference":
             target = self.reference(node, depth)
             if target is None:
@@ -917,12 +1095,17 @@ class _GitLab:
 
 def _read_gitlab(state: _State, file: Path) -> None:
     gitlab = _GitLab(state)
-    gitlab.definitions = gitlab.load(file)
-    for name, value in gitlab.definitions.items():
-        if name in _GITLAB_KEYWORDS or name.startswith(".") or value.children is None:
-            continue
-        job = gitlab.with_defaults(gitlab.resolve(name))
-        state.jobs.append(_gitlab_job(gitlab, name, value, job))
+    jobs = len(state.jobs)
+    try:
+        gitlab.definitions = gitlab.load(file)
+        for name, value in gitlab.definitions.items():
+            if name in _GITLAB_KEYWORDS or name.startswith(".") or value.children is None:
+                continue
+            job = gitlab.with_defaults(gitlab.resolve(name))
+            state.jobs.append(_gitlab_job(gitlab, name, value, job))
+    except _TooComplex as exc:
+        del state.jobs[jobs:]  # nothing of a pipeline covgap stopped reading
+        state.problem(exc.path, exc.line, exc.message)
 
 
 def _gitlab_job(gitlab: _GitLab, name: str, own: _Val, job: _Val) -> CiJob:
@@ -1250,7 +1433,7 @@ def _tox_versions(envs: Iterable[str], base_python: str = "") -> list[str]:
 def _read_tox(state: _State) -> None:
     root = state.root
     tox_ini = root / "tox.ini"
-    if tox_ini.is_file():
+    if _present(tox_ini):
         text = state.read(tox_ini)
         if text is not None:
             _read_tox_ini(state, "tox.ini", text, "tox")
@@ -1272,7 +1455,7 @@ def _read_tox(state: _State) -> None:
                 _read_tox_toml(state, "pyproject.toml", text, ("tool", "tox"))
             return
     tox_toml = root / "tox.toml"
-    if tox_toml.is_file():
+    if _present(tox_toml):
         text = state.read(tox_toml)
         if text is not None:
             _read_tox_toml(state, "tox.toml", text, ())
@@ -1280,7 +1463,7 @@ def _read_tox(state: _State) -> None:
 
 def _peek(path: Path) -> str | None:
     try:
-        return path.read_text(encoding="utf-8")
+        return read_text(path)
     except (OSError, UnicodeDecodeError):
         return None
 

@@ -30,6 +30,8 @@ from coverage.python import PythonFileReporter
 from coverage.results import analysis_from_file_reporter
 
 from covgap.collect.cache import AnalysisCache, CachedResult
+from covgap.collect.files import NotRegularFileError, open_regular, read_bytes
+from covgap.collect.inputs import not_regular
 from covgap.collect.rcfile import coverage_config_errors, working_directory
 from covgap.collect.regions import file_from_analysis
 from covgap.collect.staleness import cannot_be_code, with_source_checks
@@ -77,8 +79,10 @@ def check_data_file(path: Path, shown: str) -> None:
     so that a wrongly named file is never changed.
     """
     try:
-        with path.open("rb") as handle:
+        with open_regular(path) as handle:
             header = handle.read(16)
+    except NotRegularFileError as exc:
+        raise not_regular(exc, shown) from exc
     except OSError as exc:
         raise DataError(
             f"cannot be read: {exc.strerror}", path=shown, slug="bad-data-file"
@@ -311,7 +315,10 @@ def _analyze_with(
         if not isinstance(fr, PythonFileReporter):
             continue
         try:
-            source_bytes = Path(fr.filename).read_bytes()
+            source_bytes = read_bytes(fr.filename)
+        except NotRegularFileError as exc:  # a FIFO in a source folder: never opened
+            unparsable.append((fr.filename, f"special:{exc.strerror}"))
+            continue
         except (FileNotFoundError, NotADirectoryError):
             missing_sources.append(fr.filename)
             continue
@@ -485,6 +492,8 @@ def _raise_or_note_source_problems(
         hint = "fix the file, omit it with [report] omit, or set [report] ignore_errors = true"
         if kind == "encoding":
             message = f"not valid UTF-8 and no coding declaration says otherwise ({reason})"
+        elif kind == "special":
+            message = reason
         elif kind == "unreadable":
             message = f"source cannot be read ({reason})"
             hint = "make it readable, or set [report] ignore_errors = true to skip it"
@@ -493,5 +502,9 @@ def _raise_or_note_source_problems(
         if ignore_errors:
             notes.append(f"{filename}: {message}; skipped under [report] ignore_errors")
         else:
-            slugs = {"encoding": "bad-encoding", "unreadable": "unreadable-source"}
+            slugs = {
+                "encoding": "bad-encoding",
+                "unreadable": "unreadable-source",
+                "special": "not-regular-file",
+            }
             raise DataError(message, path=filename, hint=hint, slug=slugs.get(kind, "not-python"))

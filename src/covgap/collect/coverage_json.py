@@ -16,7 +16,8 @@ from typing import Any
 
 from coverage.parser import PythonParser
 
-from covgap.collect.inputs import WIDE_BOMS
+from covgap.collect.files import NotRegularFileError, read_bytes
+from covgap.collect.inputs import WIDE_BOMS, not_regular
 from covgap.collect.line_data import BranchInfo, file_from_lines, read_source
 from covgap.errors import DataError
 from covgap.model import MODULE_REGION, FileCoverage, Numbers, ProjectCoverage, Region
@@ -342,7 +343,9 @@ def load_coverage_json(path: Path, project_dir: Path, shown: str | None = None) 
 def _parse(path: Path, shown: str) -> Any:
     """The JSON document; NaN, infinities and nesting beyond the parser's recursion are errors."""
     try:
-        data = path.read_bytes()
+        data = read_bytes(path)
+    except NotRegularFileError as exc:
+        raise not_regular(exc, shown) from exc
     except FileNotFoundError as exc:
         raise DataError("coverage JSON report not found", path=shown, slug="no-data-file") from exc
     except OSError as exc:

@@ -6,7 +6,8 @@ import dataclasses
 from pathlib import Path
 
 from covgap.collect.coverage_data import LoadOptions, load_coverage_data
-from covgap.collect.inputs import WIDE_BOMS
+from covgap.collect.files import NotRegularFileError, open_regular
+from covgap.collect.inputs import WIDE_BOMS, not_regular
 from covgap.collect.staleness import with_source_checks
 from covgap.errors import DataError
 from covgap.model import InputKind, ProjectCoverage
@@ -18,8 +19,10 @@ def detect_kind(path: Path, shown: str | None = None) -> InputKind:
     """The kind of coverage file at ``path``; DataError (naming ``shown``) when it is none."""
     shown = shown or str(path)
     try:
-        with path.open("rb") as handle:
+        with open_regular(path) as handle:
             head = handle.read(4096)
+    except NotRegularFileError as exc:
+        raise not_regular(exc, shown) from exc
     except FileNotFoundError as exc:
         raise DataError("coverage data file not found", path=shown, slug="no-data-file") from exc
     except OSError as exc:

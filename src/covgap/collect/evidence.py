@@ -22,6 +22,7 @@ from covgap.collect.churn import Churn
 from covgap.collect.code_facts import FACTS_FORMAT, FileFacts
 from covgap.collect.code_walk import facts_from_source
 from covgap.collect.complexity import COMPLEXITY_LIBRARY, complexity_by_line
+from covgap.collect.files import read_bytes
 
 __all__ = [
     "Evidence",
@@ -82,7 +83,7 @@ def file_evidence(source_bytes: bytes) -> dict[str, Any]:
 def _job(path: str) -> tuple[str, dict[str, Any]]:
     """Worker: one file's evidence (errors come back as data)."""
     try:
-        source_bytes = Path(path).read_bytes()
+        source_bytes = read_bytes(path)
     except OSError as exc:
         return path, {"error": f"cannot be read: {exc.strerror}"}
     return path, file_evidence(source_bytes)
@@ -94,7 +95,7 @@ def source_keys(project_dir: Path, paths: Iterable[str]) -> dict[str, str]:
     keys: dict[str, str] = {}
     for path in paths:
         try:
-            keys[path] = facts_key((project_dir / path).read_bytes())
+            keys[path] = facts_key(read_bytes(project_dir / path))
         except OSError:
             continue
     return keys

@@ -74,6 +74,7 @@ from pathlib import Path, PurePath
 from typing import Literal
 
 from covgap.collect.churn import DEFAULT_TIMEOUT, _command, _environment, _last_line
+from covgap.collect.files import read_bytes
 from covgap.collect.hunks import Hunk, diff_header_path, parse_hunk_header, unquote_path
 from covgap.errors import DataError, UsageError
 
@@ -597,7 +598,7 @@ def _carry(lines: Iterable[int], hunks: Sequence[Hunk]) -> set[int]:
 def _count_lines(file: Path) -> int:
     """Lines as diff-cover counts an untracked file's: Python's universal newlines."""
     try:
-        data = file.read_bytes()
+        data = read_bytes(file)
     except OSError:
         return 0
     text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="surrogateescape")

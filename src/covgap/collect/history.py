@@ -37,6 +37,7 @@ from types import MappingProxyType
 from typing import Any
 
 from covgap import __version__
+from covgap.collect.files import read_bytes
 from covgap.errors import DataError, OutputError
 from covgap.model import FileCoverage, Numbers, Outcome, ProjectCoverage, SuiteHealth
 
@@ -752,7 +753,7 @@ def read_record(file: FileCoverage, project_dir: Path | None) -> FileRecord:
     source: bytes | None = None
     if project_dir is not None and not file.outside:  # numbers only for a file outside
         with contextlib.suppress(OSError):
-            source = (project_dir / file.path).read_bytes()
+            source = read_bytes(project_dir / file.path)
     return file_record(file, source)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from covgap.collect.files import NotRegularFileError, read_bytes
 from covgap.errors import DataError
 
-__all__ = ["WIDE_BOMS", "inside_project", "read_input"]
+__all__ = ["WIDE_BOMS", "inside_project", "not_regular", "read_input"]
 
 #: Byte-order marks of UTF-16 and UTF-32: an XML file in them defeats a byte search for
 #: DOCTYPE and ENTITY declarations, so such files are refused.
@@ -28,12 +29,20 @@ def inside_project(project_dir: Path, path: str) -> bool:
 
 
 def read_input(path: Path, what: str, missing_slug: str) -> bytes:
-    """The bytes of ``path`` (a ``what``: "coverage report", "test event log"…)."""
+    """The bytes of ``path`` (a ``what``: "coverage report", "test event log"…); a FIFO or a
+    device is refused unopened, since reading it could wait forever."""
     try:
-        return path.read_bytes()
+        return read_bytes(path)
+    except NotRegularFileError as exc:
+        raise not_regular(exc, str(path)) from exc
     except FileNotFoundError as exc:
         raise DataError(f"{what} not found", path=str(path), slug=missing_slug) from exc
     except IsADirectoryError as exc:
         raise DataError(f"is a folder, not a {what}", path=str(path)) from exc
     except OSError as exc:
         raise DataError(f"cannot read the {what} ({exc.strerror})", path=str(path)) from exc
+
+
+def not_regular(exc: NotRegularFileError, shown: str) -> DataError:
+    """The error for a FIFO, device or socket given where covgap reads a file (exit 3)."""
+    return DataError(str(exc.strerror), path=shown, slug="not-regular-file")

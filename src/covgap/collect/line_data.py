@@ -10,6 +10,7 @@ from coverage.exceptions import NoSource
 from coverage.python import get_python_source
 from coverage.regions import code_regions
 
+from covgap.collect.files import special_kind
 from covgap.collect.inputs import read_input
 from covgap.collect.regions import json_names
 from covgap.model import MODULE_REGION, FileCoverage, Numbers, Region
@@ -99,7 +100,8 @@ def read_source(file: Path) -> tuple[str | None, str]:
     Like coverage.py, only ``*.py*`` files and files without an extension are read as Python.
     """
     if not is_file(file):
-        return None, "source not found"
+        kind = special_kind(file)
+        return None, f"not a regular file ({kind})" if kind else "source not found"
     suffix = file.suffix
     if suffix and not suffix.startswith(".py"):
         return None, "not a Python file"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from covgap.collect.files import read_bytes
 from covgap.collect.static import AnalysisOptions, StaticAnalysis, analyze_file, cache_key
 
 __all__ = ["Prepared", "Preparse", "source_files"]
@@ -57,7 +58,7 @@ def _parse_chunk(filenames: list[str], options: AnalysisOptions) -> Prepared:
     sources: list[bytes] = []
     for filename in filenames:
         with contextlib.suppress(Exception):
-            source_bytes = Path(filename).read_bytes()
+            source_bytes = read_bytes(filename)
             prepared.statics[cache_key(source_bytes, options)] = analyze_file(filename, options)
             sources.append(source_bytes)
     for source_bytes in sources:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from covgap import tomlparse
+from covgap.collect.files import read_text
 from covgap.collect.rcfile import project_coverage_config, working_directory
 from covgap.errors import ConfigError
 
@@ -253,7 +254,7 @@ def read_pytest_config(project_dir: Path) -> PytestConfig:
         if not path.is_file():
             continue
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            text = read_text(path, errors="replace")
         except OSError as exc:
             return PytestConfig(name, "", "ini", None, problem=ReadProblem(name, None, str(exc)))
         found = (_pytest_from_toml if name.endswith(".toml") else _pytest_from_ini)(name, text)
@@ -379,7 +380,7 @@ def read_coverage_settings(project_dir: Path) -> CoverageSettings:
     if config.config_file:
         file = Path(config.config_file)
         path = file.name if file.parent.resolve() == project_dir.resolve() else str(file)
-        text = file.read_text(encoding="utf-8", errors="replace")
+        text = read_text(file, errors="replace")
         toml = file.suffix == ".toml"
         found = key_lines(text, toml=toml)
         for kind, options in _COVERAGE_OPTIONS.items():
@@ -447,7 +448,7 @@ def read_dev_dependencies(project_dir: Path) -> DevDependencies:
 
     pyproject = project_dir / "pyproject.toml"
     if pyproject.is_file():
-        text = pyproject.read_text(encoding="utf-8", errors="replace")
+        text = read_text(pyproject, errors="replace")
         try:
             document = tomlparse.loads(text)
         except tomlparse.TOMLDecodeError as exc:
@@ -475,16 +476,19 @@ def read_dev_dependencies(project_dir: Path) -> DevDependencies:
     ):
         relative = path.relative_to(project_dir).as_posix()
         found = set()
-        for number, line in enumerate(
-            path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1
-        ):
+        try:
+            text = read_text(path, errors="replace")
+        except OSError as exc:
+            problems.append(ReadProblem(relative, None, str(exc.strerror)))
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
             if name := _requirement_name(line.split(";")[0]):
                 add(name, relative, number)
                 found.add(name)
         groups[(relative, "")] = _Group((relative, ""), frozenset(found), False, _rank(path.name))
     tox = project_dir / "tox.ini"
     if tox.is_file():
-        text = tox.read_text(encoding="utf-8", errors="replace")
+        text = read_text(tox, errors="replace")
         in_deps = False
         for number, line in enumerate(text.splitlines(), start=1):
             if _HEADER.match(line):
@@ -562,8 +566,8 @@ def _tox_installs(project_dir: Path) -> list[str]:
         return []
     parser = configparser.RawConfigParser(strict=False, interpolation=None)
     try:
-        parser.read_string(tox.read_text(encoding="utf-8", errors="replace"))
-    except configparser.Error:
+        parser.read_string(read_text(tox, errors="replace"))
+    except (OSError, configparser.Error):
         return []
     if not parser.has_section("testenv"):
         return []

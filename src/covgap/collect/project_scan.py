@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from covgap.collect.files import read_text
+
 __all__ = [
     "DocsFacts",
     "SourceFacts",
@@ -119,7 +121,7 @@ def scan_sources(project_dir: Path, files: Sequence[Path], packages: Sequence[st
         shown = path.relative_to(project_dir).as_posix()
         relative.append(shown)
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            text = read_text(path, errors="replace")
         except OSError:
             continue
         registered, computed = marker_registrations(text)
@@ -177,7 +179,7 @@ def scan_docs(project_dir: Path) -> DocsFacts:
         if instructions is not None:
             continue
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            text = read_text(path, errors="replace")
         except OSError:
             continue
         if found := _TEST_COMMAND.search(text):

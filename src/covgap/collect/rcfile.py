@@ -23,12 +23,14 @@ from coverage.config import CoverageConfig, config_files_to_try, read_coverage_c
 from coverage.exceptions import ConfigError as CoverageConfigError
 
 from covgap import tomlparse
+from covgap.collect.files import read_text, special_kind
 from covgap.collect.plugin import PLUGIN_DIR
 from covgap.errors import ConfigError, OutputError
 
 __all__ = [
     "Layered",
     "OptionValue",
+    "check_config_files",
     "coverage_config_errors",
     "detect_source",
     "layer_settings",
@@ -76,6 +78,20 @@ def working_directory(path: Path) -> Iterator[None]:
         os.chdir(previous)
 
 
+def check_config_files() -> None:
+    """Refuse a FIFO, device or socket among the files coverage.py reads its configuration from
+    in the working folder (``.coveragerc``… or ``$COVERAGE_RCFILE``): coverage.py would open it
+    and wait forever."""
+    for name, _, _ in config_files_to_try(True):
+        kind = special_kind(name)
+        if kind is not None:
+            raise ConfigError(
+                f"not a regular file ({kind}): coverage.py reads its configuration from it",
+                path=name,
+                slug="not-regular-file",
+            )
+
+
 def project_coverage_config(project_dir: Path) -> CoverageConfig:
     """The coverage configuration coverage.py would use in ``project_dir``.
 
@@ -92,8 +108,10 @@ def coverage_config_errors() -> Iterator[None]:
     coverage.py reports broken INI and TOML itself. Two failures escape it: a file it tries
     that is not UTF-8 (UnicodeDecodeError, which says nothing of the file), and TOML nested
     deeper than tomllib's recursion (RecursionError); the file is then found here. Wraps the
-    reading of the configuration only (``Coverage()``), in the project folder.
+    reading of the configuration only (``Coverage()``), in the project folder. A FIFO, device or
+    socket among the files it tries is refused first (``check_config_files``).
     """
+    check_config_files()
     try:
         yield
     except CoverageConfigError as exc:
@@ -176,7 +194,8 @@ def _layered_ini(source: Path | None, overrides: Mapping[str, Mapping[str, Optio
     parser = configparser.RawConfigParser()
     parser.optionxform = str  # type: ignore[assignment,method-assign]  # keep option case
     if source is not None:
-        parser.read(source, encoding="utf-8")
+        with contextlib.suppress(OSError):  # as parser.read: a file that cannot be opened
+            parser.read_string(read_text(source), source=str(source))
         if source.name in {"setup.cfg", "tox.ini"}:
             # Other tools' sections there are of no use to coverage.py.
             for name in parser.sections():
@@ -213,9 +232,8 @@ def _ini_value(value: OptionValue) -> str:
 
 def _layered_toml(source: Path, overrides: Mapping[str, Mapping[str, OptionValue]]) -> str:
     try:
-        with source.open("rb") as handle:
-            document = tomlparse.load(handle)
-    except (OSError, tomlparse.TOMLDecodeError) as exc:
+        document = tomlparse.loads(read_text(source))
+    except (OSError, UnicodeDecodeError, tomlparse.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot be read as TOML: {exc}", path=str(source)) from exc
     coverage_tables = document.get("tool", {}).get("coverage")
     if not isinstance(coverage_tables, dict):

@@ -18,6 +18,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePath
 
+from covgap.collect.files import open_regular
 from covgap.collect.inputs import inside_project
 from covgap.model import ProjectCoverage
 
@@ -148,7 +149,7 @@ def with_source_checks(
         try:
             status = source.stat()
             if file.path not in found_changed and project.input_kind != "coverage-data":
-                with source.open("rb") as handle:
+                with open_regular(source) as handle:  # never a FIFO: it would block
                     if cannot_be_code(handle.read(), file.statement_lines):
                         found_changed.add(file.path)
         except OSError:

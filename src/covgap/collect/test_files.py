@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from covgap.collect.files import FolderGuard, is_link
 
 __all__ = ["find_test_files", "has_python_file"]
 
@@ -32,24 +34,56 @@ _SKIPPED = frozenset(
 )
 
 
-def _walk(project_dir: Path) -> Iterator[tuple[str, list[str]]]:
-    """Each folder of the project and its file names, without the folders never searched."""
-    for folder, dirs, files in os.walk(project_dir):
-        dirs[:] = [
-            d
-            for d in dirs
-            if d not in _SKIPPED
-            and not d.startswith(".")
-            and not (Path(folder, d) / "pyvenv.cfg").exists()
-        ]
-        yield folder, files
+def _walk(project_dir: Path) -> Iterator[tuple[PurePosixPath, list[str]]]:
+    """Each folder of the project (relative, POSIX) and its files' names, without the folders
+    never searched. Links to folders are followed as pytest follows them, each linked folder
+    once and never into a folder the walk is inside (``tests/self -> ..``); FIFOs, devices and
+    sockets are not files here."""
+    guard = FolderGuard()
+
+    def visit(folder: Path, relative: PurePosixPath) -> Iterator[tuple[PurePosixPath, list[str]]]:
+        identity = guard.enter(folder, is_link(folder))
+        if identity is None:
+            return
+        try:
+            try:
+                entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+            except OSError:
+                return
+            yield relative, [entry.name for entry in entries if _is_file(entry)]
+            for entry in entries:
+                name = entry.name
+                if (
+                    _is_dir(entry)
+                    and name not in _SKIPPED
+                    and not name.startswith(".")
+                    and not (Path(entry.path) / "pyvenv.cfg").exists()
+                ):
+                    yield from visit(Path(entry.path), relative / name)
+        finally:
+            guard.leave(identity)
+
+    yield from visit(project_dir, PurePosixPath())
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def find_test_files(project_dir: Path) -> tuple[str, ...]:
     """``test_*.py`` and ``*_test.py`` under the project, as sorted POSIX paths relative to it."""
     found: list[str] = []
-    for folder, files in _walk(project_dir):
-        relative = Path(folder).relative_to(project_dir)
+    for relative, files in _walk(project_dir):
         for name in files:
             if name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")):
                 found.append((relative / name).as_posix())

@@ -64,7 +64,6 @@ import ast
 import bisect
 import fnmatch
 import gc
-import glob
 import math
 import operator
 import os
@@ -78,6 +77,7 @@ from pathlib import Path
 from typing import Any
 
 from covgap.collect.code_walk import dotted_name
+from covgap.collect.files import FolderGuard, glob_once, is_link, read_bytes, special_kind
 
 __all__ = [
     "BUILTIN_MARKERS",
@@ -354,6 +354,9 @@ class TestInventory:
     declared_markers: tuple[str, ...] = ()
     #: Project-wide notes (conftest hooks that change collection, same-named test modules…).
     notes: tuple[str, ...] = ()
+    #: (path, why): test modules and conftest.py files that are FIFOs, devices or sockets,
+    #: not opened (reading one could block forever).
+    unreadable: tuple[tuple[str, str], ...] = ()
 
     @property
     def items(self) -> Iterator[TestItem]:
@@ -1904,7 +1907,7 @@ def _job(task: _Task) -> _Summary:
     """Worker: one file's summary."""
     absolute, path, version, platform, needed = task
     try:
-        source = Path(absolute).read_bytes()
+        source = read_bytes(absolute)
     except OSError as exc:
         return _Summary(path, error=f"line 1: cannot be read: {exc.strerror}")
     if needed is not None and not re.search(needed, source):
@@ -1980,6 +1983,8 @@ class _Walk:
     folders: dict[str, _Folder] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)
     roots: list[str] = field(default_factory=list)
+    #: Test modules and conftest.py files that are FIFOs, devices or sockets: path -> why.
+    unreadable: dict[str, str] = field(default_factory=dict)
 
 
 class _Walker:
@@ -1992,6 +1997,7 @@ class _Walker:
         self.version = version
         self.platform = platform
         self.result = _Walk()
+        self.guard = FolderGuard()
         self.conftest_summaries: dict[str, _Summary] = {}
         #: Some conftest.py sets collect_ignore or collect_ignore_glob.
         self.ignoring = False
@@ -2008,8 +2014,9 @@ class _Walker:
     def run(self) -> _Walk:
         roots: list[Path] = []
         for pattern in self.options.testpaths:
-            # pytest globs testpaths this way
-            matches = glob.glob(pattern, root_dir=self.dir, recursive=True)  # noqa: PTH207
+            # pytest globs testpaths with glob.glob(recursive=True); this finds the same paths
+            # without following links to folders in circles
+            matches = glob_once(self.dir, pattern)
             for found in sorted(matches):
                 path = (self.dir / found).resolve()
                 if path.exists() and path not in roots:
@@ -2030,6 +2037,19 @@ class _Walker:
         """Walk ``folder``: ``state`` is "collect" (pytest walks it), "ancestor" (it holds a
         testpaths root) or "outside" (``reason``); ``testish``: its parent is in the test tree.
 
+        Symbolic links to folders are followed, as pytest does, but never into a folder the
+        walk is inside (``tests/self -> ..``), and into a linked folder once."""
+        identity = self.guard.enter(folder, is_link(folder))
+        if identity is None:
+            return
+        try:
+            self._visit_folder(folder, state, reason, testish)
+        finally:
+            self.guard.leave(identity)
+
+    def _visit_folder(self, folder: Path, state: str, reason: str | None, testish: bool) -> None:
+        """``_visit``'s work, once the folder is known to be new to the walk.
+
         A folder is in the test tree when its parent is, when it is named like a test folder,
         when it is a testpaths root, when it holds test modules pytest collects, or when it is
         named like a test category and sits in the project folder or a testpaths root."""
@@ -2039,6 +2059,8 @@ class _Walker:
             return
         rel = self.rel(folder)
         files = [e for e in entries if e.name.endswith(".py") and _is_file(e)]
+        if state != "outside":
+            self._note_special(e for e in entries if e.name.endswith(".py") and not _is_file(e))
         dirs = [e for e in entries if _is_dir(e)]
         names = {e.name for e in files}
         if state != "outside" and "conftest.py" in names:
@@ -2143,6 +2165,18 @@ class _Walker:
             elif not _noise(entry.name):
                 self._visit(path, "outside", reason, testish)
 
+    def _note_special(self, entries: Iterable[os.DirEntry[str]]) -> None:
+        """Record each test module or conftest.py that is a FIFO, a device or a socket:
+        pytest does not collect it, and covgap does not open it (that could block)."""
+        for entry in entries:
+            kind = special_kind(entry.path)
+            if kind is not None and (
+                entry.name == "conftest.py" or self._matches_files(Path(entry.path))
+            ):
+                self.result.unreadable[self.rel(Path(entry.path))] = (
+                    f"not a regular file ({kind}); not read (pytest does not collect it either)"
+                )
+
     def _file_kind(self, path: Path, state: str) -> str:
         """ "test" when pytest collects the file, else "ignored:<why>" or "no"."""
         if path in self.roots:
@@ -2173,7 +2207,7 @@ class _Walker:
     def _conftest(self, path: Path) -> None:
         rel = self.rel(path)
         try:
-            source = path.read_bytes()
+            source = read_bytes(path)
         except OSError as exc:
             summary = _Summary(rel, error=f"line 1: cannot be read: {exc.strerror}")
         else:
@@ -2357,7 +2391,7 @@ class _Project:
         if found is None or found.unread:
             absolute = self.dir / path
             try:
-                source = absolute.read_bytes()
+                source = read_bytes(absolute)
             except OSError:
                 return None
             found = self.summaries[path] = _summarize(path, source, self.version, self.platform)
@@ -3602,4 +3636,5 @@ def read_inventory(project_dir: Path, options: InventoryOptions) -> TestInventor
         near_empty_folders=near,
         declared_markers=options.declared_markers,
         notes=tuple(notes),
+        unreadable=tuple(sorted(walk.unreadable.items())),
     )

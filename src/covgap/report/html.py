@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import json
 import tokenize
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,6 +29,7 @@ from markupsafe import Markup
 
 from covgap.analyze.planning import format_percent
 from covgap.analyze.ranking import tier_for
+from covgap.collect.files import open_regular
 from covgap.collect.inputs import inside_project
 from covgap.errors import CovgapError
 from covgap.model import Numbers
@@ -230,8 +232,11 @@ def _read_lines(project_dir: Path, path: str) -> list[str] | str:
     candidate = Path(path)
     full = (candidate if candidate.is_absolute() else root / candidate).resolve()
     try:
-        with tokenize.open(full) as stream:  # honours a coding declaration, UTF-8 by default
-            text = stream.read()  # universal newlines: \r\n and \r are read as \n
+        with open_regular(full) as raw:  # a FIFO would block
+            encoding, _ = tokenize.detect_encoding(raw.readline)  # a coding line, else UTF-8
+            raw.seek(0)
+            with io.TextIOWrapper(raw, encoding) as stream:
+                text = stream.read()  # universal newlines: \r\n and \r are read as \n
     except FileNotFoundError:
         return f"{path} does not exist in the project folder"
     except (OSError, SyntaxError, UnicodeDecodeError) as exc:
