@@ -42,22 +42,34 @@ def test_json_and_data_file_agree(measured_basic: Path) -> None:
 
 def test_format_3_before_start_lines(measured_basic: Path, tmp_path: Path) -> None:
     """coverage.py 7.6 to 7.13 wrote format 3 without the functions' start lines: the same
-    regions and numbers, each function starting at its first line, the module at 1."""
+    regions and numbers, each function starting at its def line as coverage.py's region finder
+    gives it (its first line without the source), the module at 1."""
     report = coverage_json(measured_basic)
+    starts = {
+        (path, name): data["start_line"]
+        for path, entry in report["files"].items()
+        for name, data in entry["functions"].items()
+    }
     for entry in report["files"].values():
         for data in [*entry["functions"].values(), *entry["classes"].values()]:
             data.pop("start_line", None)
     path = tmp_path / "old.json"
     path.write_text(json.dumps(report))
     project = load_coverage_json(path, measured_basic)
-    assert project.files
+    assert len(project.files) > 1
     for file in project.files:
+        functions = report["files"][file.path]["functions"]
+        for region in file.regions:
+            assert region.start_line == starts[file.path, region.name], (file.path, region.name)
+            assert region.numbers.statements == functions[region.name]["summary"]["num_statements"]
+    elsewhere = tmp_path / "no-sources"
+    elsewhere.mkdir()
+    for file in load_coverage_json(path, elsewhere).files:
         functions = report["files"][file.path]["functions"]
         for region in file.regions:
             data = functions[region.name]
             lines = data["executed_lines"] + data["missing_lines"] + data["excluded_lines"]
             assert region.start_line == (min(lines) if region.name and lines else 1)
-            assert region.numbers.statements == data["summary"]["num_statements"]
 
 
 def test_lines_that_ran_but_are_not_statements(measured_basic: Path, tmp_path: Path) -> None:

@@ -11,10 +11,12 @@ import dataclasses
 import json
 import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from coverage.parser import PythonParser
+from coverage.regions import code_regions
 
 from covgap.collect.files import NotRegularFileError, read_bytes
 from covgap.collect.inputs import WIDE_BOMS, not_regular
@@ -149,6 +151,19 @@ def _executed(
     ]
 
 
+def _function_lines(source_path: Path) -> list[tuple[int, frozenset[int]]]:
+    """Each function of the source as coverage.py's region finder sees it: its def line and
+    its lines; none when the source is not here or does not parse."""
+    source, _ = read_source(source_path)
+    if source is None:
+        return []
+    try:
+        found = code_regions(source)
+    except Exception:  # not Python
+        return []
+    return [(r.start, frozenset(r.lines)) for r in found if r.kind == "function"]
+
+
 def _parsed_statements(
     entry: dict[str, Any], where: str, project_dir: Path, path: str
 ) -> frozenset[int] | None:
@@ -191,6 +206,7 @@ def _region(
     where: str,
     destinations: int,
     statements: frozenset[int] | None = None,
+    starts: Sequence[tuple[int, frozenset[int]]] = (),
 ) -> Region:
     where = f"{where} function {name!r}"
     executed = _executed(entry, where, statements)
@@ -199,10 +215,14 @@ def _region(
     if "start_line" in entry:
         start = _line(entry["start_line"], where, "start_line")
     else:
-        # Format 3 from coverage.py 7.6 to 7.13 gives no start line: a function starts where
-        # its first line is (its def line is its parent's), the module at line 1.
+        # Format 3 from coverage.py 7.6 to 7.13 gives no start line: the def line of the
+        # innermost function of the source that holds the region's first line, as coverage.py
+        # finds it; without the source, that first line (the def line is its parent's).
         lines = [*executed, *missing, *excluded]
         start = 1 if name == MODULE_REGION or not lines else min(lines)
+        if name != MODULE_REGION and lines and starts:
+            holding = [(len(held), first) for first, held in starts if start in held]
+            start = min(holding)[1] if holding else start
     if name == MODULE_REGION and num_lines is not None:
         end = num_lines
     else:
@@ -264,10 +284,15 @@ def _file(path: str, entry: dict[str, Any], project_dir: Path) -> FileCoverage:
     last_line = max(
         [1, *executed, *missing, *_lines(entry, "excluded_lines", where, required=False)]
     )
+    starts = (
+        _function_lines(project_dir / path)
+        if any(isinstance(f, dict) and "start_line" not in f for f in functions.values())
+        else ()
+    )
     regions = tuple(
         sorted(
             (
-                _region(name, region, last_line, where, destinations, parsed)
+                _region(name, region, last_line, where, destinations, parsed, starts)
                 for name, region in functions.items()
             ),
             key=lambda r: (r.name != MODULE_REGION, r.start_line),
