@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROJECTS, run_coverage
+from conftest import PROJECTS, read_only, run_coverage
 
 from covgap.cli import main
 from covgap.collect.events import EventLog
@@ -498,10 +498,11 @@ def test_failing_tests_exit_1_and_the_plan_is_written(tmp_path: Path) -> None:
     assert code == ExitCode.TESTS_FAILED
     assert err.rstrip().endswith("covgap: exit 1: 1 failed (--allow-failures exits 0)")
     assert plan_json(project)["run"]["verdict"]["reason"] == "1 failed"
-    assert (
-        "- outcome: 1 failed, so `covgap run` exits 1."
-        in (project / "covgap-report" / "plan.md").read_text()
-    )
+    plan_md = (project / "covgap-report" / "plan.md").read_text()
+    assert "- outcome: 1 failed, so `covgap run` exits 1." in plan_md
+    # The health of a run that ended by itself is pytest's reports, never "stopped".
+    assert "pytest's test reports, as covgap's plugin logged them during the run" in plan_md
+    assert "stopped" not in plan_md
     assert (project / ".covgap" / "history.db").exists()
 
 
@@ -584,6 +585,19 @@ def test_unwritable_run_folder_is_exit_4(tmp_path: Path) -> None:
     code, _, err = covgap("run", str(project), "--format", "json")
     assert code == ExitCode.OUTPUT_ERROR
     assert f"{project / '.covgap' / 'run'}: covgap run's folder cannot be written" in err
+    assert not (project / "covgap-report").exists()
+
+
+def test_read_only_run_folder_is_exit_4(tmp_path: Path) -> None:
+    """A read-only .covgap/ (for real: permissions, or a read-only mount for root): one line
+    naming covgap run's folder, exit 4, no suite started and no report."""
+    project = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "basic"))
+    (project / ".covgap").mkdir()
+    with read_only(project / ".covgap"):
+        code, _, err = covgap("run", str(project), "--format", "json")
+    assert code == ExitCode.OUTPUT_ERROR
+    assert f"{project / '.covgap' / 'run'}: covgap run's folder cannot be written: " in err
+    assert "Traceback" not in err and "internal error" not in err
     assert not (project / "covgap-report").exists()
 
 
