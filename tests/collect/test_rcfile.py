@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from coverage.config import read_coverage_config
 
-from covgap.collect.rcfile import project_coverage_config, write_layered_rcfile
+from covgap.collect.rcfile import layer_settings, project_coverage_config, write_layered_rcfile
 
 OVERRIDES = {
     "run": {
@@ -162,3 +162,58 @@ def test_coverage_toml_nested_too_deeply(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match=r"pyproject\.toml: arrays or inline tables nested too"):
         project_coverage_config(tmp_path)
+
+
+#: choose_core's answers: sysmon where it measures what is asked, else the C tracer.
+SYSMON = ("sysmon", "sys.monitoring, the fastest core, for line coverage on Python 3.12+")
+CTRACE_311 = ("ctrace", "the C tracer: sys.monitoring needs Python 3.12+")
+TRACER = ("ctrace", "the C tracer")
+
+
+@pytest.mark.parametrize(
+    ("project", "chosen", "core", "reason"),
+    [
+        pytest.param("", SYSMON, "sysmon", SYSMON[1], id="covgap-chooses"),
+        pytest.param(
+            'core = "sysmon"\n', CTRACE_311, "ctrace",
+            "the C tracer: the project's coverage configuration asks for sysmon, but "
+            "sys.monitoring needs Python 3.12+, so coverage.py falls back to its tracer",
+            id="project-sysmon-on-3.11",
+        ),
+        pytest.param(
+            'core = "sysmon"\n', SYSMON, "sysmon",
+            "set in the project's coverage configuration", id="project-sysmon-usable",
+        ),
+        pytest.param(
+            'dynamic_context = "test_function"\n', SYSMON, "ctrace",
+            "the C tracer: sys.monitoring does not support dynamic contexts (test_function)",
+            id="dynamic-contexts",
+        ),
+        pytest.param(
+            'concurrency = ["gevent"]\n', SYSMON, "ctrace",
+            "the C tracer: sys.monitoring does not support concurrency = gevent",
+            id="gevent",
+        ),
+        pytest.param(
+            "timid = true\n", SYSMON, "pytrace",
+            "the Python tracer: the project sets timid = true", id="timid",
+        ),
+    ],
+)  # fmt: skip
+def test_the_core_reported_is_the_one_coverage_uses(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    project: str,
+    chosen: tuple[str, str],
+    core: str,
+    reason: str,
+) -> None:
+    """The core in the plan is the one coverage.py measures with: a sysmon it cannot use (an
+    old Python, dynamic contexts, gevent) is reported as the tracer it falls back to."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("COVERAGE_CORE", raising=False)
+    (tmp_path / "pyproject.toml").write_text(f"[tool.coverage.run]\n{project}")
+    layered = layer_settings(
+        tmp_path, tmp_path / "out", tmp_path / ".coverage", True, chosen, TRACER
+    )
+    assert (layered.core, layered.core_reason) == (core, reason)

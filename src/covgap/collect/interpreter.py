@@ -14,7 +14,7 @@ from typing import Any
 
 from covgap.errors import UsageError
 
-__all__ = ["Interpreter", "Launch", "choose_core", "launch_facts", "probe"]
+__all__ = ["Interpreter", "Launch", "choose_core", "launch_facts", "probe", "tracer_core"]
 
 # Versions from the packages themselves (importing importlib.metadata costs more than the rest of
 # the probe), from their metadata when a package does not say.
@@ -177,6 +177,12 @@ def choose_core(interpreter: Interpreter, branch: bool) -> tuple[str, str]:
         if major_minor >= (3, 12)
         else "sys.monitoring needs Python 3.12+"
     )
+    core, tracer = tracer_core(interpreter)
+    return core, f"{tracer}: {reason}"
+
+
+def tracer_core(interpreter: Interpreter) -> tuple[str, str]:
+    """The tracer core coverage.py uses when it does not use sys.monitoring, and its name."""
     if interpreter.has_ctracer:
-        return "ctrace", f"the C tracer: {reason}"
-    return "pytrace", f"the Python tracer (coverage.py's C extension is missing): {reason}"
+        return "ctrace", "the C tracer"
+    return "pytrace", "the Python tracer (coverage.py's C extension is missing)"

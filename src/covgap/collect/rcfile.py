@@ -308,7 +308,11 @@ def _overrides(
     detected: Sequence[str],
     config: CoverageConfig,
     chosen: tuple[str, str],
+    fallback: tuple[str, str],
 ) -> tuple[dict[str, dict[str, OptionValue]], str, str]:
+    """covgap's settings, and the core coverage.py will measure with and why: ``chosen`` (the
+    fastest for the interpreter, ``choose_core``) unless the project's configuration says
+    otherwise or rules sys.monitoring out, then ``fallback`` (``tracer_core``)."""
     run: dict[str, OptionValue] = {
         "branch": branch,
         "parallel": True,
@@ -322,15 +326,47 @@ def _overrides(
     }
     if detected:
         run["source"] = list(detected)
-    if config.core or os.environ.get("COVERAGE_CORE"):
-        core = config.core or os.environ["COVERAGE_CORE"]
-        reason = (
-            "set in the project's coverage configuration" if config.core else "set by COVERAGE_CORE"
-        )
+    core, reason = chosen
+    blocker = _sysmon_blocker(config)
+    asked = config.core or os.environ.get("COVERAGE_CORE")
+    if config.timid:
+        core, reason = "pytrace", "the Python tracer: the project sets timid = true"
+    elif asked:
+        origin = "the project's coverage configuration" if config.core else "COVERAGE_CORE"
+        if asked == "sysmon" and (core != "sysmon" or blocker):
+            # coverage.py then warns "Can't use core=sysmon" and uses its tracer.
+            why = blocker or chosen[1].partition(": ")[2]
+            core, reason = (
+                fallback[0],
+                (
+                    f"{fallback[1]}: {origin} asks for sysmon, but {why}, so coverage.py falls "
+                    "back to its tracer"
+                ),
+            )
+        else:
+            core, reason = asked, f"set in {origin}"
     else:
-        core, reason = chosen
+        if core == "sysmon" and blocker:
+            core, reason = fallback[0], f"{fallback[1]}: {blocker}"
         run["core"] = core
     return {"run": run}, core, reason
+
+
+#: Concurrency libraries sys.monitoring does not follow (coverage.py's ``core.py``).
+_NOT_FOLLOWED_BY_SYSMON = ("greenlet", "eventlet", "gevent")
+
+
+def _sysmon_blocker(config: CoverageConfig) -> str | None:
+    """Why coverage.py would not measure with sys.monitoring whatever the Python (its
+    ``core.py``): dynamic contexts, or a concurrency library it does not follow."""
+    if config.dynamic_context and config.dynamic_context != "none":
+        return f"sys.monitoring does not support dynamic contexts ({config.dynamic_context})"
+    unsupported = [
+        name for name in config.concurrency if name in {"greenlet", "eventlet", "gevent"}
+    ]
+    if unsupported:
+        return f"sys.monitoring does not support concurrency = {unsupported[0]}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -349,13 +385,19 @@ class Layered:
 
 
 def layer_settings(
-    project_dir: Path, folder: Path, data_file: Path, branch: bool, chosen: tuple[str, str]
+    project_dir: Path,
+    folder: Path,
+    data_file: Path,
+    branch: bool,
+    chosen: tuple[str, str],
+    fallback: tuple[str, str] = ("ctrace", "the C tracer"),
 ) -> Layered:
     """Read the project's coverage configuration and write covgap's settings over it into
     ``folder`` (docs/run.md): ``branch``, parallel data in ``data_file``, subprocesses, sigterm,
     ``source`` when the project sets none, and the core ``chosen`` (``choose_core``'s core and
-    reason) unless the project or ``COVERAGE_CORE`` sets one. ConfigError when the project's
-    configuration is broken."""
+    reason) unless the project or ``COVERAGE_CORE`` sets one; the core reported is the one
+    coverage.py will use (``fallback`` where it cannot use sys.monitoring). ConfigError when the
+    project's configuration is broken."""
     with working_directory(project_dir):
         config = project_coverage_config(project_dir)
     project_source = bool(config.source or config.source_pkgs or config.run_include)
@@ -366,7 +408,7 @@ def layer_settings(
             "no source folder or package found and none configured: files no test imports are "
             "not counted; set [run] source in the coverage configuration",
         )
-    overrides, core, reason = _overrides(branch, data_file, detected, config, chosen)
+    overrides, core, reason = _overrides(branch, data_file, detected, config, chosen, fallback)
     return Layered(
         rcfile=write_layered_rcfile(config, overrides, folder),
         config=config,

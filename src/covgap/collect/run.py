@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from covgap.collect.interpreter import Launch, choose_core, launch_facts, probe
+from covgap.collect.interpreter import Launch, choose_core, launch_facts, probe, tracer_core
 from covgap.collect.plugin import PLUGIN_DIR, PLUGIN_NAME
 from covgap.collect.test_files import has_python_file
 from covgap.errors import DataError, NoTestsError, OutputError, Terminated, UsageError
@@ -396,7 +396,9 @@ def run_suite(
 
                 branch = not options.fast
                 chosen = choose_core(interpreter, branch)
-                layered = layer_settings(project_dir, folder, data_file, branch, chosen)
+                layered = layer_settings(
+                    project_dir, folder, data_file, branch, chosen, tracer_core(interpreter)
+                )
                 notes.extend(layered.notes)
                 config = layered.config
                 contexts = options.contexts and not config.dynamic_context
