@@ -55,7 +55,7 @@ examples:
 
 exit codes (the plan is written for 0, 1, 5 and 124): 0 the suite passed, 1 a test failed or
 errored (0 with --allow-failures), 2 usage or configuration error (pytest's too), 3 data error,
-4 output not writable, 5 no test collected, 124 cut by --timeout, 130 Ctrl-C, 143 SIGTERM (the
+4 output not writable, 5 no test ran, 124 cut by --timeout, 130 Ctrl-C, 143 SIGTERM (the
 suite is stopped, its data kept in .covgap/run/)
 """
 
@@ -465,7 +465,7 @@ def _interpreter(text: str) -> str:
 
 #: The runs ``covgap run`` does not record: their data is not the suite's (docs/history.md).
 _NOT_RECORDED = {
-    ExitCode.NO_TESTS: "pytest collected no tests",
+    ExitCode.NO_TESTS: "pytest ran no tests",
     ExitCode.TIMED_OUT: "the run was cut by --timeout, so its data is partial",
 }
 

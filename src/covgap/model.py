@@ -476,7 +476,7 @@ class RunVerdict:
 
     #: The exit code: 0 passed, 1 tests failed, 5 no test collected, 124 cut by ``--timeout``.
     exit_code: int
-    #: Why, in words: "2 failed, 1 error", "pytest collected no tests".
+    #: Why, in words: "2 failed, 1 error", "pytest ran no tests (…)".
     reason: str
     #: Tests failed, but ``allow-failures`` made the exit code 0.
     failures_allowed: bool = False

@@ -39,7 +39,9 @@ def run_verdict(health: SuiteHealth, run: RunInfo, *, allow_failures: bool) -> R
         return RunVerdict(int(ExitCode.TIMED_OUT), health.stopped or "cut by --timeout")
     code = run.pytest_exit_code
     if code == 5:
-        return RunVerdict(int(ExitCode.NO_TESTS), "pytest collected no tests")
+        return RunVerdict(
+            int(ExitCode.NO_TESTS), "pytest ran no tests (none collected, or all deselected)"
+        )
     failures = _failures(health)
     if failures or (code is not None and code != 0):
         if code is not None and code < 0:

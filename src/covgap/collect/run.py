@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Progress", "RunOptions", "SuiteRun", "run_suite"]
 
+#: pytest's exit code 5, in words: "no tests ran" is its own summary.
+_NO_TESTS = "pytest ran no tests (none collected, or all deselected)"
 #: Seconds a stopped suite gets to save its coverage data before it is killed.
 _GRACE = 10.0
 _ENV_DROPPED = (
@@ -442,7 +444,7 @@ def run_suite(
         if stopped and event_log.running and not event_log.finished:
             stopped += f" while running {event_log.running}"
     if code == 5:
-        notes.append("pytest collected no tests")
+        notes.append(_NO_TESTS)
     if event_log.restarted is not None:
         notes.append(
             f"measured under `coverage run`, from Python's start: {event_log.restarted} "
@@ -462,7 +464,7 @@ def run_suite(
     if not data_file.exists() and not list(folder.glob(".coverage.*")):
         if code == 5:
             raise NoTestsError(
-                "pytest collected no tests, and no code was measured: nothing to plan",
+                f"{_NO_TESTS}, and no code was measured: nothing to plan",
                 path=str(project_dir),
                 hint="name the tests to run after --, or set [run] source in the coverage "
                 "configuration",
