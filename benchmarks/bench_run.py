@@ -396,7 +396,7 @@ def run_variant(
     if not variant.startswith("covgap"):
         return seconds, summary_counts(result.stdout), None
     plan = json.loads((output / "plan.json").read_text())
-    if plan["run"]["pytest_exit_code"] != 0:  # covgap itself exits 0 whatever pytest did
+    if plan["run"]["pytest_exit_code"] != 0:  # covgap's exit 0 says so too; say pytest's
         raise BenchError(
             f"{project.name}, {variant}: pytest exited {plan['run']['pytest_exit_code']} "
             f"under covgap ({plan['health']['stopped']}); see {project_dir}/.covgap/run/pytest.log"
