@@ -13,6 +13,8 @@ from typing import BinaryIO
 __all__ = [
     "FolderGuard",
     "NotRegularFileError",
+    "entry_is_dir",
+    "entry_is_file",
     "glob_once",
     "is_link",
     "open_regular",
@@ -134,6 +136,22 @@ def is_link(path: Path) -> bool:
     try:
         return path.is_symlink()
     except (OSError, ValueError):
+        return False
+
+
+def entry_is_dir(entry: os.DirEntry[str]) -> bool:
+    """Whether a scanned entry is a folder, links followed (False when it cannot be told)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def entry_is_file(entry: os.DirEntry[str]) -> bool:
+    """Whether a scanned entry is a file, links followed (False when it cannot be told)."""
+    try:
+        return entry.is_file()
+    except OSError:
         return False
 
 

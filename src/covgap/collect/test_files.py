@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from covgap.collect.files import FolderGuard, is_link
+from covgap.collect.files import FolderGuard, entry_is_dir, entry_is_file, is_link
 
 __all__ = ["find_test_files", "has_python_file"]
 
@@ -50,11 +50,11 @@ def _walk(project_dir: Path) -> Iterator[tuple[PurePosixPath, list[str]]]:
                 entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
             except OSError:
                 return
-            yield relative, [entry.name for entry in entries if _is_file(entry)]
+            yield relative, [entry.name for entry in entries if entry_is_file(entry)]
             for entry in entries:
                 name = entry.name
                 if (
-                    _is_dir(entry)
+                    entry_is_dir(entry)
                     and name not in _SKIPPED
                     and not name.startswith(".")
                     and not (Path(entry.path) / "pyvenv.cfg").exists()
@@ -64,20 +64,6 @@ def _walk(project_dir: Path) -> Iterator[tuple[PurePosixPath, list[str]]]:
             guard.leave(identity)
 
     yield from visit(project_dir, PurePosixPath())
-
-
-def _is_dir(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
-
-
-def _is_file(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_file()
-    except OSError:
-        return False
 
 
 def find_test_files(project_dir: Path) -> tuple[str, ...]:

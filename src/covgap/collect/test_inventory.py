@@ -77,7 +77,15 @@ from pathlib import Path
 from typing import Any
 
 from covgap.collect.code_walk import dotted_name
-from covgap.collect.files import FolderGuard, glob_once, is_link, read_bytes, special_kind
+from covgap.collect.files import (
+    FolderGuard,
+    entry_is_dir,
+    entry_is_file,
+    glob_once,
+    is_link,
+    read_bytes,
+    special_kind,
+)
 
 __all__ = [
     "BUILTIN_MARKERS",
@@ -2058,10 +2066,12 @@ class _Walker:
         except OSError:
             return
         rel = self.rel(folder)
-        files = [e for e in entries if e.name.endswith(".py") and _is_file(e)]
+        files = [e for e in entries if e.name.endswith(".py") and entry_is_file(e)]
         if state != "outside":
-            self._note_special(e for e in entries if e.name.endswith(".py") and not _is_file(e))
-        dirs = [e for e in entries if _is_dir(e)]
+            self._note_special(
+                e for e in entries if e.name.endswith(".py") and not entry_is_file(e)
+            )
+        dirs = [e for e in entries if entry_is_dir(e)]
         names = {e.name for e in files}
         if state != "outside" and "conftest.py" in names:
             self._conftest(folder / "conftest.py")
@@ -2108,7 +2118,7 @@ class _Walker:
                     )
                     for name, kind in collected.items()
                 },
-                any(_is_file(e) and _content(e.name) for e in entries),
+                any(entry_is_file(e) and _content(e.name) for e in entries),
             )
         for entry in files:
             path = Path(entry.path)
@@ -2246,20 +2256,6 @@ class _Walker:
             if folder == self.dir or self.dir not in folder.parents:
                 return None
             folder = folder.parent
-
-
-def _is_file(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_file()
-    except OSError:
-        return False
-
-
-def _is_dir(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
 
 
 def _size(entry: os.DirEntry[str]) -> int:
