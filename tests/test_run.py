@@ -551,6 +551,18 @@ def test_empty_folder_is_one_line_and_nothing_written(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [] and out == ""
 
 
+def test_no_test_and_nothing_measured_is_one_line(tmp_path: Path) -> None:
+    """A folder whose only Python file is a setup.py: pytest runs no test and coverage.py
+    measures nothing; one line, exit 5, no plan and no snapshot."""
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    code, out, err = covgap("run", str(tmp_path), "--format", "json")
+    assert code == ExitCode.NO_TESTS
+    assert "pytest ran no tests (none collected, or all deselected), and no code was " in err
+    assert "Traceback" not in err and out == ""
+    assert not (tmp_path / "covgap-report").exists()
+    assert not (tmp_path / ".covgap" / "history.db").exists()
+
+
 def test_covgap_is_never_measured(tmp_path: Path) -> None:
     """With nothing detected as the project's code (a test module alone), covgap's own plugin,
     which the suite imports, is not in the plan."""

@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from covgap.collect.run import Progress, RunOptions, SuiteRun, run_suite
+from covgap.collect.run import Progress, RunOptions, SuiteRun, nothing_measured, run_suite
 from covgap.config import Settings
+from covgap.errors import DataError
 
 if TYPE_CHECKING:
     from covgap.analyze.advise import RegionKey
@@ -314,7 +315,6 @@ def _with_last_run(project_dir: Path, facts: AuditFacts) -> AuditFacts:
     none of the files it ran changed since; else with why there is none."""
     from covgap.analyze.health import assess
     from covgap.collect.last_run import EVENTS, read_last_run
-    from covgap.errors import DataError
 
     try:
         last = read_last_run(project_dir.resolve(), facts.watched)
@@ -383,7 +383,12 @@ def run(
     measured = dataclasses.replace(
         settings, data_file=suite.data_file.relative_to(options.project_dir.resolve())
     )
-    project = load(options.project_dir, measured, suite.prepared.statics)
+    try:
+        project = load(options.project_dir, measured, suite.prepared.statics)
+    except DataError as error:  # an empty data set, after a run that ran no test
+        if error.slug == "empty-data" and suite.info.pytest_exit_code == 5:
+            raise nothing_measured(options.project_dir) from error
+        raise
     assessed = (
         assess_risk(
             options.project_dir,

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from covgap.collect.preparse import Prepared, Preparse
     from covgap.model import RunInfo
 
-__all__ = ["Progress", "RunOptions", "SuiteRun", "run_suite"]
+__all__ = ["Progress", "RunOptions", "SuiteRun", "nothing_measured", "run_suite"]
 
 #: pytest's exit code 5, in words: "no tests ran" is its own summary.
 _NO_TESTS = "pytest ran no tests (none collected, or all deselected)"
@@ -313,6 +313,16 @@ def _signals_raise() -> Iterator[None]:
 _FORWARDED = (signal.SIGTERM, signal.SIGHUP)
 
 
+def nothing_measured(project_dir: Path) -> NoTestsError:
+    """The error for a run where pytest ran no test and coverage.py measured no file: there is
+    nothing to plan (exit 5)."""
+    return NoTestsError(
+        f"{_NO_TESTS}, and no code was measured: nothing to plan",
+        path=str(project_dir),
+        hint="name the tests to run after --, or set [run] source in the coverage configuration",
+    )
+
+
 def _exit_meaning(code: int) -> str | None:
     if code < 0:
         with contextlib.suppress(ValueError):
@@ -463,12 +473,7 @@ def run_suite(
         raise error
     if not data_file.exists() and not list(folder.glob(".coverage.*")):
         if code == 5:
-            raise NoTestsError(
-                f"{_NO_TESTS}, and no code was measured: nothing to plan",
-                path=str(project_dir),
-                hint="name the tests to run after --, or set [run] source in the coverage "
-                "configuration",
-            )
+            raise nothing_measured(project_dir)
         tail = log.read_text(errors="replace").strip().splitlines()[-3:]
         raise DataError(
             "the suite wrote no coverage data" + (f" ({stopped})" if stopped else ""),
