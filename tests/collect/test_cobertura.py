@@ -450,6 +450,11 @@ _LINES = '<coverage><packages><package><classes><class filename="x.py"><lines>{}
             _LINES.format("<line number='0' hits='1'/>").encode(), "out of range", id="line-0"
         ),
         pytest.param(
+            _LINES.format("<line number='2147483648' hits='1'/>").encode(),
+            "out of range",
+            id="line-past-any-code",
+        ),
+        pytest.param(
             _LINES.format("<line number='3' hits='-1'/>").encode(), "out of range", id="neg-hits"
         ),
         pytest.param(

@@ -448,6 +448,14 @@ def test_paths(tmp_path: Path, sf: str, expected: str) -> None:
         pytest.param(b"SF:a.py\nDA:1\n", "line 2: DA record '1'", id="da-short"),
         pytest.param(b"SF:a.py\nDA:x,1\n", "line 2: DA line 'x' is not", id="da-line"),
         pytest.param(b"SF:a.py\nDA:0,1\n", "DA line 0 is out of range", id="da-line-0"),
+        pytest.param(
+            b"SF:a.py\nDA:99999999999999999999,1\n",
+            "DA line 99999999999999999999 is out of range",
+            id="da-line-past-any-code",
+        ),
+        pytest.param(
+            b"SF:a.py\nFN:1,2147483648,f\n", "FN end line 2147483648 is out of range", id="fn-end"
+        ),
         pytest.param(b"SF:a.py\nDA:1,-2\n", "DA hit count -2 is out", id="da-negative"),
         pytest.param(b"SF:a.py\nBRDA:1,0,1\n", "line 2: BRDA record", id="brda-short"),
         pytest.param(b"SF:a.py\nBRDA:1,0,1,many\n", "BRDA taken 'many'", id="brda-taken"),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from covgap.collect.inputs import WIDE_BOMS
 from covgap.collect.line_data import (
+    LAST_LINE,
     BranchInfo,
     display_path,
     file_from_lines,
@@ -74,7 +75,7 @@ def _whole_number(path: Path, element: ET.Element, name: str, *, allow_zero: boo
         value = int(text.strip())
     except ValueError:
         raise _bad(path, f"{where}: {name}={text!r} is not a whole number") from None
-    if value < 0 or (value == 0 and not allow_zero):
+    if value < 0 or (value == 0 and not allow_zero) or (name == "number" and value > LAST_LINE):
         raise _bad(path, f"{where}: {name}={text!r} is out of range")
     return value
 

@@ -20,7 +20,7 @@ from coverage.regions import code_regions
 
 from covgap.collect.files import NotRegularFileError, read_bytes
 from covgap.collect.inputs import WIDE_BOMS, not_regular
-from covgap.collect.line_data import BranchInfo, file_from_lines, read_source
+from covgap.collect.line_data import LAST_LINE, BranchInfo, file_from_lines, read_source
 from covgap.errors import DataError
 from covgap.model import MODULE_REGION, FileCoverage, Numbers, ProjectCoverage, Region
 
@@ -111,14 +111,10 @@ def _numbers(entry: dict[str, Any], where: str, destinations: int | None = None)
     )
 
 
-#: The largest line number: a code object's line numbers are C ints.
-_LAST_LINE = 2**31 - 1
-
-
 def _line(value: Any, where: str, field: str, *, exit_allowed: bool = False) -> int:
     """A line number of the report (an arc's destination may be an exit: negative)."""
     valid = isinstance(value, int) and not isinstance(value, bool)
-    if valid and not (1 <= value <= _LAST_LINE or (exit_allowed and -_LAST_LINE <= value < 0)):
+    if valid and not (1 <= value <= LAST_LINE or (exit_allowed and -LAST_LINE <= value < 0)):
         valid = False
     if not valid:
         raise _Inconsistent(f"{where}: {field} has {_shown(value)}, not a line number")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from covgap.collect.line_data import (
+    LAST_LINE,
     BranchInfo,
     FunctionSpan,
     display_path,
@@ -63,13 +64,14 @@ class _Parser:
             slug="bad-report",
         )
 
-    def number(self, text: str, what: str, *, allow_zero: bool = False) -> int:
+    def number(self, text: str, what: str, *, allow_zero: bool = False, line: bool = False) -> int:
+        """A whole number of the record; a ``line`` number is at most ``LAST_LINE``."""
         try:
             value = int(text.strip())
         except ValueError:
-            raise self.fail(f"{what} {text.strip()!r} is not a whole number") from None
-        if value < 0 or (value == 0 and not allow_zero):
-            raise self.fail(f"{what} {value} is out of range")
+            raise self.fail(f"{what} {_clip(text.strip())!r} is not a whole number") from None
+        if value < 0 or (value == 0 and not allow_zero) or (line and value > LAST_LINE):
+            raise self.fail(f"{what} {_clip(str(value))} is out of range")
         return value
 
     def record(self, key: str) -> _Record:
@@ -104,7 +106,7 @@ class _Parser:
         parts = value.split(",")
         if len(parts) < 2:
             raise self.fail(f"DA record {_clip(value)!r} is not DA:line,hits")
-        line = self.number(parts[0], "DA line")
+        line = self.number(parts[0], "DA line", line=True)
         hits = self.number(parts[1], "DA hit count", allow_zero=True)
         record.statements[line] = record.statements.get(line, 0) + hits
 
@@ -113,7 +115,7 @@ class _Parser:
         parts = value.split(",", 2)
         if len(parts) < 3 or "," not in parts[2]:
             raise self.fail(f"BRDA record {_clip(value)!r} is not BRDA:line,block,branch,taken")
-        line = self.number(parts[0], "BRDA line")
+        line = self.number(parts[0], "BRDA line", line=True)
         branch, taken_text = parts[2].rsplit(",", 1)
         taken_text = taken_text.strip()
         taken = (
@@ -129,14 +131,14 @@ class _Parser:
         record = self.record("FN")
         parts = value.split(",", 2)
         if len(parts) == 3 and parts[1].strip().isdigit():  # coverage.py: FN:start,end,name
-            start = self.number(parts[0], "FN start line")
-            end: int | None = self.number(parts[1], "FN end line")
+            start = self.number(parts[0], "FN start line", line=True)
+            end: int | None = self.number(parts[1], "FN end line", line=True)
             name = parts[2]
         else:  # the classic FN:line,name
             line_text, comma, name = value.partition(",")
             if not comma:
                 raise self.fail(f"FN record {_clip(value)!r} is not FN:line,name")
-            start, end = self.number(line_text, "FN line"), None
+            start, end = self.number(line_text, "FN line", line=True), None
         if end is not None and end < start:
             raise self.fail(f"FN record {_clip(value)!r} ends before it starts")
         record.functions[(name.strip(), start, end)] = None
@@ -154,8 +156,8 @@ class _Parser:
         parts = value.split(",")
         if len(parts) not in (2, 3):
             raise self.fail(f"FNL record {_clip(value)!r} is not FNL:index,start[,end]")
-        start = self.number(parts[1], "FNL start line")
-        end = self.number(parts[2], "FNL end line") if len(parts) == 3 else None
+        start = self.number(parts[1], "FNL start line", line=True)
+        end = self.number(parts[2], "FNL end line", line=True) if len(parts) == 3 else None
         if end is not None and end < start:
             raise self.fail(f"FNL record {_clip(value)!r} ends before it starts")
         record.pending[parts[0].strip()] = (start, end)

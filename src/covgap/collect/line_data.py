@@ -16,6 +16,7 @@ from covgap.collect.regions import json_names
 from covgap.model import MODULE_REGION, FileCoverage, Numbers, Region
 
 __all__ = [
+    "LAST_LINE",
     "BranchInfo",
     "FunctionSpan",
     "display_path",
@@ -24,6 +25,9 @@ __all__ = [
     "read_report",
     "read_source",
 ]
+
+#: The largest line number a report may name: a code object's line numbers are C ints.
+LAST_LINE = 2**31 - 1
 
 
 @dataclass(frozen=True)
