@@ -398,6 +398,27 @@ def test_crashing_suite_is_reported(
     assert not (project / "covgap-report").exists()
 
 
+def test_a_test_that_ends_pytest_with_exit_0_is_not_a_pass(tmp_path: Path) -> None:
+    """A test that calls os._exit(0) ends pytest with a passing status before the suite is
+    done: covgap says so, names the test, and does not exit 0."""
+    project = tmp_path / "exits"
+    (project / "tests").mkdir(parents=True)
+    (project / "lib.py").write_text("def one():\n    return 1\n")
+    (project / "tests" / "test_exit.py").write_text(
+        "import os\nfrom lib import one\n\n"
+        "def test_one():\n    assert one() == 1\n\n"
+        "def test_exit():\n    os._exit(0)\n\n"
+        "def test_never():\n    assert False\n"
+    )
+    (project / "pyproject.toml").write_text('[tool.pytest.ini_options]\npythonpath = ["."]\n')
+    code, _, err = covgap("run", str(project), "--format", "json")
+    assert code != ExitCode.OK
+    assert (
+        "pytest ended with exit code 0 before the suite did while running "
+        "tests/test_exit.py::test_exit"
+    ) in err
+
+
 def test_cache_plugin_off_with_strict_config(tmp_path: Path) -> None:
     """`-p no:cacheprovider` after -- works even under --strict-config (no cache_dir given)."""
     project = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "basic"))

@@ -451,6 +451,9 @@ def run_suite(
     code = process.returncode
     if stopped is None:
         stopped = _exit_meaning(code)
+        if stopped is None and event_log.running and not event_log.finished:
+            # os._exit() in a test, say: pytest's exit status says nothing went wrong.
+            stopped = f"pytest ended with exit code {code} before the suite did"
         if stopped and event_log.running and not event_log.finished:
             stopped += f" while running {event_log.running}"
     if code == 5:
