@@ -171,8 +171,16 @@ def write_coveragerc(folder: Path, project: Project) -> None:
     (folder / ".coveragerc").write_text("\n".join(lines) + "\n")
 
 
-def measure(project: Project, paths: Paths, folder: Path, kind: str, files: list[str]) -> Measured:
-    """Run ``files`` under coverage.py (branch, per-test contexts) into ``paths.data(kind)``."""
+def measure(
+    project: Project,
+    paths: Paths,
+    folder: Path,
+    kind: str,
+    files: list[str],
+    python: Path | None = None,
+) -> Measured:
+    """Run ``files`` under coverage.py (branch, per-test contexts) into ``paths.data(kind)``,
+    with the project's venv or ``python``."""
     write_coveragerc(folder, project)
     data = paths.data(kind)
     data.unlink(missing_ok=True)
@@ -181,7 +189,7 @@ def measure(project: Project, paths: Paths, folder: Path, kind: str, files: list
     env["COVERAGE_FILE"] = str(data)
     env["PYTHONPATH"] = str(PLUGIN_DIR)
     command = [
-        str(paths.venv_python),
+        str(python or paths.venv_python),
         "-m",
         "coverage",
         "run",
