@@ -10,7 +10,7 @@ from coverage.results import should_fail_under
 from ranking.oracle import OracleData
 from ranking.peer import PeerItem
 from ranking.planning import CovgapPlan
-from ranking.simulate import Run, follow_order, greedy, median, spearman, tests_alone
+from ranking.simulate import Run, follow_order, greedy, index_tests, median, spearman, tests_alone
 
 __all__ = ["CHECKPOINTS", "evaluate"]
 
@@ -77,20 +77,20 @@ def _ratio(a: float, b: float) -> float | None:
     return a / b if b else None
 
 
-def _top_view(units: frozenset[Hashable], oracle: OracleData) -> dict[str, int]:
-    reachable = {u for u in units if any(u in t for t in oracle.tests.values())}
+def _top_view(units: frozenset[Hashable], oracle: OracleData, index: Any) -> dict[str, int]:
+    reachable = units & index.by_unit.keys()
     return {
         "missing_units": len(units),
         "reachable_units": len(reachable),
-        "real_tests_alone": tests_alone(frozenset(reachable), oracle.tests),
+        "real_tests_alone": tests_alone(frozenset(reachable), oracle.tests, index),
     }
 
 
 def _following(
-    name: str, items: Sequence[frozenset[Hashable]], oracle: OracleData
+    name: str, items: Sequence[frozenset[Hashable]], oracle: OracleData, index: Any
 ) -> dict[str, Any]:
     """Follow a top-10 list with real tests: tests used, points gained."""
-    run = follow_order(name, list(range(len(items))), dict(enumerate(items)), oracle.tests)
+    run = follow_order(name, list(range(len(items))), dict(enumerate(items)), oracle.tests, index)
     return {
         "tests": len(run.steps),
         "gained_points": _points(run.gained_after(len(run.steps)), oracle.total_units),
@@ -107,15 +107,16 @@ def evaluate(
     _check(plan, oracle)
     total, covered = oracle.total_units, oracle.covered_today
     functions = {f.key: f.units for f in plan.functions}
+    index = index_tests(oracle.tests)
     covgap_order = [f.key for f in plan.functions]
     most_missing = sorted(
         plan.functions,
         key=lambda f: (-(f.missing_statements + f.missing_branches), f.key[0], f.key[2]),
     )
     runs = {
-        "covgap": follow_order("covgap", covgap_order, functions, oracle.tests),
+        "covgap": follow_order("covgap", covgap_order, functions, oracle.tests, index),
         "most_missing": follow_order(
-            "most_missing", [f.key for f in most_missing], functions, oracle.tests
+            "most_missing", [f.key for f in most_missing], functions, oracle.tests, index
         ),
         "greedy": greedy(oracle.tests),
     }
@@ -128,15 +129,14 @@ def evaluate(
     per_function = []
     for f in plan.functions:
         reachable = f.units & reachable_all
-        by_test = {
-            name: len(units & f.units) for name, units in oracle.tests.items() if units & f.units
-        }
+        covering = {name for unit in f.units for name in index.by_unit.get(unit, ())}
+        by_test = {name: len(oracle.tests[name] & f.units) for name in covering}
         per_function.append(
             {
                 **f.to_json(),
                 "missing_units": len(f.units),
                 "reachable_units": len(reachable),
-                "real_tests_alone": tests_alone(reachable, oracle.tests),
+                "real_tests_alone": tests_alone(reachable, oracle.tests, index),
                 "real_tests_in_covgap_order": runs["covgap"].tests_for.get(f.key, 0),
                 "real_tests_in_most_missing_order": runs["most_missing"].tests_for.get(f.key, 0),
                 "tests_covering": dict(sorted(by_test.items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -179,20 +179,22 @@ def evaluate(
         {
             "name": f"{f.key[0]}::{f.key[1] or '(module level)'}",
             "estimated_tests": f.effort,
-            **_top_view(f.units, oracle),
+            **_top_view(f.units, oracle, index),
         }
         for f in plan.functions[:10]
     ]
     top = {
         "covgap": top_covgap,
-        "covgap_following": _following("covgap10", [f.units for f in plan.functions[:10]], oracle),
+        "covgap_following": _following(
+            "covgap10", [f.units for f in plan.functions[:10]], oracle, index
+        ),
         "testrisk_input": peer_note,
     }
     if peer is not None:
         top["testrisk"] = [
-            {"name": f"{p.path}::{p.name}", **_top_view(p.units, oracle)} for p in peer
+            {"name": f"{p.path}::{p.name}", **_top_view(p.units, oracle, index)} for p in peer
         ]
-        top["testrisk_following"] = _following("testrisk10", [p.units for p in peer], oracle)
+        top["testrisk_following"] = _following("testrisk10", [p.units for p in peer], oracle, index)
     return {
         "total_units": total,
         "covered_today": covered,

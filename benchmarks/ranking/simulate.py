@@ -25,6 +25,7 @@ __all__ = [
     "Step",
     "follow_order",
     "greedy",
+    "index_tests",
     "median",
     "spearman",
     "tests_alone",
@@ -99,9 +100,11 @@ def follow_order(
     order: Sequence[Hashable],
     functions: Mapping[Hashable, frozenset[Hashable]],
     tests: TestUnits,
+    index: _Index | None = None,
 ) -> Run:
-    """Follow ``order``: each function's missing units covered by real tests, greedily."""
-    index = _Index(tests)
+    """Follow ``order``: each function's missing units covered by real tests, greedily
+    (``index``: ``index_tests(tests)``, made once when following many orders)."""
+    index = index if index is not None else _Index(tests)
     covered: set[Hashable] = set()
     added: set[str] = set()
     steps: list[Step] = []
@@ -145,10 +148,15 @@ def greedy(tests: TestUnits, name: str = "greedy") -> Run:
     return Run(name, tuple(steps))
 
 
-def tests_alone(units: frozenset[Hashable], tests: TestUnits) -> int:
+def index_tests(tests: TestUnits) -> _Index:
+    """What ``follow_order`` and ``tests_alone`` look tests up in, made once for many calls."""
+    return _Index(tests)
+
+
+def tests_alone(units: frozenset[Hashable], tests: TestUnits, index: _Index | None = None) -> int:
     """Real tests a function needs from today's state alone: greedy cover of its reachable
     ``units`` (the count an order pays when it takes this function first)."""
-    run = follow_order("alone", ["f"], {"f": units}, tests)
+    run = follow_order("alone", ["f"], {"f": units}, tests, index)
     return run.tests_for["f"]
 
 
