@@ -202,6 +202,8 @@ def evaluate(
         "reachable_units": len(reachable_all),
         "percent_full_suite_reachable": _points(covered + len(reachable_all), total),
         "candidate_tests": len(oracle.tests),
+        # What each real test not run today adds to today's coverage, alone (units).
+        "real_tests": {name: len(units) for name, units in oracle.tests.items()},
         "today_tests": oracle.today_tests,
         "first_milestone": first,
         "orders": orders,

@@ -24,6 +24,9 @@ __all__ = [
     "test_files",
 ]
 
+#: pytest's closing line: "3 failed, 1321 passed, 158 subtests passed in 131.15s".
+_SUMMARY = re.compile(r"\b\d+ (passed|failed|errors?|skipped|deselected)\b.* in [\d.]+s")
+
 #: The folder of the contexts plugin (``covgap_bench_contexts``), put on the suite's PYTHONPATH.
 PLUGIN_DIR = Path(__file__).resolve().parent
 
@@ -210,8 +213,8 @@ def measure(
         out.flush()
         done = subprocess.run(command, cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT)
     seconds = time.perf_counter() - started
-    tail = [line for line in log.read_text().splitlines() if line.strip()]
-    summary = tail[-1].strip("= ") if tail else ""
+    summaries = [line for line in log.read_text().splitlines() if _SUMMARY.search(line)]
+    summary = summaries[-1].strip("= ") if summaries else ""
     if done.returncode not in (0, 1) or not data.exists():
         raise SystemExit(f"{project.name} {kind}: pytest exit {done.returncode}; see {log}")
     measured = Measured(kind, tuple(files), done.returncode, summary, seconds)

@@ -14,6 +14,10 @@ __all__ = ["TESTRISK", "PeerItem", "ensure_testrisk", "testrisk_top"]
 
 #: The peer's pinned release (it needs Python 3.12+).
 TESTRISK = "testrisk==1.1.0"
+#: Every gap, as JSON; ``--no-default-omit``: testrisk leaves out ``__init__.py`` files by
+#: default, which would leave it nothing to rank in tabulate (all its code is in one) and rank
+#: other files than covgap does.
+OPTIONS = ("--top", "0", "--json", "--color", "never", "--no-default-omit")
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ def testrisk_top(
     made with the project's own coverage.py, the input its README shows. Cached in ``cache``
     until the data file changes.
     """
-    stamp = f"{data_file.stat().st_mtime_ns}:{data_file.stat().st_size}"
+    stamp = f"{data_file.stat().st_mtime_ns}:{data_file.stat().st_size}:{' '.join(OPTIONS)}"
     if cache.exists():
         raw = json.loads(cache.read_text())
         if raw.get("stamp") == stamp:
@@ -72,18 +76,7 @@ def testrisk_top(
         check=True,
     )
     done = subprocess.run(
-        [
-            str(command),
-            "--repo",
-            str(folder),
-            "--coverage",
-            str(report),
-            "--top",
-            "0",
-            "--json",
-            "--color",
-            "never",
-        ],
+        [str(command), "--repo", str(folder), "--coverage", str(report), *OPTIONS],
         cwd=folder,
         capture_output=True,
         text=True,
