@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -263,6 +264,14 @@ def read_oracle(
     )
 
 
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all: engineers replanning at the same time
+    share the work folder's caches."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text)
+    temporary.replace(path)
+
+
 def cached_oracle(
     cache: Path, folder: Path, full: Path, partial: Path, partial_files: Iterable[str], unit: str
 ) -> OracleData:
@@ -274,5 +283,5 @@ def cached_oracle(
         if raw.get("key") == key:
             return OracleData.from_json(raw["oracle"])
     oracle = read_oracle(folder, full, partial, partial_files, unit)
-    cache.write_text(json.dumps({"key": key, "oracle": oracle.to_json()}))
+    write_atomically(cache, json.dumps({"key": key, "oracle": oracle.to_json()}))
     return oracle

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ranking.oracle import write_atomically
+
 __all__ = ["TESTRISK", "PeerItem", "ensure_testrisk", "testrisk_top"]
 
 #: The peer's pinned release (it needs Python 3.12+).
@@ -85,5 +87,5 @@ def testrisk_top(
         raise SystemExit(f"testrisk failed ({done.returncode}): {done.stderr.strip()[-500:]}")
     gaps = json.loads(done.stdout)["gaps"]
     given = f"coverage json of {data_file.name}"
-    cache.write_text(json.dumps({"stamp": stamp, "gaps": gaps, "input": given}))
+    write_atomically(cache, json.dumps({"stamp": stamp, "gaps": gaps, "input": given}))
     return [PeerItem(g["path"], g["name"], g["score"], _units(g)) for g in gaps[:top]], given
