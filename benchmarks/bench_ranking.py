@@ -27,7 +27,7 @@ every function's data (estimated tests, real tests, which real tests cover it an
 
 Run::
 
-    python benchmarks/bench_ranking.py --json /tmp/bench/ranking.json      # first: ~10 min
+    python benchmarks/bench_ranking.py --json /tmp/bench/ranking.json      # first: ~30 min
     python benchmarks/bench_ranking.py --replan --json out.json              # after a change
     python benchmarks/bench_ranking.py --replan --project sqlparse
 
