@@ -205,6 +205,8 @@ class Ranked:
     complexity: int
     factors: dict[str, float]
     gap: int
+    #: CRAP's score, measured even when its weight leaves it out of the risk.
+    crap: float
 
 
 def assess(
@@ -212,6 +214,7 @@ def assess(
 ) -> list[Ranked]:
     """covgap's risk of every function with a gap (not test code), with its defaults."""
     from covgap.analyze.placement import is_test_module
+    from covgap.analyze.risk import CRAP_HALF, crap_score
     from covgap.api import assess_risk, load
     from covgap.config import Settings
 
@@ -238,9 +241,17 @@ def assess(
                 assessment.complexity or 1,
                 {f.name: f.score for f in assessment.risk.factors},
                 region.numbers.gap,
+                _saturating(
+                    crap_score(assessment.complexity or 1, float(region.numbers.ratio)) - 1,
+                    CRAP_HALF,
+                ),
             )
         )
     return ranked
+
+
+def _saturating(value: float, half: float) -> float:
+    return value / (value + half)
 
 
 # -- functions changed by later bug fixes ----------------------------------------------------
@@ -389,8 +400,9 @@ def evaluate(ranked: list[Ranked], fixed: set[tuple[str, str]]) -> dict[str, Any
         "covgap risk": [r.risk for r in ranked],
         "complexity alone": [float(r.complexity) for r in ranked],
     }
-    for factor in ("criticality", "exposure", "churn", "crap"):
+    for factor in ("criticality", "exposure", "churn"):
         orders[f"{factor} alone"] = [r.factors.get(factor, 0.0) for r in ranked]
+    orders["crap alone"] = [r.crap for r in ranked]
     orders["missing units alone"] = [float(r.gap) for r in ranked]
     table: dict[str, dict[int, float]] = {}
     for label, scores in orders.items():
