@@ -122,7 +122,7 @@ def plan_today(folder: Path, data_file: Path, target: float | None = None) -> Co
                 float(phase.milestone),
                 float(phase.fail_under),
                 keys,
-                sum(i.effort for i in phase.items),
+                phase.estimated_tests,
             )
         )
     functions = []

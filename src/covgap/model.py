@@ -264,6 +264,9 @@ class TestAdvice:
     effort: int
     #: For async functions: how to run them in a test; "" otherwise.
     runner: str = ""
+    #: The distinct things the tests must check (``analyze/effort.py``): what ``effort`` and a
+    #: module's shared tests are estimated from.
+    checks: int = 1
 
 
 def _no_advice() -> TestAdvice | None:
@@ -283,6 +286,12 @@ class Assessment:
     #: Estimated tests to write (docs/risk.md gives the formula): an estimate.
     effort: int = 1
     advice_source: Callable[[], TestAdvice | None] = field(default=_no_advice, compare=False)
+    #: The distinct things its tests must check (``analyze/effort.py``).
+    checks: int = 1
+    #: For module-level code the plan folds into its module's first planned function: that
+    #: function's display name (its first test imports the module and runs these lines, so they
+    #: cost no test of their own). "" otherwise.
+    runs_with: str = ""
 
     @property
     def advice(self) -> TestAdvice | None:
@@ -311,6 +320,12 @@ class FunctionGap:
     advice_source: Callable[[], TestAdvice | None] = field(
         default=_no_advice, compare=False, repr=False
     )
+    #: The distinct things its tests must check (``analyze/effort.py``).
+    checks: int = 1
+    #: For module-level code the plan folds into its module's first planned function: that
+    #: function's display name (its first test imports the module and runs these lines, so they
+    #: cost no test of their own). "" otherwise.
+    runs_with: str = ""
 
     @property
     def advice(self) -> TestAdvice | None:
@@ -345,6 +360,8 @@ class Phase:
     total_units: int
     #: The ``fail_under`` to set when the phase is done (a ratchet), at coverage's precision.
     fail_under: Fraction
+    #: Estimated tests to write, module by module (``analyze/effort.phase_tests``): an estimate.
+    estimated_tests: int = 0
 
     @property
     def projected_ratio(self) -> Fraction:
@@ -364,11 +381,6 @@ class Phase:
     @property
     def gap_closed(self) -> int:
         return sum(item.region.numbers.gap for item in self.items)
-
-    @property
-    def estimated_tests(self) -> int:
-        """The sum of the phase's functions' estimated tests: an estimate."""
-        return sum(item.effort for item in self.items)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import pytest
 from conftest import measure_copy
 
 from covgap import api
+from covgap.analyze.effort import estimate_tests, phase_tests
 from covgap.config import load_settings
 from covgap.model import FunctionGap, PlanResult
 from covgap.report.markdown import render_markdown
@@ -97,7 +98,9 @@ def test_function_never_called_and_its_loop(advice_plan: PlanResult) -> None:
     assert gap.advice is not None
     assert gap.advice.suggestions[1].text.endswith("a test where `rows` has at least one item")
     assert [i.fake for i in gap.advice.isolation] == ["pytest-subprocess"]
-    assert gap.advice.effort == 2
+    # The call and the loop's body to check (or its paths, if more): their root in tests.
+    assert gap.advice.checks == max(2, gap.complexity or 0)
+    assert gap.advice.effort == estimate_tests(gap.advice.checks)
 
 
 def test_match_cases_never_matched(advice_plan: PlanResult) -> None:
@@ -132,10 +135,14 @@ def test_suggestions_are_specific_to_each_function(advice_plan: PlanResult) -> N
 
 
 def test_phase_counts_estimated_tests(advice_plan: PlanResult) -> None:
-    """A phase's estimated tests are the sum of its functions' efforts."""
-    for phase in advice_plan.plan.phases:
-        assert phase.estimated_tests == sum(item.effort for item in phase.items)
-        assert phase.estimated_tests >= len(phase.items)
+    """A phase's estimated tests are its modules' shared tests (effort.phase_tests): at least
+    one, never more than its functions' tests one by one."""
+    phases = advice_plan.plan.phases
+    assert phases
+    estimates = phase_tests([phase.items for phase in phases])
+    for phase, estimate in zip(phases, estimates, strict=True):
+        assert phase.estimated_tests == estimate
+        assert 1 <= phase.estimated_tests <= sum(item.effort for item in phase.items)
 
 
 def test_view_validates_and_shows_the_advice(advice_plan: PlanResult) -> None:

@@ -77,7 +77,8 @@ def test_damaged_advice_lists_the_function_without_its_tests(advice_project: Pat
         (payload,) = connection.execute("SELECT payload FROM assessment").fetchone()
         entry = json.loads(zlib.decompress(payload))
         for region in entry["regions"]:
-            region[2][2] = ["f.py", True, "x", 4, [], region[2][2][5], ""]  # suggestions: 4
+            advice = region[2][2]
+            region[2][2] = ["f.py", True, "x", 4, [], advice[5], "", advice[7]]  # suggestions: 4
         connection.execute(
             "UPDATE assessment SET payload = ?", (zlib.compress(json.dumps(entry).encode()),)
         )

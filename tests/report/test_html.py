@@ -591,9 +591,14 @@ def test_function_view_marks_the_uncovered_lines(page: Page, demo: Report, plann
     marked = [line["line"] for line in inside if line["missing"]]
     statements, missing = _coverage_lines(demo, file["path"])
     span = [s for s in statements if function["start_line"] <= s <= function["end_line"]]
-    assert format_lines(span, marked) == function["missing_ranges"]
     assert set(marked) == {m for m in missing if m in span}
-    assert set(marked) <= expand(function["missing_ranges"])
+    body = expand(function["missing_ranges"])
+    # The def line (and its decorators) belong to the module in coverage.py's regions: marked
+    # missing in the view when the module never ran, never counted in the function's numbers.
+    header = set(marked) - body
+    assert all(line < min(body) for line in header), (header, body)
+    assert not header or file["percent_covered"] == 0
+    assert format_lines(span, sorted(set(marked) - header)) == function["missing_ranges"]
     sources = {int(arc.split("->")[0]) for arc in function["missing_branch_arcs"]}
     partial = {line["line"] for line in inside if line["partial"]}
     assert partial == sources - set(marked)
@@ -606,7 +611,7 @@ def test_function_view_marks_the_uncovered_lines(page: Page, demo: Report, plann
         "#function-risk li:not(.none)", "lis => lis.map(li => li.textContent)"
     )
     tests = page.locator("#function-tests")
-    suggested = tests.locator("li:not(.none)").all_inner_texts()
+    suggested = tests.locator("li.test").all_inner_texts()
     if item is not None:
         factors = item["risk"]["factors"]
         assert len(risks) == len(factors)

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
+from covgap.analyze.effort import RISK_WEIGHT, checks_for, estimate_tests
 from covgap.analyze.exposure import Exposure, ProjectExposure
 from covgap.analyze.isolation import isolation_for
 from covgap.analyze.placement import is_test_module, module_name, own_packages, place_tests
 from covgap.analyze.risk import Subject, assess
-from covgap.analyze.suggest import estimate_effort, suggest
+from covgap.analyze.suggest import suggest
 from covgap.collect.code_facts import FileFacts, FunctionFacts
 from covgap.collect.evidence import Evidence
 from covgap.config import Settings
@@ -41,10 +42,6 @@ RegionKey = tuple[str, int, str]
 
 #: Module-level code counts as straight-line code: definitions and constants run on import.
 MODULE_COMPLEXITY = 1
-
-#: The risk added to every function's weight in the ranking score, so that a function with no
-#: measured risk still ranks by its coverage per test.
-RISK_FLOOR = 0.05
 
 
 def assess_project(
@@ -142,6 +139,7 @@ def assess_file(file: FileCoverage, context: _Context) -> dict[tuple[int, str], 
             complexity,
             advice.effort if advice else 1,
             functools.partial(_given, advice),
+            advice.checks if advice else 1,
         )
     return assessed
 
@@ -192,13 +190,14 @@ def _test_code(file: FileCoverage, region: Region) -> tuple[Risk, TestAdvice]:
 
 
 def risk_score(impact: Fraction, assessment: Assessment | None) -> float:
-    """The ranking score: coverage points per estimated test, weighted by risk.
+    """A region's score: coverage points per estimated test, weighted by risk.
 
-    score = impact × (RISK_FLOOR + risk) / effort. Without an assessment, the impact alone.
+    score = impact × (1 + RISK_WEIGHT × risk) / effort (``effort.py``, the value its order
+    follows). Without an assessment, the impact alone.
     """
     if assessment is None:
         return float(impact)
-    return float(impact) * (RISK_FLOOR + assessment.risk.score) / assessment.effort
+    return float(impact) * (1 + RISK_WEIGHT * assessment.risk.score) / assessment.effort
 
 
 def _subject(
@@ -285,6 +284,7 @@ def _advice(
     context: _Context,
 ) -> TestAdvice:
     suggestions = suggest(facts, region, context.branch_measured, module_name(file.path))
+    checks = checks_for(suggestions, facts)
     isolation = (
         isolation_for(facts, file_facts, context.packages, module_name(file.path))
         if facts is not None and file_facts is not None
@@ -307,6 +307,7 @@ def _advice(
         test_file_reason=reason,
         suggestions=suggestions,
         isolation=isolation,
-        effort=estimate_effort(suggestions),
+        effort=estimate_tests(checks),
         runner=runner,
+        checks=checks,
     )

@@ -7,6 +7,7 @@ before it, were fully covered.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import deque
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from typing import Literal
 
 from coverage.results import display_covered
 
+from covgap.analyze.effort import phase_tests
 from covgap.errors import UsageError
 from covgap.model import FolderGain, FunctionGap, Numbers, Phase, Plan, ProjectCoverage
 
@@ -181,6 +183,11 @@ def make_plan(
                 fail_under=fail_under_for(covered, total_units, project.coverage_precision),
             )
         )
+    estimates = phase_tests([phase.items for phase in phases])
+    phases = [
+        dataclasses.replace(phase, estimated_tests=tests)
+        for phase, tests in zip(phases, estimates, strict=True)
+    ]
     return Plan(
         target=target_fraction,
         current=current,

@@ -7,11 +7,13 @@ by cumulative share of the gap.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 from covgap.analyze.advise import RegionKey, risk_score
+from covgap.analyze.effort import RISK_WEIGHT, fold_module_code, plan_order
 from covgap.collect.regions import missing_ranges
 from covgap.model import (
     Assessment,
@@ -61,26 +63,18 @@ def _units_to_reach(covered: int, units: int, target_percent: float) -> int:
     return max(0, needed - covered)
 
 
-def assign_priorities(
-    ranked: Sequence[tuple[str, Region, Fraction, float]],
-    lowest_tier_files: set[str],
-) -> list[Priority]:
-    """P0–P3 for regions already in ranking order, from their cumulative share of the gap.
-
-    Regions in files of the lowest tier move up one level: a file nobody tests is a blind spot
-    even when each of its functions is small.
-    """
-    total_gap = sum(region.numbers.gap for _, region, _, _ in ranked)
+def assign_priorities(regions: Sequence[Region]) -> list[Priority]:
+    """P0–P3 for regions already in the plan's order, from their cumulative share of the gap:
+    so priorities never go up along the plan."""
+    total_gap = sum(region.numbers.gap for region in regions)
     priorities: list[Priority] = []
     gap_above = 0
-    for path, region, _, _ in ranked:
+    for region in regions:
         share = Fraction(gap_above, total_gap) if total_gap else Fraction(0)
         level = next(
             (i for i, (_, limit) in enumerate(PRIORITY_SHARES) if share < limit),
             len(PRIORITY_SHARES),
         )
-        if path in lowest_tier_files and level > 0:
-            level -= 1
         priorities.append(_LEVELS[level])
         gap_above += region.numbers.gap
     return priorities
@@ -92,48 +86,50 @@ def rank(
     file_target: float,
     assessments: Mapping[RegionKey, Assessment] | None = None,
 ) -> tuple[list[FileGap], list[FunctionGap]]:
-    """Files ordered by impact, and every region with a gap ordered by priority then score.
+    """Files ordered by impact, and every region with a gap in the order the plan follows.
 
-    Without ``assessments`` the score is the impact; with them, ``advise.risk_score``.
+    Without ``assessments``, regions go by impact. With them, in the order that gains the most
+    risk-weighted coverage per estimated test, a module's functions sharing its tests
+    (``effort.plan_order``); each region's ``score`` is its own value per estimated test
+    (``advise.risk_score``). Priorities follow that order (``assign_priorities``).
     """
     total_units = project.totals.units
-    lowest_tier = tiers[0][0]
-    scored: list[tuple[str, Region, Fraction, float]] = []
+    gaps: list[FunctionGap] = []
     for file in project.files:
         for region in file.regions:
-            if region.numbers.gap:
-                region_impact = impact(region.numbers.gap, total_units)
-                assessment = _assessment(assessments, file.path, region)
-                score = (
-                    risk_score(region_impact, assessment)
-                    if assessments is not None
-                    else float(region_impact)
+            if not region.numbers.gap:
+                continue
+            region_impact = impact(region.numbers.gap, total_units)
+            assessment = _assessment(assessments, file.path, region)
+            gaps.append(
+                FunctionGap(
+                    path=file.path,
+                    region=region,
+                    impact=region_impact,
+                    score=(
+                        risk_score(region_impact, assessment)
+                        if assessments is not None
+                        else float(region_impact)
+                    ),
+                    priority=None,
+                    missing_ranges=missing_ranges(region.statement_lines, region.missing_lines),
+                    risk=assessment.risk if assessment else None,
+                    complexity=assessment.complexity if assessment else None,
+                    effort=assessment.effort if assessment else 1,
+                    advice_source=assessment.advice_source if assessment else _no_advice,
+                    checks=assessment.checks if assessment else 1,
                 )
-                scored.append((file.path, region, region_impact, score))
-    scored.sort(key=lambda item: (-item[3], -item[1].numbers.gap, item[0], item[1].start_line))
-    lowest_files = {
-        f.path for f in project.files if tier_for(f.numbers.percent_covered, tiers) == lowest_tier
-    }
-    priorities = assign_priorities(scored, lowest_files)
-    functions = []
-    for (path, region, region_impact, score), priority in zip(scored, priorities, strict=True):
-        assessment = _assessment(assessments, path, region)
-        functions.append(
-            FunctionGap(
-                path=path,
-                region=region,
-                impact=region_impact,
-                score=score,
-                priority=priority,
-                missing_ranges=missing_ranges(region.statement_lines, region.missing_lines),
-                risk=assessment.risk if assessment else None,
-                complexity=assessment.complexity if assessment else None,
-                effort=assessment.effort if assessment else 1,
-                advice_source=assessment.advice_source if assessment else _no_advice,
             )
-        )
-    # Priority first, the score inside a priority: the order the plan follows.
-    functions.sort(key=lambda f: _LEVELS.index(f.priority or "P3"))
+    if assessments is None:
+        gaps.sort(key=lambda g: (-g.impact, -g.region.numbers.gap, g.path, g.region.start_line))
+    else:
+        gaps.sort(key=lambda g: (g.path, g.region.start_line))  # plan_order's ties: stable
+        gaps = fold_module_code(plan_order(gaps, _value))
+    priorities = assign_priorities([g.region for g in gaps])
+    functions = [
+        dataclasses.replace(gap, priority=priority)
+        for gap, priority in zip(gaps, priorities, strict=True)
+    ]
     by_file: dict[str, list[FunctionGap]] = {}
     for function in functions:
         by_file.setdefault(function.path, []).append(function)
@@ -143,6 +139,13 @@ def rank(
     ]
     files.sort(key=lambda g: (-g.impact, g.file.path))
     return files, functions
+
+
+def _value(gap: FunctionGap) -> float:
+    """What covering a region is worth in the plan's order: its missing units, weighted by
+    risk (``effort.RISK_WEIGHT``)."""
+    risk = gap.risk.score if gap.risk is not None else 0.0
+    return gap.region.numbers.gap * (1 + RISK_WEIGHT * risk)
 
 
 def _no_advice() -> None:

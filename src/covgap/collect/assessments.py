@@ -40,7 +40,8 @@ __all__ = [
 #: 2: test code assessed as test code; at most six names per isolated dependency; at most
 #:    three conditions named per suggestion.
 #: 3: criticality from what the code does (effects), names weak; the exposure factor.
-ASSESSMENT_FORMAT = 3
+#: 4: the things to check (``checks``) beside the estimated tests, which are now their root.
+ASSESSMENT_FORMAT = 4
 
 
 def assessment_key(
@@ -133,6 +134,7 @@ def _encode(a: Assessment) -> list[Any]:
             [[i.dependency, i.via, i.fake, i.how] for i in a.advice.isolation],
             a.advice.effort,
             a.advice.runner,
+            a.advice.checks,
         ]
     return [risk, a.complexity, advice]
 
@@ -148,8 +150,9 @@ def _decode(obj: list[Any], shared: dict[tuple[Any, ...], Any]) -> Assessment:
         factors=tuple(_once(shared, RiskFactor, *f) for f in factors),
     )
     effort = int(advice[5]) if advice is not None else 1
+    checks = int(advice[7]) if advice is not None else 1
     source = functools.partial(_decode_advice, advice, shared)
-    return Assessment(risk, complexity, effort, source)
+    return Assessment(risk, complexity, effort, source, checks)
 
 
 def _decode_advice(
@@ -160,7 +163,7 @@ def _decode_advice(
     if advice is None:
         return None
     try:
-        test_file, exists, reason, suggestions, isolation, effort, runner = advice
+        test_file, exists, reason, suggestions, isolation, effort, runner, checks = advice
         return TestAdvice(
             test_file=test_file,
             test_file_exists=bool(exists),
@@ -171,6 +174,7 @@ def _decode_advice(
             ),
             effort=int(effort),
             runner=runner,
+            checks=int(checks),
         )
     except (TypeError, ValueError):
         return None

@@ -7,6 +7,7 @@ from typing import Any
 
 import jinja2
 
+from covgap.analyze.effort import RISK_WEIGHT
 from covgap.markup import code_block, code_span, inline, plain_text
 
 __all__ = ["render_audit_markdown", "render_markdown", "template_environment"]
@@ -52,6 +53,7 @@ def template_environment() -> jinja2.Environment:
     env.filters["cell"] = _cell  # the same, in a table
     env.filters["plain"] = _plain  # project text shown as text: messages, names of tiers
     env.filters["code_block"] = code_block
+    env.globals["risk_weight"] = f"{RISK_WEIGHT:g}"  # the plan order's weight of risk
     return env
 
 

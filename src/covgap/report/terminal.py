@@ -200,7 +200,7 @@ def _top_functions(console: Console, view: dict[str, Any]) -> None:
     console.print("[bold]Tests to write first[/bold]")
     for item in view["top_functions"][:TESTS_SHOWN]:
         advice = item.get("advice")
-        if not advice or not advice["suggestions"]:
+        if not advice or not advice["suggestions"] or item.get("runs_with"):
             continue
         first = advice["suggestions"][0]
         more = len(advice["suggestions"]) - 1

@@ -183,6 +183,7 @@ class _Formatter:
             "risk": _risk(item.risk),
             "complexity": item.complexity,
             "effort": item.effort,
+            "runs_with": item.runs_with,
             "advice": _advice(item.advice),
         }
 

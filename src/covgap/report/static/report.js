@@ -645,7 +645,7 @@
         "ul",
         { class: "tests" },
         advice.suggestions.map((s) =>
-          h("li", { class: "test" }, h("code", { class: "test-name", text: s.test_name }), h("span", { class: "test-text" }, ...rich(s.text)), s.line ? h("span", { class: "muted", text: ` (line ${s.line})` }) : null)
+          h("li", { class: "test" }, s.test_name ? h("code", { class: "test-name", text: s.test_name }) : null, h("span", { class: "test-text" }, ...rich(s.text)), s.line ? h("span", { class: "muted", text: ` (line ${s.line})` }) : null)
         )
       ),
     ];
