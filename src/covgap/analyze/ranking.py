@@ -8,7 +8,7 @@ by cumulative share of the gap.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from fractions import Fraction
 
 from covgap.analyze.advise import RegionKey, risk_score
@@ -91,15 +91,21 @@ def rank(
     tiers: Sequence[tuple[str, float]],
     file_target: float,
     assessments: Mapping[RegionKey, Assessment] | None = None,
+    test_files: Collection[str] = frozenset(),
 ) -> tuple[list[FileGap], list[FunctionGap]]:
     """Files ordered by impact, and every region with a gap ordered by priority then score.
 
     Without ``assessments`` the score is the impact; with them, ``advise.risk_score``.
+    ``test_files`` (``analyze/suite_scope.py``) are test code: run, not tested, so none of
+    their regions is ranked, and they come after the code under test in the files' order. Every
+    impact is still a share of the whole total, test code included, as coverage.py counts it.
     """
     total_units = project.totals.units
     lowest_tier = tiers[0][0]
     scored: list[tuple[str, Region, Fraction, float]] = []
     for file in project.files:
+        if file.path in test_files:
+            continue
         for region in file.regions:
             if region.numbers.gap:
                 region_impact = impact(region.numbers.gap, total_units)
@@ -141,7 +147,7 @@ def rank(
         _file_gap(f, by_file.get(f.path, []), tiers, file_target, total_units)
         for f in project.files
     ]
-    files.sort(key=lambda g: (-g.impact, g.file.path))
+    files.sort(key=lambda g: (g.file.path in test_files, -g.impact, g.file.path))
     return files, functions
 
 
