@@ -690,9 +690,10 @@ class SuiteScope:
     #: "contexts" (per-test contexts in the data), "lines" (the test modules' measured lines);
     #: None when they cannot be told (tests neither measured nor in contexts).
     evidence: Literal["events", "contexts", "lines"] | None = None
-    #: Test modules, and tests, in the inventory.
+    #: Test modules (the inventory's that hold tests; without an inventory, the measured files
+    #: named like test modules), and the inventory's tests in them (None without one).
     test_modules: int = 0
-    tests: int = 0
+    tests: int | None = None
     #: Tests that ran (events: outcomes; contexts: test node ids); None when not known.
     tests_run: int | None = None
     not_run: tuple[UnrunTests, ...] = ()

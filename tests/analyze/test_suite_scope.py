@@ -246,3 +246,24 @@ def test_nothing_to_tell_without_tests_in_the_data() -> None:
     assert scope.evidence is None
     assert scope.not_run == ()
     assert not scope.partial
+
+
+def test_without_an_inventory_the_named_test_modules_stand_for_it() -> None:
+    """A suite measured where it is installed (no test in the project folder): the measured
+    files named like test modules are the test modules; how many tests they hold is unknown."""
+    site = "/venv/site-packages/pkg"
+    project = ProjectCoverage(
+        files=(
+            _file(f"{site}/core.py", 30, 10),
+            _file(f"{site}/tests/test_core.py", 10, 0),
+            _file(f"{site}/tests/test_io.py", 8, 8),
+        ),
+        branch_measured=False,
+        input_kind="coverage-data",
+        input_path=".coverage",
+    )
+    test_files = find_test_code(f.path for f in project.files)
+    scope = suite_scope(project, test_files, SuiteFacts())
+    assert (scope.test_modules, scope.tests) == (2, None)
+    assert [(t.path, t.tests) for t in scope.not_run] == [(f"{site}/tests/test_io.py", 0)]
+    assert scope.partial

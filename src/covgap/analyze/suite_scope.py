@@ -89,8 +89,8 @@ def suite_scope(
     scope = SuiteScope(
         test_files=tuple(sorted(test_files)),
         test_numbers=test_numbers,
-        test_modules=len(inventory),
-        tests=sum(inventory.values()),
+        test_modules=len(candidates),
+        tests=sum(inventory.values()) if inventory else None,
         selection=facts.selection if facts.selection and facts.selection.given else None,
         command=facts.command,
     )
@@ -165,7 +165,7 @@ def _from_outcomes(
     left_out = selection is not None and (
         any(test.reason == "not selected" for test in not_run)
         or bool(selection.deselected)
-        or (selection.deselected is None and tests_run < scope.tests)
+        or (selection.deselected is None and tests_run < (scope.tests or 0))
     )
     return dataclasses.replace(
         scope,

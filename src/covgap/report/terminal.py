@@ -116,12 +116,13 @@ def _suite_scope(console: Console, scope: dict[str, Any]) -> None:
     if scope["partial"]:
         selection = scope["selection"]
         given = (selection["paths"] + selection["options"]) if selection else []
-        what = (
-            f"{len(not_run)} of {plural(scope['test_modules'], 'test module')} "
-            f"({scope['not_run_tests']} of {plural(scope['tests'], 'test')}) did not run"
-            if not_run
-            else f"{scope['tests_run']} of {plural(scope['tests'], 'test')} ran"
-        )
+        tests = scope["tests"]
+        if not_run:
+            counts = f"({scope['not_run_tests']} of {plural(tests, 'test')}) " if tests else ""
+            what = f"{len(not_run)} of {plural(scope['test_modules'], 'test module')} {counts}"
+            what += "did not run"
+        else:
+            what = f"{scope['tests_run']}{f' of {tests}' if tests else ''} tests ran"
         console.print(
             "[bold yellow]Only part of the suite ran:[/bold yellow] "
             + (f"pytest was given {escape(' '.join(given))}; " if given else "")
@@ -129,7 +130,10 @@ def _suite_scope(console: Console, scope: dict[str, Any]) -> None:
         )
         console.print(f"[bold]First, run the whole suite:[/bold] {escape(scope['command'])}")
     if not_run:
-        shown = ", ".join(f"{t['path']} ({t['tests']})" for t in not_run[:UNRUN_SHOWN])
+        counted = scope["tests"] is not None
+        shown = ", ".join(
+            f"{t['path']} ({t['tests']})" if counted else t["path"] for t in not_run[:UNRUN_SHOWN]
+        )
         more = f" and {len(not_run) - UNRUN_SHOWN} more" if len(not_run) > UNRUN_SHOWN else ""
         console.print(
             f"Tests that did not run: {escape(shown)}{more}", overflow="ellipsis", no_wrap=True

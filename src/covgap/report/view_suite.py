@@ -112,7 +112,7 @@ def scope_view(
         "test_modules": scope.test_modules,
         "tests": scope.tests,
         "tests_run": scope.tests_run,
-        "not_run_tests": sum(test.tests for test in scope.not_run),
+        "not_run_tests": None if scope.tests is None else sum(test.tests for test in scope.not_run),
         "not_run": [
             {
                 "path": test.path,
