@@ -39,9 +39,10 @@ def test_weights_override_some_factors(tmp_path: Path) -> None:
     settings = settings_from(tmp_path, "risk-weights = { churn = 0, criticality = 1 }")
     assert dict(settings.risk_weights) == {  # type: ignore[attr-defined]
         "criticality": 1.0,
-        "complexity": 0.2,
+        "exposure": 0.5,
+        "complexity": 0.5,
         "churn": 0.0,
-        "crap": 0.25,
+        "crap": 0.0,
     }
 
 
@@ -60,7 +61,7 @@ def test_environment_sets_risk_and_window(tmp_path: Path) -> None:
         pytest.param("risk-weights = { churn = -1 }", "at least 0", id="negative"),
         pytest.param("risk-weights = { churn = true }", "at least 0", id="boolean"),
         pytest.param(
-            "risk-weights = { criticality = 0, complexity = 0, churn = 0, crap = 0 }",
+            "risk-weights = { criticality = 0, exposure = 0, complexity = 0, churn = 0 }",
             "above 0",
             id="all-zero",
         ),

@@ -157,6 +157,7 @@ def assess_risk(
     content, or ``prepared`` by ``run`` while the suite ran), churn and the test modules.
     """
     from covgap.analyze.advise import assess_project
+    from covgap.analyze.exposure import project_exposure
     from covgap.analyze.placement import own_packages
     from covgap.collect.assessments import (
         assessment_key,
@@ -166,14 +167,19 @@ def assess_risk(
     )
     from covgap.collect.cache import AnalysisCache
     from covgap.collect.churn import Churn
-    from covgap.collect.evidence import evidence_for, source_keys
+    from covgap.collect.evidence import evidence_for, read_outlines, source_keys
 
     project_dir = project_dir.resolve()
     cache_path = (project_dir / COVGAP_DIR / "cache.sqlite3") if settings.cache else None
+    by_path = {f.path: f for f in project.files}
     # A file outside the project folder is never read: no text of its source in any report.
-    keys = source_keys(
-        project_dir, [f.path for f in project.files if f.numbers.gap and not f.outside]
+    # Every other file is read for the call graph (its calls make other functions' fan-in).
+    all_keys = source_keys(project_dir, [f.path for f in project.files if not f.outside])
+    keys = {path: key for path, key in all_keys.items() if by_path[path].numbers.gap}
+    outlines, parsed = read_outlines(
+        project_dir, all_keys, frozenset(keys), cache_path, settings.jobs, prepared or {}
     )
+    exposure = project_exposure(outlines)
     churn, test_files = surroundings or read_surroundings(project_dir, settings, keys)
     found_churn = churn if isinstance(churn, Churn) else None
     shared = shared_key(
@@ -182,9 +188,10 @@ def assess_risk(
         own_packages(f.path for f in project.files),
         project.branch_measured,
     )
-    by_path = {f.path: f for f in project.files}
     assessment_keys = {
-        path: assessment_key(by_path[path], key, found_churn, settings, shared)
+        path: assessment_key(
+            by_path[path], key, found_churn, settings, shared, exposure.get(path, {})
+        )
         for path, key in keys.items()
     }
     cached: dict[str, dict[tuple[int, str], Assessment]] = {}
@@ -198,9 +205,15 @@ def assess_risk(
                 cached[path] = decoded
     needed = {path: key for path, key in keys.items() if path not in cached}
     evidence = evidence_for(
-        project_dir, needed, churn, test_files, cache_path, settings.jobs, prepared or {}
+        project_dir,
+        needed,
+        churn,
+        test_files,
+        cache_path,
+        settings.jobs,
+        {**(prepared or {}), **parsed},
     )
-    assessments, info = assess_project(project, evidence, settings, cached)
+    assessments, info = assess_project(project, evidence, settings, cached, exposure)
     if cache_path is not None:
         fresh: dict[str, dict[tuple[int, str], Assessment]] = {path: {} for path in needed}
         for (path, start, name), assessment in assessments.items():

@@ -97,12 +97,16 @@ DEFAULT_CRITICAL_PATTERNS: tuple[str, ...] = (
     "transaction*",
 )
 
-#: The weight of each risk factor; the weights of the factors measured are scaled to sum to 1.
+#: The weight of each risk factor. Likelihood factors (complexity, churn, crap): their weighted
+#: mean, over those measured. Impact factors (criticality, exposure): each scales that mean by
+#: (1 + weight × score) / (1 + weight), summed. Chosen against defect history (docs/risk.md):
+#: CRAP (0) only pushed down the complex, mostly covered functions where later bugs were fixed.
 DEFAULT_RISK_WEIGHTS: tuple[tuple[str, float], ...] = (
-    ("criticality", 0.35),
-    ("complexity", 0.2),
+    ("criticality", 1.0),
+    ("exposure", 0.5),
+    ("complexity", 0.5),
     ("churn", 0.2),
-    ("crap", 0.25),
+    ("crap", 0.0),
 )
 
 

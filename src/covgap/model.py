@@ -200,14 +200,15 @@ class ProjectCoverage:
 class RiskFactor:
     """One measured reason a function is risky: its raw value, and its part in the risk."""
 
-    #: "criticality", "complexity", "churn" or "crap".
+    #: "criticality", "exposure", "complexity", "churn" or "crap".
     name: str
-    #: The measurement itself: a complexity, a number of commits, a CRAP score, 1/0.6/0 for a
-    #: name/path/no match of the critical patterns.
+    #: The measurement itself: a complexity, a number of commits, a CRAP score, the fan-in for
+    #: exposure; for criticality, its score (from effects, or 0.3/0.15 for a name/path match).
     value: float
     #: The value mapped to 0..1 (docs/risk.md gives each formula).
     score: float
-    #: Its weight in the risk (the configured weights of the factors present, summing to 1).
+    #: Its share: of the likelihood for complexity, churn and crap (summing to 1), of the impact
+    #: for criticality and exposure (weight / (1 + their weights)); docs/risk.md.
     weight: float
     #: Why, in words: "name matches `password*`", "changed in 4 commits in the last 90 days".
     reason: str

@@ -152,15 +152,17 @@ def test_view_validates_and_shows_the_advice(advice_plan: PlanResult) -> None:
 
 
 def test_risk_explains_itself(advice_plan: PlanResult) -> None:
-    """Churn is absent outside git and said so; the weights of the factors present sum to 1."""
+    """Churn is absent outside git and said so; the likelihood weights present sum to 1."""
     assert advice_plan.risk is not None
     assert advice_plan.risk.churn_absent is not None
     assert "not in a git repository" in advice_plan.risk.churn_absent
     charge = _function(advice_plan, "charge")
     assert charge.risk is not None
-    assert [f.name for f in charge.risk.factors] == ["criticality", "complexity", "crap"]
-    assert sum(f.weight for f in charge.risk.factors) == pytest.approx(1)
-    assert charge.risk.factor("criticality").reason == "name matches `charge*`"  # type: ignore[union-attr]
+    assert [f.name for f in charge.risk.factors] == ["criticality", "exposure", "complexity"]
+    assert charge.risk.factor("complexity").weight == pytest.approx(1)  # type: ignore[union-attr]
+    assert charge.risk.factor("criticality").reason == (  # type: ignore[union-attr]
+        "name matches `charge*` (a name alone is a weak signal)"
+    )
     assert charge.complexity == 3
 
 

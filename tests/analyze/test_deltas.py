@@ -268,6 +268,19 @@ def test_a_module_exit_is_followed_when_code_moves() -> None:
     assert delta.branches == UnitChange()
 
 
+def test_two_exits_that_become_one_are_one_branch_removed() -> None:
+    """A function on line 1 whose exit (-1, then -2 once a line moved it) and the module's exit
+    (-1) carry over to one arc in B: one uncovered branch kept, one removed; nothing covered was
+    removed (hypothesis found it)."""
+    before = record("a.py", "pass\npass\n", (2,), (), ((2, -2), (2, -1)), 2)
+    after = record("a.py", "pass\n", (1,), (), ((1, -1),), 1)
+    for delta in (explain(snapshot(1, before), snapshot(2, after)),
+                  explain(snapshot(2, after), snapshot(1, before))):  # fmt: skip
+        assert_identity(delta)
+    back = explain(snapshot(2, before), snapshot(1, after))
+    assert back.branches == UnitChange(uncovered_removed=1)
+
+
 def test_an_unchanged_file_whose_module_exit_was_covered_in_one_run() -> None:
     """In a file whose content did not change, a branch that varies is lost or gained, on its
     line; never code added or removed."""

@@ -48,7 +48,9 @@ def test_changed_inputs_are_assessed_again(advice_project: Path) -> None:
     )
     changed = plan_json(advice_project)
     export = next(i for i in changed["top_functions"] if i["function"] == "export")  # type: ignore[union-attr, index]
-    assert export["risk"]["factors"][0]["reason"] == "name matches `export`"
+    assert export["risk"]["factors"][0]["reason"] == (
+        "name matches `export` (a name alone is a weak signal)"
+    )
     assert cached_assessments(advice_project) == 2
 
 

@@ -3,6 +3,7 @@ placement put together, from the coverage and the evidence collected beside it (
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections import Counter
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
+from covgap.analyze.exposure import Exposure, ProjectExposure
 from covgap.analyze.isolation import isolation_for
 from covgap.analyze.placement import is_test_module, module_name, own_packages, place_tests
 from covgap.analyze.risk import Subject, assess
@@ -50,14 +52,16 @@ def assess_project(
     evidence: Evidence,
     settings: Settings,
     cached: Mapping[str, Mapping[tuple[int, str], Assessment]] | None = None,
+    exposure: ProjectExposure | None = None,
 ) -> tuple[dict[RegionKey, Assessment], RiskInfo]:
     """An assessment of every region with a gap, and what the report says about how.
 
     ``cached``: the assessments of files whose inputs have not changed, by path (see
-    ``collect/assessments.py``); the others are assessed from ``evidence``.
+    ``collect/assessments.py``); the others are assessed from ``evidence``. ``exposure``: each
+    function's surface and fan-in (``analyze/exposure.py``); without it, no exposure factor.
     """
     cached = cached or {}
-    context = _Context.of(project, evidence, settings)
+    context = _Context.of(project, evidence, settings, exposure)
     assessments: dict[RegionKey, Assessment] = {}
     for file in project.files:
         if not file.numbers.gap:
@@ -87,11 +91,18 @@ class _Context:
     settings: Settings
     packages: frozenset[str]
     branch_measured: bool
+    exposure: ProjectExposure | None = None
 
     @classmethod
-    def of(cls, project: ProjectCoverage, evidence: Evidence, settings: Settings) -> _Context:
+    def of(
+        cls,
+        project: ProjectCoverage,
+        evidence: Evidence,
+        settings: Settings,
+        exposure: ProjectExposure | None = None,
+    ) -> _Context:
         packages = own_packages(f.path for f in project.files)
-        return cls(evidence, settings, packages, project.branch_measured)
+        return cls(evidence, settings, packages, project.branch_measured, exposure)
 
 
 def assess_file(file: FileCoverage, context: _Context) -> dict[tuple[int, str], Assessment]:
@@ -118,6 +129,11 @@ def assess_file(file: FileCoverage, context: _Context) -> dict[tuple[int, str], 
         else:
             subject = _subject(
                 file, region, facts, complexity, evidence, settings.all_critical_patterns
+            )
+            subject = dataclasses.replace(
+                subject,
+                lexical=file_facts.lexical if file_facts else "",
+                exposure=_exposure_of(context, file.path, region, facts),
             )
             risk = assess(subject, settings.risk_weights)
             advice = _advice(file, region, facts, file_facts, evidence, context)
@@ -215,7 +231,23 @@ def _subject(
         file_commits=file_commits,
         window=_window_words(evidence),
         critical_patterns=patterns,
+        effects=facts.effects if facts else (),
+        decorators=facts.decorators if facts else (),
+        lines=facts.end_line - facts.line + 1 if facts and facts.line else 0,
     )
+
+
+def _exposure_of(
+    context: _Context, path: str, region: Region, facts: FunctionFacts | None
+) -> Exposure | None:
+    """The function's exposure, by its ``def`` line (module-level code: 0)."""
+    if context.exposure is None:
+        return None
+    of_file = context.exposure.get(path)
+    if of_file is None:
+        return None
+    line = 0 if region.kind == "module" else (facts.line if facts else region.start_line)
+    return of_file.get(line)
 
 
 @lru_cache(maxsize=1024)

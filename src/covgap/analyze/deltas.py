@@ -557,12 +557,17 @@ def _branches(a: FileRecord, b: FileRecord, lines: dict[int, int], *, same: bool
 
     still: set[tuple[int, int]] = set()
     gained_lines: set[int] = set()
+    claimed: set[tuple[int, int]] = set()
     gained = uncovered_removed = 0
-    for arc in set(a.missing_arcs):
+    for arc in sorted(set(a.missing_arcs)):
         image = carried(arc)
-        if image is None:
+        if image is None or image in claimed:
+            # Gone, or one of two arcs that became one in B (a function's exit and the
+            # module's, once the function's def line went): B has one branch for both.
             uncovered_removed += 1
-        elif image in missing_b:
+            continue
+        claimed.add(image)
+        if image in missing_b:
             still.add(image)
         else:
             gained += 1

@@ -39,7 +39,8 @@ __all__ = [
 #: 1: first version.
 #: 2: test code assessed as test code; at most six names per isolated dependency; at most
 #:    three conditions named per suggestion.
-ASSESSMENT_FORMAT = 2
+#: 3: criticality from what the code does (effects), names weak; the exposure factor.
+ASSESSMENT_FORMAT = 3
 
 
 def assessment_key(
@@ -48,8 +49,10 @@ def assessment_key(
     churn: Churn | None,
     settings: Settings,
     shared: str,
+    exposure: Mapping[int, Any] | None = None,
 ) -> str:
-    """The key of a file's assessments. ``shared``: what all files' keys share (see below)."""
+    """The key of a file's assessments. ``shared``: what all files' keys share (see below);
+    ``exposure``: its functions' exposure by ``def`` line, which depends on the other files."""
     digest = hashlib.sha256()
     file_churn = churn.for_file(file.path) if churn is not None else None
     for part in (
@@ -65,6 +68,7 @@ def assessment_key(
         repr(file.tested_by),
         repr(file_churn) if churn is not None else "no churn",
         repr((settings.all_critical_patterns, settings.risk_weights)),
+        repr(sorted(exposure.items())) if exposure else "no exposure",
     ):
         digest.update(part.encode())
         digest.update(b"\0")

@@ -22,6 +22,8 @@ __all__ = [
     "Call",
     "Condition",
     "Decision",
+    "Effect",
+    "EffectKind",
     "FileFacts",
     "FunctionFacts",
     "HandlerSite",
@@ -33,10 +35,18 @@ __all__ = [
 #: recomputed).
 #: 1: first version.
 #: 2: functions and their sites as lists in field order (faster to read than objects).
-FACTS_FORMAT = 2
+#: 3: what each function does that makes it critical (``effects``), the calls it makes
+#:    (``calls``, for the project's call graph), whether the file is a lexer/parser context
+#:    (``lexical``), and what the file exposes (``exports``, ``relative_imports``,
+#:    ``class_bases``, ``endpoints``, ``main_calls``).
+FACTS_FORMAT = 3
 
 ConditionKind = Literal["if", "while", "for", "case", "except", "else-loop"]
 DecisionKind = Literal["if", "while", "for", "match"]
+#: What a function does that makes a bug in it costly (docs/risk.md lists the detectors).
+EffectKind = Literal[
+    "credentials", "crypto", "deserialize", "sql", "money", "destructive", "network"
+]
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,18 @@ class Call:
 
     line: int
     target: str
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Something critical the function does, where: a call into ``hmac``, SQL executed, a file
+    removed, a permission check."""
+
+    kind: EffectKind
+    line: int
+    #: What was seen, resolved through the module's imports: "hmac.compare_digest",
+    #: "raise PermissionError", "@login_required", "password == …".
+    what: str
 
 
 @dataclass(frozen=True)
@@ -136,6 +158,10 @@ class FunctionFacts:
     references: tuple[str, ...] = ()
     #: ``self.<attribute>`` names used, for methods (their dependencies may be set in __init__).
     self_attributes: tuple[str, ...] = ()
+    #: What it does that makes it critical, in source order (``collect/effects.py``).
+    effects: tuple[Effect, ...] = ()
+    #: What it calls, as written ("helper", "self.save", "models.Order"), once each.
+    calls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -147,6 +173,21 @@ class FileFacts:
     #: ``self.<attribute>`` -> dotted name of what __init__ (or any method) assigns to it, per
     #: class: ``{"Gateway": {"session": "requests.Session"}}``.
     attribute_types: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Why the file handles tokens of a language (a lexer, a parser, a formatter): there,
+    #: ``token`` is not a credential. "" when it does not.
+    lexical: str = ""
+    #: The names in ``__all__`` when the file sets it to a literal list (or tuple), else None.
+    exports: tuple[str, ...] | None = None
+    #: Names bound by relative imports -> the dotted name with its leading dots
+    #: (``from .core import Signer`` -> ``.core.Signer``).
+    relative_imports: dict[str, str] = field(default_factory=dict)
+    #: The bases of each class, as written, by the class's qualified name.
+    class_bases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Names handed to a route table at module level (``Route("/", endpoint=home)``,
+    #: ``path("x/", views.home)``, ``app.add_url_rule("/", view_func=index)``).
+    endpoints: tuple[str, ...] = ()
+    #: Calls made under ``if __name__ == "__main__":`` (the script's entry point).
+    main_calls: tuple[str, ...] = ()
 
     def function(self, name: str, line: int) -> FunctionFacts | None:
         """The facts of the region coverage.py names ``name`` and starts at ``line``."""
@@ -164,6 +205,12 @@ class FileFacts:
             "imports": self.imports,
             "functions": [_function_to_json(f) for f in self.functions],
             "attribute_types": self.attribute_types,
+            "lexical": self.lexical,
+            "exports": self.exports,
+            "relative_imports": self.relative_imports,
+            "class_bases": self.class_bases,
+            "endpoints": self.endpoints,
+            "main_calls": self.main_calls,
         }
 
     @classmethod
@@ -172,6 +219,12 @@ class FileFacts:
             imports=dict(obj["imports"]),
             functions=tuple(_function_from_json(f) for f in obj["functions"]),
             attribute_types={k: dict(v) for k, v in obj["attribute_types"].items()},
+            lexical=str(obj["lexical"]),
+            exports=None if obj["exports"] is None else tuple(obj["exports"]),
+            relative_imports=dict(obj["relative_imports"]),
+            class_bases={k: tuple(v) for k, v in obj["class_bases"].items()},
+            endpoints=tuple(obj["endpoints"]),
+            main_calls=tuple(obj["main_calls"]),
         )
 
 
@@ -232,6 +285,8 @@ def _function_to_json(f: FunctionFacts) -> list[Any]:
         returns,
         f.references,
         f.self_attributes,
+        [[e.kind, e.line, e.what] for e in f.effects],
+        f.calls,
     ]
 
 
@@ -256,6 +311,8 @@ def _function_from_json(obj: list[Any]) -> FunctionFacts:
         returns,
         references,
         self_attributes,
+        effects,
+        calls,
     ) = obj
     shared = [Condition(kind, text, holds, at) for kind, text, holds, at in table]
 
@@ -294,4 +351,6 @@ def _function_from_json(obj: list[Any]) -> FunctionFacts:
         returns=tuple(ReturnSite(r_line, value, _conditions(c)) for r_line, value, c in returns),
         references=tuple(references),
         self_attributes=tuple(self_attributes),
+        effects=tuple(Effect(kind, e_line, what) for kind, e_line, what in effects),
+        calls=tuple(calls),
     )

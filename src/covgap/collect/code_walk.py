@@ -17,12 +17,14 @@ from covgap.collect.code_facts import (
     Condition,
     Decision,
     DecisionKind,
+    Effect,
     FileFacts,
     FunctionFacts,
     HandlerSite,
     RaiseSite,
     ReturnSite,
 )
+from covgap.collect.effects import EffectFinder, lexical_reason, token_identifier
 from covgap.model import MODULE_REGION
 
 __all__ = ["MAX_TEXT", "dotted_name", "facts_from_source"]
@@ -45,12 +47,24 @@ def facts_from_source(source: str, tree: ast.Module | None = None) -> FileFacts:
         tree = ast.parse(source)
     texts = _SourceText(source)
     imports = _imports(tree)
-    finder = _FunctionFinder(texts, imports)
+    attribute_types = _attribute_types(tree, imports)
+    relative = _relative_imports(tree)
+    content_lexical = lexical_reason({**relative, **imports}, 0, 0)
+    effects = EffectFinder(imports, attribute_types, lexical=bool(content_lexical))
+    finder = _FunctionFinder(texts, imports, effects)
     finder.module(tree)
+    functions = [f for f in finder.functions if f.name != MODULE_REGION]
+    lexical = content_lexical or lexical_reason({}, finder.token_functions, len(functions))
     return FileFacts(
         imports=imports,
         functions=tuple(finder.functions),
-        attribute_types=_attribute_types(tree, imports),
+        attribute_types=attribute_types,
+        lexical=lexical,
+        exports=_exports(tree),
+        relative_imports=relative,
+        class_bases=finder.class_bases,
+        endpoints=_endpoints(tree, imports),
+        main_calls=_main_calls(tree),
     )
 
 
@@ -129,6 +143,125 @@ def _imports(tree: ast.Module) -> dict[str, str]:
     return bound
 
 
+def _exports(tree: ast.Module) -> tuple[str, ...] | None:
+    """``__all__`` as a literal list or tuple (with ``+=`` and ``.extend`` of literals), or
+    None when the module does not set it that way."""
+    names: list[str] | None = None
+    for node in tree.body:
+        value: ast.AST | None = None
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            names, value = [], node.value
+        elif (
+            isinstance(node, ast.AugAssign)
+            and isinstance(node.target, ast.Name)
+            and node.target.id == "__all__"
+        ):
+            value = node.value
+        elif (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and dotted_name(node.value.func) == "__all__.extend"
+            and node.value.args
+        ):
+            value = node.value.args[0]
+        if value is None:
+            continue
+        if names is None:
+            names = []
+        if isinstance(value, (ast.List, ast.Tuple)):
+            names.extend(
+                e.value
+                for e in value.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            )
+    return tuple(names) if names is not None else None
+
+
+#: Calls that hand a view to a route table: their name-like arguments are endpoints.
+_ROUTE_REGISTRATIONS = frozenset(
+    {
+        "Route",
+        "WebSocketRoute",
+        "Mount",
+        "path",
+        "re_path",
+        "url",
+        "add_url_rule",
+        "add_api_route",
+        "add_api_websocket_route",
+        "add_route",
+        "add_get",
+        "add_post",
+        "add_put",
+        "add_patch",
+        "add_delete",
+        "add_view",
+    }
+)
+#: Frameworks whose ``path``/``url``/``Route`` register views.
+_WEB_FRAMEWORKS = ("django", "starlette", "fastapi", "flask", "aiohttp", "litestar", "quart")
+
+
+def _endpoints(tree: ast.Module, imports: dict[str, str]) -> tuple[str, ...]:
+    """Functions handed to a route table at module level (urls.py, a Starlette app)."""
+    found: dict[str, None] = {}
+    module_level = (
+        s for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+    )
+    for node in _own_nodes(module_level):
+        if not isinstance(node, ast.Call):
+            continue
+        func = dotted_name(node.func)
+        if func is None or func.rpartition(".")[2] not in _ROUTE_REGISTRATIONS:
+            continue
+        if "." not in func:  # ``path(...)`` is a route only when imported from a framework
+            origin = imports.get(func, "")
+            if not origin.startswith(_WEB_FRAMEWORKS):
+                continue
+        for argument in (*node.args, *(k.value for k in node.keywords)):
+            if isinstance(argument, ast.Call) and dotted_name(argument.func) is not None:
+                # ``views.Login.as_view()``: the class's handlers
+                argument = argument.func
+                name = dotted_name(argument)
+                if name is not None and name.endswith(".as_view"):
+                    found[name.removesuffix(".as_view")] = None
+                continue
+            name = dotted_name(argument)
+            if name is not None:
+                found[name] = None
+    return tuple(found)
+
+
+def _main_calls(tree: ast.Module) -> tuple[str, ...]:
+    """What ``if __name__ == "__main__":`` calls."""
+    found: dict[str, None] = {}
+    for node in tree.body:
+        if (
+            isinstance(node, ast.If)
+            and isinstance(node.test, ast.Compare)
+            and isinstance(node.test.left, ast.Name)
+            and node.test.left.id == "__name__"
+        ):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Call) and (name := dotted_name(inner.func)):
+                    found[name] = None
+    return tuple(found)
+
+
+def _relative_imports(tree: ast.Module) -> dict[str, str]:
+    """Names bound by relative imports, to their dotted name with its leading dots
+    (``from .tokens import Token`` -> ``Token``: ``.tokens.Token``)."""
+    bound: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.level:
+            prefix = "." * node.level + (f"{node.module}." if node.module else "")
+            for alias in node.names:
+                bound[alias.asname or alias.name] = prefix + alias.name
+    return bound
+
+
 def _attribute_types(tree: ast.Module, imports: dict[str, str]) -> dict[str, dict[str, str]]:
     """``self.x = imported.Thing(...)`` (or ``= imported_name``) in a class's methods."""
     found: dict[str, dict[str, str]] = {}
@@ -175,16 +308,27 @@ class _Collector:
     returns: list[ReturnSite] = field(default_factory=list)
     references: dict[str, None] = field(default_factory=dict)
     self_attributes: dict[str, None] = field(default_factory=dict)
+    effects: dict[tuple[str, int], Effect] = field(default_factory=dict)
+    calls: dict[str, None] = field(default_factory=dict)
     is_generator: bool = False
+    handles_tokens: bool = False
+
+    def effect(self, found: Effect | None) -> None:
+        if found is not None:
+            self.effects.setdefault((found.kind, found.line), found)
 
 
 class _FunctionFinder:
     """Walks a module like coverage.py's RegionFinder, and collects each function's facts."""
 
-    def __init__(self, texts: _SourceText, imports: dict[str, str]) -> None:
+    def __init__(self, texts: _SourceText, imports: dict[str, str], effects: EffectFinder) -> None:
         self.texts = texts
         self.imports = imports
+        self.effects = effects
         self.functions: list[FunctionFacts] = []
+        #: Functions whose code names tokens (``token``, ``tok``, ``ttype``, ``lexer``).
+        self.token_functions = 0
+        self.class_bases: dict[str, tuple[str, ...]] = {}
         self._names: list[str] = []
         self._classes: list[str | None] = []
 
@@ -225,6 +369,8 @@ class _FunctionFinder:
             returns=tuple(collector.returns),
             references=tuple(collector.references),
             self_attributes=tuple(collector.self_attributes),
+            effects=tuple(collector.effects.values()),
+            calls=tuple(collector.calls),
         )
 
     def _define(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
@@ -232,11 +378,16 @@ class _FunctionFinder:
         self._names.append(node.name)
         if isinstance(node, ast.ClassDef):
             self._classes.append(node.name)
+            self.class_bases[".".join(self._names)] = tuple(self.texts.of(b) for b in node.bases)
         else:
             collector = _Collector()
             # What a decorator makes of the function (a Celery task, a route) is its business.
             self._expressions(node.decorator_list, collector)
+            for decorator in node.decorator_list:
+                collector.effect(self.effects.decorator(decorator))
             self._statements(node.body, (), collector, top_level=node.body)
+            if collector.handles_tokens or _names_tokens(node):
+                self.token_functions += 1
             name = ".".join(self._names)
             end = node.end_lineno or node.lineno
             self.functions.append(self._facts(name, node.lineno, end, collector, node))
@@ -299,6 +450,7 @@ class _FunctionFinder:
             walk(node.body, conditions, collector, ())
         elif isinstance(node, ast.Raise):
             collector.raises.append(self._raise(node, conditions))
+            collector.effect(self.effects.raise_(node))
             self._expressions([n for n in (node.exc, node.cause) if n is not None], collector)
         elif isinstance(node, ast.Return):
             if conditions or (top_level and node is not top_level[-1]):
@@ -393,11 +545,27 @@ class _FunctionFinder:
                     yield call
 
     def _expressions(self, nodes: Iterable[ast.AST], collector: _Collector) -> None:
-        """References and generator-ness in expressions (not in nested definitions)."""
+        """References, effects and generator-ness in expressions (not in nested definitions)."""
+        effects = self.effects
+        class_name = self._classes[-1] if self._classes else None
         for node in _own_nodes(nodes):
-            if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            kind = type(node)
+            if kind is ast.Call:
+                call = cast(ast.Call, node)
+                collector.effect(effects.call(call, class_name, _NO_NAMES))
+                target = dotted_name(call.func)
+                if target is not None:
+                    collector.calls[target] = None
+            elif kind is ast.Compare:
+                collector.effect(effects.compare(cast(ast.Compare, node)))
+            elif kind is ast.BinOp:
+                collector.effect(effects.binop(cast(ast.BinOp, node)))
+            elif isinstance(node, (ast.Yield, ast.YieldFrom)):
                 collector.is_generator = True
             elif isinstance(node, (ast.Attribute, ast.Name)) and isinstance(node.ctx, ast.Load):
+                if not collector.handles_tokens:
+                    name = node.id if isinstance(node, ast.Name) else node.attr
+                    collector.handles_tokens = _token_name(name)
                 self._reference(node, collector)
 
     def _reference(self, node: ast.Attribute | ast.Name, collector: _Collector) -> None:
@@ -412,6 +580,26 @@ class _FunctionFinder:
             longer = (k for k in collector.references if k == dotted or k.startswith(f"{dotted}."))
             if next(longer, None) is None:
                 collector.references.setdefault(dotted, None)
+
+
+#: Local names that shadow ``eval``/``exec``: none are tracked yet.
+_NO_NAMES: frozenset[str] = frozenset()
+
+
+def _token_name(name: str) -> bool:
+    """A name of token handling (``token``, ``tok``, ``ttype``, ``lexer``); substring tests
+    first, as this runs for every name in the project."""
+    lowered = name.lower()
+    return ("tok" in lowered or "lex" in lowered or "ttype" in lowered) and token_identifier(
+        lowered
+    )
+
+
+def _names_tokens(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Its name or a parameter names tokens (``def group_tokens(tlist, token)``)."""
+    arguments = node.args
+    names = [node.name, *(a.arg for a in (*arguments.posonlyargs, *arguments.args))]
+    return any(_token_name(name) for name in names)
 
 
 def _own_nodes(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:

@@ -11,7 +11,7 @@ import ast
 import hashlib
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,12 +23,15 @@ from covgap.collect.code_facts import FACTS_FORMAT, FileFacts
 from covgap.collect.code_walk import facts_from_source
 from covgap.collect.complexity import COMPLEXITY_LIBRARY, complexity_by_line
 from covgap.collect.files import read_bytes
+from covgap.collect.outline import OUTLINE_FORMAT, FileOutline, outline_of
 
 __all__ = [
     "Evidence",
     "evidence_for",
     "facts_key",
     "file_evidence",
+    "outline_key",
+    "read_outlines",
     "source_keys",
 ]
 
@@ -68,16 +71,25 @@ def facts_key(source_bytes: bytes) -> str:
     return digest.hexdigest()
 
 
-def file_evidence(source_bytes: bytes) -> dict[str, Any]:
-    """Facts and complexity of one source, as cacheable JSON; {"error": …} when unparsable."""
+def outline_key(key: str) -> str:
+    """The cache key of a file's outline, from its facts key."""
+    return f"outline-{OUTLINE_FORMAT}-{key}"
+
+
+def file_evidence(source_bytes: bytes, *, complexity: bool = True) -> dict[str, Any]:
+    """Facts, complexity and outline of one source, as cacheable JSON; {"error": …} when
+    unparsable. Without ``complexity``: the outline only (a file with no gap)."""
     try:
         source = source_bytes.decode("utf-8-sig")
         tree = ast.parse(source)
     except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
         return {"error": f"{type(exc).__name__}: {exc}"}
     facts = facts_from_source(source, tree)
-    complexity = complexity_by_line(source, tree)
-    return {"facts": facts.to_json(), "complexity": sorted(complexity.items())}
+    outline = outline_of(facts).to_json()
+    if not complexity:
+        return {"outline": outline}
+    by_line = complexity_by_line(source, tree)
+    return {"facts": facts.to_json(), "complexity": sorted(by_line.items()), "outline": outline}
 
 
 def _job(path: str) -> tuple[str, dict[str, Any]]:
@@ -87,6 +99,71 @@ def _job(path: str) -> tuple[str, dict[str, Any]]:
     except OSError as exc:
         return path, {"error": f"cannot be read: {exc.strerror}"}
     return path, file_evidence(source_bytes)
+
+
+def _outline_job(path: str) -> tuple[str, dict[str, Any]]:
+    """Worker: one file's outline only."""
+    try:
+        source_bytes = read_bytes(path)
+    except OSError as exc:
+        return path, {"error": f"cannot be read: {exc.strerror}"}
+    return path, file_evidence(source_bytes, complexity=False)
+
+
+def read_outlines(
+    project_dir: Path,
+    keys: Mapping[str, str],
+    with_facts: frozenset[str],
+    cache_path: Path | None,
+    jobs: int | None,
+    prepared: Mapping[str, dict[str, Any]],
+) -> tuple[dict[str, FileOutline], dict[str, dict[str, Any]]]:
+    """The outline of every file in ``keys`` (path -> facts key), for the call graph.
+
+    From the cache, from ``prepared``, else parsed; the files in ``with_facts`` (those with a
+    gap) are parsed for their whole evidence at once, which is returned (by facts key) to be
+    used as ``prepared`` by ``evidence_for``. A file that cannot be parsed has no outline.
+    """
+    payloads: dict[str, dict[str, Any]] = {}
+    cache = AnalysisCache(cache_path) if cache_path else None
+    fresh: dict[str, dict[str, Any]] = {}
+    try:
+        if cache is not None:
+            found = cache.get_facts(outline_key(key) for key in keys.values())
+            for path, key in keys.items():
+                if outline_key(key) in found:
+                    payloads[path] = found[outline_key(key)]
+        for path, key in keys.items():
+            if path not in payloads and "outline" in prepared.get(key, {}):
+                payloads[path] = prepared[key]
+        missing = [path for path in keys if path not in payloads]
+        whole = [path for path in missing if path in with_facts]
+        outline_only = [path for path in missing if path not in with_facts]
+        for job, paths in ((_job, whole), (_outline_job, outline_only)):
+            by_full = {str(project_dir / p): p for p in paths}
+            for full_path, payload in _run(list(by_full), jobs, job):
+                path = by_full[full_path]
+                payloads[path] = payload
+                if "facts" in payload:
+                    fresh[keys[path]] = payload
+        if cache is not None:
+            cache.put_facts(
+                {
+                    outline_key(keys[path]): {"outline": payloads[path]["outline"]}
+                    for path in missing
+                    if "outline" in payloads[path]
+                }
+            )
+    finally:
+        if cache is not None:
+            cache.close()
+    outlines: dict[str, FileOutline] = {}
+    for path, payload in payloads.items():
+        try:
+            outlines[path] = FileOutline.from_json(payload["outline"])
+        except (KeyError, TypeError, ValueError):
+            continue  # unparsable, or a damaged entry: no outline (no callers from it)
+    return outlines, fresh
 
 
 def source_keys(project_dir: Path, paths: Iterable[str]) -> dict[str, str]:
@@ -181,9 +258,13 @@ def _decode(payload: dict[str, Any]) -> _Decoded | None:
         return None
 
 
-def _run(paths: list[str], jobs: int | None) -> list[tuple[str, dict[str, Any]]]:
+def _run(
+    paths: list[str],
+    jobs: int | None,
+    job: Callable[[str], tuple[str, dict[str, Any]]] = _job,
+) -> list[tuple[str, dict[str, Any]]]:
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(paths) < _PARALLEL_THRESHOLD:
-        return [_job(path) for path in paths]
+        return [job(path) for path in paths]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_job, paths, chunksize=max(1, len(paths) // (workers * 8))))
+        return list(pool.map(job, paths, chunksize=max(1, len(paths) // (workers * 8))))
