@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from covgap.collect.churn import Churn
     from covgap.collect.history import SnapshotSummary
     from covgap.collect.static import StaticAnalysis
+    from covgap.collect.test_inventory import TestInventory
     from covgap.model import (
         Assessment,
         AuditResult,
@@ -31,7 +32,9 @@ if TYPE_CHECKING:
         PlanResult,
         ProjectCoverage,
         RiskInfo,
+        SuiteFacts,
         SuiteHealth,
+        TestSelection,
     )
 
 # The analysis modules are imported where they are used, not here: ``covgap run`` starts the
@@ -230,14 +233,31 @@ def assess_risk(
 
 
 def analyze(
-    project: ProjectCoverage, settings: Settings, assessed: Assessed | None = None
+    project: ProjectCoverage,
+    settings: Settings,
+    assessed: Assessed | None = None,
+    suite: SuiteFacts | None = None,
 ) -> PlanResult:
-    """Rank the gaps (by risk when ``assessed`` is given) and make the plan (pure: no I/O)."""
+    """Rank the gaps (by risk when ``assessed`` is given) and make the plan (pure: no I/O).
+
+    Test code is never ranked: the measured files ``suite``'s inventory collects as test modules,
+    or that pytest's conventions name test code (``analyze/suite_scope.py``); ``suite`` also
+    tells which tests did not run (``PlanResult.scope``).
+    """
     from covgap.analyze.planning import make_plan
     from covgap.analyze.ranking import rank
+    from covgap.analyze.suite_scope import find_test_code, suite_scope
+    from covgap.model import PlanResult, SuiteFacts
 
+    suite = suite if suite is not None else SuiteFacts()
+    test_files = find_test_code(
+        (file.path for file in project.files), {path for path, _ in suite.test_modules}
+    )
+    scope = suite_scope(project, test_files, suite)
     assessments, risk_info = assessed if assessed is not None else (None, None)
-    files, functions = rank(project, settings.tiers, settings.effective_file_target, assessments)
+    files, functions = rank(
+        project, settings.tiers, settings.effective_file_target, assessments, test_files
+    )
     plan = make_plan(
         project,
         functions,
@@ -245,10 +265,11 @@ def analyze(
         milestones=settings.milestones,
         skip=settings.skip,
         target_is_explicit=settings.origins.get("target") == "command line",
+        test_code_gap=scope.test_numbers.gap,
     )
-    from covgap.model import PlanResult
-
-    return PlanResult(project, tuple(files), tuple(functions), plan, settings, risk=risk_info)
+    return PlanResult(
+        project, tuple(files), tuple(functions), plan, settings, risk=risk_info, scope=scope
+    )
 
 
 def plan(project_dir: Path, settings: Settings, junit: Path | None = None) -> PlanResult:
@@ -257,11 +278,35 @@ def plan(project_dir: Path, settings: Settings, junit: Path | None = None) -> Pl
     report."""
     project = load(project_dir, settings)
     health = junit_health(project_dir / junit) if junit is not None else None
+    facts = read_audit(project_dir, settings) if settings.audit else None
+    inventory = facts.inventory if facts is not None else _read_tests(project_dir, settings)
     assessed = assess_risk(project_dir, project, settings) if settings.risk else None
-    result = dataclasses.replace(analyze(project, settings, assessed), health=health)
-    if settings.audit:
-        result = dataclasses.replace(result, audit=audit(project_dir, settings, result, health))
+    suite = _suite_facts(inventory)
+    result = dataclasses.replace(analyze(project, settings, assessed, suite), health=health)
+    if facts is not None:
+        audited = audit(project_dir, settings, result, health, facts)
+        result = dataclasses.replace(result, audit=audited)
     return result
+
+
+def _read_tests(project_dir: Path, settings: Settings) -> TestInventory:
+    """The project's test modules as pytest collects them (the audit reads them with the rest)."""
+    from covgap.collect.audit_inputs import read_test_inventory
+
+    return read_test_inventory(project_dir.resolve(), jobs=settings.jobs)
+
+
+def _suite_facts(
+    inventory: TestInventory,
+    health: SuiteHealth | None = None,
+    selection: TestSelection | None = None,
+) -> SuiteFacts:
+    """What ``analyze`` needs of the suite: the inventory's test modules with their tests, and
+    for ``covgap run`` its outcomes and what it was told to run."""
+    from covgap.model import SuiteFacts
+
+    modules = tuple((module.path, module.tests) for module in inventory.modules)
+    return SuiteFacts(test_modules=modules, health=health, selection=selection)
 
 
 def junit_health(path: Path) -> SuiteHealth:
@@ -379,6 +424,7 @@ def run(
     """
     beside: list[concurrent.futures.Future[Surroundings]] = []
     audit_read: list[concurrent.futures.Future[AuditFacts]] = []
+    tests_read: list[concurrent.futures.Future[TestInventory]] = []
 
     def start_beside() -> None:
         for name in ANALYSIS_MODULES:
@@ -389,6 +435,8 @@ def run(
             beside.append(pool.submit(read_surroundings, options.project_dir, settings))
         if settings.audit:
             audit_read.append(pool.submit(read_audit, options.project_dir, settings))
+        else:
+            tests_read.append(pool.submit(_read_tests, options.project_dir, settings))
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         suite = run_suite(options, on_progress, on_started=start_beside)
@@ -413,18 +461,11 @@ def run(
         if measured.risk
         else None
     )
-    result = analyze(project, measured, assessed)
-    audited = (
-        audit(
-            options.project_dir,
-            measured,
-            result,
-            health,
-            audit_read[0].result() if audit_read else None,
-        )
-        if measured.audit
-        else None
-    )
+    facts = audit_read[0].result() if audit_read else None
+    inventory = facts.inventory if facts is not None else tests_read[0].result()
+    suite_read = _suite_facts(inventory, health, suite.info.selection)
+    result = analyze(project, measured, assessed, suite_read)
+    audited = audit(options.project_dir, measured, result, health, facts) if facts else None
     from covgap.analyze.verdict import run_verdict
 
     verdict = run_verdict(health, suite.info, allow_failures=settings.allow_failures)

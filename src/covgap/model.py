@@ -32,9 +32,13 @@ __all__ = [
     "RunInfo",
     "RunVerdict",
     "Suggestion",
+    "SuiteFacts",
     "SuiteHealth",
+    "SuiteScope",
     "TestAdvice",
     "TestOutcome",
+    "TestSelection",
+    "UnrunTests",
 ]
 
 #: The name coverage.py's JSON report gives the code outside every function: module-level code.
@@ -180,6 +184,9 @@ class ProjectCoverage:
     changed_files: tuple[str, ...] = ()
     modified_files: tuple[str, ...] = ()
     outside_files: tuple[str, ...] = ()
+    #: The pytest node ids of the per-test contexts in the data (covgap's and pytest-cov's,
+    #: without pytest-cov's "|run" suffix), sorted; empty when contexts were not recorded.
+    test_contexts: tuple[str, ...] = ()
 
     @property
     def totals(self) -> Numbers:
@@ -459,6 +466,28 @@ class SuiteHealth:
 
 
 @dataclass(frozen=True)
+class TestSelection:
+    """What ``covgap run`` was told to run of the suite: what followed ``--`` that selects tests.
+
+    Empty when the whole suite was asked for (``addopts`` and ``testpaths`` are the project's
+    own selection, not this run's).
+    """
+
+    __test__ = False  # not a test class, whatever pytest thinks of the name
+
+    #: Paths and node ids given to pytest, as given ("tests/test_a.py", "tests/t.py::test_x").
+    paths: tuple[str, ...] = ()
+    #: Options that select tests, as given: "-k 'not slow'", "-m db", "--deselect X", "--lf".
+    options: tuple[str, ...] = ()
+    #: Tests pytest deselected when it collected (None when not known: pytest-xdist, old logs).
+    deselected: int | None = None
+
+    @property
+    def given(self) -> bool:
+        return bool(self.paths or self.options)
+
+
+@dataclass(frozen=True)
 class RunInfo:
     """How ``covgap run`` measured: what a reader needs to trust (or question) the numbers."""
 
@@ -481,6 +510,8 @@ class RunInfo:
     notes: tuple[str, ...] = ()
     #: The run was cut by ``--timeout`` (``pytest_exit_code`` is then None).
     timed_out: bool = False
+    #: What of the suite pytest was told to run (nothing given: the whole suite).
+    selection: TestSelection = field(default_factory=TestSelection)
 
 
 @dataclass(frozen=True)
@@ -629,6 +660,66 @@ class Baseline:
 
 
 @dataclass(frozen=True)
+class SuiteFacts:
+    """What is known of the project's tests besides the coverage data: what ``analyze`` needs
+    to tell test code from the code under test, and which tests did not run."""
+
+    #: The test modules pytest collects (the inventory, from the test files' AST), with the
+    #: tests each holds (parametrized cases counted, an unknown count as 1), by path.
+    test_modules: tuple[tuple[str, int], ...] = ()
+    #: ``covgap run``'s outcomes (every test that ran has one): None for ``covgap plan``.
+    health: SuiteHealth | None = None
+    #: What ``covgap run`` was told to run; None for ``covgap plan``.
+    selection: TestSelection | None = None
+    #: The command that runs the whole suite and plans again.
+    command: str = "covgap run"
+
+
+@dataclass(frozen=True)
+class UnrunTests:
+    """A test module none of whose tests ran."""
+
+    __test__ = False
+
+    path: str
+    #: Tests the inventory counts in it (0 when it is test code the inventory does not collect).
+    tests: int
+    #: Its statements and branches, and those that did not run, when the data measures it.
+    numbers: Numbers | None
+    #: Why, when known: "not selected", "collection error: …", "skipped: …", "no line ran".
+    reason: str
+
+
+@dataclass(frozen=True)
+class SuiteScope:
+    """What of the suite ran: the test code among the measured files (never planned: it is run,
+    not tested), the test modules that did not run, and whether the run was partial."""
+
+    #: Measured files that are test code: test modules, conftest.py, helpers in test folders.
+    test_files: tuple[str, ...] = ()
+    #: Their numbers: coverage.py counts them in the total when its ``source`` holds them.
+    test_numbers: Numbers = field(default_factory=Numbers)
+    #: How the tests that ran are known: "events" (``covgap run``'s log of pytest's reports),
+    #: "contexts" (per-test contexts in the data), "lines" (the test modules' measured lines);
+    #: None when they cannot be told (tests neither measured nor in contexts).
+    evidence: Literal["events", "contexts", "lines"] | None = None
+    #: Test modules (the inventory's that hold tests; without an inventory, the measured files
+    #: named like test modules), and the inventory's tests in them (None without one).
+    test_modules: int = 0
+    tests: int | None = None
+    #: Tests that ran (events: outcomes; contexts: test node ids); None when not known.
+    tests_run: int | None = None
+    not_run: tuple[UnrunTests, ...] = ()
+    #: ``covgap run``'s selection, when one was given.
+    selection: TestSelection | None = None
+    #: Only part of the suite ran: a selection left tests out (``covgap run``), or test modules
+    #: of the inventory are absent from the data (``covgap plan``). Run the whole suite first.
+    partial: bool = False
+    #: The command that runs the whole suite.
+    command: str = "covgap run"
+
+
+@dataclass(frozen=True)
 class PlanResult:
     """Everything a report shows: the coverage, the ranked gaps, the plan and the settings."""
 
@@ -646,3 +737,5 @@ class PlanResult:
     audit: AuditResult | None = None
     #: Only for ``covgap run``: the exit code the suite's outcome asks for.
     verdict: RunVerdict | None = None
+    #: The test code measured, the tests that did not run, whether the run was partial.
+    scope: SuiteScope = field(default_factory=SuiteScope)

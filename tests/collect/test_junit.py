@@ -613,6 +613,7 @@ def test_events_running_test(tmp_path: Path, tail: str, finish: bool) -> None:
         ),
         (f'{{"event": "collected", "count": 1, "format": {EVENTS_FORMAT + 1}}}\n', "format 3"),
         ('{"event": "collect_error", "nodeid": "a", "message": 3}\n', "'message' is 3"),
+        ('{"event": "selection", "args": "tests", "source": "args"}\n', "not a list of strings"),
     ],
     ids=[
         "bad-line-before-the-end",
@@ -623,6 +624,7 @@ def test_events_running_test(tmp_path: Path, tail: str, finish: bool) -> None:
         "bad-duration",
         "newer-format",
         "bad-message",
+        "bad-selection",
     ],
 )
 def test_bad_event_log_is_a_data_error(tmp_path: Path, text: str, words: str) -> None:
@@ -746,3 +748,23 @@ def test_bad_line_fed_during_a_run_is_raised_at_the_end(tmp_path: Path) -> None:
     assert log_.running == "a"  # nothing after the bad line is read
     with pytest.raises(DataError, match="line 2: not a JSON line"):
         log_.outcomes()
+
+
+def test_event_log_says_what_pytest_was_told_to_run(tmp_path: Path) -> None:
+    """The "selection" event gives pytest's ``config.args`` and their source; "collected" the
+    tests deselected. A log without them (an older plugin) leaves both unknown."""
+    log_ = EventLog(tmp_path / "events.jsonl")
+    log_.feed(
+        b'{"event": "begin", "format": 2}\n'
+        b'{"event": "selection", "args": ["tests/test_a.py"], "source": "args"}\n'
+        b'{"event": "collected", "count": 3, "deselected": 2}\n'
+    )
+    assert (log_.args, log_.args_source, log_.collected, log_.deselected) == (
+        ("tests/test_a.py",),
+        "args",
+        3,
+        2,
+    )
+    older = EventLog(tmp_path / "events.jsonl")
+    older.feed(b'{"event": "collected", "count": 3}\n')
+    assert (older.args, older.args_source, older.deselected) == (None, None, None)

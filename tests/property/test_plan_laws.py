@@ -44,8 +44,10 @@ def projects(draw: st.DrawFn) -> ProjectCoverage:
         total = Numbers()
         for r in regions:
             total = total + r.numbers
-        folder = draw(st.sampled_from(["", "pkg/", "pkg/sub/", "other/"]))
-        files.append(FileCoverage(path=f"{folder}m{index}.py", numbers=total, regions=regions))
+        folder = draw(st.sampled_from(["", "pkg/", "pkg/sub/", "other/", "tests/"]))
+        # Test modules, and helpers beside them: test code, counted in the total, never planned.
+        name = draw(st.sampled_from(["m", "test_m"])) if folder == "tests/" else "m"
+        files.append(FileCoverage(path=f"{folder}{name}{index}.py", numbers=total, regions=regions))
     return ProjectCoverage(
         files=tuple(files),
         branch_measured=True,
@@ -89,6 +91,60 @@ def test_plan_laws(project: ProjectCoverage, target: int, skip: bool) -> None:
     # No region is planned twice.
     planned = [(i.path, i.region.name) for p in plan.phases for i in p.items]
     assert len(planned) == len(set(planned))
+
+
+@settings(max_examples=300, deadline=None)
+@given(project=projects(), target=st.integers(0, 100), skip=st.booleans())
+def test_test_code_counts_in_the_total_and_is_never_planned(
+    project: ProjectCoverage, target: int, skip: bool
+) -> None:
+    """Test code is never ranked nor planned, yet every projection keeps its units in the
+    denominator as coverage.py does: a phase's total is what `coverage report` would say."""
+    from covgap.api import analyze
+    from covgap.config import Settings
+
+    totals = project.totals
+    if not totals.units:
+        return
+    result = analyze(project, Settings(target=float(target), skip=("other/*",) if skip else ()))
+    test_files = set(result.scope.test_files)
+    # A helper in tests/ is test code once a test module is there with it.
+    in_tests = {f.path for f in project.files if f.path.startswith("tests/")}
+    has_module = any(path.startswith("tests/test_") for path in in_tests)
+    assert test_files == (in_tests if has_module else set())
+    assert not any(item.path in test_files for item in result.functions)
+    # The test files come after the code under test in the files' order.
+    order = [gap.file.path in test_files for gap in result.files]
+    assert order == sorted(order)
+    test_gap = sum(f.numbers.gap for f in project.files if f.path in test_files)
+    assert result.scope.test_numbers.gap == test_gap
+    plan = result.plan
+    previous = totals.covered_units
+    for phase in plan.phases:
+        assert not any(item.path in test_files for item in phase.items)
+        assert phase.total_units == totals.units  # test code stays in the denominator
+        assert phase.projected_covered_units == previous + phase.gap_closed
+        # What coverage.py would report once the phase's functions are fully covered.
+        covered_after = {
+            (i.path, i.region.name) for p in plan.phases[: phase.number] for i in p.items
+        }
+        reported = sum(
+            (
+                region.numbers.fully_covered()
+                if (file.path, region.name) in covered_after
+                else region.numbers
+                for file in project.files
+                for region in file.regions
+            ),
+            Numbers(),
+        )
+        assert reported.covered_units == phase.projected_covered_units
+        assert reported.units == phase.total_units
+        previous = phase.projected_covered_units
+    # The test code that did not run is beyond the plan: its maximum leaves it missing.
+    assert plan.maximum <= Fraction(100 * (totals.units - test_gap), totals.units)
+    if test_gap and not plan.reachable and not skip:
+        assert any("test code that did not run" in note for note in plan.notes)
 
 
 @settings(max_examples=300, deadline=None)

@@ -147,6 +147,17 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Report:
     return Report(html, plan, project)
 
 
+@pytest.fixture(scope="module")
+def partial(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    """The 'partial' project (its coverage source holds its tests), run on two test files."""
+    project = tmp_path_factory.mktemp("partial") / "partial"
+    shutil.copytree(TESTS / "fixtures" / "projects" / "partial", project)
+    selected = ("tests/test_wrap.py", "tests/test_slug.py")
+    covgap("run", str(project), "--format", "json,html", "--no-audit", "--", *selected)
+    report = project / "covgap-report"
+    return Report(report / "index.html", json.loads((report / "plan.json").read_text()), project)
+
+
 @pytest.fixture
 def page(chromium: Browser) -> Iterator[Page]:
     """A fresh page (its own context: storage, theme) at 1280 × 900."""
@@ -368,6 +379,32 @@ def test_page_loads_offline_without_errors(
     data = embedded_data(page)
     assert data["totals"] == report.plan["totals"]
     assert data["plan"]["current_display"] == report.plan["plan"]["current_display"]
+
+
+def test_partial_run_is_said_first_and_test_code_is_marked(page: Page, partial: Report) -> None:
+    """A partial run: the overview says so above its numbers, with the command that runs the
+    whole suite and the test modules that did not run; test files in the table say so."""
+    watched = open_report(page, partial.html)
+    note = page.locator('[data-testid="partial-run"]')
+    assert note.is_visible()
+    assert "run the whole suite" in note.inner_text()
+    assert note.bounding_box()["y"] < page.locator('[data-testid="total"]').bounding_box()["y"]
+    not_run = page.locator('[data-testid="not-run"] li').all_inner_texts()
+    assert [text.split(":")[0] for text in not_run] == [
+        "tests/test_color.py",
+        "tests/test_unique.py",
+    ]
+    page.select_option("#gaps-kind", "file")
+    rows = page.locator("#gaps-table tbody tr.row-file")
+    marked = {
+        rows.nth(i).get_attribute("data-path")
+        for i in range(rows.count())
+        if "test code" in rows.nth(i).inner_text()
+    }
+    expected = {f["path"] for f in partial.plan["files"] if f["test_code"]}
+    shown = {rows.nth(i).get_attribute("data-path") for i in range(rows.count())}
+    assert marked == expected & shown and marked
+    watched.assert_quiet()
 
 
 # ----------------------------------------------------------------------------- 2. interactions

@@ -181,3 +181,34 @@ def test_the_comment_holds_hostile_text_as_text(hostile: Path, tmp_path: Path) -
     opened = sum(1 for h in html if h.startswith("<details"))
     assert opened == html.count("</details>") == 3
     assert code_spans(found).count(HOSTILE_NAME) == 2  # new gaps by function; why it failed
+
+
+def test_suite_scope_holds_hostile_text_as_text(hostile: Path) -> None:
+    """The partial run's account: a selection, a test module's path and its collection error,
+    all the project's text, are code or text, never HTML or a mention."""
+    from covgap import api
+    from covgap.config import Settings
+    from covgap.model import SuiteFacts, SuiteHealth, TestOutcome, TestSelection
+    from covgap.report.markdown import render_markdown
+    from covgap.report.view import build_view
+
+    module = "tests/test_`x` |@org.py"
+    error = TestOutcome(module, "error", message=HOSTILE_NAME, phase="collect")
+    suite = SuiteFacts(
+        test_modules=((module, 2), ("tests/test_shop.py", 3)),
+        health=SuiteHealth(
+            tests=(error, TestOutcome("tests/test_shop.py::test_price", "passed")),
+            groups=(),
+            source="events",
+        ),
+        selection=TestSelection(paths=("tests/test_shop.py",), options=(f"-k {HOSTILE_ID}",)),
+    )
+    settings = Settings(data_file=hostile / "coverage.json", cache=False)
+    result = api.analyze(api.load(hostile, settings), settings, suite=suite)
+    assert result.scope.partial
+    markdown = render_markdown(build_view(result))
+    spans = code_spans(assert_safe(markdown))
+    assert module in spans
+    assert f"-k {HOSTILE_ID}" in spans
+    texts = "".join(t.content for t in tokens(markdown) if t.type == "text")
+    assert "could not be collected: </details><img src=x onerror=alert(1)> @\u200borg/team" in texts

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from fractions import Fraction
 
 from covgap.analyze.advise import RegionKey, risk_score
@@ -85,6 +85,7 @@ def rank(
     tiers: Sequence[tuple[str, float]],
     file_target: float,
     assessments: Mapping[RegionKey, Assessment] | None = None,
+    test_files: Collection[str] = frozenset(),
 ) -> tuple[list[FileGap], list[FunctionGap]]:
     """Files ordered by impact, and every region with a gap in the order the plan follows.
 
@@ -92,10 +93,15 @@ def rank(
     risk-weighted coverage per estimated test, a module's functions sharing its tests
     (``effort.plan_order``); each region's ``score`` is its own value per estimated test
     (``advise.risk_score``). Priorities follow that order (``assign_priorities``).
+    ``test_files`` (``analyze/suite_scope.py``) are test code: run, not tested, so none of
+    their regions is ranked, and they come after the code under test in the files' order. Every
+    impact is still a share of the whole total, test code included, as coverage.py counts it.
     """
     total_units = project.totals.units
     gaps: list[FunctionGap] = []
     for file in project.files:
+        if file.path in test_files:
+            continue
         for region in file.regions:
             if not region.numbers.gap:
                 continue
@@ -137,7 +143,7 @@ def rank(
         _file_gap(f, by_file.get(f.path, []), tiers, file_target, total_units)
         for f in project.files
     ]
-    files.sort(key=lambda g: (-g.impact, g.file.path))
+    files.sort(key=lambda g: (g.file.path in test_files, -g.impact, g.file.path))
     return files, functions
 
 

@@ -36,7 +36,13 @@ from covgap.collect.rcfile import detect_source
 from covgap.collect.test_inventory import InventoryOptions, TestInventory, read_inventory
 from covgap.model import SuiteHealth
 
-__all__ = ["OTHER_CI", "AuditFacts", "read_audit_facts"]
+__all__ = [
+    "OTHER_CI",
+    "AuditFacts",
+    "inventory_options",
+    "read_audit_facts",
+    "read_test_inventory",
+]
 
 #: CI systems whose files covgap does not read: named in the audit so that "no CI" is not claimed.
 OTHER_CI = (
@@ -189,6 +195,34 @@ def _source_package(project_dir: Path, folder: str) -> bool:
     )
 
 
+def inventory_options(
+    pytest_config: PytestConfig, packages: tuple[str, ...], jobs: int | None
+) -> InventoryOptions:
+    """The inventory's options from pytest's settings: how pytest collects this project."""
+    declared = tuple(
+        line.split(":")[0].split("(")[0].strip()
+        for line in pytest_config.words("markers")
+        if isinstance(pytest_config.value("markers"), tuple)
+    )
+    default = InventoryOptions()
+    return InventoryOptions(
+        python_files=pytest_config.words("python_files") or default.python_files,
+        python_classes=pytest_config.words("python_classes") or default.python_classes,
+        python_functions=pytest_config.words("python_functions") or default.python_functions,
+        testpaths=pytest_config.words("testpaths"),
+        norecursedirs=pytest_config.words("norecursedirs") or default.norecursedirs,
+        project_packages=packages,
+        declared_markers=declared,
+        jobs=jobs or 0,
+    )
+
+
+def read_test_inventory(project_dir: Path, jobs: int | None = None) -> TestInventory:
+    """The test inventory alone (what ``read_audit_facts`` reads with the rest): the test
+    modules pytest collects, for telling test code apart when the audit is off."""
+    return read_inventory(project_dir, inventory_options(read_pytest_config(project_dir), (), jobs))
+
+
 def read_audit_facts(
     project_dir: Path,
     *,
@@ -205,25 +239,7 @@ def read_audit_facts(
     source = list(coverage.source) or detect_source(project_dir)
     packages = project_packages(project_dir, source)
     sources = scan_sources(project_dir, source_files(project_dir, source), packages)
-    declared = tuple(
-        line.split(":")[0].split("(")[0].strip()
-        for line in pytest_config.words("markers")
-        if isinstance(pytest_config.value("markers"), tuple)
-    )
-    default = InventoryOptions()
-    inventory = read_inventory(
-        project_dir,
-        InventoryOptions(
-            python_files=pytest_config.words("python_files") or default.python_files,
-            python_classes=pytest_config.words("python_classes") or default.python_classes,
-            python_functions=pytest_config.words("python_functions") or default.python_functions,
-            testpaths=pytest_config.words("testpaths"),
-            norecursedirs=pytest_config.words("norecursedirs") or default.norecursedirs,
-            project_packages=packages,
-            declared_markers=declared,
-            jobs=jobs or 0,
-        ),
-    )
+    inventory = read_inventory(project_dir, inventory_options(pytest_config, packages, jobs))
     problems = tuple(p for p in (pytest_config.problem, coverage.problem) if p is not None)
     problems += tuple(ReadProblem(path, None, why) for path, why in inventory.unreadable)
     project = _project_table(project_dir)

@@ -15,7 +15,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +45,7 @@ from covgap.collect.static import (
 from covgap.errors import DataError
 from covgap.model import FileCoverage, ProjectCoverage
 
-__all__ = ["LoadOptions", "load_coverage_data"]
+__all__ = ["LoadOptions", "load_coverage_data", "pytest_node_ids"]
 
 #: coverage.py 7.14+ combines parallel data files into the data file before every report.
 COMBINES_IMPLICITLY = coverage.version_info >= (7, 14)
@@ -138,6 +138,7 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
                     slug="empty-data",
                 )
             branch_measured = data.has_arcs()
+            test_contexts = pytest_node_ids(data.measured_contexts())
             files, notes, (parsed, cached), changed = _analyze_all(cov, options)
         except CoverageException as exc:
             raise _unusable(exc, shown_path) from exc
@@ -159,8 +160,16 @@ def load_coverage_data(options: LoadOptions) -> ProjectCoverage:
         notes=tuple(notes),
         parsed_files=parsed,
         cached_files=cached,
+        test_contexts=test_contexts,
     )
     return with_source_checks(project, project_dir, data_files, changed)
+
+
+def pytest_node_ids(contexts: Iterable[str]) -> tuple[str, ...]:
+    """The pytest node ids among coverage contexts, sorted: covgap records a test's node id,
+    pytest-cov its node id and the phase ("tests/test_a.py::test_x|run"); other contexts (the
+    empty one, ``dynamic_context = test_function``'s names) are not node ids."""
+    return tuple(sorted({context.partition("|")[0] for context in contexts if "::" in context}))
 
 
 def _open_data(

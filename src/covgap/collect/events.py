@@ -2,7 +2,8 @@
 
 The log is written by covgap's tiny pytest plugin (which must not import covgap), so this
 docstring is the format's definition. Version ``EVENTS_FORMAT`` = 2 (2 added "begin",
-"passed" and "coverage"; a version 1 log, which has none of them, reads the same):
+"passed" and "coverage"; a version 1 log, which has none of them, reads the same; "selection"
+and the "deselected" count came later within version 2, as optional additions):
 
 * The file is UTF-8 text, one JSON object per line, each line ended by "\\n"; appended, and
   flushed at every test's start and every failure, so that the log is read even when the
@@ -16,8 +17,15 @@ docstring is the format's definition. Version ``EVENTS_FORMAT`` = 2 (2 added "be
   ``{"event": "coverage", "started": "coverage run", "reason": TEXT}``
       coverage.py was started over under ``coverage run`` because a file it measures was
       imported before the plugin could start it; TEXT is coverage.py's warning.
-  ``{"event": "collected", "count": N}``
-      collection is over: N tests were selected to run (``pytest_collection_finish``).
+  ``{"event": "selection", "args": [ARG, ...], "source": "args"|"testpaths"|"invocation_dir"}``
+      what pytest was told to collect (``pytest_configure``): ``config.args``, the paths and
+      node ids given on its command line (or by ``addopts``), else ``testpaths``, else the
+      folder it started in; ``source`` says which (``config.args_source``; null before
+      pytest 7.2). Optional: a log without it reads as one whose selection is unknown.
+  ``{"event": "collected", "count": N, "deselected": D}``
+      collection is over: N tests were selected to run (``pytest_collection_finish``); D were
+      deselected (``-k``, ``-m``, ``--deselect``, ``--lf``, a plugin; optional, not written
+      with pytest-xdist, whose workers deselect).
   ``{"event": "collect_error", "nodeid": ID, "message": FIRST_LINE}``
       a collector (usually a test module) failed (``pytest_collectreport`` with
       ``report.failed``); ID is its node id ("tests/test_x.py").
@@ -194,6 +202,12 @@ class EventLog:
         self.running: str | None = None
         #: Why coverage.py was started over under ``coverage run`` (a "coverage" event).
         self.restarted: str | None = None
+        #: What pytest was told to collect, and where that came from (a "selection" event):
+        #: ``config.args`` and "args", "testpaths" or "invocation_dir"; None when not logged.
+        self.args: tuple[str, ...] | None = None
+        self.args_source: str | None = None
+        #: Tests deselected at collection, when logged.
+        self.deselected: int | None = None
         self._rest = b""
         self._number = 0
         self._error: DataError | None = None
@@ -254,6 +268,16 @@ class EventLog:
             count = event.get("count")
             if isinstance(count, int) and not isinstance(count, bool):
                 self.collected = count
+            deselected = event.get("deselected")
+            if isinstance(deselected, int) and not isinstance(deselected, bool):
+                self.deselected = deselected
+        elif kind == "selection":
+            args = event.get("args")
+            if not isinstance(args, list) or not all(isinstance(arg, str) for arg in args):
+                raise _bad(path, number, f"'args' is {args!r}, not a list of strings")
+            self.args = tuple(args)
+            source = event.get("source")
+            self.args_source = source if isinstance(source, str) else None
         elif kind == "collect_error":
             nodeid = _nodeid(path, number, event)
             message = _clip(_text(path, number, event, "message"))

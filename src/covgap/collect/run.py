@@ -484,6 +484,7 @@ def run_suite(
             hint=" | ".join(tail) if tail else None,
             slug="no-run-data",
         )
+    from covgap.collect.selection import read_selection
     from covgap.model import RunInfo
 
     info = RunInfo(
@@ -503,5 +504,8 @@ def run_suite(
         data_file=str(data_file.relative_to(project_dir)),
         notes=tuple(notes),
         timed_out=timed_out,
+        selection=read_selection(
+            options.pytest_args, event_log.args, event_log.args_source, event_log.deselected
+        ),
     )
     return SuiteRun(data_file, events, event_log, log, info, prepared, stopped, tuple(notes))

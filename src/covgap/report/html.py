@@ -86,6 +86,7 @@ _FILE_COLUMNS = (
     "impact_display",
     "impact_to_target_display",
     "gap",
+    "test_code",
 )
 _REGION_COLUMNS = (
     "path",

@@ -17,6 +17,8 @@ ITEMS_PER_PHASE = 40
 #: Functions per phase whose suggested tests are written out, and suggestions per function.
 ADVICE_PER_PHASE = 10
 SUGGESTIONS_PER_FUNCTION = 6
+#: Test modules that did not run listed before the rest is left to plan.json.
+UNRUN_TEST_MODULES = 15
 
 
 def _text(message: Any, width: int | None = None) -> str:
@@ -59,14 +61,19 @@ def template_environment() -> jinja2.Environment:
 
 def warm() -> None:
     """Compile the plan's templates (the first render's biggest cost)."""
-    for name in ("plan.md.j2", "_audit.md.j2"):  # the second is included by the first
+    for name in ("plan.md.j2", "_audit.md.j2", "_suite_scope.md.j2"):  # included by the first
         template_environment().get_template(name)
 
 
 def render_markdown(view: dict[str, Any]) -> str:
     """The plan as Markdown that reads like a hand-written coverage plan."""
     top = view["settings"].get("top", 10)
-    with_gaps = [f for f in view["files"] if f["missing_statements"] or f["missing_branches"]]
+    # Test code is run, not tested: the suite's scope lists what of it did not run.
+    with_gaps = [
+        f
+        for f in view["files"]
+        if (f["missing_statements"] or f["missing_branches"]) and not f["test_code"]
+    ]
     template = template_environment().get_template("plan.md.j2")
     return template.render(
         v=view,
@@ -75,6 +82,7 @@ def render_markdown(view: dict[str, Any]) -> str:
         item_limit=ITEMS_PER_PHASE,
         advice_limit=ADVICE_PER_PHASE,
         suggestion_limit=SUGGESTIONS_PER_FUNCTION,
+        scope_limit=UNRUN_TEST_MODULES,
     )
 
 

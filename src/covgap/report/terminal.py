@@ -47,10 +47,15 @@ def render_terminal(view: dict[str, Any], stream: TextIO, *, width: int | None =
         f"  (gap {plan['gap_display']} points)"
     )
 
+    _suite_scope(console, view["suite_scope"])
     _run_and_health(console, view)
 
     top = view["settings"].get("top", 10)
-    files = [f for f in view["files"] if f["missing_statements"] or f["missing_branches"]][:top]
+    files = [
+        f
+        for f in view["files"]
+        if (f["missing_statements"] or f["missing_branches"]) and not f["test_code"]
+    ][:top]
     if files:
         table = _table(
             "Files by impact",
@@ -98,6 +103,48 @@ def render_terminal(view: dict[str, Any], stream: TextIO, *, width: int | None =
         _audit(console, view["audit"], limit=AUDIT_SHOWN)
     for note in [*plan["notes"], *view["notes"]]:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
+
+
+#: Test modules that did not run, named in the summary (plan.md and plan.json list more).
+UNRUN_SHOWN = 5
+
+
+def _suite_scope(console: Console, scope: dict[str, Any]) -> None:
+    """A partial run first, with "run the whole suite"; the test modules that did not run; how
+    the totals count test code."""
+    not_run = scope["not_run"]
+    if scope["partial"]:
+        selection = scope["selection"]
+        given = (selection["paths"] + selection["options"]) if selection else []
+        tests = scope["tests"]
+        if not_run:
+            counts = f"({scope['not_run_tests']} of {plural(tests, 'test')}) " if tests else ""
+            what = f"{len(not_run)} of {plural(scope['test_modules'], 'test module')} {counts}"
+            what += "did not run"
+        else:
+            what = f"{scope['tests_run']}{f' of {tests}' if tests else ''} tests ran"
+        console.print(
+            "[bold yellow]Only part of the suite ran:[/bold yellow] "
+            + (f"pytest was given {escape(' '.join(given))}; " if given else "")
+            + what
+        )
+        console.print(f"[bold]First, run the whole suite:[/bold] {escape(scope['command'])}")
+    if not_run:
+        counted = scope["tests"] is not None
+        shown = ", ".join(
+            f"{t['path']} ({t['tests']})" if counted else t["path"] for t in not_run[:UNRUN_SHOWN]
+        )
+        more = f" and {len(not_run) - UNRUN_SHOWN} more" if len(not_run) > UNRUN_SHOWN else ""
+        console.print(
+            f"Tests that did not run: {escape(shown)}{more}", overflow="ellipsis", no_wrap=True
+        )
+    code = scope["test_code"]
+    if code["files"]:
+        console.print(
+            f"[dim]Totals count {plural(code['files'], 'test-code file')} "
+            f"({code['share_display']} points), as coverage.py's source holds the tests; "
+            "the plan never lists test code.[/dim]"
+        )
 
 
 #: Findings the plan's terminal summary lists (plan.md and plan.json have them all).

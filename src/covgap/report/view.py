@@ -33,7 +33,7 @@ from covgap.model import (
     TestAdvice,
 )
 from covgap.report.view_audit import audit_view
-from covgap.report.view_suite import health_view, run_view
+from covgap.report.view_suite import health_view, run_view, scope_view
 
 __all__ = ["FORMAT_VERSION", "apportion", "build_view"]
 
@@ -96,6 +96,8 @@ class _Formatter:
     coverage_precision: int
     #: Files whose functions are unknown: their one region is the whole file.
     whole_files: frozenset[str]
+    #: Files that are test code (never planned).
+    test_files: frozenset[str] = frozenset()
 
     @property
     def impact_digits(self) -> int:
@@ -143,6 +145,7 @@ class _Formatter:
         file = file_gap.file
         return {
             "path": file.path,
+            "test_code": file.path in self.test_files,
             **self.numbers(file.numbers),
             "tier": file_gap.tier,
             "impact": float(file_gap.impact),
@@ -304,6 +307,7 @@ def build_view(result: PlanResult) -> dict[str, Any]:
         precision=settings.precision,
         coverage_precision=project.coverage_precision,
         whole_files=frozenset(f.path for f in project.files if not f.regions_known),
+        test_files=frozenset(result.scope.test_files),
     )
     gaps = {(g.path, g.region.name): g for g in result.functions}
     current_display = fmt.percent(totals.percent_covered)
@@ -343,6 +347,7 @@ def build_view(result: PlanResult) -> dict[str, Any]:
             "units": totals.units,
             "files": len(project.files),
         },
+        "suite_scope": scope_view(result.scope, totals.units, fmt.points),
         "files": [fmt.file(f, gaps) for f in result.files],
         "top_functions": [fmt.item(g) for g in result.functions[: settings.top]],
         "tier_counts": {

@@ -1,12 +1,15 @@
-"""The view of a measured run: how it was measured, and the suite's health (part of the view)."""
+"""The view of the suite: how a run measured it, its health, and what of it ran (part of the
+view)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
-from covgap.model import RunInfo, RunVerdict, SuiteHealth, TestOutcome
+from covgap.model import Numbers, RunInfo, RunVerdict, SuiteHealth, SuiteScope, TestOutcome
 
-__all__ = ["health_view", "run_view"]
+__all__ = ["health_view", "run_view", "scope_view"]
 
 
 #: How many of the slowest tests the health section lists.
@@ -76,4 +79,56 @@ def health_view(health: SuiteHealth | None) -> dict[str, Any] | None:
             }
             for group in health.groups
         ],
+    }
+
+
+def _numbers(numbers: Numbers) -> dict[str, int]:
+    return {
+        "statements": numbers.statements,
+        "missing_statements": numbers.missing_statements,
+        "branches": numbers.branches,
+        "missing_branches": numbers.missing_branches,
+    }
+
+
+def scope_view(
+    scope: SuiteScope, total_units: int, points: Callable[[Fraction], str]
+) -> dict[str, Any]:
+    """The test code measured, the test modules that did not run and whether the run was
+    partial; ``points`` shows a share of the total in points."""
+    code = scope.test_numbers
+    selection = scope.selection
+    return {
+        "partial": scope.partial,
+        "evidence": scope.evidence,
+        "command": scope.command,
+        "selection": None
+        if selection is None
+        else {
+            "paths": list(selection.paths),
+            "options": list(selection.options),
+            "deselected": selection.deselected,
+        },
+        "test_modules": scope.test_modules,
+        "tests": scope.tests,
+        "tests_run": scope.tests_run,
+        "not_run_tests": None if scope.tests is None else sum(test.tests for test in scope.not_run),
+        "not_run": [
+            {
+                "path": test.path,
+                "tests": test.tests,
+                "reason": test.reason,
+                "numbers": None if test.numbers is None else _numbers(test.numbers),
+            }
+            for test in scope.not_run
+        ],
+        "test_code": {
+            "files": len(scope.test_files),
+            **_numbers(code),
+            "units": code.units,
+            "gap": code.gap,
+            # Points of the total that the test code holds, and that running it all would add.
+            "share_display": points(Fraction(100 * code.units, total_units or 1)),
+            "gap_display": points(Fraction(100 * code.gap, total_units or 1)),
+        },
     }

@@ -109,6 +109,8 @@ _FORMAT = 2
 _unwritten: dict[str, float] = {}
 #: The running tests that have a report line written (their teardown is written too).
 _reported: set[str] = set()
+#: Tests deselected so far (``-k``, ``-m``, ``--deselect``, ``--lf``, a plugin's hook).
+_deselected = 0
 
 
 def _write(line: str, flush: bool) -> None:
@@ -154,6 +156,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if path and not os.environ.get("PYTEST_XDIST_WORKER"):
         _log = Path(path).open("a", encoding="utf-8")  # noqa: SIM115 - open for the whole run
         _event(event="begin", format=_FORMAT)
+        # What pytest was told to collect: the paths given on its command line (or added by
+        # addopts), else testpaths, else the folder it was started in (pytest 7.2+ says which).
+        source = getattr(getattr(config, "args_source", None), "name", None)
+        _event(
+            event="selection",
+            args=[str(arg) for arg in config.args],
+            source=source.lower() if isinstance(source, str) else None,
+        )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -168,8 +178,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         _event(event="coverage", started="coverage run", reason=_RESTARTED)
 
 
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    global _deselected
+    _deselected += len(items)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
-    _event(event="collected", count=len(session.items))
+    _event(event="collected", count=len(session.items), deselected=_deselected)
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -427,6 +427,7 @@
       name: "",
       label: f.path,
       tier: f.tier,
+      testCode: f.test_code,
       searchPath: f.path.toLowerCase(),
       searchName: "",
       coverage: f.percent_covered,
@@ -501,7 +502,11 @@
   function tableRow(row) {
     const isFile = row.kind === "file";
     const name = isFile
-      ? cell("name", row.label, row.label, { class: "col-name", title: `tier: ${row.tier}` })
+      ? cell("name", row.label, row.label, {
+          class: "col-name",
+          title: `tier: ${row.tier}${row.testCode ? "; test code: run by the suite, never planned" : ""}`,
+          content: row.testCode ? [row.label, h("span", { class: "row-path", text: " test code" })] : null,
+        })
       : cell("name", null, row.label, {
           class: "col-name",
           content: [
