@@ -82,6 +82,6 @@ def test_terminal_never_cuts_a_function_name(long_names: dict[str, Any], width: 
     assert len(rows) == len(long_names["top_functions"]) == 12
     for item, row in zip(long_names["top_functions"], rows, strict=True):
         assert item["display_name"] in row, row
-    assert any("…/" in row for row in rows)
+    assert not any(LONG in row for row in rows)  # the paths gave way
     for item in long_names["top_functions"][:5]:
         assert item["advice"]["suggestions"][0]["test_name"] in text

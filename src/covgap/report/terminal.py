@@ -67,14 +67,17 @@ def _name_table(
     title: str,
     columns: tuple[list[Column], list[Column]],
     names: tuple[str, list[tuple[str, str, str]]],
-    rest: tuple[str, list[str]] | None = None,
+    rest: tuple[str, str, list[str]] | None = None,
 ) -> Table:
     """A table whose name column shows every name whole: a row too long loses the left of its
-    path first, then the last column (``rest``: the missing lines, which plan.md and the page
-    have) goes; a name longer than the whole row then folds onto a second line, still whole.
+    path first, then room in the last column (``rest``: the missing lines, which plan.md and the
+    page have), whose header shortens and whose cells are cut at their end; when a name is
+    longer than that, the last column goes, and a name longer than the whole row folds onto a
+    second line, still whole.
 
     ``columns``: the columns before and after the name, (header, justify, cells as rich
-    markup); ``names``: the name column's header and (where, separator, name) for each row.
+    markup); ``names``: the name column's header and (where, separator, name) for each row;
+    ``rest``: the last column's header, its short header, and its cells.
     """
     before, after = columns
     header, parts = names
@@ -82,9 +85,10 @@ def _name_table(
     count = len(before) + len(after) + 1
     room = console.width - fixed - _chrome(count)
     longest = max(cell_len(name) for _, _, name in parts)
-    if rest and longest <= room - _chrome(1) + 1 - cell_len(rest[0]):
+    last = _chrome(1) - 1 + cell_len(rest[1]) if rest else 0  # the last column at its narrowest
+    if rest and longest <= room - last:
         count += 1
-        room -= _chrome(1) - 1 + cell_len(rest[0])
+        room -= last
     else:
         rest = None
     labels = [fit_name(where, name, room, separator) for where, separator, name in parts]
@@ -97,8 +101,9 @@ def _name_table(
         table.add_column(column_header, justify=justify, no_wrap=True)
     if rest:
         left = console.width - fixed - name_width - _chrome(count)
+        shown = rest[0] if left >= cell_len(rest[0]) else rest[1]
         table.add_column(
-            rest[0], no_wrap=True, overflow="ellipsis", width=max(cell_len(rest[0]), left)
+            shown, no_wrap=True, overflow="ellipsis", width=max(cell_len(rest[1]), left)
         )
     for index, label in enumerate(labels):
         name = parts[index][2]
@@ -107,7 +112,7 @@ def _name_table(
             *(cells[index] for _, _, cells in before),
             f"{escape(where)}[bold]{escape(name)}[/bold]",
             *(cells[index] for _, _, cells in after),
-            *([rest[1][index]] if rest else []),
+            *([rest[2][index]] if rest else []),
         )
     return table
 
@@ -291,7 +296,7 @@ def _top_functions(console: Console, view: dict[str, Any]) -> None:
         "Functions to cover first",
         ([("Pri", "left", [i["priority"] or "" for i in items])], after),
         ("Function", [(i["path"], ":", i["display_name"]) for i in items]),
-        ("Missing lines", [escape(i["missing_ranges"]) for i in items]),
+        ("Missing lines", "Missing", [escape(i["missing_ranges"]) for i in items]),
     )
     console.print(table)
     if not with_risk:
