@@ -169,14 +169,14 @@ def render_markdown(view: dict[str, Any], *, audit_file: bool = False) -> str:
     return text
 
 
-#: The suite's counts as the first screen names them.
+#: The suite's counts as the first screen names them: (key, one, several).
 COUNT_LABELS = (
-    ("passed", "passed"),
-    ("failed", "failed"),
-    ("error", "errors"),
-    ("skipped", "skipped"),
-    ("xfailed", "xfailed"),
-    ("xpassed", "xpassed"),
+    ("passed", "passed", "passed"),
+    ("failed", "failed", "failed"),
+    ("error", "error", "errors"),
+    ("skipped", "skipped", "skipped"),
+    ("xfailed", "xfailed", "xfailed"),
+    ("xpassed", "xpassed", "xpassed"),
 )
 
 
