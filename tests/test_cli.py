@@ -40,7 +40,7 @@ def test_plan_writes_reports(measured_basic: Path, tmp_path: Path) -> None:
     output = tmp_path / "out"
     code, out, err = run("plan", str(measured_basic), "--output", str(output), "--target", "90")
     assert code == ExitCode.OK, err
-    assert (output / "plan.md").read_text().startswith("# Coverage improvement plan")
+    assert (output / "plan.md").read_text().startswith("# Coverage plan: ")
     view = json.loads((output / "plan.json").read_text())
     assert view["plan"]["target"] == 90.0
     assert "Coverage 42.2% → target 90.0%" in out
@@ -75,7 +75,7 @@ def test_plan_takes_the_health_from_a_junit_report(tmp_path: Path) -> None:
     assert view["health"]["counts"]["failed"] == 8 and view["health"]["counts"]["error"] == 6
     causes = [group["cause"] for group in view["health"]["groups"]]
     assert "import error" in causes and "fixture or setup error" in causes
-    assert "## Fix first" in (project / "covgap-report" / "plan.md").read_text()
+    assert "## Phase 0: fix first" in (project / "covgap-report" / "plan.md").read_text()
     code, _, err = run("plan", str(project), "--junit", str(project / "nope.xml"))
     assert code == ExitCode.DATA_ERROR
     assert_one_error_line(err, "nope.xml")
@@ -311,7 +311,12 @@ def test_failed_write_keeps_the_previous_report(measured_basic: Path, tmp_path: 
     code, _, err = run("plan", str(measured_basic), "--output", str(output), "--target", "95")
     assert code == ExitCode.OUTPUT_ERROR
     assert_one_error_line(err, "plan.json: cannot write the report")
-    assert sorted(p.name for p in output.iterdir()) == ["index.html", "plan.json", "plan.md"]
+    assert sorted(p.name for p in output.iterdir()) == [
+        "audit.md",
+        "index.html",
+        "plan.json",
+        "plan.md",
+    ]
     assert (output / "plan.md").read_text() != old_md  # rewritten whole, before the failure
 
 

@@ -78,6 +78,37 @@ def test_broken_risk_settings(tmp_path: Path, toml: str, fragment: str) -> None:
         settings_from(tmp_path, toml)
 
 
+@pytest.mark.parametrize(
+    ("toml", "rate"),
+    [
+        pytest.param("", 8.0, id="default"),
+        pytest.param("tests-per-day = 12", 12.0, id="whole"),
+        pytest.param("tests_per_day = 2.5", 2.5, id="fraction"),
+        pytest.param('tests-per-day = "6"', 6.0, id="text"),
+    ],
+)
+def test_tests_per_day(tmp_path: Path, toml: str, rate: float) -> None:
+    """tests-per-day sets the rate that turns estimated tests into days; 8 by default."""
+    assert settings_from(tmp_path, toml).tests_per_day == rate  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("0", id="zero: every plan would be endless"),
+        pytest.param("-3", id="negative"),
+        pytest.param("1001", id="above-1000"),
+        pytest.param("true", id="boolean"),
+        pytest.param('"fast"', id="not-a-number"),
+        pytest.param("nan", id="nan"),
+    ],
+)
+def test_broken_tests_per_day(tmp_path: Path, value: str) -> None:
+    """A rate that is not a number above 0 and at most 1000 is an error naming the key."""
+    with pytest.raises(ConfigError, match="tests-per-day must be a number of tests a day"):
+        settings_from(tmp_path, f"tests-per-day = {value}")
+
+
 # -- bounds and unreadable files -----------------------------------------------------------------
 
 

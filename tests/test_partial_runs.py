@@ -76,12 +76,14 @@ def test_partial_covgap_run_is_said_first_and_test_code_is_never_planned(project
     assert f"{view['totals']['percent_covered']:.6f}" == total
 
     markdown = report(project, "plan.md")
-    first = markdown.index("## Only part of the suite ran")
-    assert first < markdown.index("## Current status") < markdown.index("## Functions to cover")
+    # Right under the title, before the status; the tests that did not run after the phases.
+    assert markdown.splitlines()[2].startswith("> **Only part of the suite ran**")
+    assert markdown.index("Only part of the suite ran") < markdown.index("- **Status**")
+    assert markdown.index("## Phases") < markdown.index("## Tests that did not run")
     assert "**First, run the whole suite**: `covgap run`" in markdown
     assert "pytest was given `tests/test_wrap.py` `tests/test_slug.py`" in markdown
     assert "| `tests/test_color.py` | 9 | not selected | 27 |" in markdown
-    files_table = markdown[markdown.index("## Files by impact") : markdown.index("## Functions")]
+    files_table = markdown[markdown.index("## Files by impact") :].split("\n## ")[0]
     assert "tests/" not in files_table
     assert out.index("Only part of the suite ran") < out.index("Files by impact")
     assert "First, run the whole suite: covgap run" in out
@@ -144,7 +146,7 @@ def test_coverage_run_on_part_of_the_suite_then_plan(project: Path) -> None:
     assert scope["test_code"]["gap"] == 45
     assert any("test code that did not run" in note for note in view["plan"]["notes"])
     markdown = report(project, "plan.md")
-    assert markdown.index("## Only part of the suite ran") < markdown.index("## Current status")
+    assert markdown.index("> **Only part of the suite ran**") < markdown.index("- **Status**")
 
 
 def test_pytest_cov_contexts_tell_what_ran_when_tests_are_not_measured(project: Path) -> None:

@@ -320,8 +320,8 @@ def test_unhealthy_suite_is_grouped_and_still_planned(tmp_path: Path) -> None:
     assert view["health"]["source"] == "events"
     assert view["totals"]["percent_covered"] > 0
     plan_md = (project / "covgap-report" / "plan.md").read_text()
-    assert "## Fix first" in plan_md and "### Import error (1)" in plan_md
-    assert "### Exception: KeyError (1)" in plan_md  # the type's name as it is spelled
+    assert "## Phase 0: fix first" in plan_md and "- **Import error (1)**" in plan_md
+    assert "- **Exception: KeyError (1)**" in plan_md  # the type's name as it is spelled
 
 
 def test_whole_run_timeout_stops_a_hang_and_keeps_the_data(tmp_path: Path) -> None:
@@ -520,7 +520,7 @@ def test_failing_tests_exit_1_and_the_plan_is_written(tmp_path: Path) -> None:
     assert err.rstrip().endswith("covgap: exit 1: 1 failed (--allow-failures exits 0)")
     assert plan_json(project)["run"]["verdict"]["reason"] == "1 failed"
     plan_md = (project / "covgap-report" / "plan.md").read_text()
-    assert "- outcome: 1 failed, so `covgap run` exits 1." in plan_md
+    assert "Outcome: 1 failed, so `covgap run` exits 1." in plan_md
     # The health of a run that ended by itself is pytest's reports, never "stopped".
     assert "pytest's test reports, as covgap's plugin logged them during the run" in plan_md
     assert "stopped" not in plan_md

@@ -18,6 +18,7 @@ from covgap.errors import ConfigError
 __all__ = [
     "DEFAULT_CRITICAL_PATTERNS",
     "DEFAULT_RISK_WEIGHTS",
+    "DEFAULT_TESTS_PER_DAY",
     "DEFAULT_TIERS",
     "FORMATS",
     "Settings",
@@ -97,6 +98,11 @@ DEFAULT_CRITICAL_PATTERNS: tuple[str, ...] = (
     "transaction*",
 )
 
+#: Tests one developer writes in a day for code they did not write (docs/configuration.md).
+DEFAULT_TESTS_PER_DAY = 8.0
+#: The highest ``tests-per-day``: beyond it a value is a mistake, not a rate.
+MAX_TESTS_PER_DAY = 1000.0
+
 #: The weight of each risk factor. Likelihood factors (complexity, churn, crap): their weighted
 #: mean, over those measured. Impact factors (criticality, exposure): each scales that mean by
 #: (1 + weight × score) / (1 + weight), summed. Chosen against defect history (docs/risk.md):
@@ -127,6 +133,9 @@ class Settings:
     output: Path = Path("covgap-report")
     #: How many files and functions the terminal and Markdown summaries list.
     top: int = 10
+    #: The rate that turns estimated tests into estimated days of work (docs/configuration.md
+    #: says why 8): an estimate, for a lead's planning, never a measurement.
+    tests_per_day: float = DEFAULT_TESTS_PER_DAY
     #: Digits after the decimal point in covgap's own reports.
     precision: int = 1
     data_file: Path | None = None
@@ -301,6 +310,22 @@ def _points(value: Any) -> float:
     return number
 
 
+def _rate(value: Any) -> float:
+    """A number of tests a day: above 0 (a rate of 0 would make every plan endless)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number of tests a day")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"must be a number of tests a day, not {value!r}") from None
+    if not math.isfinite(number) or not 0 < number <= MAX_TESTS_PER_DAY:
+        raise ValueError(
+            f"must be a number of tests a day above 0 and at most {MAX_TESTS_PER_DAY:g}, "
+            f"not {value!r}"
+        )
+    return number
+
+
 def _tiers(value: Any) -> tuple[tuple[str, float], ...]:
     if not isinstance(value, Mapping) or not value:
         raise ValueError(
@@ -349,6 +374,7 @@ _PARSERS: dict[str, tuple[str, Any]] = {
     "output": ("output", _path),
     "top": ("top", _whole(1, MAX_TOP)),
     "precision": ("precision", _whole(0, MAX_PRECISION)),
+    "tests-per-day": ("tests_per_day", _rate),
     "data-file": ("data_file", _path),
     "jobs": ("jobs", _whole(1, MAX_JOBS)),
     "cache": ("cache", _boolean),

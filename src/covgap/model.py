@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Literal
@@ -369,6 +369,8 @@ class Phase:
     fail_under: Fraction
     #: Estimated tests to write, module by module (``analyze/effort.phase_tests``): an estimate.
     estimated_tests: int = 0
+    #: The same per module (file path): they add up to ``estimated_tests``.
+    tests_by_module: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def projected_ratio(self) -> Fraction:

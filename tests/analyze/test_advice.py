@@ -146,14 +146,20 @@ def test_phase_counts_estimated_tests(advice_plan: PlanResult) -> None:
 
 
 def test_view_validates_and_shows_the_advice(advice_plan: PlanResult) -> None:
-    """plan.json with advice validates against the schema; plan.md lists the tests to write."""
+    """plan.json with advice validates against the schema and holds every test to write;
+    plan.md gives each function one line: its tests, what they must do, the fakes."""
     view = json.loads(json.dumps(build_view(advice_plan)))
     jsonschema.validate(view, json.loads(SCHEMA.read_text()))
+    items = {i["function"]: i for p in view["plan"]["phases"] for i in p["items"]}
+    suggestions = items["parse_amount"]["advice"]["suggestions"]
+    assert "test_parse_amount_raises_value_error" in [s["test_name"] for s in suggestions]
     markdown = render_markdown(view)
-    assert "- [ ] `test_parse_amount_raises_value_error`: `parse_amount` raises" in markdown
-    assert (
-        "Isolate HTTP (standard library) (`urllib.request.urlopen`) with **pytest-httpserver**"
-        in markdown
+    (line,) = [line for line in markdown.splitlines() if line.startswith("  - [ ] `parse_amount`")]
+    assert line.endswith(f"{items['parse_amount']['effort']} tests — 2 raises")
+    assert any(
+        "fake with pytest-httpserver" in line
+        for line in markdown.splitlines()
+        if line.startswith("  - [ ] ")
     )
     assert "## Risk" in markdown
 

@@ -77,7 +77,12 @@ def test_plan_writes_index_html(measured_basic: Path, tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
     code = main(["plan", str(measured_basic), "--output", str(output), "--no-cache"], out, err)
     assert code == 0, err.getvalue()
-    assert sorted(p.name for p in output.iterdir()) == ["index.html", "plan.json", "plan.md"]
+    assert sorted(p.name for p in output.iterdir()) == [
+        "audit.md",
+        "index.html",
+        "plan.json",
+        "plan.md",
+    ]
     assert f"Wrote {output / 'index.html'}" in out.getvalue()
     page = (output / "index.html").read_text(encoding="utf-8")
     assert (
@@ -188,7 +193,8 @@ def test_data_block_holds_plan_json_values(
     assert data["generator"] == plan["generator"]
     assert data["audit"]["score"] == plan["audit"]["score"]
     assert data["plan"]["phases"] == [
-        {k: v for k, v in phase.items() if k != "items"} for phase in plan["plan"]["phases"]
+        {k: v for k, v in phase.items() if k not in ("items", "units")}
+        for phase in plan["plan"]["phases"]
     ]
     for name in ("current_display", "target_display", "gap_display", "final_display"):
         assert data["plan"][name] == plan["plan"][name]

@@ -30,6 +30,7 @@ __all__ = [
     "checks_for",
     "estimate_tests",
     "fold_module_code",
+    "module_tests",
     "phase_tests",
     "plan_order",
     "unit_of",
@@ -87,7 +88,12 @@ def _is_module_code(item: FunctionGap) -> bool:
 
 
 def phase_tests(phases: Sequence[Sequence[FunctionGap]]) -> list[int]:
-    """Each phase's estimated tests: per module, what its functions in this phase add to the
+    """Each phase's estimated tests: the sum of ``module_tests``."""
+    return [sum(tests.values()) for tests in module_tests(phases)]
+
+
+def module_tests(phases: Sequence[Sequence[FunctionGap]]) -> list[dict[str, int]]:
+    """Each phase's estimated tests per module: what its functions in this phase add to the
     tests of its functions in earlier phases (module-level code counts nothing beside the
     module's functions: the first test of any of them runs it)."""
     done: dict[str, float] = {}
@@ -102,13 +108,13 @@ def phase_tests(phases: Sequence[Sequence[FunctionGap]]) -> list[int]:
                 continue
             alone[unit] = False
             added[unit] = added.get(unit, 0.0) + item.checks
-        tests = 0
+        tests: dict[str, int] = {}
         for unit, only_module_code in alone.items():
             before = done.get(unit, 0.0)
             after = before + (added.get(unit, 0.0) if not only_module_code else 0.0)
             if only_module_code and before == 0:
                 after = 1.0  # a module planned for its top-level code alone: one test imports it
-            tests += estimate_tests(after) - estimate_tests(before)
+            tests[unit] = estimate_tests(after) - estimate_tests(before)
             done[unit] = after
         estimates.append(tests)
     return estimates

@@ -18,7 +18,7 @@ from typing import Literal
 
 from coverage.results import display_covered
 
-from covgap.analyze.effort import phase_tests
+from covgap.analyze.effort import module_tests
 from covgap.errors import UsageError
 from covgap.model import FolderGain, FunctionGap, Numbers, Phase, Plan, ProjectCoverage
 
@@ -200,9 +200,9 @@ def make_plan(
                 fail_under=fail_under_for(covered, total_units, project.coverage_precision),
             )
         )
-    estimates = phase_tests([phase.items for phase in phases])
+    estimates = module_tests([phase.items for phase in phases])
     phases = [
-        dataclasses.replace(phase, estimated_tests=tests)
+        dataclasses.replace(phase, estimated_tests=sum(tests.values()), tests_by_module=tests)
         for phase, tests in zip(phases, estimates, strict=True)
     ]
     return Plan(

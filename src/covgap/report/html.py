@@ -484,7 +484,7 @@ def page_data(view: Mapping[str, Any], extras: HtmlExtras | None = None) -> dict
         "plan": {
             **{name: value for name, value in plan.items() if name != "phases"},
             "phases": [
-                {name: value for name, value in phase.items() if name != "items"}
+                {name: value for name, value in phase.items() if name not in ("items", "units")}
                 for phase in plan["phases"]
             ],
         },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jinja2
@@ -10,15 +11,40 @@ import jinja2
 from covgap.analyze.effort import RISK_WEIGHT
 from covgap.markup import code_block, code_span, inline, plain_text
 
-__all__ = ["render_audit_markdown", "render_markdown", "template_environment"]
+__all__ = [
+    "MAX_LINES",
+    "render_audit_markdown",
+    "render_markdown",
+    "template_environment",
+    "work_layout",
+]
 
-#: Functions listed per phase before the rest is left to plan.json.
-ITEMS_PER_PHASE = 40
-#: Functions per phase whose suggested tests are written out, and suggestions per function.
-ADVICE_PER_PHASE = 10
-SUGGESTIONS_PER_FUNCTION = 6
+#: plan.md's length at most, on any project (at the default ``top``): the phases' units of work
+#: take the lines the other sections leave.
+MAX_LINES = 240
+#: Lines the phases' details may take at most, however short the rest.
+WORK_LINES = 90
+#: A phase's units of work listed at most, and functions listed per unit.
+UNITS_PER_PHASE = 8
+FUNCTIONS_PER_UNIT = 5
+#: Units named in a later phase's one line.
+UNITS_PER_LINE = 4
+#: Rows of the phases table (the rest: plan.json and index.html).
+PHASE_ROWS = 8
+#: The riskiest functions on the first screen.
+TOP_RISKS = 5
+#: Causes of failure, and tests per cause, in phase 0.
+FAILURE_GROUPS = 8
+FAILURES_PER_GROUP = 1
+#: Findings of the audit listed, notes, and slowest tests.
+FINDINGS = 5
+NOTES = 5
+SLOWEST = 5
 #: Test modules that did not run listed before the rest is left to plan.json.
-UNRUN_TEST_MODULES = 15
+UNRUN_TEST_MODULES = 10
+#: A phase's detail beyond its units: its heading, the sentence under it, blank lines, and the
+#: line "… and N more units".
+_PHASE_LINES = 6
 
 
 def _text(message: Any, width: int | None = None) -> str:
@@ -56,17 +82,60 @@ def template_environment() -> jinja2.Environment:
     env.filters["plain"] = _plain  # project text shown as text: messages, names of tiers
     env.filters["code_block"] = code_block
     env.globals["risk_weight"] = f"{RISK_WEIGHT:g}"  # the plan order's weight of risk
+    env.filters["number"] = "{:,}".format  # a whole number with thousands separators
     return env
 
 
 def warm() -> None:
     """Compile the plan's templates (the first render's biggest cost)."""
-    for name in ("plan.md.j2", "_audit.md.j2", "_suite_scope.md.j2"):  # included by the first
+    for name in ("plan.md.j2", "audit.md.j2", "_suite_scope.md.j2"):  # and those they include
         template_environment().get_template(name)
 
 
-def render_markdown(view: dict[str, Any]) -> str:
-    """The plan as Markdown that reads like a hand-written coverage plan."""
+def work_layout(phases: Sequence[Mapping[str, Any]], budget: int) -> list[dict[str, Any]]:
+    """Which units and functions of each phase plan.md lists, in at most ``budget`` lines.
+
+    Phases are detailed in order while lines are left (a heading, a sentence, a line per unit
+    and per function); the phases after that get one line each, naming their first units.
+    """
+    layout: list[dict[str, Any]] = []
+    for phase in phases[:PHASE_ROWS]:
+        units = phase["units"]
+        detailed = budget >= _PHASE_LINES + 2 and not (layout and not layout[-1]["detailed"])
+        if detailed:
+            budget -= _PHASE_LINES
+        shown: list[dict[str, Any]] = []
+        for unit in units[: UNITS_PER_PHASE if detailed else UNITS_PER_LINE]:
+            count = len(unit["items"])
+            if not detailed:
+                shown.append({"unit": unit, "shown": [], "hidden": count})
+                continue
+            listed = min(count, FUNCTIONS_PER_UNIT, budget - 1)
+            if listed < count:  # the "… and N more" line takes one of the unit's lines
+                listed = min(listed, budget - 2)
+            if listed < 1:
+                break
+            budget -= 1 + listed + (listed < count)
+            shown.append({"unit": unit, "shown": unit["items"][:listed], "hidden": count - listed})
+        hidden = units[len(shown) :]
+        layout.append(
+            {
+                "phase": phase,
+                "detailed": detailed,
+                "units": shown,
+                "hidden_units": len(hidden),
+                "hidden_functions": sum(len(unit["items"]) for unit in hidden),
+            }
+        )
+    return layout
+
+
+def render_markdown(view: dict[str, Any], *, audit_file: bool = False) -> str:
+    """The plan as Markdown a lead reads in two minutes: the summary on the first screen, then
+    the phases as units of work, then the long tables, shortened; under MAX_LINES lines.
+
+    ``audit_file``: audit.md is written next to plan.md (the full audit is there).
+    """
     top = view["settings"].get("top", 10)
     # Test code is run, not tested: the suite's scope lists what of it did not run.
     with_gaps = [
@@ -74,16 +143,51 @@ def render_markdown(view: dict[str, Any]) -> str:
         for f in view["files"]
         if (f["missing_statements"] or f["missing_branches"]) and not f["test_code"]
     ]
-    template = template_environment().get_template("plan.md.j2")
-    return template.render(
-        v=view,
-        files=with_gaps[:top],
-        more_files=max(0, len(with_gaps) - top),
-        item_limit=ITEMS_PER_PHASE,
-        advice_limit=ADVICE_PER_PHASE,
-        suggestion_limit=SUGGESTIONS_PER_FUNCTION,
-        scope_limit=UNRUN_TEST_MODULES,
+    risk = view.get("risk")
+    riskiest = (
+        [*risk["functions"]["high"], *risk["functions"]["medium"], *risk["functions"]["low"]][:top]
+        if risk
+        else []
     )
+    template = template_environment().get_template("plan.md.j2")
+
+    def render(budget: int) -> str:
+        return template.render(
+            v=view,
+            work=work_layout(view["plan"]["phases"], budget),
+            files=with_gaps[:top],
+            more_files=max(0, len(with_gaps) - top),
+            riskiest=riskiest,
+            count_labels=COUNT_LABELS,
+            phase_rows=PHASE_ROWS,
+            top_risks=TOP_RISKS,
+            group_limit=FAILURE_GROUPS,
+            failure_limit=FAILURES_PER_GROUP,
+            finding_limit=FINDINGS,
+            note_limit=NOTES,
+            slowest_limit=SLOWEST,
+            audit_file=audit_file,
+            scope_limit=UNRUN_TEST_MODULES,
+        )
+
+    # The phases take what the rest leaves: render, then give back the lines over the limit.
+    budget = WORK_LINES
+    text = render(budget)
+    while (excess := text.count("\n") - MAX_LINES) > 0 and budget > 0:
+        budget = max(0, budget - excess)
+        text = render(budget)
+    return text
+
+
+#: The suite's counts as the first screen names them: (key, one, several).
+COUNT_LABELS = (
+    ("passed", "passed", "passed"),
+    ("failed", "failed", "failed"),
+    ("error", "error", "errors"),
+    ("skipped", "skipped", "skipped"),
+    ("xfailed", "xfailed", "xfailed"),
+    ("xpassed", "xpassed", "xpassed"),
+)
 
 
 def render_audit_markdown(view: dict[str, Any]) -> str:

@@ -34,23 +34,40 @@ __all__ = [
 
 #: The file each file format is written to.
 FILE_NAMES = {"md": "plan.md", "json": "plan.json", "html": "index.html"}
+#: The full audit, written beside plan.md (whose audit section is a summary).
+PLAN_AUDIT_FILE = "audit.md"
 #: ``covgap audit``'s files.
 AUDIT_FILE_NAMES = {"md": "audit.md", "json": "audit.json"}
 
 
 def render_files(
-    view: dict[str, Any], formats: Sequence[str], html_extras: HtmlExtras | None = None
+    view: dict[str, Any],
+    formats: Sequence[str],
+    html_extras: HtmlExtras | None = None,
+    *,
+    audit_file: bool = True,
 ) -> dict[str, str]:
     """File name → text for every file format asked for (the terminal is not a file).
 
     ``html_extras``: what only index.html shows (sources, trend), read from the project folder.
+    ``audit_file``: with Markdown, the full audit goes to audit.md beside plan.md (whose audit
+    section is a summary); not when one file is written to stdout.
     """
+    with_audit = audit_file and view.get("audit") is not None
 
     def html(v: dict[str, Any]) -> str:
         return render_html(v, html_extras)
 
-    renderers = {"md": render_markdown, "json": render_json, "html": html}
-    return {FILE_NAMES[f]: renderers[f](view) for f in formats if f in renderers}
+    def md(v: dict[str, Any]) -> str:
+        return render_markdown(v, audit_file=with_audit)
+
+    renderers = {"md": md, "json": render_json, "html": html}
+    files = {FILE_NAMES[f]: renderers[f](view) for f in formats if f in renderers}
+    if with_audit and "md" in formats:
+        files[PLAN_AUDIT_FILE] = render_audit_markdown(
+            {"generator": view["generator"], "audit": view["audit"], "plan": True}
+        )
+    return files
 
 
 def warm(settings: Settings, project_dir: Path) -> None:
@@ -79,7 +96,7 @@ def emit(result: PlanResult, output: str, stdout: TextIO, project_dir: Path | No
     formats = result.settings.formats
     view = build_view(result)
     extras = collect_extras(result, view, project_dir) if "html" in formats else None
-    files = render_files(view, formats, extras)
+    files = render_files(view, formats, extras, audit_file=output != "-")
     _one_format_for_stdout(files, output)
     written = write_reports(files, output, stdout)
     if "term" in formats and (output != "-" or not files):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
+from rich.cells import cell_len
 from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from covgap.report.view import plural
 
-__all__ = ["render_audit_terminal", "render_terminal"]
+__all__ = ["fit_name", "render_audit_terminal", "render_terminal"]
 
 _TIER_STYLES = {
     "critical": "red",
@@ -25,6 +27,93 @@ def _table(title: str, columns: list[tuple[str, JustifyMethod]], no_wrap: str = 
     table = Table(title=title, title_justify="left")
     for header, justify in columns:
         table.add_column(header, justify=justify, no_wrap=header == no_wrap, overflow="ellipsis")
+    return table
+
+
+def fit_name(where: str, name: str, width: int, separator: str = ":") -> str:
+    """``where:name`` in ``width`` cells, or as close as the name allows: the path is cut from the
+    left at a folder ("…/urlutils.py:OrderedMultiDict.update"), the name never."""
+    full = f"{where}{separator}{name}"
+    if cell_len(full) <= width or not where:
+        return full
+    room = width - cell_len(name) - len(separator) - 1  # 1: the "…"
+    if room < 2:
+        return name
+    tail = where[-room:]
+    folder = tail.find("/")
+    if 0 <= folder < len(tail) - 1:
+        tail = tail[folder:]
+    elif len(tail) < 4:  # a few letters of a file's name say nothing
+        tail = ""
+    return f"…{tail}{separator}{name}"
+
+
+def _chrome(columns: int) -> int:
+    """Cells a table row spends outside its cells' text: a border before each column and one
+    after the last, and a space either side of each cell."""
+    return columns + 1 + 2 * columns
+
+
+def _widest(header: str, cells: list[str]) -> int:
+    """The widest of a column's header and cells (rich markup), in cells."""
+    return max(cell_len(header), *(Text.from_markup(cell).cell_len for cell in cells))
+
+
+Column = tuple[str, JustifyMethod, list[str]]
+
+
+def _name_table(
+    console: Console,
+    title: str,
+    columns: tuple[list[Column], list[Column]],
+    names: tuple[str, list[tuple[str, str, str]]],
+    rest: tuple[str, str, list[str]] | None = None,
+) -> Table:
+    """A table whose name column shows every name whole: a row too long loses the left of its
+    path first, then room in the last column (``rest``: the missing lines, which plan.md and the
+    page have), whose header shortens and whose cells are cut at their end; when a name is
+    longer than that, the last column goes, and a name longer than the whole row folds onto a
+    second line, still whole.
+
+    ``columns``: the columns before and after the name, (header, justify, cells as rich
+    markup); ``names``: the name column's header and (where, separator, name) for each row;
+    ``rest``: the last column's header, its short header, and its cells.
+    """
+    before, after = columns
+    header, parts = names
+    fixed = sum(_widest(h, cells) for h, _, cells in (*before, *after))
+    count = len(before) + len(after) + 1
+    room = console.width - fixed - _chrome(count)
+    longest = max(cell_len(name) for _, _, name in parts)
+    last = _chrome(1) - 1 + cell_len(rest[1]) if rest else 0  # the last column at its narrowest
+    if rest and longest <= room - last:
+        count += 1
+        room -= last
+    else:
+        rest = None
+    labels = [fit_name(where, name, room, separator) for where, separator, name in parts]
+    name_width = min(_widest(header, [escape(label) for label in labels]), max(room, 1))
+    table = Table(title=title, title_justify="left")
+    for column_header, justify, _ in before:
+        table.add_column(column_header, justify=justify, no_wrap=True)
+    table.add_column(header, overflow="fold", min_width=name_width, max_width=max(room, 1))
+    for column_header, justify, _ in after:
+        table.add_column(column_header, justify=justify, no_wrap=True)
+    if rest:
+        left = console.width - fixed - name_width - _chrome(count)
+        shown = rest[0] if left >= cell_len(rest[0]) else rest[1]
+        table.add_column(
+            shown, no_wrap=True, overflow="ellipsis", width=max(cell_len(rest[1]), left)
+        )
+    for index, label in enumerate(labels):
+        name = parts[index][2]
+        where = label[: len(label) - len(name)]
+        table.add_row(
+            *(cells[index] for _, _, cells in before),
+            f"{escape(where)}[bold]{escape(name)}[/bold]",
+            *(cells[index] for _, _, cells in after),
+            *([rest[2][index]] if rest else []),
+        )
     return table
 
 
@@ -57,25 +146,32 @@ def render_terminal(view: dict[str, Any], stream: TextIO, *, width: int | None =
         if (f["missing_statements"] or f["missing_branches"]) and not f["test_code"]
     ][:top]
     if files:
-        table = _table(
+        tiers = [f["tier"] for f in files]
+        table = _name_table(
+            console,
             "Files by impact",
-            [
-                ("File", "left"),
-                ("Cover", "right"),
-                ("Missing", "right"),
-                ("Tier", "left"),
-                ("Impact", "right"),
-            ],
+            (
+                [],
+                [
+                    ("Cover", "right", [f"{f['percent_covered_display']}%" for f in files]),
+                    (
+                        "Missing",
+                        "right",
+                        [str(f["missing_statements"] + f["missing_branches"]) for f in files],
+                    ),
+                    (
+                        "Tier",
+                        "left",
+                        [
+                            f"[{_TIER_STYLES[t]}]{escape(t)}[/]" if t in _TIER_STYLES else escape(t)
+                            for t in tiers
+                        ],
+                    ),
+                    ("Impact", "right", [f"+{f['impact_display']}" for f in files]),
+                ],
+            ),
+            ("File", [_split_path(f["path"]) for f in files]),
         )
-        for f in files:
-            style = _TIER_STYLES.get(f["tier"], "")
-            table.add_row(
-                escape(f["path"]),
-                f"{f['percent_covered_display']}%",
-                str(f["missing_statements"] + f["missing_branches"]),
-                f"[{style}]{f['tier']}[/]" if style else f["tier"],
-                f"+{f['impact_display']}",
-            )
         console.print(table)
 
     if view["top_functions"]:
@@ -84,11 +180,15 @@ def render_terminal(view: dict[str, Any], stream: TextIO, *, width: int | None =
     if plan["phases"]:
         with_tests = view.get("risk") is not None
         headers = ["Reach", "Projected", "Gain", "Functions"]
-        headers += ["Tests (est.)"] if with_tests else []
+        headers += ["Tests (est.)", "Days (est.)"] if with_tests else []
         headers += ["Then set fail_under"]
         table = _table("Phased plan", [("Phase", "left"), *((h, "right") for h in headers)])
         for phase in plan["phases"]:
-            tests = [str(phase["estimated_tests"])] if with_tests else []
+            tests = (
+                [f"{phase['estimated_tests']:,}", phase["estimated_days_display"]]
+                if with_tests
+                else []
+            )
             table.add_row(
                 str(phase["number"]),
                 f"{phase['milestone_display']}%",
@@ -99,6 +199,12 @@ def render_terminal(view: dict[str, Any], stream: TextIO, *, width: int | None =
                 phase["fail_under_display"],
             )
         console.print(table)
+        if with_tests:
+            console.print(
+                f"Estimates: {plan['estimated_tests']:,} tests, "
+                f"{plan['estimated_days_display']} days at "
+                f"{view['settings']['tests_per_day']:g} tests a day (tests-per-day)"
+            )
     if view.get("audit"):
         _audit(console, view["audit"], limit=AUDIT_SHOWN)
     for note in [*plan["notes"], *view["notes"]]:
@@ -145,6 +251,12 @@ def _suite_scope(console: Console, scope: dict[str, Any]) -> None:
             f"({code['share_display']} points), as coverage.py's source holds the tests; "
             "the plan never lists test code.[/dim]"
         )
+
+
+def _split_path(path: str) -> tuple[str, str, str]:
+    """(folder, "/", file name), so that a cut path keeps the file's name whole."""
+    folder, slash, name = path.rpartition("/")
+    return folder, slash, name
 
 
 #: Findings the plan's terminal summary lists (plan.md and plan.json have them all).
@@ -210,30 +322,29 @@ def _audit(console: Console, audit: dict[str, Any], limit: int | None) -> None:
 def _top_functions(console: Console, view: dict[str, Any]) -> None:
     """The first functions of the ranking, with their risk and first suggested tests."""
     with_risk = view.get("risk") is not None
-    columns: list[tuple[str, JustifyMethod]] = [
-        ("Pri", "left"),
-        ("Function", "left"),
-        ("Cover", "right"),
-        ("Gap", "right"),
-        ("Impact", "right"),
+    items = view["top_functions"]
+    after: list[Column] = [
+        ("Cover", "right", [f"{i['percent_covered_display']}%" for i in items]),
+        ("Gap", "right", [str(i["gap"]) for i in items]),
+        ("Impact", "right", [f"+{i['impact_display']}" for i in items]),
     ]
     if with_risk:
-        columns += [("Risk", "left"), ("Tests", "right")]
-    table = _table(
-        "Functions to cover first", [*columns, ("Missing lines", "left")], "Missing lines"
+        levels = [i["risk"]["level"] if i.get("risk") else "" for i in items]
+        after += [
+            (
+                "Risk",
+                "left",
+                [f"[{_RISK_STYLES[e]}]{e}[/]" if e in _RISK_STYLES else e for e in levels],
+            ),
+            ("Tests", "right", [str(i["effort"]) for i in items]),
+        ]
+    table = _name_table(
+        console,
+        "Functions to cover first",
+        ([("Pri", "left", [i["priority"] or "" for i in items])], after),
+        ("Function", [(i["path"], ":", i["display_name"]) for i in items]),
+        ("Missing lines", "Missing", [escape(i["missing_ranges"]) for i in items]),
     )
-    for item in view["top_functions"]:
-        risk = item.get("risk")
-        extra = [risk["level"] if risk else "", str(item["effort"])] if with_risk else []
-        table.add_row(
-            item["priority"] or "",
-            f"{escape(item['path'])}:[bold]{escape(item['display_name'])}[/bold]",
-            f"{item['percent_covered_display']}%",
-            str(item["gap"]),
-            f"+{item['impact_display']}",
-            *(f"[{_RISK_STYLES[e]}]{e}[/]" if e in _RISK_STYLES else e for e in extra),
-            escape(item["missing_ranges"]),
-        )
     console.print(table)
     if not with_risk:
         return
@@ -251,9 +362,13 @@ def _top_functions(console: Console, view: dict[str, Any]) -> None:
             continue
         first = advice["suggestions"][0]
         more = len(advice["suggestions"]) - 1
+        extra = f" (+{more} more)" if more else ""
+        label = fit_name(
+            advice["test_file"], first["test_name"], console.width - 2 - len(extra), "::"
+        )
+        where = label[: len(label) - len(first["test_name"])]
         console.print(
-            f"  {escape(advice['test_file'])}::[bold]{escape(first['test_name'])}[/bold]"
-            f"{f' (+{more} more)' if more else ''}",
+            f"  {escape(where)}[bold]{escape(first['test_name'])}[/bold]{extra}",
             overflow="ellipsis",
             no_wrap=True,
         )
@@ -291,9 +406,11 @@ def _run_and_health(console: Console, view: dict[str, Any]) -> None:
         console.print("[bold]Fix first[/bold]")
         for group in health["groups"]:
             first = group["tests"][0]
+            lead = f"  {group['cause']} ({group['count']}): "
+            where, separator, name = first["nodeid"].rpartition("::")
+            test = fit_name(where, name, console.width - cell_len(lead), separator)
             console.print(
-                f"  {escape(group['cause'])} ({group['count']}): {escape(first['nodeid'])}"
-                f"  [dim]{escape(first['message'])}[/dim]",
+                f"{escape(lead)}{escape(test)}  [dim]{escape(first['message'])}[/dim]",
                 overflow="ellipsis",
                 no_wrap=True,
             )

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
@@ -34,6 +34,7 @@ from covgap.model import (
 )
 from covgap.report.view_audit import audit_view
 from covgap.report.view_suite import health_view, run_view, scope_view
+from covgap.report.view_work import advice_summary, function_names, work_units
 
 __all__ = ["FORMAT_VERSION", "apportion", "build_view"]
 
@@ -44,11 +45,15 @@ __all__ = ["FORMAT_VERSION", "apportion", "build_view"]
 # 3: the "audit" section (findings, score by area, inventory and CI in numbers).
 # 4: input.changed_files, modified_files and outside_files (sources that no longer match the
 #    data, files measured outside the project); run.timed_out and run.verdict (covgap run's exit
-#    code for the suite's outcome, and why).
+#    code for the suite's outcome, and why). Then, without a new version: settings.tests_per_day;
+#    plan.estimated_tests and estimated_days_display; per phase estimated_days(_display) and
+#    units (units of work); advice.summary; risk.functions[].phase; health.failing.
 FORMAT_VERSION = 4
 
 #: How many folders the gains table lists before it folds the rest into one row.
 GAINS_ROWS = 15
+#: Digits after the decimal point of an estimated number of days.
+DAYS_PRECISION = 1
 
 
 def apportion(values: Sequence[Fraction], total: str, precision: int) -> list[str]:
@@ -77,6 +82,18 @@ def apportion(values: Sequence[Fraction], total: str, precision: int) -> list[st
 
 def _fixed(value: Decimal, precision: int) -> str:
     return f"{value:.{precision}f}"
+
+
+def estimated_days(tests: Sequence[int], tests_per_day: float) -> tuple[list[str], str]:
+    """Each phase's estimated days and the plan's, as displayed: tests / ``tests_per_day`` at
+    DAYS_PRECISION digits (half up), the phases' shares apportioned to add up to the total."""
+    rate = Fraction(tests_per_day)
+    exact = Fraction(sum(tests)) / rate
+    total = (Decimal(exact.numerator) / exact.denominator).quantize(
+        Decimal(1).scaleb(-DAYS_PRECISION), rounding=ROUND_HALF_UP
+    )
+    shown = _fixed(total, DAYS_PRECISION)
+    return apportion([Fraction(count) / rate for count in tests], shown, DAYS_PRECISION), shown
 
 
 def _arc_text(arc: tuple[int, int]) -> str:
@@ -190,7 +207,9 @@ class _Formatter:
             "advice": _advice(item.advice),
         }
 
-    def risk_section(self, result: PlanResult) -> dict[str, Any] | None:
+    def risk_section(
+        self, result: PlanResult, phase_of: Mapping[tuple[str, str], int]
+    ) -> dict[str, Any] | None:
         info = result.risk
         if info is None:
             return None
@@ -207,7 +226,7 @@ class _Formatter:
             "levels": {level: levels.get(level, 0) for level in ("high", "medium", "low")},
             "functions": {
                 level: [
-                    self.risky(g)
+                    self.risky(g, phase_of.get((g.path, g.region.name)))
                     for g in itertools.islice(
                         (g for g in riskiest if g.risk and g.risk.level == level),
                         result.settings.top,
@@ -218,14 +237,22 @@ class _Formatter:
             "notes": list(info.notes),
         }
 
-    def risky(self, item: FunctionGap) -> dict[str, Any]:
+    def risky(self, item: FunctionGap, phase: int | None) -> dict[str, Any]:
         return {
             **self.which(item),
             "percent_covered_display": self.percent(item.region.numbers.percent_covered),
             "risk": _risk(item.risk),
+            "phase": phase,
         }
 
-    def phase(self, phase: Phase, previous_display: str) -> dict[str, Any]:
+    def phase(
+        self,
+        phase: Phase,
+        previous_display: str,
+        days_display: str,
+        tests_per_day: float,
+        functions: Mapping[str, frozenset[str]],
+    ) -> dict[str, Any]:
         projected_display = self.percent(phase.projected_percent)
         fail_under = Decimal(phase.fail_under.numerator) / phase.fail_under.denominator
         return {
@@ -240,6 +267,9 @@ class _Formatter:
             "functions": len(phase.items),
             "gap_closed": phase.gap_closed,
             "estimated_tests": phase.estimated_tests,
+            "estimated_days": round(phase.estimated_tests / tests_per_day, 2),
+            "estimated_days_display": days_display,
+            "units": work_units(phase.items, functions, phase.tests_by_module),
             "items": [self.item(item) for item in phase.items],
         }
 
@@ -313,12 +343,19 @@ def build_view(result: PlanResult) -> dict[str, Any]:
     current_display = fmt.percent(totals.percent_covered)
     target_display = fmt.percent(plan.target)
 
+    tests = [phase.estimated_tests for phase in plan.phases]
+    days_displays, total_days_display = estimated_days(tests, settings.tests_per_day)
+    planned = {item.path for phase in plan.phases for item in phase.items}
+    functions = function_names([f for f in project.files if f.path in planned])
     phases = []
     previous = current_display
-    for phase in plan.phases:
-        phases.append(fmt.phase(phase, previous))
+    for phase, days_display in zip(plan.phases, days_displays, strict=True):
+        phases.append(fmt.phase(phase, previous, days_display, settings.tests_per_day, functions))
         previous = phases[-1]["projected_percent_display"]
     final_display = previous
+    phase_of = {
+        (item.path, item.region.name): phase.number for phase in plan.phases for item in phase.items
+    }
 
     return {
         "format_version": FORMAT_VERSION,
@@ -339,6 +376,7 @@ def build_view(result: PlanResult) -> dict[str, Any]:
             "skip": list(settings.skip),
             "precision": settings.precision,
             "top": settings.top,
+            "tests_per_day": settings.tests_per_day,
             "tiers": [{"name": name, "from": low} for name, low in settings.tiers],
         },
         "totals": {
@@ -365,6 +403,8 @@ def build_view(result: PlanResult) -> dict[str, Any]:
             "maximum_display": fmt.percent(plan.maximum),
             "milestones_source": plan.milestones_source,
             "final_display": final_display,
+            "estimated_tests": sum(tests),
+            "estimated_days_display": total_days_display,
             "phases": phases,
             "notes": list(plan.notes),
         },
@@ -372,7 +412,7 @@ def build_view(result: PlanResult) -> dict[str, Any]:
         "run": run_view(result.run, result.verdict),
         "health": health_view(result.health),
         "contexts_measured": any(f.tested_by for f in project.files),
-        "risk": fmt.risk_section(result),
+        "risk": fmt.risk_section(result, phase_of),
         "audit": audit_view(result.audit),
         "notes": [
             *project.notes,
@@ -411,6 +451,7 @@ def _advice(advice: TestAdvice | None) -> dict[str, Any] | None:
         "test_file_reason": advice.test_file_reason,
         "runner": advice.runner,
         "effort": advice.effort,
+        "summary": advice_summary(advice),
         "suggestions": [
             {"kind": s.kind, "line": s.line, "text": s.text, "test_name": s.test_name}
             for s in advice.suggestions

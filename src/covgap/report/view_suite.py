@@ -67,6 +67,8 @@ def health_view(health: SuiteHealth | None) -> dict[str, Any] | None:
         "source": health.source,
         "stopped": health.stopped,
         "counts": {**counts, "total": len(health.tests)},
+        # The tests to fix before writing new ones: the plan's phase 0.
+        "failing": sum(len(group.tests) for group in health.groups),
         "seconds": round(sum(t.duration for t in health.tests), 2),
         # Tests under 5 ms are not worth a row among the slowest.
         "slowest": [_test(t) for t in health.slowest(SLOWEST) if t.duration >= 0.005],
