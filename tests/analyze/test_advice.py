@@ -37,7 +37,8 @@ def _texts(gap: FunctionGap) -> list[tuple[str, int, str]]:
 
 
 def test_uncovered_raises_name_exception_condition_and_line(advice_plan: PlanResult) -> None:
-    """Each raise no test reached: its exception, message, the condition and its line."""
+    """Each raise no test reached: its exception, message, the conditions and its line; the
+    earlier guard that must not fire (``if not text: raise``) is one of the conditions."""
     assert _texts(_function(advice_plan, "parse_amount")) == [
         (
             "raise",
@@ -48,8 +49,8 @@ def test_uncovered_raises_name_exception_condition_and_line(advice_plan: PlanRes
         (
             "raise",
             21,
-            '`parse_amount` raises `PaymentError(f"negative amount: {value}")` when `value < 0`'
-            " — line 21 never ran",
+            '`parse_amount` raises `PaymentError(f"negative amount: {value}")` when `text` and'
+            " `value < 0` — line 21 never ran",
         ),
     ]
 

@@ -33,24 +33,34 @@ __all__ = [
 #: recomputed).
 #: 1: first version.
 #: 2: functions and their sites as lists in field order (faster to read than objects).
-FACTS_FORMAT = 2
+#: 3: earlier guards on a site's path ("guard" conditions); module globals' and typed
+#:    parameters' types; class-level attributes, classes' bases.
+FACTS_FORMAT = 3
 
-ConditionKind = Literal["if", "while", "for", "case", "except", "else-loop"]
+ConditionKind = Literal["if", "while", "for", "case", "except", "else-loop", "guard"]
 DecisionKind = Literal["if", "while", "for", "match"]
 
 
 @dataclass(frozen=True)
 class Condition:
-    """One step on the way to a line: a test that must hold (or fail), a loop, a case."""
+    """One step on the way to a line: a test that must hold (or fail), a loop, a case.
+
+    A "guard" is an earlier ``if`` of the same block that leaves it (``return``, ``raise``,
+    ``continue``, ``break``, ``sys.exit``) when it fires: a later line needs it not to fire.
+    """
 
     kind: ConditionKind
     #: The test as written ("user is None"); for a loop, its iterable; for ``except``, the
     #: exceptions caught; for a case, "subject matches pattern".
     text: str
     #: True: the test must be true (or the loop must run, the case match, the exception be
-    #: raised); False: it must be false (the ``else`` side).
+    #: raised); False: it must be false (the ``else`` side, a guard that must not fire).
     holds: bool
     line: int
+
+    @property
+    def is_guard(self) -> bool:
+        return self.kind == "guard"
 
 
 @dataclass(frozen=True)
@@ -136,6 +146,9 @@ class FunctionFacts:
     references: tuple[str, ...] = ()
     #: ``self.<attribute>`` names used, for methods (their dependencies may be set in __init__).
     self_attributes: tuple[str, ...] = ()
+    #: (parameter, dotted name of its annotation) for parameters annotated with an imported
+    #: type (``conn: sqlite3.Connection``, ``session: Session`` from sqlalchemy.orm).
+    param_types: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,8 +158,17 @@ class FileFacts:
     imports: dict[str, str]
     functions: tuple[FunctionFacts, ...]
     #: ``self.<attribute>`` -> dotted name of what __init__ (or any method) assigns to it, per
-    #: class: ``{"Gateway": {"session": "requests.Session"}}``.
+    #: class: ``{"Gateway": {"session": "requests.Session"}}``; also a class-level
+    #: ``client = redis.Redis()`` and ``self.conn = conn`` of a parameter typed
+    #: ``sqlite3.Connection``.
     attribute_types: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Module-level names bound to an imported thing or to what a call of one returns:
+    #: ``r = redis.Redis()`` -> ``{"r": "redis.Redis"}``, ``app = FastAPI()`` ->
+    #: ``{"app": "fastapi.FastAPI"}``.
+    global_types: dict[str, str] = field(default_factory=dict)
+    #: Each class's bases, resolved through the imports when they can be
+    #: (``{"NoteView": ("django.views.View",)}``).
+    class_bases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def function(self, name: str, line: int) -> FunctionFacts | None:
         """The facts of the region coverage.py names ``name`` and starts at ``line``."""
@@ -164,6 +186,8 @@ class FileFacts:
             "imports": self.imports,
             "functions": [_function_to_json(f) for f in self.functions],
             "attribute_types": self.attribute_types,
+            "global_types": self.global_types,
+            "class_bases": self.class_bases,
         }
 
     @classmethod
@@ -172,6 +196,8 @@ class FileFacts:
             imports=dict(obj["imports"]),
             functions=tuple(_function_from_json(f) for f in obj["functions"]),
             attribute_types={k: dict(v) for k, v in obj["attribute_types"].items()},
+            global_types=dict(obj["global_types"]),
+            class_bases={k: tuple(v) for k, v in obj["class_bases"].items()},
         )
 
 
@@ -232,6 +258,7 @@ def _function_to_json(f: FunctionFacts) -> list[Any]:
         returns,
         f.references,
         f.self_attributes,
+        f.param_types,
     ]
 
 
@@ -256,6 +283,7 @@ def _function_from_json(obj: list[Any]) -> FunctionFacts:
         returns,
         references,
         self_attributes,
+        param_types,
     ) = obj
     shared = [Condition(kind, text, holds, at) for kind, text, holds, at in table]
 
@@ -294,4 +322,5 @@ def _function_from_json(obj: list[Any]) -> FunctionFacts:
         returns=tuple(ReturnSite(r_line, value, _conditions(c)) for r_line, value, c in returns),
         references=tuple(references),
         self_attributes=tuple(self_attributes),
+        param_types=tuple((name, dotted) for name, dotted in param_types),
     )
