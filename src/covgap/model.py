@@ -243,6 +243,9 @@ class Isolation:
     fake: str
     #: How, in one line.
     how: str
+    #: Where the fake goes in, when the function does not create the client itself: "replace
+    #: `shop.cache.r` (a module global)", "pass it as `conn`", "set `self.conn`"; "" otherwise.
+    inject: str = ""
 
 
 @dataclass(frozen=True, slots=True)

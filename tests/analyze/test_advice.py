@@ -87,7 +87,7 @@ def test_compound_condition_and_its_dependencies(advice_plan: PlanResult) -> Non
     assert gap.advice is not None
     assert [(i.dependency, i.fake) for i in gap.advice.isolation] == [
         ("environment variables", "monkeypatch"),
-        ("time and dates", "time-machine"),
+        ("the clock", "time-machine"),
     ]
 
 

@@ -39,7 +39,8 @@ __all__ = [
 #: 1: first version.
 #: 2: test code assessed as test code; at most six names per isolated dependency; at most
 #:    three conditions named per suggestion.
-ASSESSMENT_FORMAT = 2
+#: 3: where a fake goes in (issue 14).
+ASSESSMENT_FORMAT = 3
 
 
 def assessment_key(
@@ -126,7 +127,7 @@ def _encode(a: Assessment) -> list[Any]:
             a.advice.test_file_exists,
             a.advice.test_file_reason,
             [[s.kind, s.line, s.text, s.test_name] for s in a.advice.suggestions],
-            [[i.dependency, i.via, i.fake, i.how] for i in a.advice.isolation],
+            [[i.dependency, i.via, i.fake, i.how, i.inject] for i in a.advice.isolation],
             a.advice.effort,
             a.advice.runner,
         ]
@@ -163,7 +164,8 @@ def _decode_advice(
             test_file_reason=reason,
             suggestions=tuple(Suggestion(k, line, t, name) for k, line, t, name in suggestions),
             isolation=tuple(
-                _once(shared, Isolation, d, tuple(via), f, h) for d, via, f, h in isolation
+                _once(shared, Isolation, d, tuple(via), f, h, inject)
+                for d, via, f, h, inject in isolation
             ),
             effort=int(effort),
             runner=runner,

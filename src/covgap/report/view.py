@@ -44,7 +44,8 @@ __all__ = ["FORMAT_VERSION", "apportion", "build_view"]
 # 3: the "audit" section (findings, score by area, inventory and CI in numbers).
 # 4: input.changed_files, modified_files and outside_files (sources that no longer match the
 #    data, files measured outside the project); run.timed_out and run.verdict (covgap run's exit
-#    code for the suite's outcome, and why).
+#    code for the suite's outcome, and why). Issue 14 (one bump for the whole issue):
+#    isolation[].inject.
 FORMAT_VERSION = 4
 
 #: How many folders the gains table lists before it folds the rest into one row.
@@ -410,7 +411,13 @@ def _advice(advice: TestAdvice | None) -> dict[str, Any] | None:
             for s in advice.suggestions
         ],
         "isolation": [
-            {"dependency": i.dependency, "via": list(i.via), "fake": i.fake, "how": i.how}
+            {
+                "dependency": i.dependency,
+                "via": list(i.via),
+                "fake": i.fake,
+                "how": i.how,
+                "inject": i.inject,
+            }
             for i in advice.isolation
         ],
     }
