@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from covgap.collect.churn import Churn
     from covgap.collect.history import SnapshotSummary
     from covgap.collect.static import StaticAnalysis
+    from covgap.collect.test_links import TestLinks
     from covgap.model import (
         Assessment,
         AuditResult,
@@ -122,22 +123,26 @@ def load(
 Assessed: TypeAlias = "tuple[dict[RegionKey, Assessment], RiskInfo]"
 
 
-#: What ``assess_risk`` reads besides the sources: the churn (or why there is none) and the
-#: test modules. ``run`` reads them while the suite runs.
-Surroundings: TypeAlias = "tuple[Churn | str, tuple[str, ...]]"
+#: What ``assess_risk`` reads besides the sources: the churn (or why there is none), the test
+#: modules and what each test targets. ``run`` reads them while the suite runs.
+Surroundings: TypeAlias = "tuple[Churn | str, tuple[str, ...], TestLinks]"
 
 
 def read_surroundings(
     project_dir: Path, settings: Settings, paths: Iterable[str] | None = None
 ) -> Surroundings:
-    """The project's churn over the configured window (of ``paths``, or every file), and its
-    test modules."""
+    """The project's churn over the configured window (of ``paths``, or every file), its test
+    modules, and what each of their tests targets."""
     from covgap.collect.churn import ChurnWindow, read_churn
     from covgap.collect.test_files import find_test_files
+    from covgap.collect.test_links import read_test_links
 
     project_dir = project_dir.resolve()
     window = ChurnWindow.parse(settings.churn_window)
-    return read_churn(project_dir, window, paths), find_test_files(project_dir)
+    test_files = find_test_files(project_dir)
+    cache_path = (project_dir / COVGAP_DIR / "cache.sqlite3") if settings.cache else None
+    links = read_test_links(project_dir, test_files, cache_path)
+    return read_churn(project_dir, window, paths), test_files, links
 
 
 def assess_risk(
@@ -146,14 +151,18 @@ def assess_risk(
     settings: Settings,
     prepared: Mapping[str, dict[str, Any]] | None = None,
     surroundings: Surroundings | None = None,
+    health: SuiteHealth | None = None,
 ) -> Assessed:
     """Risk and test advice for every region with a gap.
 
-    A file whose inputs are unchanged (source, measurement, churn, settings, test modules) gets
-    its assessments from the cache; the others are assessed from their code facts (cached by
-    content, or ``prepared`` by ``run`` while the suite ran), churn and the test modules.
+    A file whose inputs are unchanged (source, measurement, churn, settings, test modules and
+    what their tests target, which tests ran) gets its assessments from the cache; the others
+    are assessed from their code facts (cached by content, or ``prepared`` by ``run`` while the
+    suite ran), churn and the tests. ``health``: the run's test reports, which say which tests
+    ran when per-test contexts do not.
     """
     from covgap.analyze.advise import assess_project
+    from covgap.analyze.existing import TestsRun
     from covgap.analyze.placement import own_packages
     from covgap.collect.assessments import (
         assessment_key,
@@ -171,13 +180,16 @@ def assess_risk(
     keys = source_keys(
         project_dir, [f.path for f in project.files if f.numbers.gap and not f.outside]
     )
-    churn, test_files = surroundings or read_surroundings(project_dir, settings, keys)
+    churn, test_files, links = surroundings or read_surroundings(project_dir, settings, keys)
     found_churn = churn if isinstance(churn, Churn) else None
+    reported = [t.nodeid for t in health.tests] if health is not None else None
+    tests_run = TestsRun.of(project, {t.path for t in links.tests}, reported)
     shared = shared_key(
         found_churn,
         test_files,
         own_packages(f.path for f in project.files),
         project.branch_measured,
+        tests=f"{links.digest()}\0{tests_run.digest()}",
     )
     by_path = {f.path: f for f in project.files}
     assessment_keys = {
@@ -195,9 +207,16 @@ def assess_risk(
                 cached[path] = decoded
     needed = {path: key for path, key in keys.items() if path not in cached}
     evidence = evidence_for(
-        project_dir, needed, churn, test_files, cache_path, settings.jobs, prepared or {}
+        project_dir,
+        needed,
+        churn,
+        test_files,
+        cache_path,
+        settings.jobs,
+        prepared or {},
+        test_links=links,
     )
-    assessments, info = assess_project(project, evidence, settings, cached)
+    assessments, info = assess_project(project, evidence, settings, cached, tests_run)
     if cache_path is not None:
         fresh: dict[str, dict[tuple[int, str], Assessment]] = {path: {} for path in needed}
         for (path, start, name), assessment in assessments.items():
@@ -244,7 +263,7 @@ def plan(project_dir: Path, settings: Settings, junit: Path | None = None) -> Pl
     report."""
     project = load(project_dir, settings)
     health = junit_health(project_dir / junit) if junit is not None else None
-    assessed = assess_risk(project_dir, project, settings) if settings.risk else None
+    assessed = assess_risk(project_dir, project, settings, health=health) if settings.risk else None
     result = dataclasses.replace(analyze(project, settings, assessed), health=health)
     if settings.audit:
         result = dataclasses.replace(result, audit=audit(project_dir, settings, result, health))
@@ -396,6 +415,7 @@ def run(
             measured,
             suite.prepared.facts,
             beside[0].result() if beside else None,
+            health,
         )
         if measured.risk
         else None

@@ -13,11 +13,15 @@ if TYPE_CHECKING:
 __all__ = [
     "MODULE_REGION",
     "Assessment",
+    "CaseFolder",
+    "ExistingTest",
+    "ExistingTests",
     "FailureGroup",
     "FileCoverage",
     "FileGap",
     "FolderGain",
     "FunctionGap",
+    "Harness",
     "Isolation",
     "Numbers",
     "Phase",
@@ -123,6 +127,9 @@ class Region:
     statement_lines: tuple[int, ...] = ()
     missing_lines: tuple[int, ...] = ()
     missing_arcs: tuple[tuple[int, int], ...] = ()
+    #: Tests (pytest node ids, without parameters) that ran its lines, most lines first, at
+    #: most a few (from per-test contexts; empty when they were not measured).
+    tested_by: tuple[str, ...] = ()
 
     @property
     def kind(self) -> Literal["function", "module"]:
@@ -180,6 +187,9 @@ class ProjectCoverage:
     changed_files: tuple[str, ...] = ()
     modified_files: tuple[str, ...] = ()
     outside_files: tuple[str, ...] = ()
+    #: The tests the data has per-test contexts for (pytest node ids without parameters,
+    #: sorted): the tests that ran; empty when contexts were not measured.
+    test_contexts: tuple[str, ...] = ()
 
     @property
     def totals(self) -> Numbers:
@@ -249,6 +259,77 @@ class Isolation:
 
 
 @dataclass(frozen=True, slots=True)
+class Harness:
+    """How a test reaches a function at the right level: a route through its framework's test
+    client, a command through its CLI runner, an async function through an async runner."""
+
+    #: "route", "command", "main" (an argparse entry point) or "async".
+    kind: str
+    #: "FastAPI", "Flask", "Django", "click", "typer", "argparse", "asyncio", "anyio"…
+    framework: str
+    #: One line: how the test drives it.
+    text: str
+    #: How the "call" suggestion says to call it ("request it (`client.get("/x")`) …").
+    call: str
+    #: The fixture to write once for every function reached this way ("client",
+    #: "cli_runner"; "" when none is needed), and what it holds.
+    fixture: str
+    fixture_how: str
+    #: Distributions a test needs for it (``httpx`` for FastAPI's TestClient).
+    packages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingTest:
+    """A test of the project that already targets a function."""
+
+    __test__ = False
+
+    #: "tests/test_x.py::TestY::test_z" (without parameters).
+    nodeid: str
+    #: How it is known: "contexts" (per-test contexts: it ran lines of the function), "calls"
+    #: (its code, its helpers' or its fixtures' use the function), "name" (its name mentions
+    #: the function, and its module imports the function's module), "imports" (its module
+    #: imports the function's module: for module-level code, and a data-driven suite).
+    evidence: str
+    #: Whether it ran in the measured run: True, False, or None when the data does not say.
+    ran: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFolder:
+    """The folder a data-driven test reads its cases from: where a new case goes."""
+
+    #: The parametrized test ("tests/test_cases.py::test_case").
+    nodeid: str
+    #: POSIX, relative to the project ("" when it could not be worked out).
+    folder: str
+    pattern: str
+    #: The expression that lists the files, as written.
+    how: str
+    #: A few existing case files, as models for a new one.
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingTests:
+    """The tests that already target a function, and what to do with them."""
+
+    #: "extend": add the new tests to ``target`` (a class or module whose tests run the
+    #: function); "run": ``target``'s tests exercise it but were not in the measured run;
+    #: "add-case": add a case file to a data-driven suite's folder.
+    action: str
+    #: "tests/test_x.py::TestY", "tests/test_x.py", or a case folder.
+    target: str
+    #: The advice in one line.
+    text: str
+    #: The tests, most telling first (at most a few; ``more`` counts the others).
+    tests: tuple[ExistingTest, ...]
+    more: int = 0
+    cases: CaseFolder | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TestAdvice:
     """How to close a function's gap: where to write the tests, which ones, and with what."""
 
@@ -266,6 +347,10 @@ class TestAdvice:
     effort: int
     #: For async functions: how to run them in a test; "" otherwise.
     runner: str = ""
+    #: How a test reaches it when a plain call is not the right level (a route, a command).
+    harness: Harness | None = None
+    #: The tests that already target it (None: none found).
+    existing: ExistingTests | None = None
 
 
 def _no_advice() -> TestAdvice | None:

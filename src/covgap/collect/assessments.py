@@ -19,7 +19,11 @@ from covgap.collect.churn import Churn
 from covgap.config import Settings
 from covgap.model import (
     Assessment,
+    CaseFolder,
+    ExistingTest,
+    ExistingTests,
     FileCoverage,
+    Harness,
     Isolation,
     Risk,
     RiskFactor,
@@ -39,7 +43,8 @@ __all__ = [
 #: 1: first version.
 #: 2: test code assessed as test code; at most six names per isolated dependency; at most
 #:    three conditions named per suggestion.
-#: 3: where a fake goes in (issue 14).
+#: 3: earlier guards in conditions, readable test names unique against the project's tests; the
+#:    existing tests, harness and where a fake goes in (issue 14).
 ASSESSMENT_FORMAT = 3
 
 
@@ -59,7 +64,7 @@ def assessment_key(
         file.path,
         repr(
             [
-                (r.name, r.start_line, r.numbers, r.missing_lines, r.missing_arcs)
+                (r.name, r.start_line, r.numbers, r.missing_lines, r.missing_arcs, r.tested_by)
                 for r in file.regions
             ]
         ),
@@ -73,10 +78,15 @@ def assessment_key(
 
 
 def shared_key(
-    churn: Churn | None, test_files: tuple[str, ...], packages: frozenset[str], branch: bool
+    churn: Churn | None,
+    test_files: tuple[str, ...],
+    packages: frozenset[str],
+    branch: bool,
+    tests: str = "",
 ) -> str:
     """What every file's assessment depends on: covgap itself, the churn window and HEAD, the
-    test modules (placement), the project's own packages (isolation) and branch measurement."""
+    test modules (placement), the project's own packages (isolation), branch measurement, and
+    ``tests``: what the tests target and which ran (existing tests, names taken)."""
     window = f"{churn.head}:{churn.description}" if churn is not None else "no git"
     return "\0".join(
         [
@@ -86,6 +96,7 @@ def shared_key(
             hashlib.sha256(repr(test_files).encode()).hexdigest(),
             repr(sorted(packages)),
             f"branch={branch}",
+            hashlib.sha256(tests.encode()).hexdigest(),
         ]
     )
 
@@ -130,6 +141,8 @@ def _encode(a: Assessment) -> list[Any]:
             [[i.dependency, i.via, i.fake, i.how, i.inject] for i in a.advice.isolation],
             a.advice.effort,
             a.advice.runner,
+            _encode_harness(a.advice.harness),
+            _encode_existing(a.advice.existing),
         ]
     return [risk, a.complexity, advice]
 
@@ -157,7 +170,17 @@ def _decode_advice(
     if advice is None:
         return None
     try:
-        test_file, exists, reason, suggestions, isolation, effort, runner = advice
+        (
+            test_file,
+            exists,
+            reason,
+            suggestions,
+            isolation,
+            effort,
+            runner,
+            harness,
+            existing,
+        ) = advice
         return TestAdvice(
             test_file=test_file,
             test_file_exists=bool(exists),
@@ -169,6 +192,63 @@ def _decode_advice(
             ),
             effort=int(effort),
             runner=runner,
+            harness=_decode_harness(harness),
+            existing=_decode_existing(existing),
         )
     except (TypeError, ValueError):
         return None
+
+
+def _encode_harness(harness: Harness | None) -> list[Any] | None:
+    if harness is None:
+        return None
+    return [
+        harness.kind,
+        harness.framework,
+        harness.text,
+        harness.call,
+        harness.fixture,
+        harness.fixture_how,
+        list(harness.packages),
+    ]
+
+
+def _decode_harness(obj: list[Any] | None) -> Harness | None:
+    if obj is None:
+        return None
+    kind, framework, text, call, fixture, fixture_how, packages = obj
+    return Harness(kind, framework, text, call, fixture, fixture_how, tuple(packages))
+
+
+def _encode_existing(existing: ExistingTests | None) -> list[Any] | None:
+    if existing is None:
+        return None
+    cases = existing.cases
+    return [
+        existing.action,
+        existing.target,
+        existing.text,
+        [[t.nodeid, t.evidence, t.ran] for t in existing.tests],
+        existing.more,
+        None
+        if cases is None
+        else [cases.nodeid, cases.folder, cases.pattern, cases.how, list(cases.examples)],
+    ]
+
+
+def _decode_existing(obj: list[Any] | None) -> ExistingTests | None:
+    if obj is None:
+        return None
+    action, target, text, tests, more, cases = obj
+    folder = None
+    if cases is not None:
+        nodeid, path, pattern, how, examples = cases
+        folder = CaseFolder(nodeid, path, pattern, how, tuple(examples))
+    return ExistingTests(
+        action=action,
+        target=target,
+        text=text,
+        tests=tuple(ExistingTest(n, e, r) for n, e, r in tests),
+        more=int(more),
+        cases=folder,
+    )

@@ -23,6 +23,7 @@ from covgap.collect.code_facts import FACTS_FORMAT, FileFacts
 from covgap.collect.code_walk import facts_from_source
 from covgap.collect.complexity import COMPLEXITY_LIBRARY, complexity_by_line
 from covgap.collect.files import read_bytes
+from covgap.collect.test_links import TestLinks
 
 __all__ = [
     "Evidence",
@@ -50,6 +51,8 @@ class Evidence:
     churn_absent: str | None
     test_files: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    #: What each test targets (None when the tests were not read).
+    test_links: TestLinks | None = None
 
 
 def facts_key(source_bytes: bytes) -> str:
@@ -109,6 +112,7 @@ def evidence_for(
     cache_path: Path | None,
     jobs: int | None,
     prepared: Mapping[str, dict[str, Any]],
+    test_links: TestLinks | None = None,
 ) -> Evidence:
     """Evidence with the facts of the files in ``keys`` (path -> facts key)."""
     facts, complexity, notes = _facts(project_dir, keys, cache_path, jobs, prepared)
@@ -120,6 +124,7 @@ def evidence_for(
         churn_absent=churn if isinstance(churn, str) else None,
         test_files=test_files,
         notes=tuple(notes),
+        test_links=test_links,
     )
 
 

@@ -44,8 +44,8 @@ __all__ = ["FORMAT_VERSION", "apportion", "build_view"]
 # 3: the "audit" section (findings, score by area, inventory and CI in numbers).
 # 4: input.changed_files, modified_files and outside_files (sources that no longer match the
 #    data, files measured outside the project); run.timed_out and run.verdict (covgap run's exit
-#    code for the suite's outcome, and why). Issue 14 (one bump for the whole issue):
-#    isolation[].inject.
+#    code for the suite's outcome, and why). Issue 14 (one bump for the whole issue): each
+#    advice's existing tests, harness and isolation[].inject.
 FORMAT_VERSION = 4
 
 #: How many folders the gains table lists before it folds the rest into one row.
@@ -420,6 +420,46 @@ def _advice(advice: TestAdvice | None) -> dict[str, Any] | None:
             }
             for i in advice.isolation
         ],
+        "harness": _harness(advice),
+        "existing": _existing(advice),
+    }
+
+
+def _harness(advice: TestAdvice) -> dict[str, Any] | None:
+    harness = advice.harness
+    if harness is None:
+        return None
+    return {
+        "kind": harness.kind,
+        "framework": harness.framework,
+        "text": harness.text,
+        "fixture": harness.fixture,
+        "packages": list(harness.packages),
+    }
+
+
+def _existing(advice: TestAdvice) -> dict[str, Any] | None:
+    existing = advice.existing
+    if existing is None:
+        return None
+    cases = existing.cases
+    return {
+        "action": existing.action,
+        "target": existing.target,
+        "text": existing.text,
+        "tests": [
+            {"nodeid": t.nodeid, "evidence": t.evidence, "ran": t.ran} for t in existing.tests
+        ],
+        "more": existing.more,
+        "cases": None
+        if cases is None
+        else {
+            "nodeid": cases.nodeid,
+            "folder": cases.folder,
+            "pattern": cases.pattern,
+            "how": cases.how,
+            "examples": list(cases.examples),
+        },
     }
 
 
