@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         Numbers,
         PlanResult,
         ProjectCoverage,
+        ProjectTests,
         RiskInfo,
         SuiteHealth,
     )
@@ -124,25 +125,28 @@ Assessed: TypeAlias = "tuple[dict[RegionKey, Assessment], RiskInfo]"
 
 
 #: What ``assess_risk`` reads besides the sources: the churn (or why there is none), the test
-#: modules and what each test targets. ``run`` reads them while the suite runs.
-Surroundings: TypeAlias = "tuple[Churn | str, tuple[str, ...], TestLinks]"
+#: modules, what each test targets and the project's test set-up. ``run`` reads them while the
+#: suite runs.
+Surroundings: TypeAlias = "tuple[Churn | str, tuple[str, ...], TestLinks, ProjectTests]"
 
 
 def read_surroundings(
     project_dir: Path, settings: Settings, paths: Iterable[str] | None = None
 ) -> Surroundings:
     """The project's churn over the configured window (of ``paths``, or every file), its test
-    modules, and what each of their tests targets."""
+    modules, what each of their tests targets, and its test set-up."""
     from covgap.collect.churn import ChurnWindow, read_churn
     from covgap.collect.test_files import find_test_files
     from covgap.collect.test_links import read_test_links
+    from covgap.collect.test_setup import read_project_tests
 
     project_dir = project_dir.resolve()
     window = ChurnWindow.parse(settings.churn_window)
     test_files = find_test_files(project_dir)
     cache_path = (project_dir / COVGAP_DIR / "cache.sqlite3") if settings.cache else None
     links = read_test_links(project_dir, test_files, cache_path)
-    return read_churn(project_dir, window, paths), test_files, links
+    setup = read_project_tests(project_dir, test_files, links)
+    return read_churn(project_dir, window, paths), test_files, links, setup
 
 
 def assess_risk(
@@ -180,7 +184,7 @@ def assess_risk(
     keys = source_keys(
         project_dir, [f.path for f in project.files if f.numbers.gap and not f.outside]
     )
-    churn, test_files, links = surroundings or read_surroundings(project_dir, settings, keys)
+    churn, test_files, links, setup = surroundings or read_surroundings(project_dir, settings, keys)
     found_churn = churn if isinstance(churn, Churn) else None
     reported = [t.nodeid for t in health.tests] if health is not None else None
     tests_run = TestsRun.of(project, {t.path for t in links.tests}, reported)
@@ -189,7 +193,7 @@ def assess_risk(
         test_files,
         own_packages(f.path for f in project.files),
         project.branch_measured,
-        tests=f"{links.digest()}\0{tests_run.digest()}",
+        tests=f"{links.digest()}\0{tests_run.digest()}\0{setup!r}",
     )
     by_path = {f.path: f for f in project.files}
     assessment_keys = {
@@ -215,6 +219,7 @@ def assess_risk(
         settings.jobs,
         prepared or {},
         test_links=links,
+        project_tests=setup,
     )
     assessments, info = assess_project(project, evidence, settings, cached, tests_run)
     if cache_path is not None:
@@ -241,6 +246,7 @@ def analyze(
     """Rank the gaps (by risk when ``assessed`` is given) and make the plan (pure: no I/O)."""
     from covgap.analyze.planning import make_plan
     from covgap.analyze.ranking import rank
+    from covgap.analyze.strategy import test_strategy
 
     assessments, risk_info = assessed if assessed is not None else (None, None)
     files, functions = rank(project, settings.tiers, settings.effective_file_target, assessments)
@@ -254,7 +260,10 @@ def analyze(
     )
     from covgap.model import PlanResult
 
-    return PlanResult(project, tuple(files), tuple(functions), plan, settings, risk=risk_info)
+    strategy = test_strategy(plan, risk_info.tests) if risk_info is not None else None
+    return PlanResult(
+        project, tuple(files), tuple(functions), plan, settings, risk=risk_info, strategy=strategy
+    )
 
 
 def plan(project_dir: Path, settings: Settings, junit: Path | None = None) -> PlanResult:

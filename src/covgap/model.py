@@ -28,6 +28,7 @@ __all__ = [
     "Plan",
     "PlanResult",
     "ProjectCoverage",
+    "ProjectTests",
     "Region",
     "Risk",
     "RiskFactor",
@@ -35,10 +36,12 @@ __all__ = [
     "RiskLevel",
     "RunInfo",
     "RunVerdict",
+    "StrategyItem",
     "Suggestion",
     "SuiteHealth",
     "TestAdvice",
     "TestOutcome",
+    "TestStrategy",
 ]
 
 #: The name coverage.py's JSON report gives the code outside every function: module-level code.
@@ -351,6 +354,8 @@ class TestAdvice:
     harness: Harness | None = None
     #: The tests that already target it (None: none found).
     existing: ExistingTests | None = None
+    #: For a method: how its object is built, from ``__init__`` ("NoteRepository(conn)").
+    constructor: str = ""
 
 
 def _no_advice() -> TestAdvice | None:
@@ -585,6 +590,63 @@ class RiskInfo:
     #: Functions per level, over every function with a gap.
     levels: tuple[tuple[RiskLevel, int], ...] = ()
     notes: tuple[str, ...] = ()
+    #: What the test strategy needs to know of the project's tests (None: not read).
+    tests: ProjectTests | None = None
+
+
+@dataclass(frozen=True)
+class ProjectTests:
+    """The project's test set-up, as the test strategy needs it: the development dependencies
+    already declared and where a new one goes, the fixtures already written, the conftest.py
+    where shared fixtures go."""
+
+    __test__ = False
+
+    #: Distributions already declared for development or tests (normalised names).
+    dev_dependencies: frozenset[str] = frozenset()
+    #: Where a new development dependency goes: (file, list) as ``("pyproject.toml",
+    #: "dependency-groups.test")``, ``("requirements-dev.txt", "")``; None when unknown.
+    dependency_home: tuple[str, str] | None = None
+    #: (fixture name, "path:line") for the fixtures already written.
+    fixtures: tuple[tuple[str, str], ...] = ()
+    #: The conftest.py for fixtures shared by the tests, and whether it exists.
+    conftest: str = "tests/conftest.py"
+    conftest_exists: bool = False
+
+
+@dataclass(frozen=True)
+class StrategyItem:
+    """One thing to set up once for the tests to come: a fake to install, a fixture or a
+    factory to write, and the planned functions it unlocks."""
+
+    #: "dependency" (a distribution for the development dependencies), "fixture" or "factory".
+    kind: str
+    #: The distribution or fixture name ("fakeredis", "client", "note_repository").
+    name: str
+    #: What it is for, in one line.
+    text: str
+    #: Where it goes: the file (and list) for a dependency, the conftest.py for a fixture.
+    where: str
+    #: The planned functions it unlocks (display names), in plan order; ``more`` counts the
+    #: others.
+    functions: tuple[str, ...]
+    more: int = 0
+    #: The fixture exists already ("path:line"), or the dependency is declared already.
+    exists: str = ""
+
+
+@dataclass(frozen=True)
+class TestStrategy:
+    """The project-level test strategy: what to set up once before writing the planned tests,
+    derived from the planned functions' code (their dependencies, how tests reach them)."""
+
+    __test__ = False
+
+    items: tuple[StrategyItem, ...]
+    #: The dependencies to add, as a snippet for the file that lists them ("" when none).
+    dependency_file: str = ""
+    dependency_snippet: str = ""
+    notes: tuple[str, ...] = ()
 
 
 Severity = Literal["high", "medium", "low", "info"]
@@ -721,3 +783,5 @@ class PlanResult:
     audit: AuditResult | None = None
     #: Only for ``covgap run``: the exit code the suite's outcome asks for.
     verdict: RunVerdict | None = None
+    #: What to set up once for the planned tests; None without risk analysis.
+    strategy: TestStrategy | None = None

@@ -1,20 +1,23 @@
 """Suggestions at the right level, on the 'levels' fixture measured for real: routes through their
 framework's test client, commands through their runner, clocks faked only where read, the
-module-global client mapped to its fake, earlier guards in conditions, readable names."""
+module-global client mapped to its fake, earlier guards in conditions, readable names, and the
+project's test strategy."""
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import measure_copy
+from conftest import PROJECTS, measure_copy, run_coverage
 
 from covgap import api
 from covgap.config import load_settings
 from covgap.model import FunctionGap, PlanResult, TestAdvice
+from covgap.report.html import render_html
 from covgap.report.markdown import render_markdown
 from covgap.report.view import build_view
 
@@ -143,12 +146,66 @@ def test_repository_gets_an_in_memory_database(levels_plan: PlanResult) -> None:
     assert [(i.fake, i.via, i.inject) for i in advice.isolation] == [
         ("an in-memory database", ("self.conn",), "given to the object as `self.conn`")
     ]
+    assert advice.constructor == "NoteRepository(conn)"
 
 
-def test_view_validates_and_shows_how_to_reach_each_function(levels_plan: PlanResult) -> None:
-    """plan.json validates; plan.md says how a test reaches each route and command."""
+def test_test_strategy_names_fakes_fixtures_and_factories(levels_plan: PlanResult) -> None:
+    """The fakes to add where the project lists its test dependencies, the fixtures to write
+    once in tests/conftest.py, and which planned functions each unlocks."""
+    strategy = levels_plan.strategy
+    assert strategy is not None
+    items = {(i.kind, i.name): i for i in strategy.items}
+    fakeredis = items[("dependency", "fakeredis")]
+    assert fakeredis.where == "pyproject.toml (project.optional-dependencies.test)"
+    assert {"recall", "remember"} <= set(fakeredis.functions)
+    assert set(items[("dependency", "httpx")].functions) == {"read_item", "create_item"}
+    assert ("dependency", "time-machine") in items
+    redis = items[("fixture", "redis_client")]
+    assert redis.where == "tests/conftest.py"
+    assert "`desk.store.r`" in redis.text
+    assert set(items[("factory", "note_repository")].functions) == {
+        "NoteRepository.add",
+        "NoteRepository.find",
+    }
+    assert ("fixture", "cli_runner") in items
+    assert strategy.dependency_file == "pyproject.toml"
+    assert '"fakeredis"' in strategy.dependency_snippet
+    assert '"pytest"' not in strategy.dependency_snippet  # declared already
+
+
+def test_view_validates_and_shows_the_strategy(levels_plan: PlanResult) -> None:
+    """plan.json validates; plan.md and the page show the strategy and each route's client."""
     view = json.loads(json.dumps(build_view(levels_plan)))
     jsonschema.validate(view, json.loads(SCHEMA.read_text()))
     markdown = render_markdown(view)
+    assert "## Test strategy" in markdown
+    assert "| `redis_client` | fixture |" in markdown
     assert "A FastAPI route: request it with `TestClient(app)`" in markdown
-    assert "A click command: invoke it with `CliRunner`" in markdown
+    page = render_html(view)
+    assert 'id="strategy"' in page
+    assert "<code>redis_client</code>" in page
+
+
+def test_strategy_marks_what_the_project_has(tmp_path: Path) -> None:
+    """A fake the project declares already and a fixture it has written already are marked,
+    with where; the snippet adds only what is missing."""
+    project = tmp_path / "levels"
+    shutil.copytree(PROJECTS / "levels", project)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'test = ["pytest", "coverage"]', 'test = ["pytest", "fakeredis"]'
+        )
+    )
+    (project / "tests" / "conftest.py").write_text(
+        "import pytest\n\n\n@pytest.fixture\ndef redis_client():\n"
+        "    import fakeredis\n\n    return fakeredis.FakeRedis()\n"
+    )
+    run_coverage(project, "run", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    plan = api.plan(project, load_settings(project, {"target": 100}, environ={}))
+    assert plan.strategy is not None
+    items = {(i.kind, i.name): i for i in plan.strategy.items}
+    assert items[("dependency", "fakeredis")].exists == "declared"
+    assert items[("fixture", "redis_client")].exists == "tests/conftest.py:5"
+    assert '"fakeredis"' not in plan.strategy.dependency_snippet
+    assert '"httpx"' in plan.strategy.dependency_snippet

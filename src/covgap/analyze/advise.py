@@ -79,6 +79,7 @@ def assess_project(
         weights=settings.risk_weights,
         levels=tuple((level, levels[level]) for level in ("high", "medium", "low")),
         notes=evidence.notes,
+        tests=evidence.project_tests,
     )
     return assessments, info
 
@@ -310,7 +311,19 @@ def _advice(
         runner=harness.text if harness is not None and harness.kind == "async" else "",
         harness=harness,
         existing=existing,
+        constructor=_constructor(facts, file_facts),
     )
+
+
+def _constructor(facts: FunctionFacts | None, file_facts: FileFacts | None) -> str:
+    """``NoteRepository(conn)`` for a method of ``NoteRepository``; "" for a function."""
+    if facts is None or file_facts is None or facts.class_name is None:
+        return ""
+    init = next((f for f in file_facts.functions if f.name == f"{facts.class_name}.__init__"), None)
+    if init is None:  # a dataclass, attrs, a NamedTuple: its fields are not known here
+        return f"{facts.class_name}(…)"
+    params = ", ".join(p for p in init.params if not p.startswith("*"))
+    return f"{facts.class_name}({params})"
 
 
 #: Why the tests go where existing tests are, by what to do with them.

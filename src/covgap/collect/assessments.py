@@ -44,7 +44,7 @@ __all__ = [
 #: 2: test code assessed as test code; at most six names per isolated dependency; at most
 #:    three conditions named per suggestion.
 #: 3: earlier guards in conditions, readable test names unique against the project's tests; the
-#:    existing tests, harness and where a fake goes in (issue 14).
+#:    existing tests, harness, constructor and where a fake goes in (issue 14).
 ASSESSMENT_FORMAT = 3
 
 
@@ -143,6 +143,7 @@ def _encode(a: Assessment) -> list[Any]:
             a.advice.runner,
             _encode_harness(a.advice.harness),
             _encode_existing(a.advice.existing),
+            a.advice.constructor,
         ]
     return [risk, a.complexity, advice]
 
@@ -180,6 +181,7 @@ def _decode_advice(
             runner,
             harness,
             existing,
+            constructor,
         ) = advice
         return TestAdvice(
             test_file=test_file,
@@ -194,6 +196,7 @@ def _decode_advice(
             runner=runner,
             harness=_decode_harness(harness),
             existing=_decode_existing(existing),
+            constructor=str(constructor),
         )
     except (TypeError, ValueError):
         return None

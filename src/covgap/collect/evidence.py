@@ -24,6 +24,7 @@ from covgap.collect.code_walk import facts_from_source
 from covgap.collect.complexity import COMPLEXITY_LIBRARY, complexity_by_line
 from covgap.collect.files import read_bytes
 from covgap.collect.test_links import TestLinks
+from covgap.model import ProjectTests
 
 __all__ = [
     "Evidence",
@@ -53,6 +54,8 @@ class Evidence:
     notes: tuple[str, ...] = field(default=())
     #: What each test targets (None when the tests were not read).
     test_links: TestLinks | None = None
+    #: The project's test set-up, for the test strategy.
+    project_tests: ProjectTests | None = None
 
 
 def facts_key(source_bytes: bytes) -> str:
@@ -113,6 +116,7 @@ def evidence_for(
     jobs: int | None,
     prepared: Mapping[str, dict[str, Any]],
     test_links: TestLinks | None = None,
+    project_tests: ProjectTests | None = None,
 ) -> Evidence:
     """Evidence with the facts of the files in ``keys`` (path -> facts key)."""
     facts, complexity, notes = _facts(project_dir, keys, cache_path, jobs, prepared)
@@ -125,6 +129,7 @@ def evidence_for(
         test_files=test_files,
         notes=tuple(notes),
         test_links=test_links,
+        project_tests=project_tests,
     )
 
 

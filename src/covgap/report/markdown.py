@@ -57,7 +57,7 @@ def template_environment() -> jinja2.Environment:
 
 def warm() -> None:
     """Compile the plan's templates (the first render's biggest cost)."""
-    for name in ("plan.md.j2", "_audit.md.j2"):  # the second is included by the first
+    for name in ("plan.md.j2", "_audit.md.j2", "_strategy.md.j2"):  # included by the first
         template_environment().get_template(name)
 
 

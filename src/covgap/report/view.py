@@ -31,6 +31,7 @@ from covgap.model import (
     Region,
     Risk,
     TestAdvice,
+    TestStrategy,
 )
 from covgap.report.view_audit import audit_view
 from covgap.report.view_suite import health_view, run_view
@@ -45,7 +46,8 @@ __all__ = ["FORMAT_VERSION", "apportion", "build_view"]
 # 4: input.changed_files, modified_files and outside_files (sources that no longer match the
 #    data, files measured outside the project); run.timed_out and run.verdict (covgap run's exit
 #    code for the suite's outcome, and why). Issue 14 (one bump for the whole issue): each
-#    advice's existing tests, harness and isolation[].inject.
+#    advice's existing tests, harness, constructor and isolation[].inject; the project-level
+#    test_strategy section.
 FORMAT_VERSION = 4
 
 #: How many folders the gains table lists before it folds the rest into one row.
@@ -368,6 +370,7 @@ def build_view(result: PlanResult) -> dict[str, Any]:
         "health": health_view(result.health),
         "contexts_measured": any(f.tested_by for f in project.files),
         "risk": fmt.risk_section(result),
+        "test_strategy": _strategy(result.strategy),
         "audit": audit_view(result.audit),
         "notes": [
             *project.notes,
@@ -422,6 +425,7 @@ def _advice(advice: TestAdvice | None) -> dict[str, Any] | None:
         ],
         "harness": _harness(advice),
         "existing": _existing(advice),
+        "constructor": advice.constructor,
     }
 
 
@@ -460,6 +464,28 @@ def _existing(advice: TestAdvice) -> dict[str, Any] | None:
             "how": cases.how,
             "examples": list(cases.examples),
         },
+    }
+
+
+def _strategy(strategy: TestStrategy | None) -> dict[str, Any] | None:
+    if strategy is None:
+        return None
+    return {
+        "items": [
+            {
+                "kind": item.kind,
+                "name": item.name,
+                "text": item.text,
+                "where": item.where,
+                "functions": list(item.functions),
+                "more": item.more,
+                "exists": item.exists,
+            }
+            for item in strategy.items
+        ],
+        "dependency_file": strategy.dependency_file,
+        "dependency_snippet": strategy.dependency_snippet,
+        "notes": list(strategy.notes),
     }
 
 
