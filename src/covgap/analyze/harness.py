@@ -202,7 +202,8 @@ def _django_view(
     roots = {dotted.split(".")[0] for dotted in file_facts.imports.values()}
     if facts.class_name is not None:
         method = facts.name.rpartition(".")[2]
-        bases = file_facts.class_bases.get(facts.class_name, ())
+        written = file_facts.class_bases.get(facts.name.rpartition(".")[0], ())
+        bases = tuple(_resolve(base, file_facts) for base in written)
         if method not in HTTP_VERBS or not bases:
             return None
         if any(b.startswith("rest_framework.") for b in bases):
