@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from covgap.collect.history import SnapshotSummary
     from covgap.collect.static import StaticAnalysis
     from covgap.collect.test_inventory import TestInventory
+    from covgap.collect.test_links import TestLinks
     from covgap.model import (
         Assessment,
         AuditResult,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
         Numbers,
         PlanResult,
         ProjectCoverage,
+        ProjectTests,
         RiskInfo,
         SuiteFacts,
         SuiteHealth,
@@ -125,22 +127,29 @@ def load(
 Assessed: TypeAlias = "tuple[dict[RegionKey, Assessment], RiskInfo]"
 
 
-#: What ``assess_risk`` reads besides the sources: the churn (or why there is none) and the
-#: test modules. ``run`` reads them while the suite runs.
-Surroundings: TypeAlias = "tuple[Churn | str, tuple[str, ...]]"
+#: What ``assess_risk`` reads besides the sources: the churn (or why there is none), the test
+#: modules, what each test targets and the project's test set-up. ``run`` reads them while the
+#: suite runs.
+Surroundings: TypeAlias = "tuple[Churn | str, tuple[str, ...], TestLinks, ProjectTests]"
 
 
 def read_surroundings(
     project_dir: Path, settings: Settings, paths: Iterable[str] | None = None
 ) -> Surroundings:
-    """The project's churn over the configured window (of ``paths``, or every file), and its
-    test modules."""
+    """The project's churn over the configured window (of ``paths``, or every file), its test
+    modules, what each of their tests targets, and its test set-up."""
     from covgap.collect.churn import ChurnWindow, read_churn
     from covgap.collect.test_files import find_test_files
+    from covgap.collect.test_links import read_test_links
+    from covgap.collect.test_setup import read_project_tests
 
     project_dir = project_dir.resolve()
     window = ChurnWindow.parse(settings.churn_window)
-    return read_churn(project_dir, window, paths), find_test_files(project_dir)
+    test_files = find_test_files(project_dir)
+    cache_path = (project_dir / COVGAP_DIR / "cache.sqlite3") if settings.cache else None
+    links = read_test_links(project_dir, test_files, cache_path)
+    setup = read_project_tests(project_dir, test_files, links)
+    return read_churn(project_dir, window, paths), test_files, links, setup
 
 
 def assess_risk(
@@ -149,14 +158,18 @@ def assess_risk(
     settings: Settings,
     prepared: Mapping[str, dict[str, Any]] | None = None,
     surroundings: Surroundings | None = None,
+    health: SuiteHealth | None = None,
 ) -> Assessed:
     """Risk and test advice for every region with a gap.
 
-    A file whose inputs are unchanged (source, measurement, churn, settings, test modules) gets
-    its assessments from the cache; the others are assessed from their code facts (cached by
-    content, or ``prepared`` by ``run`` while the suite ran), churn and the test modules.
+    A file whose inputs are unchanged (source, measurement, churn, settings, test modules and
+    what their tests target, which tests ran) gets its assessments from the cache; the others
+    are assessed from their code facts (cached by content, or ``prepared`` by ``run`` while the
+    suite ran), churn and the tests. ``health``: the run's test reports, which say which tests
+    ran when per-test contexts do not.
     """
     from covgap.analyze.advise import assess_project
+    from covgap.analyze.existing import TestsRun
     from covgap.analyze.exposure import project_exposure
     from covgap.analyze.placement import own_packages
     from covgap.collect.assessments import (
@@ -180,13 +193,16 @@ def assess_risk(
         project_dir, all_keys, frozenset(keys), cache_path, settings.jobs, prepared or {}
     )
     exposure = project_exposure(outlines)
-    churn, test_files = surroundings or read_surroundings(project_dir, settings, keys)
+    churn, test_files, links, setup = surroundings or read_surroundings(project_dir, settings, keys)
     found_churn = churn if isinstance(churn, Churn) else None
+    reported = [t.nodeid for t in health.tests] if health is not None else None
+    tests_run = TestsRun.of(project, {t.path for t in links.tests}, reported)
     shared = shared_key(
         found_churn,
         test_files,
         own_packages(f.path for f in project.files),
         project.branch_measured,
+        tests=f"{links.digest()}\0{tests_run.digest()}\0{setup!r}",
     )
     assessment_keys = {
         path: assessment_key(
@@ -212,8 +228,10 @@ def assess_risk(
         cache_path,
         settings.jobs,
         {**(prepared or {}), **parsed},
+        test_links=links,
+        project_tests=setup,
     )
-    assessments, info = assess_project(project, evidence, settings, cached, exposure)
+    assessments, info = assess_project(project, evidence, settings, cached, exposure, tests_run)
     if cache_path is not None:
         fresh: dict[str, dict[tuple[int, str], Assessment]] = {path: {} for path in needed}
         for (path, start, name), assessment in assessments.items():
@@ -246,6 +264,7 @@ def analyze(
     """
     from covgap.analyze.planning import make_plan
     from covgap.analyze.ranking import rank
+    from covgap.analyze.strategy import test_strategy
     from covgap.analyze.suite_scope import find_test_code, suite_scope
     from covgap.model import PlanResult, SuiteFacts
 
@@ -267,8 +286,16 @@ def analyze(
         target_is_explicit=settings.origins.get("target") == "command line",
         test_code_gap=scope.test_numbers.gap,
     )
+    strategy = test_strategy(plan, risk_info.tests) if risk_info is not None else None
     return PlanResult(
-        project, tuple(files), tuple(functions), plan, settings, risk=risk_info, scope=scope
+        project,
+        tuple(files),
+        tuple(functions),
+        plan,
+        settings,
+        risk=risk_info,
+        scope=scope,
+        strategy=strategy,
     )
 
 
@@ -280,7 +307,7 @@ def plan(project_dir: Path, settings: Settings, junit: Path | None = None) -> Pl
     health = junit_health(project_dir / junit) if junit is not None else None
     facts = read_audit(project_dir, settings) if settings.audit else None
     inventory = facts.inventory if facts is not None else _read_tests(project_dir, settings)
-    assessed = assess_risk(project_dir, project, settings) if settings.risk else None
+    assessed = assess_risk(project_dir, project, settings, health=health) if settings.risk else None
     suite = _suite_facts(inventory)
     result = dataclasses.replace(analyze(project, settings, assessed, suite), health=health)
     if facts is not None:
@@ -457,6 +484,7 @@ def run(
             measured,
             suite.prepared.facts,
             beside[0].result() if beside else None,
+            health,
         )
         if measured.risk
         else None

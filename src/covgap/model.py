@@ -13,17 +13,22 @@ if TYPE_CHECKING:
 __all__ = [
     "MODULE_REGION",
     "Assessment",
+    "CaseFolder",
+    "ExistingTest",
+    "ExistingTests",
     "FailureGroup",
     "FileCoverage",
     "FileGap",
     "FolderGain",
     "FunctionGap",
+    "Harness",
     "Isolation",
     "Numbers",
     "Phase",
     "Plan",
     "PlanResult",
     "ProjectCoverage",
+    "ProjectTests",
     "Region",
     "Risk",
     "RiskFactor",
@@ -31,6 +36,7 @@ __all__ = [
     "RiskLevel",
     "RunInfo",
     "RunVerdict",
+    "StrategyItem",
     "Suggestion",
     "SuiteFacts",
     "SuiteHealth",
@@ -38,6 +44,7 @@ __all__ = [
     "TestAdvice",
     "TestOutcome",
     "TestSelection",
+    "TestStrategy",
     "UnrunTests",
 ]
 
@@ -127,6 +134,9 @@ class Region:
     statement_lines: tuple[int, ...] = ()
     missing_lines: tuple[int, ...] = ()
     missing_arcs: tuple[tuple[int, int], ...] = ()
+    #: Tests (pytest node ids, without parameters) that ran its lines, most lines first, at
+    #: most a few (from per-test contexts; empty when they were not measured).
+    tested_by: tuple[str, ...] = ()
 
     @property
     def kind(self) -> Literal["function", "module"]:
@@ -251,6 +261,80 @@ class Isolation:
     fake: str
     #: How, in one line.
     how: str
+    #: Where the fake goes in, when the function does not create the client itself: "replace
+    #: `shop.cache.r` (a module global)", "pass it as `conn`", "set `self.conn`"; "" otherwise.
+    inject: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Harness:
+    """How a test reaches a function at the right level: a route through its framework's test
+    client, a command through its CLI runner, an async function through an async runner."""
+
+    #: "route", "command", "main" (an argparse entry point) or "async".
+    kind: str
+    #: "FastAPI", "Flask", "Django", "click", "typer", "argparse", "asyncio", "anyio"…
+    framework: str
+    #: One line: how the test drives it.
+    text: str
+    #: How the "call" suggestion says to call it ("request it (`client.get("/x")`) …").
+    call: str
+    #: The fixture to write once for every function reached this way ("client",
+    #: "cli_runner"; "" when none is needed), and what it holds.
+    fixture: str
+    fixture_how: str
+    #: Distributions a test needs for it (``httpx`` for FastAPI's TestClient).
+    packages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingTest:
+    """A test of the project that already targets a function."""
+
+    __test__ = False
+
+    #: "tests/test_x.py::TestY::test_z" (without parameters).
+    nodeid: str
+    #: How it is known: "contexts" (per-test contexts: it ran lines of the function), "calls"
+    #: (its code, its helpers' or its fixtures' use the function), "name" (its name mentions
+    #: the function, and its module imports the function's module), "imports" (its module
+    #: imports the function's module: for module-level code, and a data-driven suite).
+    evidence: str
+    #: Whether it ran in the measured run: True, False, or None when the data does not say.
+    ran: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFolder:
+    """The folder a data-driven test reads its cases from: where a new case goes."""
+
+    #: The parametrized test ("tests/test_cases.py::test_case").
+    nodeid: str
+    #: POSIX, relative to the project ("" when it could not be worked out).
+    folder: str
+    pattern: str
+    #: The expression that lists the files, as written.
+    how: str
+    #: A few existing case files, as models for a new one.
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingTests:
+    """The tests that already target a function, and what to do with them."""
+
+    #: "extend": add the new tests to ``target`` (a class or module whose tests run the
+    #: function); "run": ``target``'s tests exercise it but were not in the measured run;
+    #: "add-case": add a case file to a data-driven suite's folder.
+    action: str
+    #: "tests/test_x.py::TestY", "tests/test_x.py", or a case folder.
+    target: str
+    #: The advice in one line.
+    text: str
+    #: The tests, most telling first (at most a few; ``more`` counts the others).
+    tests: tuple[ExistingTest, ...]
+    more: int = 0
+    cases: CaseFolder | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +358,12 @@ class TestAdvice:
     #: The distinct things the tests must check (``analyze/effort.py``): what ``effort`` and a
     #: module's shared tests are estimated from.
     checks: int = 1
+    #: How a test reaches it when a plain call is not the right level (a route, a command).
+    harness: Harness | None = None
+    #: The tests that already target it (None: none found).
+    existing: ExistingTests | None = None
+    #: For a method: how its object is built, from ``__init__`` ("NoteRepository(conn)").
+    constructor: str = ""
 
 
 def _no_advice() -> TestAdvice | None:
@@ -543,6 +633,63 @@ class RiskInfo:
     #: Functions per level, over every function with a gap.
     levels: tuple[tuple[RiskLevel, int], ...] = ()
     notes: tuple[str, ...] = ()
+    #: What the test strategy needs to know of the project's tests (None: not read).
+    tests: ProjectTests | None = None
+
+
+@dataclass(frozen=True)
+class ProjectTests:
+    """The project's test set-up, as the test strategy needs it: the development dependencies
+    already declared and where a new one goes, the fixtures already written, the conftest.py
+    where shared fixtures go."""
+
+    __test__ = False
+
+    #: Distributions already declared for development or tests (normalised names).
+    dev_dependencies: frozenset[str] = frozenset()
+    #: Where a new development dependency goes: (file, list) as ``("pyproject.toml",
+    #: "dependency-groups.test")``, ``("requirements-dev.txt", "")``; None when unknown.
+    dependency_home: tuple[str, str] | None = None
+    #: (fixture name, "path:line") for the fixtures already written.
+    fixtures: tuple[tuple[str, str], ...] = ()
+    #: The conftest.py for fixtures shared by the tests, and whether it exists.
+    conftest: str = "tests/conftest.py"
+    conftest_exists: bool = False
+
+
+@dataclass(frozen=True)
+class StrategyItem:
+    """One thing to set up once for the tests to come: a fake to install, a fixture or a
+    factory to write, and the planned functions it unlocks."""
+
+    #: "dependency" (a distribution for the development dependencies), "fixture" or "factory".
+    kind: str
+    #: The distribution or fixture name ("fakeredis", "client", "note_repository").
+    name: str
+    #: What it is for, in one line.
+    text: str
+    #: Where it goes: the file (and list) for a dependency, the conftest.py for a fixture.
+    where: str
+    #: The planned functions it unlocks (display names), in plan order; ``more`` counts the
+    #: others.
+    functions: tuple[str, ...]
+    more: int = 0
+    #: The fixture exists already ("path:line"), or the dependency is declared already.
+    exists: str = ""
+
+
+@dataclass(frozen=True)
+class TestStrategy:
+    """The project-level test strategy: what to set up once before writing the planned tests,
+    derived from the planned functions' code (their dependencies, how tests reach them)."""
+
+    __test__ = False
+
+    items: tuple[StrategyItem, ...]
+    #: The dependencies to add, as a snippet for the file that lists them ("" when none).
+    dependency_file: str = ""
+    dependency_snippet: str = ""
+    notes: tuple[str, ...] = ()
 
 
 Severity = Literal["high", "medium", "low", "info"]
@@ -741,3 +888,5 @@ class PlanResult:
     verdict: RunVerdict | None = None
     #: The test code measured, the tests that did not run, whether the run was partial.
     scope: SuiteScope = field(default_factory=SuiteScope)
+    #: What to set up once for the planned tests; None without risk analysis.
+    strategy: TestStrategy | None = None

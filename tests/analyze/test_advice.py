@@ -38,7 +38,8 @@ def _texts(gap: FunctionGap) -> list[tuple[str, int, str]]:
 
 
 def test_uncovered_raises_name_exception_condition_and_line(advice_plan: PlanResult) -> None:
-    """Each raise no test reached: its exception, message, the condition and its line."""
+    """Each raise no test reached: its exception, message, the conditions and its line; the
+    earlier guard that must not fire (``if not text: raise``) is one of the conditions."""
     assert _texts(_function(advice_plan, "parse_amount")) == [
         (
             "raise",
@@ -49,8 +50,8 @@ def test_uncovered_raises_name_exception_condition_and_line(advice_plan: PlanRes
         (
             "raise",
             21,
-            '`parse_amount` raises `PaymentError(f"negative amount: {value}")` when `value < 0`'
-            " — line 21 never ran",
+            '`parse_amount` raises `PaymentError(f"negative amount: {value}")` when `text` and'
+            " `value < 0` — line 21 never ran",
         ),
     ]
 
@@ -87,7 +88,7 @@ def test_compound_condition_and_its_dependencies(advice_plan: PlanResult) -> Non
     assert gap.advice is not None
     assert [(i.dependency, i.fake) for i in gap.advice.isolation] == [
         ("environment variables", "monkeypatch"),
-        ("time and dates", "time-machine"),
+        ("the clock", "time-machine"),
     ]
 
 
@@ -147,7 +148,7 @@ def test_phase_counts_estimated_tests(advice_plan: PlanResult) -> None:
 
 def test_view_validates_and_shows_the_advice(advice_plan: PlanResult) -> None:
     """plan.json with advice validates against the schema and holds every test to write;
-    plan.md gives each function one line: its tests, what they must do, the fakes."""
+    plan.md gives each function one line: what its tests must do, where, the fakes."""
     view = json.loads(json.dumps(build_view(advice_plan)))
     jsonschema.validate(view, json.loads(SCHEMA.read_text()))
     items = {i["function"]: i for p in view["plan"]["phases"] for i in p["items"]}
@@ -155,7 +156,8 @@ def test_view_validates_and_shows_the_advice(advice_plan: PlanResult) -> None:
     assert "test_parse_amount_raises_value_error" in [s["test_name"] for s in suggestions]
     markdown = render_markdown(view)
     (line,) = [line for line in markdown.splitlines() if line.startswith("  - [ ] `parse_amount`")]
-    assert line.endswith(f"{items['parse_amount']['effort']} tests — 2 raises")
+    # What its tests must do, and where they go: the existing tests of that module.
+    assert line.endswith("(lines 18, 21): 2 raises — extend `tests/test_service.py`")
     assert any(
         "fake with pytest-httpserver" in line
         for line in markdown.splitlines()

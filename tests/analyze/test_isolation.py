@@ -53,8 +53,52 @@ def fakes(
         ),
         pytest.param(
             "import datetime as dt\ndef f():\n    return dt.date.today()\n",
-            [("time and dates", "time-machine", ("dt.date.today",))],
+            [("the clock", "time-machine", ("dt.date.today",))],
             id="dates",
+        ),
+        pytest.param(
+            "from datetime import datetime, timezone\n"
+            "def f():\n    return datetime.now(tz=timezone.utc).isoformat()\n",
+            [("the clock", "time-machine", ("datetime.now",))],
+            id="datetime-now",
+        ),
+        pytest.param(
+            "import datetime as dt\ndef f(issued):\n    return issued + dt.timedelta(days=30)\n",
+            [],
+            id="timedelta-on-a-stored-date-reads-no-clock",
+        ),
+        pytest.param(
+            "import time\nfrom dateutil import parser\n"
+            "def f(text):\n    return parser.parse(text), time.strptime(text, '%Y')\n",
+            [],
+            id="parsing-dates-reads-no-clock",
+        ),
+        pytest.param(
+            "import time\ndef f():\n    time.sleep(5)\n",
+            [("waiting", "monkeypatch", ("time.sleep",))],
+            id="sleep-is-not-a-clock",
+        ),
+        pytest.param(
+            "import redis\nr = redis.Redis()\ndef f(key):\n    return r.get(key)\n",
+            [("Redis", "fakeredis", ("r.get",))],
+            id="module-global-client",
+        ),
+        pytest.param(
+            "import redis\nr = redis.Redis()\ndef f(r):\n    return r.get('k')\n",
+            [],
+            id="a-parameter-hides-the-global",
+        ),
+        pytest.param(
+            "import sqlite3\ndef f(conn: sqlite3.Connection):\n"
+            "    return conn.execute('select 1')\n",
+            [("a database (sqlite3)", "an in-memory database", ("conn.execute",))],
+            id="typed-parameter",
+        ),
+        pytest.param(
+            "from fastapi import FastAPI, HTTPException\napp = FastAPI()\n"
+            "@app.get('/x')\ndef f():\n    raise HTTPException(404)\n",
+            [],
+            id="frameworks-are-reached-not-faked",
         ),
         pytest.param(
             "import subprocess\ndef f():\n    subprocess.check_call(['ls'])\n",
@@ -116,6 +160,33 @@ def test_dependencies_through_self_attributes() -> None:
         "    def fetch(self):\n        return self.session.get('u')\n"
     )
     assert fakes(source, name="Api.fetch") == [("HTTP (requests)", "responses", ("self.session",))]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(
+            "import sqlite3\nfrom typing import Optional\n"
+            "class Repo:\n"
+            "    def __init__(self, conn: Optional[sqlite3.Connection]):\n"
+            "        self.conn = conn\n"
+            "    def find(self):\n        return self.conn.execute('select 1')\n",
+            id="typed-init-parameter",
+        ),
+        pytest.param(
+            "import sqlite3\n"
+            "class Repo:\n"
+            "    conn = sqlite3.connect(':memory:')\n"
+            "    def find(self):\n        return self.conn.execute('select 1')\n",
+            id="class-attribute",
+        ),
+    ],
+)
+def test_repository_attributes(source: str) -> None:
+    """A repository's connection, typed in __init__ or set on the class, is a database."""
+    assert fakes(source, name="Repo.find") == [
+        ("a database (sqlite3)", "an in-memory database", ("self.conn",))
+    ]
 
 
 def test_names_are_capped() -> None:

@@ -17,7 +17,17 @@ from covgap.collect.code_facts import Condition
         pytest.param("k in seen", "k not in seen", id="in"),
         pytest.param("not ready", "ready", id="not"),
         pytest.param("user.active", "not user.active", id="attribute"),
-        pytest.param("a and b", "not (a and b)", id="boolean"),
+        pytest.param("a and b", "not a or not b", id="de-morgan-and"),
+        pytest.param(
+            "amount <= 0 or amount > LIMIT", "amount > 0 and amount <= LIMIT", id="de-morgan-or"
+        ),
+        pytest.param(
+            "not isinstance(u, str) or not isinstance(p, str)",
+            "isinstance(u, str) and isinstance(p, str)",
+            id="de-morgan-not",
+        ),
+        pytest.param("(a and b) or c", "(not a or not b) and not c", id="de-morgan-nested"),
+        pytest.param("0 < x < 9 or y", "not (0 < x < 9 or y)", id="no-plain-opposite"),
         pytest.param("0 < x < 9", "not (0 < x < 9)", id="chained"),
     ],
 )
@@ -27,11 +37,12 @@ def test_negate(text: str, negated: str) -> None:
 
 
 def test_long_chains_name_the_innermost_conditions() -> None:
-    """An elif chain does not list every earlier test: the innermost three, and a count."""
-    chain = [Condition("if", f"name == {i}", False, i) for i in range(5)]
+    """An elif chain does not list every earlier test: the innermost five, and a count."""
+    chain = [Condition("if", f"name == {i}", False, i) for i in range(7)]
     chain.append(Condition("if", "ready", True, 9))
     assert describe_conditions(chain) == (
-        " when `name != 3` and `name != 4` and `ready` (and 3 outer conditions)"
+        " when `name != 3` and `name != 4` and `name != 5` and `name != 6` and `ready`"
+        " (and 3 outer conditions)"
     )
     assert describe_conditions(chain[-1:]) == " when `ready`"
     assert describe_conditions([]) == ""

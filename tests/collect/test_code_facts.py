@@ -179,3 +179,73 @@ def test_real_modules_match_coverage_regions() -> None:
         found = {(f.name, f.line) for f in facts.functions if f.name != MODULE_REGION}
         expected = {(r.name, r.start) for r in code_regions(source) if r.kind == "function"}
         assert expected <= found, path.name
+
+
+GUARDS = """\
+def f(items, limit):
+    if not items:
+        return []
+    if limit < 0:
+        raise ValueError("limit")
+    elif limit == 0:
+        return []
+    out = []
+    for item in items:
+        if item is None:
+            continue
+        if item > limit:
+            raise OverflowError(item)
+    if out:
+        pass
+    else:
+        return None
+    raise RuntimeError("end")
+"""
+
+
+def test_earlier_guards_are_conditions_of_what_follows() -> None:
+    """``if a: return`` (or raise, continue, an elif chain that leaves) before a line: the line
+    needs each such test not to fire; ``if a: … else: return`` needs it to."""
+    f = facts_from_source(GUARDS).function("f", 1)
+    assert f is not None
+    overflow, end = (r for r in f.raises if r.exception != "ValueError")
+    assert [(c.kind, c.text, c.holds) for c in overflow.conditions] == [
+        ("guard", "not items", False),
+        ("guard", "limit < 0", False),
+        ("guard", "limit == 0", False),
+        ("for", "items", True),
+        ("guard", "item is None", False),
+        ("if", "item > limit", True),
+    ]
+    assert [(c.text, c.holds) for c in end.conditions] == [
+        ("not items", False),
+        ("limit < 0", False),
+        ("limit == 0", False),
+        ("out", True),
+    ]
+    # Guards alone do not make a return conditional: the last return is not an early exit.
+    assert [r.line for r in f.returns] == [3, 7, 17]
+
+
+def test_module_globals_and_typed_parameters_are_references() -> None:
+    """A module-level client (``r = redis.Redis()``) and a parameter typed with an imported
+    class are names the function's dependencies are reached through."""
+    source = (
+        "import redis\nimport sqlite3\nfrom sqlalchemy.orm import sessionmaker\n"
+        "r = redis.Redis()\nSession = sessionmaker()\nsession = Session()\n"
+        "def f(conn: sqlite3.Connection, n: int):\n"
+        "    return r.get(n), conn.execute('x'), session.query()\n"
+        "def g(r):\n    return r.get(1)\n"
+    )
+    facts = facts_from_source(source)
+    assert facts.global_types == {
+        "r": "redis.Redis",
+        "Session": "sqlalchemy.orm.sessionmaker",
+        "session": "sqlalchemy.orm.sessionmaker",
+    }
+    f = facts.function("f", 7)
+    g = facts.function("g", 9)
+    assert f is not None and g is not None
+    assert f.references == ("r.get", "conn.execute", "session.query")
+    assert f.param_types == (("conn", "sqlite3.Connection"),)
+    assert g.references == ()  # its parameter ``r`` hides the global

@@ -13,7 +13,9 @@ from fractions import Fraction
 from functools import lru_cache
 
 from covgap.analyze.effort import RISK_WEIGHT, checks_for, estimate_tests
+from covgap.analyze.existing import TestIndex, TestsRun, existing_tests, suite_reaching
 from covgap.analyze.exposure import Exposure, ProjectExposure
+from covgap.analyze.harness import harness_for
 from covgap.analyze.isolation import isolation_for
 from covgap.analyze.placement import is_test_module, module_name, own_packages, place_tests
 from covgap.analyze.risk import Subject, assess
@@ -50,15 +52,18 @@ def assess_project(
     settings: Settings,
     cached: Mapping[str, Mapping[tuple[int, str], Assessment]] | None = None,
     exposure: ProjectExposure | None = None,
+    tests_run: TestsRun | None = None,
 ) -> tuple[dict[RegionKey, Assessment], RiskInfo]:
     """An assessment of every region with a gap, and what the report says about how.
 
     ``cached``: the assessments of files whose inputs have not changed, by path (see
     ``collect/assessments.py``); the others are assessed from ``evidence``. ``exposure``: each
     function's surface and fan-in (``analyze/exposure.py``); without it, no exposure factor.
+    ``tests_run``: which tests ran (by default from the per-test contexts and the test modules'
+    coverage).
     """
     cached = cached or {}
-    context = _Context.of(project, evidence, settings, exposure)
+    context = _Context.of(project, evidence, settings, exposure, tests_run)
     assessments: dict[RegionKey, Assessment] = {}
     for file in project.files:
         if not file.numbers.gap:
@@ -76,6 +81,7 @@ def assess_project(
         weights=settings.risk_weights,
         levels=tuple((level, levels[level]) for level in ("high", "medium", "low")),
         notes=evidence.notes,
+        tests=evidence.project_tests,
     )
     return assessments, info
 
@@ -88,6 +94,11 @@ class _Context:
     settings: Settings
     packages: frozenset[str]
     branch_measured: bool
+    #: The project's tests, indexed (None when they were not read).
+    tests: TestIndex | None
+    tests_run: TestsRun
+    #: The names of the project's test functions: no suggested test takes one.
+    existing_names: frozenset[str]
     exposure: ProjectExposure | None = None
 
     @classmethod
@@ -97,9 +108,17 @@ class _Context:
         evidence: Evidence,
         settings: Settings,
         exposure: ProjectExposure | None = None,
+        tests_run: TestsRun | None = None,
     ) -> _Context:
         packages = own_packages(f.path for f in project.files)
-        return cls(evidence, settings, packages, project.branch_measured, exposure)
+        links = evidence.test_links
+        index = TestIndex(links) if links is not None else None
+        modules = {t.path for t in links.tests} if links is not None else set()
+        run = tests_run if tests_run is not None else TestsRun.of(project, modules)
+        names = links.names if links is not None else frozenset()
+        return cls(
+            evidence, settings, packages, project.branch_measured, index, run, names, exposure
+        )
 
 
 def assess_file(file: FileCoverage, context: _Context) -> dict[tuple[int, str], Assessment]:
@@ -283,24 +302,35 @@ def _advice(
     evidence: Evidence,
     context: _Context,
 ) -> TestAdvice:
-    suggestions = suggest(facts, region, context.branch_measured, module_name(file.path))
+    module = module_name(file.path)
+    harness = (
+        harness_for(facts, file_facts, file.path)
+        if facts is not None and file_facts is not None
+        else None
+    )
+    suggestions = suggest(
+        facts,
+        region,
+        context.branch_measured,
+        module,
+        context.existing_names,
+        reach=harness.call if harness is not None else "",
+    )
     checks = checks_for(suggestions, facts)
     isolation = (
-        isolation_for(facts, file_facts, context.packages, module_name(file.path))
+        isolation_for(facts, file_facts, context.packages, module)
         if facts is not None and file_facts is not None
         else ()
     )
     test_file, exists, reason = _placement(file, evidence.test_files)
-    runner = ""
-    if facts is not None and facts.is_async:
-        uses_anyio = file_facts is not None and any(
-            m.split(".")[0] in ("anyio", "trio") for m in file_facts.imports.values()
-        )
-        runner = (
-            "async: mark the test `@pytest.mark.anyio` (anyio's pytest plugin)"
-            if uses_anyio
-            else "async: mark the test `@pytest.mark.asyncio` (pytest-asyncio), or use anyio"
-        )
+    existing = existing_tests(module, region, context.tests, context.tests_run)
+    if existing is None and not exists and context.tests is not None:
+        existing = suite_reaching(module, region, context.tests)
+    if existing is not None:
+        test_file, exists = existing.target.partition("::")[0], True
+        if existing.cases is not None:
+            test_file = existing.cases.nodeid.partition("::")[0]
+        reason = _EXISTING_REASONS[existing.action]
     return TestAdvice(
         test_file=test_file,
         test_file_exists=exists,
@@ -308,6 +338,28 @@ def _advice(
         suggestions=suggestions,
         isolation=isolation,
         effort=estimate_tests(checks),
-        runner=runner,
+        runner=harness.text if harness is not None and harness.kind == "async" else "",
         checks=checks,
+        harness=harness,
+        existing=existing,
+        constructor=_constructor(facts, file_facts),
     )
+
+
+def _constructor(facts: FunctionFacts | None, file_facts: FileFacts | None) -> str:
+    """``NoteRepository(conn)`` for a method of ``NoteRepository``; "" for a function."""
+    if facts is None or file_facts is None or facts.class_name is None:
+        return ""
+    init = next((f for f in file_facts.functions if f.name == f"{facts.class_name}.__init__"), None)
+    if init is None:  # a dataclass, attrs, a NamedTuple: its fields are not known here
+        return f"{facts.class_name}(…)"
+    params = ", ".join(p for p in init.params if not p.startswith("*"))
+    return f"{facts.class_name}({params})"
+
+
+#: Why the tests go where existing tests are, by what to do with them.
+_EXISTING_REASONS = {
+    "extend": "its tests already run this function",
+    "run": "its tests target this function but did not run it",
+    "add-case": "its data-driven suite reaches this function",
+}

@@ -1,11 +1,15 @@
 """Which outside dependencies a function touches, and the library that fakes each one well.
 
 A dependency is found through the names the function uses (``requests.get``, ``os.environ``,
-``open``), resolved through its module's imports, and through ``self.<attribute>`` when a method
-of the class assigns an imported thing to that attribute. Each is mapped, by the longest dotted
-prefix, to a fake from the table below; an imported third-party module with no entry gets a
-fixture with ``unittest.mock``. Standard-library modules with no entry, and the project's own
-packages, need no isolation and are left out.
+``open``), resolved through its module's imports; through a module global bound to an imported
+thing (``r = redis.Redis()`` at module level, used as ``r.get``); through a parameter annotated
+with an imported type (``conn: sqlite3.Connection``); and through ``self.<attribute>`` when the
+class assigns such a thing to that attribute. Each is mapped, by the longest dotted prefix, to a
+fake from the table below; an imported third-party module with no entry gets a fixture with
+``unittest.mock``. Standard-library modules with no entry, the project's own packages, and
+frameworks a test reaches through their own test client (``FRAMEWORKS``) need no isolation and
+are left out. Time and dates need a clock fake only where the clock is read (``CLOCK_READS``):
+``timedelta`` arithmetic on a stored date is plain code.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from covgap.collect.code_facts import FileFacts, FunctionFacts
 from covgap.markup import code_span as code
 from covgap.model import Isolation
 
-__all__ = ["FAKES", "MAX_NAMES", "Fake", "isolation_for"]
+__all__ = ["CLOCK_READS", "FAKES", "FRAMEWORKS", "MAX_NAMES", "Fake", "isolation_for"]
 
 #: Names listed per dependency (the first ones the function uses); the rest are counted.
 MAX_NAMES = 6
@@ -32,7 +36,69 @@ class Fake:
     dependency: str
     fake: str
     how: str
+    #: The distribution to add to the development dependencies ("" for pytest's own fixtures
+    #: and the standard library).
+    package: str = ""
 
+
+#: Calls that read the clock: only these make a function need a clock fake.
+CLOCK_READS: tuple[str, ...] = (
+    "time.time",
+    "time.time_ns",
+    "time.monotonic",
+    "time.monotonic_ns",
+    "time.perf_counter",
+    "time.perf_counter_ns",
+    "time.localtime",
+    "time.gmtime",
+    "time.ctime",
+    "time.asctime",
+    "time.strftime",
+    "datetime.datetime.now",
+    "datetime.datetime.utcnow",
+    "datetime.datetime.today",
+    "datetime.date.today",
+    "arrow.now",
+    "arrow.utcnow",
+    "pendulum.now",
+    "pendulum.today",
+    "pendulum.yesterday",
+    "pendulum.tomorrow",
+    "django.utils.timezone.now",
+    "django.utils.timezone.localdate",
+    "django.utils.timezone.localtime",
+)
+
+#: Modules of time and dates whose other names are plain computation (``timedelta``, parsing,
+#: formatting a given date): no fake.
+_DATE_MODULES = frozenset(
+    {"time", "datetime", "dateutil", "arrow", "pendulum", "zoneinfo", "calendar", "pytz"}
+)
+
+#: Frameworks and libraries a test does not fake: it reaches them through their own test client
+#: (``analyze/harness.py``), or they are plain computation.
+FRAMEWORKS = frozenset(
+    {
+        "fastapi",
+        "starlette",
+        "flask",
+        "quart",
+        "django",
+        "rest_framework",
+        "werkzeug",
+        "click",
+        "typer",
+        "pydantic",
+        "attr",
+        "attrs",
+        "marshmallow",
+        "jinja2",
+        "markupsafe",
+        "typing_extensions",
+        "anyio",
+        "trio",
+    }
+)
 
 #: The longest matching prefix wins ("os.environ" before "os.path" before "os").
 FAKES: tuple[Fake, ...] = (
@@ -41,34 +107,45 @@ FAKES: tuple[Fake, ...] = (
         "HTTP (requests)",
         "responses",
         "`@responses.activate`, and `responses.add(responses.GET, url, json=...)` per call",
+        "responses",
     ),
-    Fake(("httpx",), "HTTP (httpx)", "respx", "`respx.mock`, and `respx.get(url).respond(...)`"),
+    Fake(
+        ("httpx",),
+        "HTTP (httpx)",
+        "respx",
+        "`respx.mock`, and `respx.get(url).respond(...)`",
+        "respx",
+    ),
     Fake(
         ("aiohttp",),
         "HTTP (aiohttp)",
         "aioresponses",
         "`with aioresponses() as mocked: mocked.get(url, payload=...)`",
+        "aioresponses",
     ),
     Fake(
         ("urllib.request", "http.client", "urllib3"),
         "HTTP (standard library)",
         "pytest-httpserver",
         "a local server: `httpserver.expect_request(path).respond_with_json(...)`",
+        "pytest-httpserver",
     ),
     Fake(
         ("redis", "aioredis"),
         "Redis",
         "fakeredis",
         "`fakeredis.FakeRedis()` (or `FakeAsyncRedis`) in place of the client",
+        "fakeredis",
     ),
     Fake(
         ("boto3", "botocore", "aiobotocore"),
         "AWS (boto3)",
         "moto",
         "`@mock_aws` around the test, and create the buckets or tables it expects",
+        "moto",
     ),
     Fake(
-        ("sqlalchemy",),
+        ("sqlalchemy", "sqlmodel"),
         "a database (SQLAlchemy)",
         "an in-memory SQLite engine",
         '`create_engine("sqlite://")` in a fixture, with the tables created',
@@ -84,24 +161,28 @@ FAKES: tuple[Fake, ...] = (
         "a database server",
         "a throwaway database (pytest-postgresql) or unittest.mock",
         "a fixture that yields a connection to a fresh database, or `mock.patch` on the driver",
+        "pytest-postgresql",
     ),
     Fake(
-        ("time", "datetime", "dateutil", "arrow", "pendulum"),
-        "time and dates",
+        CLOCK_READS,
+        "the clock",
         "time-machine",
         "`time_machine.travel(...)` (or freezegun's `freeze_time`) to fix the clock",
+        "time-machine",
     ),
     Fake(
-        ("asyncio.sleep",),
-        "time and dates",
-        "time-machine",
-        "`time_machine.travel(..., tick=False)`, or pass a shorter delay",
+        ("time.sleep", "asyncio.sleep"),
+        "waiting",
+        "monkeypatch",
+        "`monkeypatch.setattr` on the sleep with a function that returns at once, or pass a "
+        "shorter delay",
     ),
     Fake(
         ("subprocess", "os.system", "os.popen", "asyncio.create_subprocess_exec"),
         "subprocesses",
         "pytest-subprocess",
         "the `fp` fixture: `fp.register([...], stdout=...)` per command",
+        "pytest-subprocess",
     ),
     Fake(
         ("os.environ", "os.getenv", "os.putenv"),
@@ -151,13 +232,14 @@ def isolation_for(
     """
     own = frozenset(own_packages)
     by_dependency: dict[str, tuple[Fake, list[str]]] = {}
+    injected: dict[str, str] = {}
     for shown, resolved in _uses(facts, file_facts):
         root = resolved.split(".")[0]
-        if root in own or root == "__future__":
+        if root in own or root == "__future__" or root in FRAMEWORKS:
             continue
         fake = _fake_for(resolved)
         if fake is None:
-            if root in _STDLIB:
+            if root in _STDLIB or root in _DATE_MODULES:
                 continue
             fake = Fake(
                 (root,),
@@ -168,10 +250,31 @@ def isolation_for(
         entry = by_dependency.setdefault(fake.dependency, (fake, []))
         if shown not in entry[1]:
             entry[1].append(shown)
+        injected.setdefault(fake.dependency, _inject(shown, facts, file_facts, module))
     return tuple(
-        Isolation(dependency=fake.dependency, via=_names(via), fake=fake.fake, how=fake.how)
+        Isolation(
+            dependency=fake.dependency,
+            via=_names(via),
+            fake=fake.fake,
+            how=fake.how,
+            inject=injected.get(fake.dependency, ""),
+        )
         for fake, via in by_dependency.values()
     )
+
+
+def _inject(shown: str, facts: FunctionFacts, file_facts: FileFacts, module: str | None) -> str:
+    """Where a fake goes in when the function does not make the client itself."""
+    root = shown.split(".")[0]
+    if root in dict(facts.param_types):
+        return f"passed as {code(root)}"
+    if root == "self":
+        attribute = shown.split(".")[1] if "." in shown else ""
+        return f"given to the object as {code('self.' + attribute)}" if attribute else ""
+    if root in file_facts.global_types and root not in file_facts.imports:
+        where = f"{module}.{root}" if module else root
+        return f"patched over the module global {code(where)} (`monkeypatch.setattr`)"
+    return ""
 
 
 def _names(via: list[str]) -> tuple[str, ...]:
@@ -182,11 +285,18 @@ def _names(via: list[str]) -> tuple[str, ...]:
 
 
 def _uses(facts: FunctionFacts, file_facts: FileFacts) -> Iterable[tuple[str, str]]:
-    """(as written, resolved dotted name) for every outside name the function uses."""
+    """(as written, resolved dotted name) for every outside name the function uses: through a
+    typed parameter, a module global (``r.get`` of ``r = redis.Redis()``), an import."""
+    params = dict(facts.param_types)
     for reference in facts.references:
         root, _, rest = reference.partition(".")
-        if root in file_facts.imports:
-            yield reference, file_facts.imports[root] + (f".{rest}" if rest else "")
+        tail = f".{rest}" if rest else ""
+        if root in params:
+            yield reference, params[root] + tail
+        elif root in file_facts.global_types:
+            yield reference, file_facts.global_types[root] + tail
+        elif root in file_facts.imports:
+            yield reference, file_facts.imports[root] + tail
         else:  # a built-in of interest: open, input
             yield reference, reference
     if facts.class_name is not None:

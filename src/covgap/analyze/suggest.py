@@ -2,18 +2,27 @@
 
 Each suggestion is one test: what it must make happen, where in the function, and the name of
 the test function to create. The most specific come first (an uncovered ``raise`` names its
-exception and the conditions that lead to it); a decision's side that only leads to such a
-site is not suggested twice. ``estimate_effort`` counts them: the effort is an estimate.
+exception and the conditions that lead to it, the earlier guards that must not fire included);
+a decision's side that only leads to such a site is not suggested twice. ``estimate_effort``
+counts them: the effort is an estimate. Names come from what the conditions mean
+(``analyze/naming.py``), unique against the project's existing tests.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from covgap.analyze.naming import (
+    TestNames,
+    condition_words,
+    message_words,
+    slug,
+    snake,
+    subject_words,
+)
 from covgap.collect.code_facts import (
     Call,
     Condition,
@@ -28,8 +37,9 @@ from covgap.model import MODULE_REGION, Region, Suggestion
 
 __all__ = ["describe_conditions", "estimate_effort", "suggest", "test_name_stem"]
 
-#: Conditions named on the way to a line, at most (the innermost ones).
-MAX_CONDITIONS = 3
+#: Conditions named on the way to a line, at most (the innermost ones): the earlier guards
+#: that must not fire count, so a chain of checks before a ``raise`` is named whole.
+MAX_CONDITIONS = 5
 
 #: Calls named in an "except" suggestion, at most.
 MAX_CALLS_NAMED = 2
@@ -88,11 +98,24 @@ def negate(text: str) -> str:
             return ast.unparse(ast.Compare(node.left, [opposite], node.comparators))
     if isinstance(node, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)):
         return f"not {text}"
+    if isinstance(node, ast.BoolOp):
+        # De Morgan, when every part has a plain opposite: ``not (a or b)`` -> ``not a and not b``.
+        parts = [negate(ast.unparse(value)) for value in node.values]
+        if not any(part.startswith("not (") for part in parts):
+            joiner = " or " if isinstance(node.op, ast.And) else " and "
+            return joiner.join(f"({p})" if _is_bool_op(p) else p for p in parts)
     return f"not ({text})"
 
 
+def _is_bool_op(text: str) -> bool:
+    try:
+        return isinstance(ast.parse(text, mode="eval").body, ast.BoolOp)
+    except SyntaxError:
+        return False
+
+
 def _phrase(condition: Condition) -> str:
-    if condition.kind in ("if", "while"):
+    if condition.kind in ("if", "while", "guard"):
         return code(condition.text if condition.holds else negate(condition.text))
     if condition.kind == "for":
         return f"{code(condition.text)} has an item"
@@ -119,44 +142,37 @@ def describe_conditions(conditions: Sequence[Condition]) -> str:
 
 
 def _slug(text: str, limit: int = 5) -> str:
-    return "_".join(re.findall(r"[a-z0-9]+", text.lower())[:limit]) or "case"
+    return slug(text, limit) or "case"
 
 
-def test_name_stem(facts: FunctionFacts | None, region: Region) -> str:
-    """``test_<function>`` in snake case: ``Session.is_valid`` → ``test_session_is_valid``."""
+def test_name_stem(facts: FunctionFacts | None, region: Region, module: str = "") -> str:
+    """``test_<function>`` in snake case: ``Session.is_valid`` → ``test_session_is_valid``; a
+    module's own code: ``test_<module>`` (``shop.invoices`` → ``test_invoices``)."""
     name = facts.name if facts is not None else region.name.partition("@")[0]
     if name == MODULE_REGION:
-        return "test_module"
-    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
-    return "test_" + _slug(snake.replace(".", "_").strip("_"), limit=8)
-
-
-class _Names:
-    """Test names unique within one function's suggestions."""
-
-    def __init__(self, stem: str) -> None:
-        self.stem = stem
-        self.used: set[str] = set()
-
-    def make(self, *parts: str, line: int) -> str:
-        name = "_".join([self.stem, *(p for p in parts if p)])
-        if name in self.used:
-            name = f"{name}_line_{line}"
-        self.used.add(name)
-        return name
+        return "test_" + (_slug(module.rsplit(".", 1)[-1], limit=8) if module else "module")
+    return "test_" + _slug(snake(name).replace(".", "_").strip("_"), limit=8)
 
 
 def suggest(
-    facts: FunctionFacts | None, region: Region, branch_measured: bool, module: str = ""
+    facts: FunctionFacts | None,
+    region: Region,
+    branch_measured: bool,
+    module: str = "",
+    existing_names: frozenset[str] = frozenset(),
+    reach: str = "",
 ) -> tuple[Suggestion, ...]:
     """One suggestion per test to write, most specific first, for one function's gap.
 
-    ``module`` is the import name of the function's module, for module-level code.
+    ``module`` is the import name of the function's module, for module-level code;
+    ``existing_names``: the names of the project's test functions, which no suggested name
+    takes; ``reach``: how a test reaches the function when a plain call is not the right level
+    ("request it (`client.get("/x")`) through FastAPI's test client").
     """
     coverage = Coverage.of(region, branch_measured)
     if not coverage.missing and not coverage.missing_arcs:
         return ()
-    names = _Names(test_name_stem(facts, region))
+    names = TestNames(test_name_stem(facts, region, module), existing_names)
     shown = region.display_name
     suggestions: list[Suggestion] = []
     if facts is None:
@@ -168,14 +184,16 @@ def suggest(
             f"no test imports {code(module)}: a test that imports it (and uses what it defines) "
             f"runs its module-level lines {lines}"
         )
-        return (Suggestion("import", region.start_line, text, names.make("imports", line=0)),)
+        return (Suggestion("import", region.start_line, text, names.make("imports")),)
     if coverage.never_ran and facts.name != MODULE_REGION:
-        suggestions.append(_call_suggestion(facts, names, shown))
+        suggestions.append(_call_suggestion(facts, names, shown, reach))
     explained: set[int] = set()
-    for site in facts.raises:
-        if site.line in coverage.missing:
-            suggestions.append(_raise_suggestion(site.line, site, names, shown))
-            explained.add(site.line)
+    missing_raises = [site for site in facts.raises if site.line in coverage.missing]
+    raised = [site.exception for site in missing_raises]
+    for site in missing_raises:
+        repeated = raised.count(site.exception) > 1
+        suggestions.append(_raise_suggestion(site.line, site, names, shown, repeated))
+        explained.add(site.line)
     for handler in facts.handlers:
         if handler.body_line in coverage.missing:
             suggestions.append(_handler_suggestion(handler, facts, names, shown))
@@ -186,7 +204,7 @@ def suggest(
                 f"{code(shown)} returns {code(ret.value)}{describe_conditions(ret.conditions)}"
                 f" — line {ret.line} never ran"
             )
-            test = names.make("returns", _slug(ret.value, limit=3), line=ret.line)
+            test = _return_name(ret.value, ret.conditions, names)
             suggestions.append(Suggestion("return", ret.line, text, test))
             explained.add(ret.line)
     for decision in facts.decisions:
@@ -207,9 +225,45 @@ def estimate_effort(suggestions: Sequence[Suggestion]) -> int:
     return max(1, len(suggestions))
 
 
-def _call_suggestion(facts: FunctionFacts, names: _Names, shown: str) -> Suggestion:
+def _own_condition(conditions: Sequence[Condition]) -> str:
+    """Name words of the innermost condition that is not an earlier guard ("" when none)."""
+    for condition in reversed(conditions):
+        if condition.kind in ("if", "while") and not condition.is_guard:
+            return condition_words(condition.text, condition.holds)
+        if condition.kind == "case":
+            subject, _, pattern = condition.text.partition(" matches ")
+            return _case_words(subject, pattern)
+    return ""
+
+
+def _case_words(subject: str, pattern: str) -> str:
+    words = condition_words(subject)
+    if pattern.strip() == "_":
+        return f"{words}_is_other"
+    return f"{words}_is_{_slug(pattern, limit=3)}"
+
+
+def _return_name(value: str, conditions: Sequence[Condition], names: TestNames) -> str:
+    """``returns_none``, ``returns_false``; a computed value is named by its condition."""
+    when = _own_condition(conditions)
+    when_part = f"when_{when}" if when else ""
+    try:
+        literal = isinstance(ast.parse(value, mode="eval").body, ast.Constant)
+    except SyntaxError:
+        literal = False
+    if literal:
+        returns = f"returns_{_slug(value, limit=3)}"
+        return names.make(returns, f"{returns}_{when_part}" if when_part else "", when_part)
+    return names.make(*(c for c in (when_part, f"returns_{_slug(value, limit=3)}") if c))
+
+
+def _call_suggestion(
+    facts: FunctionFacts, names: TestNames, shown: str, reach: str = ""
+) -> Suggestion:
     params = ", ".join(facts.params)
-    if facts.is_generator:
+    if reach:
+        how = reach
+    elif facts.is_generator:
         how = "consume it (`list(...)`)"
     elif facts.is_async:
         how = "await it"
@@ -220,25 +274,36 @@ def _call_suggestion(facts: FunctionFacts, names: _Names, shown: str) -> Suggest
         f"{code(f'{shown}({params})')}{decorated} never ran: no test calls it — {how} and check "
         "the result"
     )
-    return Suggestion("call", facts.line, text, names.make(line=facts.line))
+    return Suggestion("call", facts.line, text, names.make("", "runs", "returns"))
 
 
-def _raise_suggestion(line: int, site: RaiseSite, names: _Names, shown: str) -> Suggestion:
+def _raise_suggestion(
+    line: int, site: RaiseSite, names: TestNames, shown: str, repeated: bool
+) -> Suggestion:
     when = describe_conditions(site.conditions)
+    own = _own_condition(site.conditions)
     if site.exception:
         # The message as written is code too: `ValueError("empty amount")`.
         raised = f"{site.exception}({site.message})" if site.message else site.exception
         text = f"{code(shown)} raises {code(raised)}{when} — line {line} never ran"
         exception_name = site.exception.rsplit(".", 1)[-1]
-        test = names.make("raises", _slug(_snake(exception_name)), line=line)
+        raises = f"raises_{_slug(snake(exception_name))}"
+        message = message_words(site.message) if site.message else ""
+        candidates = [
+            f"{raises}_for_{message}" if message else "",
+            f"{raises}_when_{own}" if own else "",
+        ]
+        # A function raising one exception twice names each by its message (or condition).
+        ordered = [c for c in candidates if c] if repeated else [raises, *candidates]
+        test = names.make(*(c for c in ordered if c)) if ordered else names.make(raises)
     else:
         text = f"{code(shown)} re-raises the exception it caught{when} — line {line} never ran"
-        test = names.make("reraises", line=line)
+        test = names.make("reraises", *((f"reraises_when_{own}",) if own else ()))
     return Suggestion("raise", line, text, test)
 
 
 def _handler_suggestion(
-    handler: HandlerSite, facts: FunctionFacts, names: _Names, shown: str
+    handler: HandlerSite, facts: FunctionFacts, names: TestNames, shown: str
 ) -> Suggestion:
     caught = " or ".join(code(e) for e in handler.exceptions) or "any exception"
     first = handler.exceptions[0] if handler.exceptions else "an exception"
@@ -254,8 +319,17 @@ def _handler_suggestion(
         f" (the handler starts at line {handler.body_line})"
     )
     exception_name = first.rsplit(".", 1)[-1] if handler.exceptions else "errors"
-    test = names.make("handles", _slug(_snake(exception_name)), line=handler.line)
+    handles = f"handles_{_slug(snake(exception_name))}"
+    failing = [subject_words(_parse_or_name(c.target)) for c in calls]
+    test = names.make(handles, *(f"{handles}_from_{'_'.join(w[-3:])}" for w in failing if w))
     return Suggestion("except", handler.line, text, test)
+
+
+def _parse_or_name(target: str) -> ast.expr:
+    try:
+        return ast.parse(target, mode="eval").body
+    except SyntaxError:
+        return ast.Name(id=_slug(target) or "call")
 
 
 def _calls_to_fail(handler: HandlerSite) -> list[Call]:
@@ -266,10 +340,11 @@ def _calls_to_fail(handler: HandlerSite) -> list[Call]:
 
 
 def _worth_suggesting(decision: Decision, coverage: Coverage) -> bool:
-    """A decision that ran (a side was missed), or a top-level one of a function never run."""
+    """A decision that ran (a side was missed), or a top-level one of a function never run (an
+    earlier guard does not make it nested)."""
     if decision.line not in coverage.missing:
         return True
-    return coverage.never_ran and not decision.conditions
+    return coverage.never_ran and all(c.is_guard for c in decision.conditions)
 
 
 def _untaken_sides(decision: Decision, coverage: Coverage) -> list[tuple[str, int]]:
@@ -304,7 +379,7 @@ def _decision_suggestions(
     decision: Decision,
     coverage: Coverage,
     explained: set[int],
-    names: _Names,
+    names: TestNames,
     shown: str,
 ) -> Iterable[Suggestion]:
     for side, destination in _untaken_sides(decision, coverage):
@@ -317,7 +392,7 @@ def _decision_suggestions(
 
 
 def _side_suggestion(
-    decision: Decision, side: str, destination: int, names: _Names, shown: str
+    decision: Decision, side: str, destination: int, names: TestNames, shown: str
 ) -> Suggestion:
     line, text = decision.line, decision.text
     where = describe_conditions(decision.conditions)
@@ -328,7 +403,7 @@ def _side_suggestion(
             f"line {line}: {code('if ' + text)} was never {side} in {code(shown)} — "
             f"a test where {code(wanted)}{_with(where)} (reaches {goes})"
         )
-        test = names.make("when", _slug(wanted), line=line)
+        test = names.make(f"when_{condition_words(text, side == 'true')}")
         return Suggestion("branch", line, sentence, test)
     if decision.kind in ("for", "while"):
         iterable = text.partition(" in ")[2] if decision.kind == "for" else text
@@ -342,7 +417,11 @@ def _side_suggestion(
                 f"line {line}: the loop {code(text)} in {code(shown)} never ran its body — "
                 f"a test where {wanted}{_with(where)}"
             )
-            test = names.make("with", _slug(iterable), line=line)
+            test = names.make(
+                f"with_{'_'.join(subject_words(_parse_or_name(iterable))) or 'items'}"
+                if decision.kind == "for"
+                else f"when_{condition_words(text)}"
+            )
         else:
             empty = f", e.g. with an empty {code(iterable)}" if decision.kind == "for" else ""
             sentence = (
@@ -350,7 +429,9 @@ def _side_suggestion(
                 f"(every run left it by `break`, `return` or an exception) — a test where it "
                 f"runs to the end{empty}"
             )
-            test = names.make("runs_through", _slug(iterable), line=line)
+            test = names.make(
+                f"runs_through_{'_'.join(subject_words(_parse_or_name(iterable))) or 'items'}"
+            )
         return Suggestion("loop", line, sentence, test)
     # match
     if side.startswith("case:"):
@@ -359,17 +440,19 @@ def _side_suggestion(
             f"line {line}: {code('case ' + pattern)} never matched {code(text)} in {code(shown)} — "
             f"a test where {code(text)} matches {code(pattern)}"
         )
-        test = names.make("case", _slug(pattern), line=line)
+        test = names.make(f"when_{_case_words(text, pattern)}")
     else:
         sentence = (
             f"line {line}: in {code(shown)}, {code('match ' + text)} always matched a case — "
             "a test where no case matches"
         )
-        test = names.make("no_case_matches", line=line)
+        test = names.make(f"when_{condition_words(text)}_matches_no_case")
     return Suggestion("case", line, sentence, test)
 
 
-def _lines_suggestion(region: Region, coverage: Coverage, names: _Names, shown: str) -> Suggestion:
+def _lines_suggestion(
+    region: Region, coverage: Coverage, names: TestNames, shown: str
+) -> Suggestion:
     lines = missing_ranges(region.statement_lines, region.missing_lines)
     first = min(coverage.missing, default=region.start_line)
     if lines:
@@ -377,13 +460,9 @@ def _lines_suggestion(region: Region, coverage: Coverage, names: _Names, shown: 
     else:
         arcs = ", ".join(f"{a}->{b if b > 0 else 'exit'}" for a, b in sorted(coverage.missing_arcs))
         text = f"{code(shown)}: branches {arcs} never taken — a test that takes them"
-    return Suggestion("lines", first, text, names.make("reaches_lines", str(first), line=first))
+    return Suggestion("lines", first, text, names.make("reaches_missing_lines"))
 
 
 def _with(where: str) -> str:
     """ " when `a`" (the decision's own conditions) as ", with `a`" inside a sentence."""
     return where.replace(" when ", ", with ", 1)
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()

@@ -19,7 +19,11 @@ from covgap.collect.churn import Churn
 from covgap.config import Settings
 from covgap.model import (
     Assessment,
+    CaseFolder,
+    ExistingTest,
+    ExistingTests,
     FileCoverage,
+    Harness,
     Isolation,
     Risk,
     RiskFactor,
@@ -41,7 +45,9 @@ __all__ = [
 #:    three conditions named per suggestion.
 #: 3: criticality from what the code does (effects), names weak; the exposure factor.
 #: 4: the things to check (``checks``) beside the estimated tests, which are now their root.
-ASSESSMENT_FORMAT = 4
+#: 5: earlier guards in conditions, readable test names unique against the project's tests; the
+#:    existing tests, harness, constructor and where a fake goes in (issue 14).
+ASSESSMENT_FORMAT = 5
 
 
 def assessment_key(
@@ -62,7 +68,7 @@ def assessment_key(
         file.path,
         repr(
             [
-                (r.name, r.start_line, r.numbers, r.missing_lines, r.missing_arcs)
+                (r.name, r.start_line, r.numbers, r.missing_lines, r.missing_arcs, r.tested_by)
                 for r in file.regions
             ]
         ),
@@ -77,10 +83,15 @@ def assessment_key(
 
 
 def shared_key(
-    churn: Churn | None, test_files: tuple[str, ...], packages: frozenset[str], branch: bool
+    churn: Churn | None,
+    test_files: tuple[str, ...],
+    packages: frozenset[str],
+    branch: bool,
+    tests: str = "",
 ) -> str:
     """What every file's assessment depends on: covgap itself, the churn window and HEAD, the
-    test modules (placement), the project's own packages (isolation) and branch measurement."""
+    test modules (placement), the project's own packages (isolation), branch measurement, and
+    ``tests``: what the tests target and which ran (existing tests, names taken)."""
     window = f"{churn.head}:{churn.description}" if churn is not None else "no git"
     return "\0".join(
         [
@@ -90,6 +101,7 @@ def shared_key(
             hashlib.sha256(repr(test_files).encode()).hexdigest(),
             repr(sorted(packages)),
             f"branch={branch}",
+            hashlib.sha256(tests.encode()).hexdigest(),
         ]
     )
 
@@ -131,10 +143,13 @@ def _encode(a: Assessment) -> list[Any]:
             a.advice.test_file_exists,
             a.advice.test_file_reason,
             [[s.kind, s.line, s.text, s.test_name] for s in a.advice.suggestions],
-            [[i.dependency, i.via, i.fake, i.how] for i in a.advice.isolation],
+            [[i.dependency, i.via, i.fake, i.how, i.inject] for i in a.advice.isolation],
             a.advice.effort,
             a.advice.runner,
             a.advice.checks,
+            _encode_harness(a.advice.harness),
+            _encode_existing(a.advice.existing),
+            a.advice.constructor,
         ]
     return [risk, a.complexity, advice]
 
@@ -163,18 +178,89 @@ def _decode_advice(
     if advice is None:
         return None
     try:
-        test_file, exists, reason, suggestions, isolation, effort, runner, checks = advice
+        (
+            test_file,
+            exists,
+            reason,
+            suggestions,
+            isolation,
+            effort,
+            runner,
+            checks,
+            harness,
+            existing,
+            constructor,
+        ) = advice
         return TestAdvice(
             test_file=test_file,
             test_file_exists=bool(exists),
             test_file_reason=reason,
             suggestions=tuple(Suggestion(k, line, t, name) for k, line, t, name in suggestions),
             isolation=tuple(
-                _once(shared, Isolation, d, tuple(via), f, h) for d, via, f, h in isolation
+                _once(shared, Isolation, d, tuple(via), f, h, inject)
+                for d, via, f, h, inject in isolation
             ),
             effort=int(effort),
             runner=runner,
             checks=int(checks),
+            harness=_decode_harness(harness),
+            existing=_decode_existing(existing),
+            constructor=str(constructor),
         )
     except (TypeError, ValueError):
         return None
+
+
+def _encode_harness(harness: Harness | None) -> list[Any] | None:
+    if harness is None:
+        return None
+    return [
+        harness.kind,
+        harness.framework,
+        harness.text,
+        harness.call,
+        harness.fixture,
+        harness.fixture_how,
+        list(harness.packages),
+    ]
+
+
+def _decode_harness(obj: list[Any] | None) -> Harness | None:
+    if obj is None:
+        return None
+    kind, framework, text, call, fixture, fixture_how, packages = obj
+    return Harness(kind, framework, text, call, fixture, fixture_how, tuple(packages))
+
+
+def _encode_existing(existing: ExistingTests | None) -> list[Any] | None:
+    if existing is None:
+        return None
+    cases = existing.cases
+    return [
+        existing.action,
+        existing.target,
+        existing.text,
+        [[t.nodeid, t.evidence, t.ran] for t in existing.tests],
+        existing.more,
+        None
+        if cases is None
+        else [cases.nodeid, cases.folder, cases.pattern, cases.how, list(cases.examples)],
+    ]
+
+
+def _decode_existing(obj: list[Any] | None) -> ExistingTests | None:
+    if obj is None:
+        return None
+    action, target, text, tests, more, cases = obj
+    folder = None
+    if cases is not None:
+        nodeid, path, pattern, how, examples = cases
+        folder = CaseFolder(nodeid, path, pattern, how, tuple(examples))
+    return ExistingTests(
+        action=action,
+        target=target,
+        text=text,
+        tests=tuple(ExistingTest(n, e, r) for n, e, r in tests),
+        more=int(more),
+        cases=folder,
+    )

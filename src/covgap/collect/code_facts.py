@@ -39,9 +39,11 @@ __all__ = [
 #:    (``calls``, for the project's call graph), whether the file is a lexer/parser context
 #:    (``lexical``), and what the file exposes (``exports``, ``relative_imports``,
 #:    ``class_bases``, ``endpoints``, ``main_calls``).
-FACTS_FORMAT = 3
+#: 4: earlier guards on a site's path ("guard" conditions); module globals' and typed
+#:    parameters' types (``global_types``, ``param_types``); class-level attributes.
+FACTS_FORMAT = 4
 
-ConditionKind = Literal["if", "while", "for", "case", "except", "else-loop"]
+ConditionKind = Literal["if", "while", "for", "case", "except", "else-loop", "guard"]
 DecisionKind = Literal["if", "while", "for", "match"]
 #: What a function does that makes a bug in it costly (docs/risk.md lists the detectors).
 EffectKind = Literal[
@@ -51,16 +53,24 @@ EffectKind = Literal[
 
 @dataclass(frozen=True)
 class Condition:
-    """One step on the way to a line: a test that must hold (or fail), a loop, a case."""
+    """One step on the way to a line: a test that must hold (or fail), a loop, a case.
+
+    A "guard" is an earlier ``if`` of the same block that leaves it (``return``, ``raise``,
+    ``continue``, ``break``, ``sys.exit``) when it fires: a later line needs it not to fire.
+    """
 
     kind: ConditionKind
     #: The test as written ("user is None"); for a loop, its iterable; for ``except``, the
     #: exceptions caught; for a case, "subject matches pattern".
     text: str
     #: True: the test must be true (or the loop must run, the case match, the exception be
-    #: raised); False: it must be false (the ``else`` side).
+    #: raised); False: it must be false (the ``else`` side, a guard that must not fire).
     holds: bool
     line: int
+
+    @property
+    def is_guard(self) -> bool:
+        return self.kind == "guard"
 
 
 @dataclass(frozen=True)
@@ -162,6 +172,9 @@ class FunctionFacts:
     effects: tuple[Effect, ...] = ()
     #: What it calls, as written ("helper", "self.save", "models.Order"), once each.
     calls: tuple[str, ...] = ()
+    #: (parameter, dotted name of its annotation) for parameters annotated with an imported
+    #: type (``conn: sqlite3.Connection``, ``session: Session`` from sqlalchemy.orm).
+    param_types: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -171,7 +184,9 @@ class FileFacts:
     imports: dict[str, str]
     functions: tuple[FunctionFacts, ...]
     #: ``self.<attribute>`` -> dotted name of what __init__ (or any method) assigns to it, per
-    #: class: ``{"Gateway": {"session": "requests.Session"}}``.
+    #: class: ``{"Gateway": {"session": "requests.Session"}}``; also a class-level
+    #: ``client = redis.Redis()`` and ``self.conn = conn`` of a parameter typed
+    #: ``sqlite3.Connection``.
     attribute_types: dict[str, dict[str, str]] = field(default_factory=dict)
     #: Why the file handles tokens of a language (a lexer, a parser, a formatter): there,
     #: ``token`` is not a credential. "" when it does not.
@@ -188,6 +203,10 @@ class FileFacts:
     endpoints: tuple[str, ...] = ()
     #: Calls made under ``if __name__ == "__main__":`` (the script's entry point).
     main_calls: tuple[str, ...] = ()
+    #: Module-level names bound to an imported thing or to what a call of one returns:
+    #: ``r = redis.Redis()`` -> ``{"r": "redis.Redis"}``, ``app = FastAPI()`` ->
+    #: ``{"app": "fastapi.FastAPI"}``.
+    global_types: dict[str, str] = field(default_factory=dict)
 
     def function(self, name: str, line: int) -> FunctionFacts | None:
         """The facts of the region coverage.py names ``name`` and starts at ``line``."""
@@ -211,6 +230,7 @@ class FileFacts:
             "class_bases": self.class_bases,
             "endpoints": self.endpoints,
             "main_calls": self.main_calls,
+            "global_types": self.global_types,
         }
 
     @classmethod
@@ -225,6 +245,7 @@ class FileFacts:
             class_bases={k: tuple(v) for k, v in obj["class_bases"].items()},
             endpoints=tuple(obj["endpoints"]),
             main_calls=tuple(obj["main_calls"]),
+            global_types=dict(obj["global_types"]),
         )
 
 
@@ -287,6 +308,7 @@ def _function_to_json(f: FunctionFacts) -> list[Any]:
         f.self_attributes,
         [[e.kind, e.line, e.what] for e in f.effects],
         f.calls,
+        f.param_types,
     ]
 
 
@@ -313,6 +335,7 @@ def _function_from_json(obj: list[Any]) -> FunctionFacts:
         self_attributes,
         effects,
         calls,
+        param_types,
     ) = obj
     shared = [Condition(kind, text, holds, at) for kind, text, holds, at in table]
 
@@ -353,4 +376,5 @@ def _function_from_json(obj: list[Any]) -> FunctionFacts:
         self_attributes=tuple(self_attributes),
         effects=tuple(Effect(kind, e_line, what) for kind, e_line, what in effects),
         calls=tuple(calls),
+        param_types=tuple((name, dotted) for name, dotted in param_types),
     )

@@ -47,11 +47,12 @@ def facts_from_source(source: str, tree: ast.Module | None = None) -> FileFacts:
         tree = ast.parse(source)
     texts = _SourceText(source)
     imports = _imports(tree)
-    attribute_types = _attribute_types(tree, imports)
+    global_types = _global_types(tree, imports)
+    attribute_types = _attribute_types(tree, imports, global_types)
     relative = _relative_imports(tree)
     content_lexical = lexical_reason({**relative, **imports}, 0, 0)
     effects = EffectFinder(imports, attribute_types, lexical=bool(content_lexical))
-    finder = _FunctionFinder(texts, imports, effects)
+    finder = _FunctionFinder(texts, imports, effects, global_types)
     finder.module(tree)
     functions = [f for f in finder.functions if f.name != MODULE_REGION]
     lexical = content_lexical or lexical_reason({}, finder.token_functions, len(functions))
@@ -65,6 +66,7 @@ def facts_from_source(source: str, tree: ast.Module | None = None) -> FileFacts:
         class_bases=finder.class_bases,
         endpoints=_endpoints(tree, imports),
         main_calls=_main_calls(tree),
+        global_types=global_types,
     )
 
 
@@ -262,30 +264,123 @@ def _relative_imports(tree: ast.Module) -> dict[str, str]:
     return bound
 
 
-def _attribute_types(tree: ast.Module, imports: dict[str, str]) -> dict[str, dict[str, str]]:
-    """``self.x = imported.Thing(...)`` (or ``= imported_name``) in a class's methods."""
+def _attribute_types(
+    tree: ast.Module, imports: dict[str, str], global_types: dict[str, str]
+) -> dict[str, dict[str, str]]:
+    """``self.x = imported.Thing(...)`` (or ``= imported_name``, or ``= param`` of a parameter
+    annotated with an imported type) in a class's methods, and ``x = imported.Thing(...)`` in
+    the class body."""
+    known = {**imports, **global_types}
     found: dict[str, dict[str, str]] = {}
     for cls in (n for n in _all_statements(tree.body) if isinstance(n, ast.ClassDef)):
         attributes: dict[str, str] = {}
-        for node in _all_statements(cls.body):
-            if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
-                continue
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            value = node.value.func if isinstance(node.value, ast.Call) else node.value
-            dotted = dotted_name(value)
-            resolved = _resolve(dotted, imports) if dotted else None
-            if resolved is None:
-                continue
-            for target in targets:
-                if (
-                    isinstance(target, ast.Attribute)
-                    and isinstance(target.value, ast.Name)
-                    and target.value.id == "self"
-                ):
-                    attributes.setdefault(target.attr, resolved)
+        for node in cls.body:  # class-level attributes: ``client = redis.Redis()``
+            for name, bound in _bound_types(node, known):
+                attributes.setdefault(name, bound)
+        methods = [n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        for method in methods:
+            typed = dict(_typed_params(method, imports))
+            for node in _all_statements(method.body):
+                if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+                    continue
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                resolved = _value_type(node.value, known)
+                if resolved is None and isinstance(node.value, ast.Name):
+                    resolved = typed.get(node.value.id)
+                if resolved is None:
+                    continue
+                for target in targets:
+                    if (
+                        isinstance(target, ast.Attribute)
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id == "self"
+                    ):
+                        attributes.setdefault(target.attr, resolved)
         if attributes:
             found[cls.name] = attributes
     return found
+
+
+def _value_type(value: ast.expr, known: dict[str, str]) -> str | None:
+    """What ``imported.Thing(...)``, ``imported.factory()`` or ``imported_name`` stands for."""
+    target = value.func if isinstance(value, ast.Call) else value
+    dotted = dotted_name(target)
+    return _resolve(dotted, known) if dotted else None
+
+
+def _bound_types(node: ast.AST, known: dict[str, str]) -> Iterator[tuple[str, str]]:
+    """(name, type) for ``name = imported.Thing(...)`` (or an annotated assignment)."""
+    if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+        return
+    resolved = _value_type(node.value, known)
+    if resolved is None:
+        return
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    for target in targets:
+        if isinstance(target, ast.Name):
+            yield target.id, resolved
+
+
+def _global_types(tree: ast.Module, imports: dict[str, str]) -> dict[str, str]:
+    """Module-level names bound to an imported thing or a call of one, in the order they are
+    bound (``Session = sessionmaker(...)`` then ``session = Session()`` resolves both), inside
+    module-level ``if`` and ``try`` too."""
+    known = dict(imports)
+    found: dict[str, str] = {}
+    stack: list[ast.stmt] = list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.If, *_TRY_NODES)):
+            for name in _STATEMENT_FIELDS:
+                for child in reversed(getattr(node, name, ())):
+                    if isinstance(child, ast.ExceptHandler):
+                        stack.extend(reversed(child.body))
+                    else:
+                        stack.append(child)
+            continue
+        for name, resolved in _bound_types(node, known):
+            if name not in imports:
+                found.setdefault(name, resolved)
+                known.setdefault(name, resolved)
+    return found
+
+
+def _annotation_type(annotation: ast.expr | None, imports: dict[str, str]) -> str | None:
+    """The first imported type named in an annotation: ``Session``, ``Session | None``,
+    ``Optional[redis.Redis]``, ``"Session"``."""
+    if annotation is None:
+        return None
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return None
+    for node in ast.walk(annotation):
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            dotted = dotted_name(node)
+            resolved = _resolve(dotted, imports) if dotted else None
+            if resolved is not None and resolved.split(".")[0] not in _TYPING_MODULES:
+                return resolved
+    return None
+
+
+#: Modules whose names in an annotation say nothing about a dependency (``Optional[X]``).
+_TYPING_MODULES = frozenset({"typing", "typing_extensions", "collections", "__future__"})
+
+
+def _typed_params(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, imports: dict[str, str]
+) -> Iterator[tuple[str, str]]:
+    """(parameter, type) for the parameters annotated with an imported type."""
+    arguments = node.args
+    for argument in (
+        *arguments.posonlyargs,
+        *arguments.args,
+        *arguments.kwonlyargs,
+    ):
+        resolved = _annotation_type(argument.annotation, imports)
+        if resolved is not None:
+            yield argument.arg, resolved
 
 
 def _resolve(dotted: str, imports: dict[str, str]) -> str | None:
@@ -317,14 +412,26 @@ class _Collector:
         if found is not None:
             self.effects.setdefault((found.kind, found.line), found)
 
+    #: Names whose uses are references: imports, typed module globals and typed parameters
+    #: (a parameter hides a global of its name).
+    roots: frozenset[str] = frozenset()
+
 
 class _FunctionFinder:
     """Walks a module like coverage.py's RegionFinder, and collects each function's facts."""
 
-    def __init__(self, texts: _SourceText, imports: dict[str, str], effects: EffectFinder) -> None:
+    def __init__(
+        self,
+        texts: _SourceText,
+        imports: dict[str, str],
+        effects: EffectFinder,
+        global_types: dict[str, str],
+    ) -> None:
         self.texts = texts
         self.imports = imports
         self.effects = effects
+        self.global_types = global_types
+        self._module_roots = frozenset(imports) | frozenset(global_types) | _BUILTINS_OF_INTEREST
         self.functions: list[FunctionFacts] = []
         #: Functions whose code names tokens (``token``, ``tok``, ``ttype``, ``lexer``).
         self.token_functions = 0
@@ -333,7 +440,7 @@ class _FunctionFinder:
         self._classes: list[str | None] = []
 
     def module(self, tree: ast.Module) -> None:
-        collector = _Collector()
+        collector = _Collector(roots=self._module_roots)
         self._statements(tree.body, (), collector, top_level=())
         end = max((getattr(n, "end_lineno", 0) or 0 for n in tree.body), default=0)
         self.functions.append(self._facts(MODULE_REGION, 0, end, collector))
@@ -350,10 +457,12 @@ class _FunctionFinder:
     ) -> FunctionFacts:
         params: tuple[str, ...] = ()
         decorators: tuple[str, ...] = ()
+        param_types: tuple[tuple[str, str], ...] = ()
         class_name = self._classes[-1] if self._classes else None
         if node is not None:
             params = _params(node, is_method=class_name is not None)
             decorators = tuple(self.texts.of(d) for d in node.decorator_list)
+            param_types = tuple(_typed_params(node, self.imports))
         return FunctionFacts(
             name=name,
             line=line,
@@ -371,6 +480,7 @@ class _FunctionFinder:
             self_attributes=tuple(collector.self_attributes),
             effects=tuple(collector.effects.values()),
             calls=tuple(collector.calls),
+            param_types=param_types,
         )
 
     def _define(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
@@ -380,7 +490,7 @@ class _FunctionFinder:
             self._classes.append(node.name)
             self.class_bases[".".join(self._names)] = tuple(self.texts.of(b) for b in node.bases)
         else:
-            collector = _Collector()
+            collector = _Collector(roots=self._function_roots(node))
             # What a decorator makes of the function (a Celery task, a route) is its business.
             self._expressions(node.decorator_list, collector)
             for decorator in node.decorator_list:
@@ -397,6 +507,15 @@ class _FunctionFinder:
         self._classes.pop()
         self._names.pop()
 
+    def _function_roots(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str]:
+        """The names whose uses in ``node`` are references: a parameter hides a module global
+        of its name, unless it is annotated with an imported type itself."""
+        arguments = node.args
+        params = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+        typed = {name for name, _ in _typed_params(node, self.imports)}
+        hidden = (params - typed) & frozenset(self.global_types)
+        return (self._module_roots - hidden) | typed
+
     def _statements(
         self,
         statements: Sequence[ast.stmt],
@@ -406,6 +525,9 @@ class _FunctionFinder:
     ) -> None:
         for statement in statements:
             self._statement(statement, conditions, collector, top_level)
+            # ``if a: return`` before a line: that line needs ``not a`` (a guard).
+            for test, side, line in _guards(statement):
+                conditions = (*conditions, Condition("guard", self.texts.of(test), side, line))
 
     def _statement(
         self,
@@ -453,7 +575,9 @@ class _FunctionFinder:
             collector.effect(self.effects.raise_(node))
             self._expressions([n for n in (node.exc, node.cause) if n is not None], collector)
         elif isinstance(node, ast.Return):
-            if conditions or (top_level and node is not top_level[-1]):
+            # Guards alone do not make a return conditional: it is the function's way out.
+            structural = any(not c.is_guard for c in conditions)
+            if structural or (top_level and node is not top_level[-1]):
                 value = text(node.value) if node.value is not None else "None"
                 collector.returns.append(ReturnSite(node.lineno, value, conditions))
             self._expressions([node.value] if node.value else [], collector)
@@ -575,7 +699,7 @@ class _FunctionFinder:
         root, _, rest = dotted.partition(".")
         if root == "self" and rest:
             collector.self_attributes.setdefault(rest.split(".")[0], None)
-        elif root in self.imports or root in _BUILTINS_OF_INTEREST:
+        elif root in collector.roots:
             # The longest chain wins: "os.environ.get" is seen before "os.environ" and "os".
             longer = (k for k in collector.references if k == dotted or k.startswith(f"{dotted}."))
             if next(longer, None) is None:
@@ -600,6 +724,45 @@ def _names_tokens(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     arguments = node.args
     names = [node.name, *(a.arg for a in (*arguments.posonlyargs, *arguments.args))]
     return any(_token_name(name) for name in names)
+
+
+#: Calls that end the program or the request: ``if bad: sys.exit(2)`` is a guard.
+_EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit", "abort", "flask.abort"})
+
+
+def _exits(statements: Sequence[ast.stmt]) -> bool:
+    """Whether a block always leaves: it ends with ``return``, ``raise``, ``continue``,
+    ``break``, a call that exits (``sys.exit``, ``parser.error``), or an ``if``/``else`` whose
+    sides both leave."""
+    if not statements:
+        return False
+    last = statements[-1]
+    if isinstance(last, (ast.Return, ast.Raise, ast.Continue, ast.Break)):
+        return True
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+        target = dotted_name(last.value.func) or ""
+        return target in _EXIT_CALLS or target.endswith(("parser.error", "parser.exit"))
+    if isinstance(last, ast.If):
+        return _exits(last.body) and _exits(last.orelse)
+    if isinstance(last, (ast.With, ast.AsyncWith)):
+        return _exits(last.body)
+    return False
+
+
+def _guards(node: ast.stmt) -> list[tuple[ast.expr, bool, int]]:
+    """(test, which way it must go, line) for the lines after ``node`` to run, when ``node`` is
+    an ``if`` one of whose sides leaves the block: ``if a: return`` needs ``a`` false, ``if a:
+    … else: return`` needs it true; ``if a: return`` / ``elif b: raise`` needs both false."""
+    if not isinstance(node, ast.If):
+        return []
+    body, orelse = _exits(node.body), _exits(node.orelse)
+    if body and not orelse:
+        elif_chain = len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If)
+        later = _guards(node.orelse[0]) if elif_chain else []
+        return [(node.test, False, node.lineno), *later]
+    if orelse and not body:
+        return [(node.test, True, node.lineno)]
+    return []
 
 
 def _own_nodes(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:

@@ -400,8 +400,7 @@ def _analyze_with(
                     "line says otherwise); read with replacement characters, as coverage.py does"
                 )
             if with_contexts:
-                tested_by = _tested_by(data, cov._file_mapper(fr.filename))
-                files.append(dataclasses.replace(result.file, tested_by=tested_by))
+                files.append(_with_tests(result.file, data, cov._file_mapper(fr.filename)))
             else:
                 files.append(result.file)
         else:
@@ -416,20 +415,48 @@ def _analyze_with(
     return files, notes, (len(fresh), cached_count), changed
 
 
-def _tested_by(data: CoverageData, mapped_filename: str) -> tuple[tuple[str, int], ...]:
-    """Test modules that ran lines of this file (from per-test contexts), most lines first.
+#: Tests named per function (from per-test contexts), at most.
+TESTS_PER_REGION = 5
 
-    A context is a pytest node id ("tests/test_auth.py::test_login", as covgap and pytest-cov
-    record them); its module is the part before "::". Other contexts are left out.
-    """
-    lines_by_module: dict[str, set[int]] = {}
+
+def test_nodeid(context: str) -> str | None:
+    """The pytest node id of a per-test context, without parameters and without pytest-cov's
+    ``|run`` phase: ``tests/test_a.py::TestB::test_c[1]|run`` -> ``tests/test_a.py::TestB::
+    test_c``; None for a context that is not a test's."""
+    if "::" not in context:
+        return None
+    nodeid = context.rpartition("|")[0] if "|" in context.rpartition("::")[2] else context
+    head, separator, last = nodeid.rpartition("::")
+    return f"{head}{separator}{last.partition('[')[0]}"
+
+
+def _with_tests(file: FileCoverage, data: CoverageData, mapped_filename: str) -> FileCoverage:
+    """``file`` with the tests that ran its lines (from per-test contexts): the test modules,
+    most lines first, and per function the tests, most lines first."""
+    by_line: dict[int, set[str]] = {}
     for line, contexts in data.contexts_by_lineno(mapped_filename).items():
-        for context in contexts:
-            module, separator, _ = context.partition("::")
-            if separator:
-                lines_by_module.setdefault(module, set()).add(line)
+        nodeids = {n for c in contexts if (n := test_nodeid(c))}
+        if nodeids:
+            by_line[line] = nodeids
+    lines_by_module: dict[str, set[int]] = {}
+    for line, nodeids in by_line.items():
+        for nodeid in nodeids:
+            lines_by_module.setdefault(nodeid.partition("::")[0], set()).add(line)
     ranked = sorted(lines_by_module.items(), key=lambda item: (-len(item[1]), item[0]))
-    return tuple((module, len(lines)) for module, lines in ranked)
+    regions = []
+    for region in file.regions:
+        counts: dict[str, int] = {}
+        if region.kind == "function":
+            for line in region.statement_lines:
+                for nodeid in by_line.get(line, ()):
+                    counts[nodeid] = counts.get(nodeid, 0) + 1
+        best = sorted(counts, key=lambda n: (-counts[n], n))[:TESTS_PER_REGION]
+        regions.append(dataclasses.replace(region, tested_by=tuple(best)) if best else region)
+    return dataclasses.replace(
+        file,
+        tested_by=tuple((module, len(lines)) for module, lines in ranked),
+        regions=tuple(regions),
+    )
 
 
 def _plugin_file(

@@ -24,6 +24,8 @@ from covgap.collect.code_walk import facts_from_source
 from covgap.collect.complexity import COMPLEXITY_LIBRARY, complexity_by_line
 from covgap.collect.files import read_bytes
 from covgap.collect.outline import OUTLINE_FORMAT, FileOutline, outline_of
+from covgap.collect.test_links import TestLinks
+from covgap.model import ProjectTests
 
 __all__ = [
     "Evidence",
@@ -53,6 +55,10 @@ class Evidence:
     churn_absent: str | None
     test_files: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    #: What each test targets (None when the tests were not read).
+    test_links: TestLinks | None = None
+    #: The project's test set-up, for the test strategy.
+    project_tests: ProjectTests | None = None
 
 
 def facts_key(source_bytes: bytes) -> str:
@@ -186,6 +192,8 @@ def evidence_for(
     cache_path: Path | None,
     jobs: int | None,
     prepared: Mapping[str, dict[str, Any]],
+    test_links: TestLinks | None = None,
+    project_tests: ProjectTests | None = None,
 ) -> Evidence:
     """Evidence with the facts of the files in ``keys`` (path -> facts key)."""
     facts, complexity, notes = _facts(project_dir, keys, cache_path, jobs, prepared)
@@ -197,6 +205,8 @@ def evidence_for(
         churn_absent=churn if isinstance(churn, str) else None,
         test_files=test_files,
         notes=tuple(notes),
+        test_links=test_links,
+        project_tests=project_tests,
     )
 
 

@@ -32,6 +32,7 @@ from covgap.analyze.ranking import tier_for
 from covgap.collect.files import open_regular
 from covgap.collect.inputs import inside_project
 from covgap.errors import CovgapError
+from covgap.markup import segments
 from covgap.model import Numbers
 
 if TYPE_CHECKING:
@@ -541,11 +542,22 @@ def _static(name: str) -> str:
 def _environment() -> jinja2.Environment:
     """One a process, so that the template compiles once (``render.warm`` compiles it while
     ``covgap run``'s suite runs)."""
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.PackageLoader("covgap.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+    )
+    environment.filters["rich"] = _rich
+    return environment
+
+
+def _rich(text: object) -> Markup:
+    """One of covgap's messages with its code spans as ``<code>``, everything escaped (as the
+    script's ``rich`` does)."""
+    return Markup("").join(
+        Markup("<code>{}</code>").format(part) if is_code else Markup.escape(part)
+        for is_code, part in segments(text)
     )
 
 

@@ -88,7 +88,7 @@ def template_environment() -> jinja2.Environment:
 
 def warm() -> None:
     """Compile the plan's templates (the first render's biggest cost)."""
-    for name in ("plan.md.j2", "audit.md.j2", "_suite_scope.md.j2"):  # and those they include
+    for name in ("plan.md.j2", "audit.md.j2", "_suite_scope.md.j2", "_strategy.md.j2"):
         template_environment().get_template(name)
 
 

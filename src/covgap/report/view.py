@@ -31,6 +31,7 @@ from covgap.model import (
     Region,
     Risk,
     TestAdvice,
+    TestStrategy,
 )
 from covgap.report.view_audit import audit_view
 from covgap.report.view_suite import health_view, run_view, scope_view
@@ -45,10 +46,13 @@ __all__ = ["FORMAT_VERSION", "apportion", "build_view"]
 # 3: the "audit" section (findings, score by area, inventory and CI in numbers).
 # 4: input.changed_files, modified_files and outside_files (sources that no longer match the
 #    data, files measured outside the project); run.timed_out and run.verdict (covgap run's exit
-#    code for the suite's outcome, and why). Then, without a new version: settings.tests_per_day;
-#    plan.estimated_tests and estimated_days_display; per phase estimated_days(_display) and
-#    units (units of work); advice.summary; risk.functions[].phase; health.failing.
-FORMAT_VERSION = 4
+#    code for the suite's outcome, and why).
+# 5: issue 14: settings.tests_per_day; plan.estimated_tests and estimated_days(_display), per
+#    phase the same and units (units of work), estimated module by module; advice.summary,
+#    existing, harness, constructor, isolation[].inject; items' runs_with (module-level code
+#    folded into its module's first function); risk.functions[].phase; health.failing;
+#    suite_scope (test code, the tests that did not run, a partial run); test_strategy.
+FORMAT_VERSION = 5
 
 #: How many folders the gains table lists before it folds the rest into one row.
 GAINS_ROWS = 15
@@ -413,6 +417,7 @@ def build_view(result: PlanResult) -> dict[str, Any]:
         "health": health_view(result.health),
         "contexts_measured": any(f.tested_by for f in project.files),
         "risk": fmt.risk_section(result, phase_of),
+        "test_strategy": _strategy(result.strategy),
         "audit": audit_view(result.audit),
         "notes": [
             *project.notes,
@@ -457,9 +462,78 @@ def _advice(advice: TestAdvice | None) -> dict[str, Any] | None:
             for s in advice.suggestions
         ],
         "isolation": [
-            {"dependency": i.dependency, "via": list(i.via), "fake": i.fake, "how": i.how}
+            {
+                "dependency": i.dependency,
+                "via": list(i.via),
+                "fake": i.fake,
+                "how": i.how,
+                "inject": i.inject,
+            }
             for i in advice.isolation
         ],
+        "harness": _harness(advice),
+        "existing": _existing(advice),
+        "constructor": advice.constructor,
+    }
+
+
+def _harness(advice: TestAdvice) -> dict[str, Any] | None:
+    harness = advice.harness
+    if harness is None:
+        return None
+    return {
+        "kind": harness.kind,
+        "framework": harness.framework,
+        "text": harness.text,
+        "fixture": harness.fixture,
+        "packages": list(harness.packages),
+    }
+
+
+def _existing(advice: TestAdvice) -> dict[str, Any] | None:
+    existing = advice.existing
+    if existing is None:
+        return None
+    cases = existing.cases
+    return {
+        "action": existing.action,
+        "target": existing.target,
+        "text": existing.text,
+        "tests": [
+            {"nodeid": t.nodeid, "evidence": t.evidence, "ran": t.ran} for t in existing.tests
+        ],
+        "more": existing.more,
+        "cases": None
+        if cases is None
+        else {
+            "nodeid": cases.nodeid,
+            "folder": cases.folder,
+            "pattern": cases.pattern,
+            "how": cases.how,
+            "examples": list(cases.examples),
+        },
+    }
+
+
+def _strategy(strategy: TestStrategy | None) -> dict[str, Any] | None:
+    if strategy is None:
+        return None
+    return {
+        "items": [
+            {
+                "kind": item.kind,
+                "name": item.name,
+                "text": item.text,
+                "where": item.where,
+                "functions": list(item.functions),
+                "more": item.more,
+                "exists": item.exists,
+            }
+            for item in strategy.items
+        ],
+        "dependency_file": strategy.dependency_file,
+        "dependency_snippet": strategy.dependency_snippet,
+        "notes": list(strategy.notes),
     }
 
 

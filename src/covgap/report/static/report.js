@@ -646,6 +646,8 @@
     }
     const parts = [
       h("p", { class: "test-file" }, "Tests go in ", h("code", { text: advice.test_file }), ` (${advice.test_file_reason}).`, advice.runner ? [" ", ...rich(advice.runner)] : []),
+      advice.existing ? h("p", { class: "existing" }, h("strong", { text: "Existing tests: " }), ...rich(advice.existing.text), ".") : null,
+      advice.harness && advice.harness.kind !== "async" ? h("p", { class: "harness" }, ...rich(advice.harness.text), ".") : null,
       h(
         "ul",
         { class: "tests" },
@@ -659,11 +661,11 @@
         h(
           "ul",
           { class: "isolation" },
-          advice.isolation.map((d) => h("li", {}, `Isolate ${d.dependency} (`, d.via.map((via, i) => [i ? ", " : "", h("code", { text: via })]), ") with ", h("strong", { text: d.fake }), ": ", ...rich(d.how), "."))
+          advice.isolation.map((d) => h("li", {}, `Isolate ${d.dependency} (`, d.via.map((via, i) => [i ? ", " : "", h("code", { text: via })]), ") with ", h("strong", { text: d.fake }), ": ", ...rich(d.how), d.inject ? ["; ", ...rich(d.inject)] : [], "."))
         )
       );
     }
-    container.replaceChildren(...parts);
+    container.replaceChildren(...parts.filter(Boolean));
   }
 
   function openFunction(path, name, from) {
