@@ -385,10 +385,8 @@ class Assessment:
     advice_source: Callable[[], TestAdvice | None] = field(default=_no_advice, compare=False)
     #: The distinct things its tests must check (``analyze/effort.py``).
     checks: int = 1
-    #: For module-level code the plan folds into its module's first planned function: that
-    #: function's display name (its first test imports the module and runs these lines, so they
-    #: cost no test of their own). "" otherwise.
-    runs_with: str = ""
+    #: The project's functions it calls, (path, qualified name) (``analyze/exposure.py``).
+    callees: tuple[tuple[str, str], ...] = ()
 
     @property
     def advice(self) -> TestAdvice | None:
@@ -419,6 +417,8 @@ class FunctionGap:
     )
     #: The distinct things its tests must check (``analyze/effort.py``).
     checks: int = 1
+    #: The project's functions it calls, (path, qualified name): a test of it runs them too.
+    callees: tuple[tuple[str, str], ...] = ()
     #: For module-level code the plan folds into its module's first planned function: that
     #: function's display name (its first test imports the module and runs these lines, so they
     #: cost no test of their own). "" otherwise.

@@ -164,3 +164,17 @@ def test_top_level_code_is_folded_into_the_modules_first_function() -> None:
     kept = by_name[("other.py", MODULE_REGION)]
     assert (kept.effort, kept.runs_with) == (1, "")
     assert phase_tests([folded]) == [estimate_tests(3) + 1]
+
+
+def test_a_callers_tests_reach_what_it_calls() -> None:
+    """Of two equal functions, the one whose tests also run a large uncovered callee comes
+    first; once taken, the callee is worth less than an untouched function of its size."""
+    caller = dataclasses.replace(gap("api.py", "load", 10, 4), callees=(("core.py", "parse"),))
+    alone = gap("other.py", "dump", 10, 4)
+    callee = gap("core.py", "parse", 30, 9)
+    twin = gap("more.py", "scan", 30, 9)
+    order = plan_order([alone, caller, callee, twin], value, reach=0.5)
+    assert order.index(caller) < order.index(alone)
+    assert order.index(twin) < order.index(callee)
+    # Without reach, the order is by value per test alone: a tie broken by the input order.
+    assert plan_order([alone, caller], value, reach=0.0) == [alone, caller]

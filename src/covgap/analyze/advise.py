@@ -138,6 +138,7 @@ def assess_file(file: FileCoverage, context: _Context) -> dict[tuple[int, str], 
             if file_facts is not None
             else None
         )
+        exposure = None
         if file.outside:
             risk, advice = OUTSIDE_RISK, None
         elif is_test_module(file.path):
@@ -146,10 +147,9 @@ def assess_file(file: FileCoverage, context: _Context) -> dict[tuple[int, str], 
             subject = _subject(
                 file, region, facts, complexity, evidence, settings.all_critical_patterns
             )
+            exposure = _exposure_of(context, file.path, region, facts)
             subject = dataclasses.replace(
-                subject,
-                lexical=file_facts.lexical if file_facts else "",
-                exposure=_exposure_of(context, file.path, region, facts),
+                subject, lexical=file_facts.lexical if file_facts else "", exposure=exposure
             )
             risk = assess(subject, settings.risk_weights)
             advice = _advice(file, region, facts, file_facts, evidence, context)
@@ -159,6 +159,7 @@ def assess_file(file: FileCoverage, context: _Context) -> dict[tuple[int, str], 
             advice.effort if advice else 1,
             functools.partial(_given, advice),
             advice.checks if advice else 1,
+            exposure.callees if exposure is not None else (),
         )
     return assessed
 

@@ -42,6 +42,8 @@ RISK_WEIGHT = 2.0
 #: Tests grow as the things to check (a function's, or a module's functions' together) to this
 #: power.
 TESTS_EXPONENT = 0.7
+#: The share of a called function's value a test of its caller is taken to reach.
+REACH = 0.5
 
 
 def checks_for(suggestions: Sequence[Suggestion], facts: FunctionFacts | None) -> int:
@@ -121,7 +123,9 @@ def module_tests(phases: Sequence[Sequence[FunctionGap]]) -> list[dict[str, int]
 
 
 def plan_order(
-    items: Sequence[FunctionGap], value: Callable[[FunctionGap], float]
+    items: Sequence[FunctionGap],
+    value: Callable[[FunctionGap], float],
+    reach: float = REACH,
 ) -> list[FunctionGap]:
     """``items`` in the order that gains the most ``value`` per estimated test (greedy).
 
@@ -131,6 +135,10 @@ def plan_order(
     Inside a module, functions go by value per check. A module's top-level code comes right
     after its first function (that test imports the module); a module with nothing but
     top-level code to cover is a unit of its own.
+
+    A function's tests also run the project's functions it calls (``callees``): a share
+    ``reach`` of their remaining value counts toward it, and once it is taken, that share of
+    theirs is spent (they come later, for what is left).
     """
     by_unit: dict[str, list[FunctionGap]] = {}
     module_code: dict[str, list[FunctionGap]] = {}
@@ -144,6 +152,16 @@ def plan_order(
         key: sorted(found, key=lambda i: (-value(i) / max(1, i.checks), -value(i)))
         for key, found in by_unit.items()
     }
+    named = {(item.path, item.region.name): item for item in items}
+    left = {id(item): value(item) for item in items}
+    done: set[int] = set()
+
+    def worth(item: FunctionGap) -> float:
+        reached = (named.get(c) for c in item.callees)
+        return left[id(item)] + reach * sum(
+            left[id(c)] for c in reached if c is not None and id(c) not in done
+        )
+
     taken = dict.fromkeys(queues, 0.0)
     position = dict.fromkeys(queues, 0)
 
@@ -151,15 +169,24 @@ def plan_order(
         item = queues[key][position[key]]
         before = taken[key]
         after = before + max(1, item.checks)
-        return value(item) / (math.sqrt(after) - math.sqrt(before))
+        return worth(item) / (math.sqrt(after) - math.sqrt(before))
 
     heap = [(-gain(key), order, key) for order, key in enumerate(queues)]
     heapq.heapify(heap)
     ordered: list[FunctionGap] = []
     while heap:
-        _, order, key = heapq.heappop(heap)
+        stale, order, key = heapq.heappop(heap)
+        now = gain(key)
+        if now < -stale - 1e-12 * max(1.0, now):  # spent since it was pushed: worth less now
+            heapq.heappush(heap, (-now, order, key))
+            continue
         item = queues[key][position[key]]
         ordered.append(item)
+        done.add(id(item))
+        for callee in item.callees:
+            found = named.get(callee)
+            if found is not None and id(found) not in done:
+                left[id(found)] *= 1 - reach
         if position[key] == 0:
             ordered.extend(module_code.pop(key, ()))
         taken[key] += max(1, item.checks)

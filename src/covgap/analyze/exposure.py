@@ -124,6 +124,9 @@ class Exposure:
     fan_in: int
     #: Up to three of them, for the reason ("pkg.api.load", "Signer.sign").
     callers: tuple[str, ...] = ()
+    #: The project's functions it calls: (path, qualified name), sorted. A test of it runs
+    #: them too (``effort.plan_order`` counts that reach).
+    callees: tuple[tuple[str, str], ...] = ()
 
 
 #: Exposure by path, then by ``def`` line (0: module-level code).
@@ -207,6 +210,7 @@ def project_exposure(outlines: Mapping[str, FileOutline]) -> dict[str, dict[int,
     """The exposure of every function in ``outlines`` (path -> outline)."""
     index = _Index(outlines)
     callers: dict[str, set[str]] = defaultdict(set)
+    callees: dict[str, set[str]] = defaultdict(set)
     for path, outline in outlines.items():
         if is_test_module(path):
             continue
@@ -217,14 +221,20 @@ def project_exposure(outlines: Mapping[str, FileOutline]) -> dict[str, dict[int,
                 for callee in _resolve(index, path, module, outline, function, call):
                     if callee != caller:
                         callers[callee].add(caller)
+                        callees[caller].add(callee)
     entries = _entries(index)
     exported = _exported(index)
     result: dict[str, dict[int, Exposure]] = {}
     for key, item in index.functions.items():
         surface, reason = entries.get(key) or exported.get(key) or _by_name(index, item)
         found = sorted(callers.get(key, ()))
+        reached = sorted(
+            (index.functions[c].path, index.functions[c].outline.name)
+            for c in callees.get(key, ())
+            if c in index.functions
+        )
         result.setdefault(item.path, {})[item.outline.line] = Exposure(
-            surface, reason, len(found), tuple(_short(c) for c in found[:3])
+            surface, reason, len(found), tuple(_short(c) for c in found[:3]), tuple(reached)
         )
     return result
 

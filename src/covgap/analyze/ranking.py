@@ -124,6 +124,7 @@ def rank(
                     effort=assessment.effort if assessment else 1,
                     advice_source=assessment.advice_source if assessment else _no_advice,
                     checks=assessment.checks if assessment else 1,
+                    callees=assessment.callees if assessment else (),
                 )
             )
     if assessments is None:

@@ -47,7 +47,8 @@ __all__ = [
 #: 4: the things to check (``checks``) beside the estimated tests, which are now their root.
 #: 5: earlier guards in conditions, readable test names unique against the project's tests; the
 #:    existing tests, harness, constructor and where a fake goes in (issue 14).
-ASSESSMENT_FORMAT = 5
+#: 6: the project's functions each calls (``callees``).
+ASSESSMENT_FORMAT = 6
 
 
 def assessment_key(
@@ -151,12 +152,12 @@ def _encode(a: Assessment) -> list[Any]:
             _encode_existing(a.advice.existing),
             a.advice.constructor,
         ]
-    return [risk, a.complexity, advice]
+    return [risk, a.complexity, advice, [list(c) for c in a.callees]]
 
 
 def _decode(obj: list[Any], shared: dict[tuple[Any, ...], Any]) -> Assessment:
     """One assessment; equal factors and isolations (most of a file's) are made once."""
-    (score, level, factors), complexity, advice = obj
+    (score, level, factors), complexity, advice, callees = obj
     if level not in ("high", "medium", "low"):
         raise ValueError(f"unknown risk level {level!r}")
     risk = Risk(
@@ -167,7 +168,8 @@ def _decode(obj: list[Any], shared: dict[tuple[Any, ...], Any]) -> Assessment:
     effort = int(advice[5]) if advice is not None else 1
     checks = int(advice[7]) if advice is not None else 1
     source = functools.partial(_decode_advice, advice, shared)
-    return Assessment(risk, complexity, effort, source, checks)
+    reached = tuple((str(path), str(name)) for path, name in callees)
+    return Assessment(risk, complexity, effort, source, checks, reached)
 
 
 def _decode_advice(
