@@ -166,3 +166,31 @@ def test_pytest_cov_contexts_tell_what_ran_when_tests_are_not_measured(project: 
     assert all(t["numbers"] is None for t in scope["not_run"])
     assert scope["partial"]
     assert scope["test_code"]["files"] == 0
+
+
+def test_pytest_cov_in_the_projects_options_does_not_replace_the_measurement(
+    project: Path,
+) -> None:
+    """A project whose pytest options turn pytest-cov on (``--cov`` in ``addopts``): covgap's
+    plugin turns it off, so the run is measured once, by covgap, with the project's settings
+    (not a 0% plan from a second coverage.py that stopped the first), the project's own
+    ``.coverage`` is not written, and a run note says so."""
+    pytest.importorskip("pytest_cov")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'testpaths = ["tests"]',
+            'testpaths = ["tests"]\naddopts = "--cov=src --cov-report=term"',
+        )
+    )
+    code, _, err = covgap("run", str(project), "--format", "json", "--no-audit")
+    assert code == 0, err
+    view = report(project)
+    assert view["suite_scope"]["partial"] is False
+    theirs = Path(shutil.copytree(PROJECTS / "partial", project.parent / "theirs"))
+    run_coverage(theirs, "run", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    total = run_coverage(theirs, "report", "--format=total", "--precision=6").stdout.strip()
+    assert f"{view['totals']['percent_covered']:.6f}" == total != "0.000000"
+    assert not (project / ".coverage").exists()
+    assert any("pytest-cov was turned off" in note for note in view["run"]["notes"])
+    assert "`--cov=src`" in " ".join(view["run"]["notes"])

@@ -17,6 +17,9 @@ and the "deselected" count came later within version 2, as optional additions):
   ``{"event": "coverage", "started": "coverage run", "reason": TEXT}``
       coverage.py was started over under ``coverage run`` because a file it measures was
       imported before the plugin could start it; TEXT is coverage.py's warning.
+  ``{"event": "pytest-cov", "sources": [SOURCE, ...]}``
+      the project's options turned pytest-cov on (``--cov`` in ``addopts``); the plugin turned
+      it off, as a second coverage.py would replace covgap's measurement (optional).
   ``{"event": "selection", "args": [ARG, ...], "source": "args"|"testpaths"|"invocation_dir"}``
       what pytest was told to collect (``pytest_configure``): ``config.args``, the paths and
       node ids given on its command line (or by ``addopts``), else ``testpaths``, else the
@@ -202,6 +205,8 @@ class EventLog:
         self.running: str | None = None
         #: Why coverage.py was started over under ``coverage run`` (a "coverage" event).
         self.restarted: str | None = None
+        #: The ``--cov`` sources of a pytest-cov the plugin turned off (a "pytest-cov" event).
+        self.pytest_cov: list[str] | None = None
         #: What pytest was told to collect, and where that came from (a "selection" event):
         #: ``config.args`` and "args", "testpaths" or "invocation_dir"; None when not logged.
         self.args: tuple[str, ...] | None = None
@@ -289,6 +294,9 @@ class EventLog:
             self._collected_outcomes[nodeid] = TestOutcome(nodeid, "skipped", 0.0, message, "")
         elif kind == "coverage":
             self.restarted = _text(path, number, event, "reason")
+        elif kind == "pytest-cov":
+            sources = event.get("sources")
+            self.pytest_cov = [str(s) for s in sources] if isinstance(sources, list) else []
         elif kind == "finish":
             self.finished = True
 

@@ -458,6 +458,13 @@ def run_suite(
             stopped += f" while running {event_log.running}"
     if code == 5:
         notes.append(_NO_TESTS)
+    if event_log.pytest_cov is not None:
+        given = ", ".join(f"`--cov={source}`" for source in event_log.pytest_cov) or "`--cov`"
+        notes.append(
+            f"pytest-cov was turned off for this run ({given} in the project's pytest options): "
+            "covgap measures the suite itself, with the project's coverage settings; a second "
+            "coverage.py would replace the data"
+        )
     if event_log.restarted is not None:
         notes.append(
             f"measured under `coverage run`, from Python's start: {event_log.restarted} "

@@ -150,12 +150,37 @@ def _first_line(report: pytest.TestReport | pytest.CollectReport) -> str:
     return text.strip().splitlines()[0][:300] if text.strip() else ""
 
 
+#: The ``--cov`` sources pytest-cov was given (by the project's ``addopts``, say) and covgap
+#: turned off: None when it was not asked to measure.
+_PYTEST_COV: list[str] | None = None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> Generator[None, None, None]:
+    """covgap measures the run: pytest-cov, turned on by the project's own options (``--cov``
+    in ``addopts``), would start a second coverage.py that stops covgap's and writes its own
+    data over the project's ``.coverage``. It starts in this hook only when ``--cov`` gave it
+    sources, so the wrapper, which runs before every implementation, takes them away; its
+    options still parse, and its reports are not written."""
+    global _PYTEST_COV
+    namespace = early_config.known_args_namespace
+    sources = getattr(namespace, "cov_source", None)
+    if sources:
+        _PYTEST_COV = [str(source) for source in sources if source is not True]
+        namespace.cov_source = None
+    return (yield)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     global _log
     path = os.environ.get("COVGAP_EVENTS")
     if path and not os.environ.get("PYTEST_XDIST_WORKER"):
         _log = Path(path).open("a", encoding="utf-8")  # noqa: SIM115 - open for the whole run
         _event(event="begin", format=_FORMAT)
+        if _PYTEST_COV is not None:
+            _event(event="pytest-cov", sources=_PYTEST_COV)
         # What pytest was told to collect: the paths given on its command line (or added by
         # addopts), else testpaths, else the folder it was started in (pytest 7.2+ says which).
         source = getattr(getattr(config, "args_source", None), "name", None)
