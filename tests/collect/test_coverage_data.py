@@ -6,6 +6,8 @@ import contextlib
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,6 +134,32 @@ def test_paths_remapping(tmp_path: Path, equals_coverage_json) -> None:
     )
     project = load(moved)
     equals_coverage_json(project, coverage_json(moved))
+
+
+def test_a_wildcard_result_path_names_the_setting(tmp_path: Path, equals_coverage_json) -> None:
+    """A [paths] entry whose first path is a pattern (PyJWT's ``"*/site-packages"``): coverage.py
+    7.18 refuses to combine with it; covgap's line then says which setting, in which file, to
+    change. Older coverage.py combines, and covgap equals it."""
+    project_dir = measure_copy("basic", tmp_path / "basic", "--parallel-mode")
+    pyproject = project_dir / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text() + '\n[tool.coverage.paths]\nsource = ["*/site-packages", "src/"]\n'
+    )
+    refused = subprocess.run(
+        [sys.executable, "-m", "coverage", "combine", "--keep", "-q"],
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if refused.returncode == 0:
+        equals_coverage_json(load(project_dir), coverage_json(project_dir))
+        return
+    assert "Result path" in refused.stdout + refused.stderr
+    with pytest.raises(DataError) as error:
+        load(project_dir)
+    assert "cannot combine parallel data files" in str(error.value)
+    assert "[paths]" in (error.value.hint or "") and "pyproject.toml" in (error.value.hint or "")
 
 
 def test_cache_gives_identical_results(basic_copy: Path) -> None:

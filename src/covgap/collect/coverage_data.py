@@ -15,7 +15,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,6 +172,18 @@ def pytest_node_ids(contexts: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({context.partition("|")[0] for context in contexts if "::" in context}))
 
 
+def _combine_hint(message: str, config_files: Sequence[str]) -> str | None:
+    """What to change when coverage.py refuses the ``[paths]`` setting it combines with (7.18+:
+    "Result path must not contain wildcards")."""
+    if "Result path" not in message and "[paths]" not in message:
+        return None
+    where = ", ".join(config_files) or "the coverage configuration"
+    return (
+        f"the first path of each [paths] entry (in {where}) is where the others are mapped to: "
+        "make it a real folder (`src/`), not a pattern"
+    )
+
+
 def _open_data(
     options: LoadOptions, scratch_dir: Path
 ) -> tuple[coverage.Coverage, str, list[Path]]:
@@ -208,7 +220,9 @@ def _open_data(
                 cov.combine(pieces, keep=True)
             except CoverageException as exc:
                 raise DataError(
-                    f"cannot combine parallel data files: {exc}", path=shown_path
+                    f"cannot combine parallel data files: {exc}",
+                    path=shown_path,
+                    hint=_combine_hint(str(exc), cov.config.config_files_read),
                 ) from exc
             if not data_path.exists():
                 count = len(pieces)
