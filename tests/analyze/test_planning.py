@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
 import pytest
@@ -11,7 +12,7 @@ from covgap.analyze.planning import compute_milestones, fail_under_for, folder_o
 from covgap.analyze.ranking import rank
 from covgap.config import DEFAULT_TIERS
 from covgap.errors import UsageError
-from covgap.model import FileCoverage, Numbers, ProjectCoverage, Region
+from covgap.model import FileCoverage, Numbers, ProjectCoverage, Region, Risk
 
 
 def region(
@@ -201,3 +202,30 @@ def test_gains_add_up() -> None:
     plan = make_plan(project, ranked, target=90)
     gained = sum(g.now.gap - g.after.gap for g in plan.gains)
     assert gained == sum(p.gap_closed for p in plan.phases)
+
+
+def test_high_risk_functions_past_the_target_join_the_last_phase() -> None:
+    """A plan does not leave known high-risk code untested: a high-risk function the order puts
+    after the last milestone joins the last phase (its projection still exact), with a note;
+    a low-risk one stays out."""
+    project = project_of(
+        ("a.py", [region("big", 1, 100, 90), region("risky", 200, 5, 5), region("dull", 300, 5, 5)])
+    )
+    _, ranked = rank(project, DEFAULT_TIERS, 80)
+    levels = {"risky": "high", "dull": "low"}
+    ranked = [
+        dataclasses.replace(g, risk=Risk(0.9, levels[g.region.name], ()))
+        if g.region.name in levels
+        else g
+        for g in ranked
+    ]
+    plan = make_plan(project, ranked, target=85)
+    names = [item.region.name for phase in plan.phases for item in phase.items]
+    assert "risky" in names and "dull" not in names
+    last = plan.phases[-1]
+    assert last.items[-1].region.name == "risky"
+    covered = project.totals.covered_units + sum(
+        item.region.numbers.gap for phase in plan.phases for item in phase.items
+    )
+    assert last.projected_covered_units == covered
+    assert any("1 high-risk function the order left" in note for note in plan.notes)

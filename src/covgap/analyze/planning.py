@@ -200,6 +200,14 @@ def make_plan(
                 fail_under=fail_under_for(covered, total_units, project.coverage_precision),
             )
         )
+    if phases and queue:
+        phases[-1], added = _with_high_risk(phases[-1], list(queue), project.coverage_precision)
+        if added:
+            notes.append(
+                f"{added} high-risk function{'s' if added != 1 else ''} the order left past the "
+                f"last milestone {'are' if added != 1 else 'is'} in phase {phases[-1].number}: "
+                "a plan does not leave known high-risk code untested"
+            )
     estimates = module_tests([phase.items for phase in phases])
     phases = [
         dataclasses.replace(phase, estimated_tests=sum(tests.values()), tests_by_module=tests)
@@ -215,6 +223,25 @@ def make_plan(
         gains=tuple(_gains(project, phases)),
         notes=tuple(notes),
     )
+
+
+def _with_high_risk(last: Phase, left: Sequence[FunctionGap], precision: int) -> tuple[Phase, int]:
+    """``last`` with the high-risk functions the order left after it (and the module-level
+    code that runs with them), and how many functions that adds."""
+    risky = [i for i in left if i.risk is not None and i.risk.level == "high"]
+    if not risky:
+        return last, 0
+    names = {(i.path, i.region.display_name) for i in risky}
+    chosen = {id(i) for i in risky}
+    added = [i for i in left if id(i) in chosen or (i.path, i.runs_with) in names]
+    covered = last.projected_covered_units + sum(i.region.numbers.gap for i in added)
+    phase = dataclasses.replace(
+        last,
+        items=(*last.items, *added),
+        projected_covered_units=covered,
+        fail_under=fail_under_for(covered, last.total_units, precision),
+    )
+    return phase, len(risky)
 
 
 def _gains(project: ProjectCoverage, phases: Sequence[Phase]) -> list[FolderGain]:
