@@ -288,3 +288,18 @@ def test_plan_json_keeps_every_function_with_its_advice(big_view: dict[str, Any]
     items = [item for phase in data["plan"]["phases"] for item in phase["items"]]
     assert len(items) == sum(p["functions"] for p in data["plan"]["phases"]) > 1_000
     assert all(item["advice"]["suggestions"] and item["advice"]["summary"] for item in items)
+
+
+def test_a_reached_target_is_not_a_way_to_go(big_view: dict[str, Any]) -> None:
+    """With nothing to plan (the target is reached), the title names the target, never an
+    arrow from a higher total down to a lower one."""
+    plan = {**big_view["plan"], "phases": [], "notes": ["the target is reached"]}
+    first = render_markdown({**big_view, "plan": plan}).splitlines()[0]
+    assert (
+        first == f"# Coverage plan: {plan['current_display']}% (target {plan['target_display']}%)"
+    )
+    assert (
+        render_markdown(big_view)
+        .splitlines()[0]
+        .startswith(f"# Coverage plan: {plan['current_display']}% → ")
+    )
