@@ -303,3 +303,16 @@ def test_a_reached_target_is_not_a_way_to_go(big_view: dict[str, Any]) -> None:
         .splitlines()[0]
         .startswith(f"# Coverage plan: {plan['current_display']}% → ")
     )
+
+
+def test_a_function_missing_only_branches_says_so(big_view: dict[str, Any]) -> None:
+    """A function whose every line ran and whose gap is branches alone gets "(2 branches, every
+    line ran)" on its line, never an empty "(line )"."""
+    phase = big_view["plan"]["phases"][0]
+    item = {**phase["items"][0], "missing_ranges": "", "missing_statements": 0}
+    item["missing_branches"] = 2
+    items = [item, *phase["items"][1:]]
+    plan = {**big_view["plan"], "phases": [{**phase, "items": items}]}
+    text = render_markdown({**big_view, "plan": plan})
+    assert "(line )" not in text
+    assert "(2 branches, every line ran)" in text
