@@ -8,6 +8,7 @@ before it, were fully covered.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections import deque
 from collections.abc import Sequence
@@ -76,7 +77,9 @@ def fail_under_for(covered_units: int, total_units: int, precision: int) -> Frac
     return rounded
 
 
+@functools.lru_cache(maxsize=65536)
 def folder_of(path: str) -> str:
+    """The folder a file is in, for the gains by folder (cached: asked once per planned item)."""
     parent = PurePath(path).parent.as_posix()
     return parent if parent != "." else "(top level)"
 

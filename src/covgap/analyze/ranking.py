@@ -69,12 +69,19 @@ def assign_priorities(regions: Sequence[Region]) -> list[Priority]:
     total_gap = sum(region.numbers.gap for region in regions)
     priorities: list[Priority] = []
     gap_above = 0
+    level = 0
     for region in regions:
-        share = Fraction(gap_above, total_gap) if total_gap else Fraction(0)
-        level = next(
-            (i for i, (_, limit) in enumerate(PRIORITY_SHARES) if share < limit),
-            len(PRIORITY_SHARES),
-        )
+        # share = gap_above / total_gap, compared with each limit in whole numbers (exact, and
+        # without a Fraction per region); the share only grows, so the level only goes down.
+        while (
+            level < len(PRIORITY_SHARES)
+            and total_gap
+            and (
+                gap_above * PRIORITY_SHARES[level][1].denominator
+                >= PRIORITY_SHARES[level][1].numerator * total_gap
+            )
+        ):
+            level += 1
         priorities.append(_LEVELS[level])
         gap_above += region.numbers.gap
     return priorities
@@ -128,7 +135,8 @@ def rank(
                 )
             )
     if assessments is None:
-        gaps.sort(key=lambda g: (-g.impact, -g.region.numbers.gap, g.path, g.region.start_line))
+        # Impact is the gap over the same total: ordering by the gap orders by impact.
+        gaps.sort(key=lambda g: (-g.region.numbers.gap, g.path, g.region.start_line))
     else:
         gaps.sort(key=lambda g: (g.path, g.region.start_line))  # plan_order's ties: stable
         gaps = fold_module_code(plan_order(gaps, _value))
@@ -144,7 +152,7 @@ def rank(
         _file_gap(f, by_file.get(f.path, []), tiers, file_target, total_units)
         for f in project.files
     ]
-    files.sort(key=lambda g: (g.file.path in test_files, -g.impact, g.file.path))
+    files.sort(key=lambda g: (g.file.path in test_files, -g.file.numbers.gap, g.file.path))
     return files, functions
 
 
