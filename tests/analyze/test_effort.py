@@ -141,16 +141,30 @@ def test_order_prefers_value_per_test() -> None:
     assert plan_order([dear, cheap], value) == [cheap, dear]
 
 
+def _never_run(item: FunctionGap) -> FunctionGap:
+    """``item`` with none of its statements run (a module no test imported)."""
+    numbers = item.region.numbers
+    region = dataclasses.replace(
+        item.region,
+        numbers=Numbers(numbers.missing_statements, numbers.missing_statements),
+        missing_lines=item.region.statement_lines[1:],
+        statement_lines=item.region.statement_lines[1:],
+    )
+    return dataclasses.replace(item, region=region)
+
+
 def test_top_level_code_is_folded_into_the_modules_first_function() -> None:
-    """Module-level code after its module's first planned function costs no test of its own:
-    its advice says which function's first test runs it, and proposes no import-only test.
-    Module-level code of a module with no planned function keeps its test."""
+    """A never-run module's top-level code, after its module's first planned function, costs no
+    test of its own: its advice says which function's first test runs it, and proposes no
+    import-only test. Top-level code of a module with no planned function keeps its test."""
     import_only = Suggestion("import", 1, "no test imports `m`", "test_module_imports")
     advice = TestAdvice("tests/test_m.py", False, "new", (import_only,), (), 1)
     top = dataclasses.replace(
-        gap("m.py", MODULE_REGION, 5), missing_ranges="2-6", advice_source=lambda: advice
+        _never_run(gap("m.py", MODULE_REGION, 5)),
+        missing_ranges="2-6",
+        advice_source=lambda: advice,
     )
-    alone = gap("other.py", MODULE_REGION, 3)
+    alone = _never_run(gap("other.py", MODULE_REGION, 3))
     first = gap("m.py", "parse", 9, 3, line=10)
     folded = fold_module_code(plan_order([top, first, alone], value))
     by_name = {(i.path, i.region.name): i for i in folded}
@@ -164,6 +178,28 @@ def test_top_level_code_is_folded_into_the_modules_first_function() -> None:
     kept = by_name[("other.py", MODULE_REGION)]
     assert (kept.effort, kept.runs_with) == (1, "")
     assert phase_tests([folded]) == [estimate_tests(3) + 1]
+
+
+def test_what_the_import_does_not_take_keeps_its_tests() -> None:
+    """A never-run module whose top-level code also has a fallback (an ``except ImportError``):
+    folded, the fallback's suggestion and its test stay. A module that was imported (its gap is
+    such fallbacks alone) is not folded: its first function's test would not run them."""
+    fallback = Suggestion("except", 4, "make `import fast` raise ImportError", "test_slow_path")
+    import_only = Suggestion("import", 1, "no test imports `m`", "test_module_imports")
+    advice = TestAdvice("tests/test_m.py", False, "new", (import_only, fallback), (), 2)
+    top = dataclasses.replace(
+        _never_run(gap("m.py", MODULE_REGION, 5, 2)), advice_source=lambda: advice
+    )
+    imported = gap("n.py", MODULE_REGION, 2, 1)  # one of its statements ran
+    functions = [gap("m.py", "parse", 9, 3, line=10), gap("n.py", "load", 9, 3, line=10)]
+    folded = fold_module_code(plan_order([top, imported, *functions], value))
+    by_name = {(i.path, i.region.name): i for i in folded}
+    module = by_name[("m.py", MODULE_REGION)]
+    assert (module.checks, module.effort, module.runs_with) == (1, 1, "parse")
+    assert module.advice is not None
+    assert [s.test_name for s in module.advice.suggestions] == ["", "test_slow_path"]
+    assert "does not take" in module.advice.suggestions[0].text
+    assert by_name[("n.py", MODULE_REGION)].runs_with == ""
 
 
 def test_a_callers_tests_reach_what_it_calls() -> None:

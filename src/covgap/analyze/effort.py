@@ -96,8 +96,9 @@ def phase_tests(phases: Sequence[Sequence[FunctionGap]]) -> list[int]:
 
 def module_tests(phases: Sequence[Sequence[FunctionGap]]) -> list[dict[str, int]]:
     """Each phase's estimated tests per module: what its functions in this phase add to the
-    tests of its functions in earlier phases (module-level code counts nothing beside the
-    module's functions: the first test of any of them runs it)."""
+    tests of its functions in earlier phases. Folded module-level code counts only what the
+    import does not take (``fold_module_code``); a module planned for its top-level code alone
+    takes at least one test."""
     done: dict[str, float] = {}
     estimates = []
     for items in phases:
@@ -107,14 +108,14 @@ def module_tests(phases: Sequence[Sequence[FunctionGap]]) -> list[dict[str, int]
             unit = unit_of(item)
             if _is_module_code(item):
                 alone.setdefault(unit, True)
-                continue
-            alone[unit] = False
+            else:
+                alone[unit] = False
             added[unit] = added.get(unit, 0.0) + item.checks
         tests: dict[str, int] = {}
         for unit, only_module_code in alone.items():
             before = done.get(unit, 0.0)
-            after = before + (added.get(unit, 0.0) if not only_module_code else 0.0)
-            if only_module_code and before == 0:
+            after = before + added.get(unit, 0.0)
+            if only_module_code and after == 0:
                 after = 1.0  # a module planned for its top-level code alone: one test imports it
             tests[unit] = estimate_tests(after) - estimate_tests(before)
             done[unit] = after
@@ -197,11 +198,13 @@ def plan_order(
 
 
 def fold_module_code(ordered: Sequence[FunctionGap]) -> list[FunctionGap]:
-    """``ordered`` with each module's top-level code folded into the module's first planned
-    function: the first test of that function imports the module and runs those lines, so they
-    cost no test of their own (``effort`` and ``checks`` 0, ``runs_with`` naming the function)
-    and their advice says so instead of proposing an import-only test. Module-level code of a
-    module with no planned function keeps its own (one) test."""
+    """``ordered`` with each never-run module's top-level code folded into the module's first
+    planned function: the first test of that function imports the module and runs those
+    lines, so they cost no test of their own (``runs_with`` names the function) and the advice
+    says so instead of proposing an import-only test; what the import alone does not take (a
+    fallback ``except ImportError``, an ``if`` on the platform) keeps its suggestions and their
+    tests. Top-level code of a module that did run (its gap is such fallbacks), or of a module
+    with no planned function, is not folded."""
     first: dict[str, str] = {}
     folded: list[FunctionGap] = []
     for item in ordered:
@@ -209,34 +212,50 @@ def fold_module_code(ordered: Sequence[FunctionGap]) -> list[FunctionGap]:
         if not _is_module_code(item):
             first.setdefault(unit, item.region.display_name)
             folded.append(item)
-        elif unit in first:
+        elif unit in first and _never_ran(item):
             folded.append(_folded(item, first[unit]))
         else:
             folded.append(item)
     return folded
 
 
+def _never_ran(item: FunctionGap) -> bool:
+    numbers = item.region.numbers
+    return numbers.statements > 0 and numbers.missing_statements == numbers.statements
+
+
 def _folded(item: FunctionGap, runs_with: str) -> FunctionGap:
     source = item.advice_source
+    # The import was one of its checks; the others (fallbacks the import does not take) stay.
+    rest = max(0, item.checks - 1)
 
     def advice() -> TestAdvice | None:
         found = source()
         if found is None:
             return None
+        others = tuple(s for s in found.suggestions if s.kind != "import")
         note = Suggestion(
             kind="import",
             line=item.region.start_line,
             text=(
                 f"runs with the first test of `{runs_with}`: importing the module runs its "
-                f"module-level lines {item.missing_ranges}; no test of its own"
+                "module-level code"
+                + (
+                    "; what the import does not take needs the tests below"
+                    if others
+                    else f" (lines {item.missing_ranges}); no test of its own"
+                )
             ),
             test_name="",
         )
         return dataclasses.replace(
-            found,
-            suggestions=(note, *(s for s in found.suggestions if s.kind != "import")),
-            effort=0,
-            checks=0,
+            found, suggestions=(note, *others), effort=estimate_tests(rest), checks=rest
         )
 
-    return dataclasses.replace(item, effort=0, checks=0, runs_with=runs_with, advice_source=advice)
+    return dataclasses.replace(
+        item,
+        effort=estimate_tests(rest),
+        checks=rest,
+        runs_with=runs_with,
+        advice_source=advice,
+    )
