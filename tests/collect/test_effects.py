@@ -76,6 +76,18 @@ def effects_of(body: str, imports: str = "") -> list[tuple[str, int, str]]:
             [],
             id="token-against-a-constant",
         ),
+        pytest.param(
+            "",
+            "if self.prerelease_token != other.prerelease_token:\n    return False",
+            [],
+            id="a-part-of-a-version-is-no-credential",
+        ),
+        pytest.param(
+            "",
+            "if expected_token != request.token:\n    return False",
+            [("credentials", 1, "expected_token != …")],
+            id="an-expected-token-is",
+        ),
         # permission and authentication checks
         pytest.param(
             "",

@@ -41,7 +41,9 @@ __all__ = [
 #:    ``class_bases``, ``endpoints``, ``main_calls``).
 #: 4: earlier guards on a site's path ("guard" conditions); module globals' and typed
 #:    parameters' types (``global_types``, ``param_types``); class-level attributes.
-FACTS_FORMAT = 4
+#: 5: a credential word a lexer also uses (``token``, ``digest``) beside a word of a sequence
+#:    (``prerelease_token``, ``next_token``) is not a credential compared.
+FACTS_FORMAT = 5
 
 ConditionKind = Literal["if", "while", "for", "case", "except", "else-loop", "guard"]
 DecisionKind = Literal["if", "while", "for", "match"]

@@ -228,6 +228,42 @@ CREDENTIAL_WORDS = frozenset(
 )
 #: Of those, the ones a lexer or parser also uses for its own things.
 _AMBIGUOUS_CREDENTIAL_WORDS = frozenset({"token", "digest", "sig", "mac", "pin"})
+#: Words beside an ambiguous one that make it a part of some text or sequence, not a credential:
+#: ``prerelease_token`` (semver), ``next_token``, ``end_token``, ``build_digest``.
+_NOT_CREDENTIAL_QUALIFIERS = frozenset(
+    {
+        "next",
+        "prev",
+        "previous",
+        "last",
+        "first",
+        "current",
+        "cur",
+        "start",
+        "begin",
+        "end",
+        "stop",
+        "open",
+        "close",
+        "left",
+        "right",
+        "lookahead",
+        "peek",
+        "prerelease",
+        "release",
+        "build",
+        "version",
+        "sep",
+        "separator",
+        "delim",
+        "delimiter",
+        "eof",
+        "sentinel",
+        "split",
+        "word",
+        "line",
+    }
+)
 
 #: Words of a module's path or a class's name that make it a lexer, parser or formatter.
 LEXICAL_WORDS = frozenset(
@@ -435,10 +471,12 @@ class EffectFinder:
             if name is None:
                 continue
             last = name.rpartition(".")[2]
-            credential = [w for w in _words(last) if w in CREDENTIAL_WORDS]
+            words = _words(last)
+            credential = [w for w in words if w in CREDENTIAL_WORDS]
             if not credential:
                 continue
-            if self.lexical and all(w in _AMBIGUOUS_CREDENTIAL_WORDS for w in credential):
+            ambiguous = all(w in _AMBIGUOUS_CREDENTIAL_WORDS for w in credential)
+            if ambiguous and (self.lexical or _NOT_CREDENTIAL_QUALIFIERS.intersection(words)):
                 continue
             # ``token == T.Keyword``: a token compared with a constant of the language
             others = [s for s in sides if s is not side]
