@@ -20,6 +20,7 @@ from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Literal
 
+from covgap.analyze.harness import HTTP_VERBS
 from covgap.analyze.placement import is_test_module, module_name
 from covgap.collect.outline import FileOutline, OutlineFunction
 from covgap.model import MODULE_REGION
@@ -68,46 +69,28 @@ _WEB_MODULES = {
     "tornado": "Tornado",
     "pyramid": "Pyramid",
 }
-_ROUTE_DECORATORS = frozenset(
-    {
-        "route",
-        "get",
-        "post",
-        "put",
-        "patch",
-        "delete",
-        "head",
-        "options",
-        "api_route",
-        "websocket",
-        "api_view",
-        "action",
-        "view_config",
-        "require_http_methods",
-        "require_GET",
-        "require_POST",
-        "require_safe",
-    }
-)
+_ROUTE_DECORATORS = HTTP_VERBS | {
+    "route",
+    "api_route",
+    "websocket",
+    "api_view",
+    "action",
+    "view_config",
+    "require_http_methods",
+    "require_GET",
+    "require_POST",
+    "require_safe",
+}
 #: The methods of a class-based view that handle requests.
-_HANDLER_METHODS = frozenset(
-    {
-        "get",
-        "post",
-        "put",
-        "patch",
-        "delete",
-        "head",
-        "options",
-        "list",
-        "create",
-        "retrieve",
-        "update",
-        "partial_update",
-        "destroy",
-        "dispatch",
-    }
-)
+_HANDLER_METHODS = HTTP_VERBS | {
+    "list",
+    "create",
+    "retrieve",
+    "update",
+    "partial_update",
+    "destroy",
+    "dispatch",
+}
 _VIEW_BASE = re.compile(r"(View|ViewSet|APIView|Endpoint|Handler|Resource)$")
 #: Names of a script's main function.
 _MAIN_NAMES = frozenset({"main", "cli", "run"})

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
+from covgap.collect.ast_names import dotted_name
 from covgap.collect.code_facts import (
     Call,
     Condition,
@@ -27,7 +28,7 @@ from covgap.collect.code_facts import (
 from covgap.collect.effects import EffectFinder, lexical_reason, token_identifier
 from covgap.model import MODULE_REGION
 
-__all__ = ["MAX_TEXT", "dotted_name", "facts_from_source"]
+__all__ = ["MAX_TEXT", "facts_from_source"]
 
 #: Texts longer than this are cut, with "…".
 MAX_TEXT = 80
@@ -98,18 +99,6 @@ class _SourceText:
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1].rstrip() + "…"
-
-
-def dotted_name(node: ast.AST) -> str | None:
-    """``a.b.c`` for a chain of attributes on a name, else None."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
 
 
 # -- imports and attribute types -------------------------------------------------------------

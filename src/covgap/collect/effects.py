@@ -13,6 +13,7 @@ import ast
 import re
 from collections.abc import Mapping
 
+from covgap.collect.ast_names import dotted_name
 from covgap.collect.code_facts import Effect, EffectKind
 
 __all__ = [
@@ -314,17 +315,6 @@ def _words(name: str) -> list[str]:
     return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
 
 
-def _dotted(node: ast.AST) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
-
-
 class EffectFinder:
     """The detectors for one module: its imports resolve what each call refers to."""
 
@@ -366,7 +356,7 @@ class EffectFinder:
     ) -> Effect | None:
         """A call that is critical: into a crypto or payment module, SQL, a file removed, a
         shell, unpickling, an HTTP write."""
-        dotted = _dotted(node.func)
+        dotted = dotted_name(node.func)
         if dotted is None:
             return None
         line = node.lineno
@@ -433,7 +423,7 @@ class EffectFinder:
         if node.exc is None:
             return None
         target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
-        dotted = _dotted(target)
+        dotted = dotted_name(target)
         if dotted is None:
             return None
         if _DENIAL_EXCEPTIONS.search(dotted):
@@ -447,7 +437,7 @@ class EffectFinder:
     def decorator(self, node: ast.expr) -> Effect | None:
         """``@login_required``, ``@permission_required("x")``, ``@user_passes_test(...)``."""
         target = node.func if isinstance(node, ast.Call) else node
-        dotted = _dotted(target)
+        dotted = dotted_name(target)
         if dotted is None:
             return None
         resolved = self.resolve(dotted, None) or dotted
@@ -467,7 +457,7 @@ class EffectFinder:
         ):
             return None
         for side in sides:
-            name = _dotted(side)
+            name = dotted_name(side)
             if name is None:
                 continue
             last = name.rpartition(".")[2]
@@ -491,7 +481,7 @@ class EffectFinder:
             return None
         for side in (node.left, node.right):
             if isinstance(side, ast.Call):
-                name = _dotted(side.func)
+                name = dotted_name(side.func)
                 if name is not None and (
                     name in self.decimal_names or self.resolve(name, None) == "decimal.Decimal"
                 ):
@@ -505,7 +495,7 @@ def _op(node: ast.Compare) -> str:
 
 def _is_constant_name(node: ast.AST) -> bool:
     """``T.Keyword``, ``tokens.NAME``, ``Token.Text``: a named constant, by its capitals."""
-    name = _dotted(node)
+    name = dotted_name(node)
     if name is None:
         return isinstance(node, ast.Constant) and not isinstance(node.value, (str, bytes))
     last = name.rpartition(".")[2]
@@ -540,7 +530,7 @@ def _safe_yaml(node: ast.Call) -> bool:
     loader: ast.AST | None = next((k.value for k in node.keywords if k.arg == "Loader"), None)
     if loader is None and len(node.args) > 1:
         loader = node.args[1]
-    name = _dotted(loader) if loader is not None else None
+    name = dotted_name(loader) if loader is not None else None
     return name is not None and name.endswith(_SAFE_YAML_LOADERS)
 
 
@@ -553,7 +543,7 @@ def _denial_status(node: ast.Call) -> int | None:
             and value.value in _DENIAL_STATUS
         ):
             return value.value
-        name = _dotted(value)
+        name = dotted_name(value)
         if name is not None and re.search(r"(UNAUTHORI[SZ]ED|FORBIDDEN)$", name.upper()):
             return 401 if "UNAUTHORI" in name.upper() else 403
     return None

@@ -76,7 +76,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from covgap.collect.code_walk import dotted_name
+from covgap.collect.ast_names import dotted_name
 from covgap.collect.files import (
     FolderGuard,
     entry_is_dir,

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from covgap.collect.ast_names import dotted_name
 from covgap.collect.cache import AnalysisCache
-from covgap.collect.code_walk import dotted_name
 from covgap.collect.files import read_bytes
 
 __all__ = [
