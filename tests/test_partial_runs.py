@@ -147,6 +147,11 @@ def test_coverage_run_on_part_of_the_suite_then_plan(project: Path) -> None:
     assert any("test code that did not run" in note for note in view["plan"]["notes"])
     markdown = report(project, "plan.md")
     assert markdown.index("> **Only part of the suite ran**") < markdown.index("- **Status**")
+    # Why the plan stops short of the target is said on the first screen, in the plan line.
+    plan_line = next(line for line in markdown.splitlines() if line.startswith("- **Plan**"))
+    assert "**The target 80.00% cannot be reached: 45 statements and branches are test code" in (
+        plan_line
+    )
 
 
 def test_pytest_cov_contexts_tell_what_ran_when_tests_are_not_measured(project: Path) -> None:

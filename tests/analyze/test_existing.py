@@ -17,17 +17,19 @@ from covgap.config import load_settings
 from covgap.model import ExistingTests, FunctionGap, PlanResult, TestAdvice
 
 #: The partial run: the slow tests (tests/slow/) are left out.
-PARTIAL = ("tests/test_parse.py", "tests/test_cases.py")
+PARTIAL = ("tests/test_parse.py", "tests/test_cases.py", "tests/test_api.py")
 
 
-def _advice(plan: PlanResult, name: str) -> TestAdvice:
-    gap: FunctionGap = next(g for g in plan.functions if g.region.name == name)
+def _advice(plan: PlanResult, name: str, path: str = "") -> TestAdvice:
+    gap: FunctionGap = next(
+        g for g in plan.functions if g.region.name == name and g.path.endswith(path)
+    )
     assert gap.advice is not None
     return gap.advice
 
 
-def _existing(plan: PlanResult, name: str) -> ExistingTests:
-    existing = _advice(plan, name).existing
+def _existing(plan: PlanResult, name: str, path: str = "") -> ExistingTests:
+    existing = _advice(plan, name, path).existing
     assert existing is not None
     return existing
 
@@ -78,6 +80,11 @@ def test_no_suggested_name_is_an_existing_test(with_contexts: PlanResult) -> Non
         "test_case",
         "test_note_repository_find",
         "test_parse_date_iso",
+        "test_decode",
+        "test_unknown_type",
+        "test_lookup",
+        "test_tidy",
+        "test_command",
     }
     for gap in with_contexts.functions:
         assert gap.advice is not None
@@ -113,8 +120,50 @@ def test_module_code_no_test_imported_names_the_module_that_does(
     with_contexts: PlanResult,
 ) -> None:
     """repo.py was never imported in the run: the test module that imports it is to run."""
-    existing = _existing(with_contexts, "")
+    existing = _existing(with_contexts, "", "notes/repo.py")
     assert (existing.action, existing.target) == ("run", "tests/slow/test_repo_slow.py")
+
+
+def test_a_test_written_for_it_is_run_before_one_that_reaches_it(
+    with_contexts: PlanResult,
+) -> None:
+    """``Key.__init__``: tests/test_api.py ran part of it through ``decode``; TestKey, written
+    for ``Key`` and left out of the run, is the one to run first, not test_api's to extend."""
+    existing = _existing(with_contexts, "Key.__init__")
+    assert (existing.action, existing.target) == ("run", "tests/slow/test_keys_slow.py")
+    assert [(t.nodeid, t.evidence, t.ran) for t in existing.tests][:2] == [
+        ("tests/slow/test_keys_slow.py::TestKey::test_unknown_type", "calls", False),
+        ("tests/test_api.py::test_decode", "contexts", True),
+    ]
+    assert "`tests/test_api.py::test_decode` runs part of it" in existing.text
+
+
+def test_a_subscript_targets_getitem(with_contexts: PlanResult) -> None:
+    """``keys["a"]`` on a ``KeySet`` calls ``KeySet.__getitem__``."""
+    existing = _existing(with_contexts, "KeySet.__getitem__")
+    assert existing.action == "run"
+    assert [t.nodeid for t in existing.tests] == [
+        "tests/slow/test_keys_slow.py::TestKeySet::test_lookup"
+    ]
+
+
+def test_a_function_in_a_parametrize_table_is_targeted(with_contexts: PlanResult) -> None:
+    """``[(cmd_upper, "hi", "HI")]`` in ``@pytest.mark.parametrize``: the test calls it."""
+    existing = _existing(with_contexts, "cmd_upper")
+    assert (existing.action, existing.target) == ("run", "tests/slow/test_cli_slow.py")
+    assert [(t.nodeid, t.evidence) for t in existing.tests] == [
+        ("tests/slow/test_cli_slow.py::test_command", "calls")
+    ]
+
+
+def test_a_helper_no_test_targets_names_its_callers_tests(with_contexts: PlanResult) -> None:
+    """``_strip``: no test names or calls it; test_tidy calls ``tidy``, which calls it."""
+    existing = _existing(with_contexts, "_strip")
+    assert (existing.action, existing.target) == ("run", "tests/slow/test_clean_slow.py")
+    assert [(t.nodeid, t.evidence, t.ran) for t in existing.tests] == [
+        ("tests/slow/test_clean_slow.py::test_tidy", "caller", False)
+    ]
+    assert "its tests call `tidy`, which calls `_strip`" in existing.text
 
 
 def test_without_contexts_the_test_is_still_named(without_contexts: PlanResult) -> None:

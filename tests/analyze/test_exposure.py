@@ -228,3 +228,30 @@ def test_a_common_method_name_is_not_guessed() -> None:
         "src/b.py": "def use(x):\n    return x.get()\n",
     }
     assert exposure_of(files)["src/a.py:A.get"].fan_in == 0
+
+
+def test_a_function_handed_to_another_is_called_and_callers_are_found_hops_away() -> None:
+    """``partial(date_convert, …)`` calls ``date_convert``; its callers are listed nearest
+    first, with how many calls away (a test of ``parse`` reaches it through two)."""
+    found = exposure_of(
+        {
+            "src/dates/core.py": """\
+                from functools import partial
+
+                def date_convert(string, ymd=None):
+                    return string
+
+                def _handle_field(kind):
+                    return partial(date_convert, ymd=1)
+
+                def parse(text):
+                    return _handle_field(text)
+                """,
+        }
+    )
+    convert = found["src/dates/core.py:date_convert"]
+    assert convert.fan_in == 1
+    assert convert.caller_keys == (
+        ("src/dates/core.py", "_handle_field", 1),
+        ("src/dates/core.py", "parse", 2),
+    )

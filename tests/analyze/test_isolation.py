@@ -162,6 +162,24 @@ def test_dependencies_through_self_attributes() -> None:
     assert fakes(source, name="Api.fetch") == [("HTTP (requests)", "responses", ("self.session",))]
 
 
+def test_a_stored_reading_of_the_clock_is_plain_data() -> None:
+    """``self.timestamp = time.monotonic()`` in ``__init__``: ``__init__`` reads the clock,
+    ``get_timestamp`` only returns what was stored; the same for a module global."""
+    source = (
+        "import os, time\n"
+        "STARTED = time.time()\nDEBUG = os.getenv('DEBUG')\n"
+        "class Stamp:\n"
+        "    def __init__(self):\n        self.timestamp = time.monotonic()\n"
+        "    def get_timestamp(self):\n        return self.timestamp\n"
+        "def uptime():\n    return STARTED, DEBUG\n"
+    )
+    assert fakes(source, name="Stamp.__init__") == [
+        ("the clock", "time-machine", ("time.monotonic",))
+    ]
+    assert fakes(source, name="Stamp.get_timestamp") == []
+    assert fakes(source, name="uptime") == []
+
+
 @pytest.mark.parametrize(
     "source",
     [

@@ -324,7 +324,13 @@ def _advice(
         else ()
     )
     test_file, exists, reason = _placement(file, evidence.test_files)
-    existing = existing_tests(module, region, context.tests, context.tests_run)
+    exposure = _exposure_of(context, file.path, region, facts)
+    callers = (
+        [(module_name(path), name, hops) for path, name, hops in exposure.caller_keys]
+        if exposure is not None
+        else []
+    )
+    existing = existing_tests(module, region, context.tests, context.tests_run, callers)
     if existing is None and not exists and context.tests is not None:
         existing = suite_reaching(module, region, context.tests)
     if existing is not None:

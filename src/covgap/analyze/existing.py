@@ -8,12 +8,16 @@ per-test contexts, the run's test reports, or the coverage of the test modules t
 (``TestsRun``). Then:
 
 - a test that ran and covers part of the function: **extend** its class or module;
-- tests that target the function but were not in the run: **run** them first;
+- tests that target the function but were not in the run: **run** them first (also when the
+  tests that ran reach it only through other code);
+- no test targets it, but tests call a function of the project that calls it: extend those, or
+  run them first;
 - a data-driven test (parametrized over a folder's files) among them: **add a case** there.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +46,7 @@ _COMMON_METHODS = frozenset(
     {"get", "set", "run", "add", "update", "close", "open", "read", "write", "load", "save"}
 )
 
-_EVIDENCE_ORDER = {"contexts": 0, "calls": 1, "name": 2, "imports": 3}
+_EVIDENCE_ORDER = {"contexts": 0, "calls": 1, "name": 2, "caller": 3, "imports": 4}
 
 
 @dataclass(frozen=True)
@@ -230,25 +234,30 @@ def existing_tests(
     region: Region,
     index: TestIndex | None,
     tests_run: TestsRun,
+    callers: Sequence[tuple[str, str, int]] = (),
 ) -> ExistingTests | None:
-    """The tests that already target the function, and what to do with them."""
+    """The tests that already target the function, and what to do with them. ``callers``:
+    the project's functions that call it, (module, qualified name, calls away), nearest
+    first: when no test targets the function, the nearest ones' tests reach it."""
     if region.kind != "function":
         return _importing_module(module, region, index, tests_run)
     linked: dict[str, ExistingTest] = {}
     for nodeid in region.tested_by:
         linked[nodeid] = ExistingTest(nodeid, "contexts", True)
     targeting = index.targeting(module, region.name) if index is not None else []
+    direct = frozenset(test.nodeid for test, _ in targeting)
     for test, evidence in targeting:
         if test.nodeid not in linked:
             linked[test.nodeid] = ExistingTest(test.nodeid, evidence, tests_run.ran(test.nodeid))
     if not linked:
-        return None
-    tests = sorted(linked.values(), key=_rank)
+        return _through_callers(module, region, index, tests_run, callers)
+    tests = sorted(
+        linked.values(),
+        key=lambda t: (t.nodeid not in direct, *_rank(t, _affinity(t.nodeid, module, region))),
+    )
     shown, more = tuple(tests[:MAX_TESTS]), max(0, len(tests) - MAX_TESTS)
     function = region.display_name
-    never_ran = bool(region.statement_lines) and len(region.missing_lines) == len(
-        region.statement_lines
-    )
+    never_ran = _never_ran(region)
     suite = _suite(tests, index)
     if suite is not None:
         folder = suite.folder or "the folder it reads"
@@ -261,45 +270,130 @@ def existing_tests(
         return ExistingTests("add-case", suite.folder or suite.nodeid, text, shown, more, suite)
     ran = [t for t in tests if t.ran]
     not_run = [t for t in tests if t.ran is False]
+    ran_direct = [t for t in ran if t.nodeid in direct]
+    not_run_direct = [t for t in not_run if t.nodeid in direct]
+    if not_run_direct and ran:
+        # Tests written for it did not run: run them before extending the ones that did.
+        text = _run_text(not_run_direct, function, tests_run)
+        verb = "runs" if len(ran) == 1 else "run"
+        text += f" ({_names(ran)} {verb} part of it)" if not never_ran else ""
+        return ExistingTests("run", _module_of(not_run_direct[0]), text, shown, more)
+    if ran_direct and not never_ran:
+        return _extend(ran_direct, function, shown, more)
     if ran and not never_ran:
-        target = _owner(ran[0].nodeid)
-        text = (
-            f"extend {code(target)}: {_names(ran)} already run{'s' if len(ran) == 1 else ''} "
-            f"{code(function)}; add the tests below beside {'it' if len(ran) == 1 else 'them'}"
-        )
-        return ExistingTests("extend", target, text, shown, more)
+        return _extend(ran, function, shown, more)
     if not_run:
-        modules = list(dict.fromkeys(t.nodeid.partition("::")[0] for t in not_run))
-        source = f" ({tests_run.source})" if tests_run.source else ""
-        text = (
-            f"run {', '.join(code(m) for m in modules[:3])}: "
-            f"{_names(not_run)} test{'s' if len(not_run) == 1 else ''} {code(function)} and "
-            f"{'was' if len(not_run) == 1 else 'were'} not in this run{source}; write the tests "
-            "below only for the lines still missing after"
-        )
-        return ExistingTests("run", modules[0], text, shown, more)
+        text = _run_text(not_run, function, tests_run)
+        return ExistingTests("run", _module_of(not_run[0]), text, shown, more)
     unknown = [t for t in tests if t.ran is None] or tests
     target = _owner(unknown[0].nodeid)
     if never_ran:
         text = (
             f"{_names(unknown)} target{'s' if len(unknown) == 1 else ''} {code(function)}, yet "
-            f"none of its lines ran: run {code(unknown[0].nodeid.partition('::')[0])} (was it "
+            f"none of its lines ran: run {code(_module_of(unknown[0]))} (was it "
             "left out of this run?) before writing new tests"
         )
-        return ExistingTests("run", unknown[0].nodeid.partition("::")[0], text, shown, more)
+        return ExistingTests("run", _module_of(unknown[0]), text, shown, more)
     verb = "targets" if len(unknown) == 1 else "target"
     text = f"extend {code(target)}: {_names(unknown)} already {verb} {code(function)}"
     return ExistingTests("extend", target, text, shown, more)
+
+
+def _never_ran(region: Region) -> bool:
+    return bool(region.statement_lines) and len(region.missing_lines) == len(region.statement_lines)
+
+
+def _module_of(test: ExistingTest) -> str:
+    return test.nodeid.partition("::")[0]
+
+
+def _extend(
+    ran: Sequence[ExistingTest], function: str, shown: tuple[ExistingTest, ...], more: int
+) -> ExistingTests:
+    target = _owner(ran[0].nodeid)
+    text = (
+        f"extend {code(target)}: {_names(ran)} already run{'s' if len(ran) == 1 else ''} "
+        f"{code(function)}; add the tests below beside {'it' if len(ran) == 1 else 'them'}"
+    )
+    return ExistingTests("extend", target, text, shown, more)
+
+
+def _run_text(not_run: Sequence[ExistingTest], function: str, tests_run: TestsRun) -> str:
+    modules = list(dict.fromkeys(_module_of(t) for t in not_run))
+    source = f" ({tests_run.source})" if tests_run.source else ""
+    return (
+        f"run {', '.join(code(m) for m in modules[:3])}: "
+        f"{_names(not_run)} test{'s' if len(not_run) == 1 else ''} {code(function)} and "
+        f"{'was' if len(not_run) == 1 else 'were'} not in this run{source}; write the tests "
+        "below only for the lines still missing after"
+    )
+
+
+def _through_callers(
+    module: str,
+    region: Region,
+    index: TestIndex | None,
+    tests_run: TestsRun,
+    callers: Sequence[tuple[str, str, int]],
+) -> ExistingTests | None:
+    """No test targets the function: the tests whose code calls the nearest function that
+    calls it (``tests/test_match.py`` calls ``match``, which calls ``Version.match``)."""
+    if index is None or not callers:
+        return None
+    found: dict[str, tuple[ExistingTest, str]] = {}
+    nearest = None
+    for caller_module, caller, hops in callers:
+        if nearest is not None and hops > nearest:
+            break  # the nearest callers with tests are the ones to name
+        for test, evidence in index.targeting(caller_module, caller):
+            if evidence == "calls" and test.nodeid not in found:
+                linked = ExistingTest(test.nodeid, "caller", tests_run.ran(test.nodeid))
+                found[test.nodeid] = (linked, caller)
+                nearest = hops
+    if not found:
+        return None
+    ordered = sorted(
+        found.values(),
+        key=lambda item: _rank(item[0], _affinity(item[0].nodeid, module, region)),
+    )
+    tests = [test for test, _ in ordered]
+    via = list(dict.fromkeys(caller for _, caller in ordered))
+    shown, more = tuple(tests[:MAX_TESTS]), max(0, len(tests) - MAX_TESTS)
+    function = region.display_name
+    through = ", ".join(code(c.partition("@")[0]) for c in via[:2]) + (
+        f" and {len(via) - 2} more" if len(via) > 2 else ""
+    )
+    if nearest == 1:
+        which = "calls" if len(via) == 1 else "call"
+    else:  # through other functions
+        which = "leads to" if len(via) == 1 else "lead to"
+    ran = [t for t in tests if t.ran]
+    if ran and not _never_ran(region):
+        target = _owner(ran[0].nodeid)
+        text = (
+            f"extend {code(target)}: {_names(ran)} reach{'es' if len(ran) == 1 else ''} "
+            f"{code(function)} through {through}, which {which} it; add the cases for its "
+            "missing lines there"
+        )
+        return ExistingTests("extend", target, text, shown, more)
+    waiting = [t for t in tests if not t.ran] or tests
+    modules = list(dict.fromkeys(_module_of(t) for t in waiting))
+    status = "were not in this run" if all(t.ran is False for t in waiting) else "may not have run"
+    source = f" ({tests_run.source})" if tests_run.source and "not in" in status else ""
+    text = (
+        f"run {', '.join(code(m) for m in modules[:3])} first: "
+        f"{'its' if len(modules) == 1 else 'their'} tests call {through}, which {which} "
+        f"{code(function)}, and {status}{source}; write the tests below only for the lines "
+        "still missing after"
+    )
+    return ExistingTests("run", modules[0], text, shown, more)
 
 
 def _importing_module(
     module: str, region: Region, index: TestIndex | None, tests_run: TestsRun
 ) -> ExistingTests | None:
     """For module-level code no test imported: the test modules that import it, to run."""
-    never_ran = bool(region.statement_lines) and len(region.missing_lines) == len(
-        region.statement_lines
-    )
-    if index is None or not never_ran:
+    if index is None or not _never_ran(region):
         return None
     tests = [
         ExistingTest(t.nodeid, "imports", tests_run.ran(t.nodeid)) for t in index.importing(module)
@@ -342,9 +436,32 @@ def suite_reaching(module: str, region: Region, index: TestIndex) -> ExistingTes
     return ExistingTests("add-case", data.folder, text, linked, 0, cases)
 
 
-def _rank(test: ExistingTest) -> tuple[int, int, str]:
+def _rank(test: ExistingTest, affinity: int = 0) -> tuple[int, int, int, str]:
     ran = {True: 0, None: 1, False: 2}[test.ran]
-    return (_EVIDENCE_ORDER[test.evidence], ran, test.nodeid)
+    return (_EVIDENCE_ORDER[test.evidence], ran, affinity, test.nodeid)
+
+
+def _affinity(nodeid: str, module: str, region: Region) -> int:
+    """0 when the test's module is named after the function's module or the function
+    (``tests/test_api_jws.py`` for ``jwt/api_jws.py``, ``tests/test_match.py`` for
+    ``Version.match``) or its class after the function's class (``TestPyJWK`` for
+    ``PyJWK.__init__``), 1 otherwise: the home of its tests comes first."""
+    path, _, rest = nodeid.partition("::")
+    stem = "_".join(re.findall(r"[a-z0-9]+", path.rpartition("/")[2].removesuffix(".py").lower()))
+    source = module.rpartition(".")[2].lower().strip("_")
+    if source and f"_{source}_" in f"_{stem}_":
+        return 0
+    parts = region.name.partition("@")[0].split(".")
+    last = parts[-1].lower().strip("_")
+    if len(last) >= 4 and f"_{last}_" in f"_{stem}_":
+        return 0
+    owner = parts[0].lower() if len(parts) > 1 else ""
+    classes = [p.lower() for p in rest.split("::")[:-1]]
+    return (
+        0
+        if owner and any(c in (f"test{owner}", f"{owner}test", f"{owner}tests") for c in classes)
+        else 1
+    )
 
 
 def _owner(nodeid: str) -> str:

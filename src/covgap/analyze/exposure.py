@@ -110,6 +110,10 @@ class Exposure:
     #: The project's functions it calls: (path, qualified name), sorted. A test of it runs
     #: them too (``effort.plan_order`` counts that reach).
     callees: tuple[tuple[str, str], ...] = ()
+    #: The project's functions that call it, directly (1) or through others (2, 3): (path,
+    #: qualified name, hops), nearest first, at most ``MAX_CALLERS``. Their tests reach it
+    #: (``analyze/existing.py`` names them when no test targets it).
+    caller_keys: tuple[tuple[str, str, int], ...] = ()
 
 
 #: Exposure by path, then by ``def`` line (0: module-level code).
@@ -216,10 +220,42 @@ def project_exposure(outlines: Mapping[str, FileOutline]) -> dict[str, dict[int,
             for c in callees.get(key, ())
             if c in index.functions
         )
+        calling = [
+            (index.functions[c].path, index.functions[c].outline.name, hops)
+            for c, hops in _callers_within(key, callers)
+            if c in index.functions
+        ]
         result.setdefault(item.path, {})[item.outline.line] = Exposure(
-            surface, reason, len(found), tuple(_short(c) for c in found[:3]), tuple(reached)
+            surface,
+            reason,
+            len(found),
+            tuple(_short(c) for c in found[:3]),
+            tuple(reached),
+            tuple(calling),
         )
     return result
+
+
+#: Callers kept per function (``Exposure.caller_keys``), and how many calls away at most.
+MAX_CALLERS = 12
+MAX_HOPS = 3
+
+
+def _callers_within(key: str, callers: Mapping[str, set[str]]) -> list[tuple[str, int]]:
+    """The functions that call ``key`` directly or through others, nearest first (breadth
+    first, then by name), with how many calls away."""
+    found: list[tuple[str, int]] = []
+    seen = {key}
+    level = [key]
+    for hops in range(1, MAX_HOPS + 1):
+        following = sorted({c for k in level for c in callers.get(k, ())} - seen)
+        for caller in following:
+            if len(found) == MAX_CALLERS:
+                return found
+            found.append((caller, hops))
+        seen.update(following)
+        level = following
+    return found
 
 
 def _short(key: str) -> str:

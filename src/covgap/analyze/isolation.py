@@ -9,7 +9,9 @@ fake from the table below; an imported third-party module with no entry gets a f
 ``unittest.mock``. Standard-library modules with no entry, the project's own packages, and
 frameworks a test reaches through their own test client (``FRAMEWORKS``) need no isolation and
 are left out. Time and dates need a clock fake only where the clock is read (``CLOCK_READS``):
-``timedelta`` arithmetic on a stored date is plain code.
+``timedelta`` arithmetic on a stored date is plain code, and so is reading a value stored
+earlier (``self.timestamp = time.monotonic()`` in ``__init__``, read by ``get_timestamp``): only
+``__init__`` reads the clock.
 """
 
 from __future__ import annotations
@@ -219,6 +221,11 @@ FAKES: tuple[Fake, ...] = (
 
 _STDLIB = frozenset(sys.stdlib_module_names)
 
+#: Calls whose result is a plain value: an attribute or module global bound to one
+#: (``self.timestamp = time.monotonic()``, ``DEBUG = os.getenv("DEBUG")``) holds data, and
+#: reading it reads neither the clock nor the environment.
+_VALUE_READS = frozenset({*CLOCK_READS, "os.getenv", "os.environ.get"})
+
 
 def isolation_for(
     facts: FunctionFacts,
@@ -294,7 +301,8 @@ def _uses(facts: FunctionFacts, file_facts: FileFacts) -> Iterable[tuple[str, st
         if root in params:
             yield reference, params[root] + tail
         elif root in file_facts.global_types:
-            yield reference, file_facts.global_types[root] + tail
+            if file_facts.global_types[root] not in _VALUE_READS:
+                yield reference, file_facts.global_types[root] + tail
         elif root in file_facts.imports:
             yield reference, file_facts.imports[root] + tail
         else:  # a built-in of interest: open, input
@@ -302,7 +310,7 @@ def _uses(facts: FunctionFacts, file_facts: FileFacts) -> Iterable[tuple[str, st
     if facts.class_name is not None:
         attributes = file_facts.attribute_types.get(facts.class_name, {})
         for attribute in facts.self_attributes:
-            if attribute in attributes:
+            if attribute in attributes and attributes[attribute] not in _VALUE_READS:
                 yield f"self.{attribute}", attributes[attribute]
 
 

@@ -157,12 +157,12 @@ def make_plan(
         outside = []
         if test_code_gap:
             outside.append(
-                f"{test_code_gap} statements and branches are test code that did not run "
+                f"{test_code_gap:,} statements and branches are test code that did not run "
                 "(running the whole suite covers them)"
             )
         if left_out_gap:
             outside.append(
-                f"{left_out_gap} statements and branches are in files left out of the plan "
+                f"{left_out_gap:,} statements and branches are in files left out of the plan "
                 f"(skip = {', '.join(skip)})"
             )
         notes.append(

@@ -48,7 +48,9 @@ __all__ = [
 #: 5: earlier guards in conditions, readable test names unique against the project's tests; the
 #:    existing tests, harness, constructor and where a fake goes in (issue 14).
 #: 6: the project's functions each calls (``callees``).
-ASSESSMENT_FORMAT = 6
+#: 7: existing tests: a test written for the function before one that reaches it through other
+#:    code; the tests of its callers when none targets it (evidence "caller").
+ASSESSMENT_FORMAT = 7
 
 
 def assessment_key(

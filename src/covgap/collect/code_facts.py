@@ -43,7 +43,9 @@ __all__ = [
 #:    parameters' types (``global_types``, ``param_types``); class-level attributes.
 #: 5: a credential word a lexer also uses (``token``, ``digest``) beside a word of a sequence
 #:    (``prerelease_token``, ``next_token``) is not a credential compared.
-FACTS_FORMAT = 5
+#: 6: a function passed to a call (``partial(date_convert, …)``, ``key=sort_key``) is among
+#:    the ``calls``.
+FACTS_FORMAT = 6
 
 ConditionKind = Literal["if", "while", "for", "case", "except", "else-loop", "guard"]
 DecisionKind = Literal["if", "while", "for", "match"]

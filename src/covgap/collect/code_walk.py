@@ -669,6 +669,13 @@ class _FunctionFinder:
                 target = dotted_name(call.func)
                 if target is not None:
                     collector.calls[target] = None
+                # A function handed to another to call: ``partial(date_convert, …)``,
+                # ``map(self.clean, rows)``, ``sorted(items, key=sort_key)``.
+                for argument in (*call.args, *(k.value for k in call.keywords)):
+                    if isinstance(argument, (ast.Name, ast.Attribute)):
+                        passed = dotted_name(argument)
+                        if passed is not None:
+                            collector.calls[passed] = None
             elif kind is ast.Compare:
                 collector.effect(effects.compare(cast(ast.Compare, node)))
             elif kind is ast.BinOp:

@@ -39,8 +39,9 @@ __all__ = [
 ]
 
 #: Bump when the shape of a file's payload changes (cached payloads of another format are read
-#: again). 1: first version.
-TEST_LINKS_FORMAT = 1
+#: again). 1: first version. 2: names in ``parametrize`` values, and the special methods that
+#: subscripts, ``in``, ``len()``, ``iter()`` and ``for`` call.
+TEST_LINKS_FORMAT = 2
 
 #: Case files named as examples of a data-driven suite, at most.
 MAX_EXAMPLES = 3
@@ -248,7 +249,20 @@ class _FileReader:
                 )
                 if values is not None:
                     data = data or self._data_source(values)
+                    # The functions a table of cases passes in: ``[(cmd_bump, args), …]``.
+                    references = sorted({*references, *self._resolved_names(values)})
         return [node.name, owner, node.lineno, references, attributes, uses, data]
+
+    def _resolved_names(self, node: ast.expr) -> set[str]:
+        """The imported names an expression uses, resolved."""
+        found = set()
+        for child in ast.walk(node):
+            if isinstance(child, (ast.Name, ast.Attribute)):
+                dotted = dotted_name(child)
+                resolved = self._resolve(dotted) if dotted is not None else None
+                if resolved is not None:
+                    found.add(resolved)
+        return found
 
     def _uses(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[Any]:
         """[resolved references, attributes, local names used (helpers, fixtures)]."""
@@ -266,6 +280,9 @@ class _FileReader:
                     if isinstance(a, ast.Constant) and isinstance(a.value, str)
                 }
         for child in _walk_body(node.body):
+            special = _special_method(child)
+            if special is not None:
+                attributes.add(special)
             if isinstance(child, ast.Attribute):
                 attributes.add(child.attr)
                 dotted = dotted_name(child)
@@ -418,6 +435,35 @@ class _FileReader:
         if (resolved in _SAME_PATH or callee in _SAME_PATH) and len(node.args) == 1:
             return self._path(node.args[0], depth + 1)
         return None
+
+
+#: Built-ins that call an object's special method: ``len(keys)`` calls ``keys.__len__``.
+_SPECIAL_CALLS = {
+    "len": "__len__",
+    "iter": "__iter__",
+    "next": "__next__",
+    "repr": "__repr__",
+    "str": "__str__",
+    "hash": "__hash__",
+    "bool": "__bool__",
+    "reversed": "__reversed__",
+}
+
+
+def _special_method(node: ast.AST) -> str | None:
+    """The special method a node calls on an object: ``keys["a"]`` ``__getitem__``,
+    ``x in keys`` ``__contains__``, ``for k in keys`` ``__iter__``, ``len(keys)`` ``__len__``."""
+    if isinstance(node, ast.Subscript):
+        return {ast.Load: "__getitem__", ast.Store: "__setitem__", ast.Del: "__delitem__"}.get(
+            type(node.ctx)
+        )
+    if isinstance(node, ast.Compare) and any(isinstance(o, (ast.In, ast.NotIn)) for o in node.ops):
+        return "__contains__"
+    if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+        return "__iter__"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+        return _SPECIAL_CALLS.get(node.func.id)
+    return None
 
 
 def _split(folder: str, pattern: str, how: str) -> list[str]:
