@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from covgap.collect.churn import Churn, ChurnWindow, read_churn
+from covgap.collect.git.churn import Churn, ChurnWindow, read_churn
 
 START = 1_609_459_200  # 2021-01-01T00:00:00Z
 YEARS = 5

@@ -18,8 +18,8 @@ the folders it is given, in one process:
   ("explained") or not. A few examples of each are printed.
 
 Run it (the script needs the standard library and the candidates; covgap is optional: when it is
-importable, e.g. with ``PYTHONPATH=src``, its adapter ``covgap.collect.complexity`` is timed and
-compared too)::
+importable, e.g. with ``PYTHONPATH=src``, its adapter ``covgap.collect.code.complexity`` is
+timed and compared too)::
 
     python3 -m venv /tmp/cx-eval/venv
     /tmp/cx-eval/venv/bin/pip install radon==6.0.1 mccabe==0.7.0 lizard==1.24.3
@@ -128,7 +128,7 @@ def parse_only(text: str, tree: ast.Module) -> Scores:
 def adapter() -> Callable[[str, ast.Module], Scores] | None:
     """covgap's adapter on the parsed tree, when covgap is importable."""
     try:
-        from covgap.collect.complexity import complexity_by_line
+        from covgap.collect.code.complexity import complexity_by_line
     except ImportError:
         return None
 

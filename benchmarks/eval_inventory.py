@@ -42,7 +42,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from covgap.collect.test_inventory import (
+from covgap.collect.suite.test_inventory import (
     DEFAULT_NORECURSEDIRS,
     InventoryOptions,
     TestInventory,
@@ -233,7 +233,7 @@ def cold_inventory(project: Path, options: InventoryOptions) -> float:
     """One read_inventory in a fresh interpreter (startup and imports included)."""
     code = (
         "import sys; from pathlib import Path; "
-        "from covgap.collect.test_inventory import InventoryOptions, read_inventory; "
+        "from covgap.collect.suite.test_inventory import InventoryOptions, read_inventory; "
         f"read_inventory(Path({str(project)!r}), InventoryOptions(**{options.__dict__!r}))"
     )
     start = time.perf_counter()

@@ -318,13 +318,14 @@ def test_history_explains_each_change_once_a_process(
     runs): asked again after a new snapshot, it explains only the new change, and the deltas
     are the ones a fresh process explains."""
     import covgap.analyze.deltas
+    import covgap.analyze.trend
     from covgap import api
     from covgap.config import load_settings
 
     settings = load_settings(shop, {}, environ={})
     for _ in range(3):
         assert run("plan", str(shop), "--record", "--format", "json", "--output", "-")[0] == 0
-    monkeypatch.setattr(api, "_EXPLAINED", {})
+    monkeypatch.setattr(covgap.analyze.trend, "_EXPLAINED", {})
     explained: list[tuple[int, int]] = []
     real = covgap.analyze.deltas.explain
 
@@ -341,7 +342,7 @@ def test_history_explains_each_change_once_a_process(
     _, second = api.history(shop, settings, explain=5)
     assert explained == [(1, 2), (2, 3), (3, 4)]
     assert second[:2] == first
-    monkeypatch.setattr(api, "_EXPLAINED", {})
+    monkeypatch.setattr(covgap.analyze.trend, "_EXPLAINED", {})
     assert api.history(shop, settings, explain=5)[1] == second
 
 

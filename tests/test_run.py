@@ -16,10 +16,10 @@ import pytest
 from conftest import PROJECTS, read_only, run_coverage
 
 from covgap.cli import main
-from covgap.collect.events import EventLog
-from covgap.collect.interpreter import Interpreter, choose_core
-from covgap.collect.rcfile import detect_source
-from covgap.collect.run import Progress, _progress, _read_events, pytest_error_line
+from covgap.collect.suite.events import EventLog
+from covgap.collect.suite.interpreter import Interpreter, choose_core
+from covgap.collect.suite.rcfile import detect_source
+from covgap.collect.suite.run import Progress, _progress, _read_events, pytest_error_line
 from covgap.errors import ExitCode
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import importlib
-import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from covgap.collect.run import Progress, RunOptions, SuiteRun, nothing_measured, run_suite
+from covgap.collect.suite.run import Progress, RunOptions, SuiteRun, nothing_measured, run_suite
 from covgap.config import Settings
 from covgap.errors import DataError
 
@@ -19,12 +18,11 @@ if TYPE_CHECKING:
     from covgap.analyze.deltas import Delta
     from covgap.analyze.diffcov import DiffCoverage
     from covgap.analyze.gates import CheckResult
-    from covgap.collect.audit_inputs import AuditFacts
-    from covgap.collect.churn import Churn
-    from covgap.collect.history import SnapshotSummary
-    from covgap.collect.static import StaticAnalysis
-    from covgap.collect.test_inventory import TestInventory
-    from covgap.collect.test_links import TestLinks
+    from covgap.collect.coverage.static import StaticAnalysis
+    from covgap.collect.git.churn import Churn
+    from covgap.collect.project.audit_inputs import AuditFacts
+    from covgap.collect.suite.test_inventory import TestInventory
+    from covgap.collect.suite.test_links import TestLinks
     from covgap.model import (
         Assessment,
         AuditResult,
@@ -38,6 +36,7 @@ if TYPE_CHECKING:
         SuiteHealth,
         TestSelection,
     )
+    from covgap.store.history import SnapshotSummary
 
 # The analysis modules are imported where they are used, not here: ``covgap run`` starts the
 # suite first and loads them while it runs (``ANALYSIS_MODULES``).
@@ -46,16 +45,16 @@ if TYPE_CHECKING:
 ANALYSIS_MODULES = (
     "covgap.analyze.advise",
     "covgap.analyze.audit",
-    "covgap.collect.audit_inputs",
-    "covgap.collect.history",
+    "covgap.collect.project.audit_inputs",
+    "covgap.store.history",
     "covgap.analyze.health",
     "covgap.analyze.planning",
     "covgap.analyze.ranking",
-    "covgap.collect.assessments",
-    "covgap.collect.cache",
-    "covgap.collect.detect",
-    "covgap.collect.events",
-    "covgap.collect.evidence",
+    "covgap.store.assessments",
+    "covgap.store.cache",
+    "covgap.collect.coverage.detect",
+    "covgap.collect.suite.events",
+    "covgap.collect.code.evidence",
     # The audit's Python-version rules (it comes with pytest; the audit does without it).
     "packaging.specifiers",
 )
@@ -104,9 +103,9 @@ def load(
 
     ``prepared``: static analyses already made (by ``run`` while the suite ran), by cache key.
     """
-    from covgap.collect.coverage_data import LoadOptions
-    from covgap.collect.detect import load_project
-    from covgap.collect.run import last_run_data
+    from covgap.collect.coverage.coverage_data import LoadOptions
+    from covgap.collect.coverage.detect import load_project
+    from covgap.collect.suite.run import last_run_data
 
     project_dir = project_dir.resolve()
     data_file = settings.data_file
@@ -138,10 +137,10 @@ def read_surroundings(
 ) -> Surroundings:
     """The project's churn over the configured window (of ``paths``, or every file), its test
     modules, what each of their tests targets, and its test set-up."""
-    from covgap.collect.churn import ChurnWindow, read_churn
-    from covgap.collect.test_files import find_test_files
-    from covgap.collect.test_links import read_test_links
-    from covgap.collect.test_setup import read_project_tests
+    from covgap.collect.git.churn import ChurnWindow, read_churn
+    from covgap.collect.suite.test_files import find_test_files
+    from covgap.collect.suite.test_links import read_test_links
+    from covgap.collect.suite.test_setup import read_project_tests
 
     project_dir = project_dir.resolve()
     window = ChurnWindow.parse(settings.churn_window)
@@ -172,15 +171,15 @@ def assess_risk(
     from covgap.analyze.existing import TestsRun
     from covgap.analyze.exposure import project_exposure
     from covgap.analyze.placement import own_packages
-    from covgap.collect.assessments import (
+    from covgap.collect.code.evidence import evidence_for, read_outlines, source_keys
+    from covgap.collect.git.churn import Churn
+    from covgap.store.assessments import (
         assessment_key,
         decode_assessments,
         encode_assessments,
         shared_key,
     )
-    from covgap.collect.cache import AnalysisCache
-    from covgap.collect.churn import Churn
-    from covgap.collect.evidence import evidence_for, read_outlines, source_keys
+    from covgap.store.cache import AnalysisCache
 
     project_dir = project_dir.resolve()
     cache_path = (project_dir / COVGAP_DIR / "cache.sqlite3") if settings.cache else None
@@ -318,7 +317,7 @@ def plan(project_dir: Path, settings: Settings, junit: Path | None = None) -> Pl
 
 def _read_tests(project_dir: Path, settings: Settings) -> TestInventory:
     """The project's test modules as pytest collects them (the audit reads them with the rest)."""
-    from covgap.collect.audit_inputs import read_test_inventory
+    from covgap.collect.project.audit_inputs import read_test_inventory
 
     return read_test_inventory(project_dir.resolve(), jobs=settings.jobs)
 
@@ -339,14 +338,14 @@ def _suite_facts(
 def junit_health(path: Path) -> SuiteHealth:
     """The suite's health from pytest's JUnit XML report (``--junitxml``), either family."""
     from covgap.analyze.health import assess
-    from covgap.collect.junit import read_junit
+    from covgap.collect.suite.junit import read_junit
 
     return assess(read_junit(path), source="junit-xml")
 
 
 def read_audit(project_dir: Path, settings: Settings) -> AuditFacts:
     """What the audit reads from the repository (``run`` reads it while the suite runs)."""
-    from covgap.collect.audit_inputs import read_audit_facts
+    from covgap.collect.project.audit_inputs import read_audit_facts
 
     return read_audit_facts(project_dir.resolve(), target=settings.target, jobs=settings.jobs)
 
@@ -399,7 +398,7 @@ def _with_last_run(project_dir: Path, facts: AuditFacts) -> AuditFacts:
     """``facts`` with the suite's health from the last ``covgap run`` when there was one and
     none of the files it ran changed since; else with why there is none."""
     from covgap.analyze.health import assess
-    from covgap.collect.last_run import EVENTS, read_last_run
+    from covgap.collect.suite.last_run import EVENTS, read_last_run
 
     try:
         last = read_last_run(project_dir.resolve(), facts.watched)
@@ -504,19 +503,14 @@ def run(
 
 def combine(project_dir: Path, inputs: list[Path], output: Path) -> int:
     """``covgap combine``: merge data files (CI shards, other machines) into ``output``."""
-    from covgap.collect.combine import combine_data
+    from covgap.collect.coverage.combine import combine_data
 
     return combine_data(project_dir, inputs, output)
 
 
-def _history_path(project_dir: Path, settings: Settings) -> Path:
-    path = settings.history
-    return path if path.is_absolute() else project_dir.resolve() / path
-
-
 def record(project_dir: Path, result: PlanResult) -> int:
     """Store a snapshot of ``result`` (and its suite health) in the history database."""
-    from covgap.collect.history import History, SnapshotInput
+    from covgap.store.history import History, SnapshotInput
 
     snapshot = SnapshotInput.measured(
         result.project,
@@ -524,16 +518,10 @@ def record(project_dir: Path, result: PlanResult) -> int:
         result.health,
         result.run.seconds if result.run is not None else None,
     )
-    with History(_history_path(project_dir, result.settings)) as database:
+    from covgap.analyze.trend import history_path
+
+    with History(history_path(project_dir, result.settings)) as database:
         return database.record(snapshot)
-
-
-#: (database, id and time of the snapshot before, of the one after, drop alert).
-_DeltaKey: TypeAlias = "tuple[str, int, str, int, str, float]"
-#: Deltas explained in this process. A recorded snapshot never changes, so ``covgap run`` can
-#: explain the history's trend while the suite runs (``report.html.warm``), and the page written
-#: after it explains only the change the run made.
-_EXPLAINED: dict[_DeltaKey, Delta] = {}
 
 
 def history(
@@ -541,28 +529,9 @@ def history(
 ) -> tuple[list[SnapshotSummary], list[Delta]]:
     """The recorded snapshots, oldest first, and each one's delta from the one before it (only
     the last ``explain`` deltas when given: explaining loads both snapshots' files)."""
-    from covgap.analyze.deltas import explain as explain_change
-    from covgap.collect.history import History
+    from covgap.analyze.trend import history as read_history
 
-    path = _history_path(project_dir, settings)
-    if not path.exists():
-        return [], []
-
-    def key(before: SnapshotSummary, after: SnapshotSummary) -> _DeltaKey:
-        ends = (before.id, before.recorded_at, after.id, after.recorded_at)
-        return (str(path), *ends, settings.drop_alert)
-
-    with History(path, writing=False) as database:
-        summaries = sorted(database.snapshots(limit=limit), key=lambda s: s.id)
-        explained = summaries if explain is None else summaries[-(explain + 1) :]
-        pairs = list(itertools.pairwise(explained)) if explain != 0 else []
-        wanted = {s.id for pair in pairs if key(*pair) not in _EXPLAINED for s in pair}
-        loaded = {id_: database.load(id_) for id_ in sorted(wanted)}
-    for before, after in pairs:
-        if key(before, after) not in _EXPLAINED:
-            delta = explain_change(loaded[before.id], loaded[after.id], settings.drop_alert)
-            _EXPLAINED[key(before, after)] = delta
-    return summaries, [_EXPLAINED[key(*pair)] for pair in pairs]
+    return read_history(project_dir, settings, limit, explain)
 
 
 def _baseline(
@@ -573,15 +542,16 @@ def _baseline(
     whose sources or numbers differ from ``project``'s (work not committed yet). A snapshot of
     this commit with the same sources and numbers is the run just recorded, say, and comparing
     with it would pass any ratchet."""
-    from covgap.collect.baseline import DEFAULT_BASELINE, read_baseline
-    from covgap.collect.history import History, read_record
+    from covgap.analyze.trend import history_path
     from covgap.model import Baseline
+    from covgap.store.baseline import DEFAULT_BASELINE, read_baseline
+    from covgap.store.history import History, read_record
 
     configured = settings.baseline_file
     file = project_dir / (configured or DEFAULT_BASELINE)
     if configured is not None or file.exists():
         return read_baseline(file)
-    path = _history_path(project_dir, settings)
+    path = history_path(project_dir, settings)
     if not path.exists():
         return None
     now: dict[str, tuple[Numbers, str | None]] | None = None
@@ -628,8 +598,8 @@ def check(project_dir: Path, settings: Settings, *, diff: bool = True) -> CheckR
     project is in a git repository with a base to compare with.
     """
     from covgap.analyze.gates import evaluate
-    from covgap.collect.history import git_state
     from covgap.errors import CovgapError
+    from covgap.store.history import git_state
 
     project_dir = project_dir.resolve()
     project = load(project_dir, settings)
@@ -659,8 +629,8 @@ def new_baseline(
 ) -> tuple[Path, str]:
     """Where ``--update-baseline`` writes, and the baseline of ``project`` with the phases of
     its plan (for the phase gate) and the current commit."""
-    from covgap.collect.baseline import DEFAULT_BASELINE, baseline_json
-    from covgap.collect.history import git_state
+    from covgap.store.baseline import DEFAULT_BASELINE, baseline_json
+    from covgap.store.history import git_state
 
     plan_now = analyze(project, settings)  # impact alone: the phases' fail_under is all it needs
     commit, _, _ = git_state(project_dir.resolve())
@@ -685,8 +655,8 @@ def measure_diff(
     ``branch`` None: branch mode when the data measured branches.
     """
     from covgap.analyze.diffcov import diff_coverage
-    from covgap.collect.diff_inputs import read_branch_exits, read_exclusions
-    from covgap.collect.git_diff import read_diff
+    from covgap.collect.git.diff_inputs import read_branch_exits, read_exclusions
+    from covgap.collect.git.git_diff import read_diff
     from covgap.config import load_settings
 
     project_dir = Path(project_dir)

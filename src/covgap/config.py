@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -355,9 +356,64 @@ def _risk_weights(value: Any) -> tuple[tuple[str, float], ...]:
     return tuple(known.items())
 
 
-def _churn_window(value: Any) -> str:
-    from covgap.collect.churn import ChurnWindow
+# -- the churn window --------------------------------------------------------------------------
 
+_WINDOW = re.compile(r"(\d+)\s*(d|days?|c|commits?)", re.IGNORECASE)
+#: The longest windows: a hundred years of days (a cutoff far before 1970 is beyond the
+#: platform's clock), and a billion commits. "all" is the whole history.
+MAX_DAYS = 36_500
+MAX_COMMITS = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class ChurnWindow:
+    """How far back churn looks: N days before the last commit, the last N commits, or all."""
+
+    days: int | None = None
+    commits: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.days is not None and self.commits is not None:
+            raise ValueError("a churn window is either days or commits, not both")
+        for count, unit, most in (
+            (self.days, "days", MAX_DAYS),
+            (self.commits, "commits", MAX_COMMITS),
+        ):
+            if count is not None and not 1 <= count <= most:
+                raise ValueError(
+                    f"must be from 1 to {most} {unit} ('all' for the whole history), not {count}"
+                )
+
+    @classmethod
+    def parse(cls, text: str) -> ChurnWindow:
+        """The window that ``"90 days"``, ``"90d"``, ``"500 commits"`` or ``"all"`` names."""
+        words = text.strip()
+        if words.lower() == "all":
+            return cls()
+        match = _WINDOW.fullmatch(words)
+        if match is None:
+            raise ValueError(
+                f"churn window {text!r} is not '<N> days', '<N>d', '<N> commits' or 'all'"
+            )
+        count = int(match[1])
+        if match[2].lower().startswith("d"):
+            return cls(days=count)
+        return cls(commits=count)
+
+    def describe(self) -> str:
+        """The window in words, without dates: those are in Churn.description."""
+        if self.days is not None:
+            return f"the {_count_of(self.days, 'day')} before the last commit"
+        if self.commits is not None:
+            return f"the last {_count_of(self.commits, 'commit')}"
+        return "the whole history"
+
+
+def _count_of(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _churn_window(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError('must be text such as "90 days" or "500 commits"')
     ChurnWindow.parse(value)  # raises ValueError with the reason

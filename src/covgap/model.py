@@ -190,7 +190,7 @@ class ProjectCoverage:
     cached_files: int = 0
     #: Files whose source changed since they were measured (the data names lines that cannot be
     #: code now), files written after the data was, and files outside the project folder
-    #: (``collect/staleness.py``); each also has a note.
+    #: (``collect/coverage/staleness.py``); each also has a note.
     changed_files: tuple[str, ...] = ()
     modified_files: tuple[str, ...] = ()
     outside_files: tuple[str, ...] = ()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from covgap.analyze.audit import AREAS, POINTS, audit
-from covgap.collect.audit_inputs import read_audit_facts
+from covgap.collect.project.audit_inputs import read_audit_facts
 from covgap.model import AuditResult, Finding, SuiteHealth, TestOutcome
 
 PYPROJECT = """\

@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 import covgap.api
 import covgap.config
 from covgap.analyze.deltas import Delta, UnitChange, explain, explain_history
-from covgap.collect.history import (
+from covgap.collect.suite.junit import read_junit
+from covgap.model import FileCoverage, Numbers, SuiteHealth
+from covgap.store.history import (
     FileRecord,
     HealthCounts,
     History,
@@ -27,8 +29,6 @@ from covgap.collect.history import (
     SnapshotInput,
     file_record,
 )
-from covgap.collect.junit import read_junit
-from covgap.model import FileCoverage, Numbers, SuiteHealth
 
 # -- helpers -------------------------------------------------------------------------------
 

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from covgap.analyze.diffcov import DiffCoverage, diff_coverage
 from covgap.api import load, measure_diff
-from covgap.collect.diff_inputs import read_branch_exits, read_exclusions
-from covgap.collect.git_diff import ChangedFile, Diff, read_diff
+from covgap.collect.git.diff_inputs import read_branch_exits, read_exclusions
+from covgap.collect.git.git_diff import ChangedFile, Diff, read_diff
 from covgap.config import load_settings
 from covgap.model import FileCoverage, Numbers, ProjectCoverage, Region
 

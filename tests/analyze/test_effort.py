@@ -14,7 +14,7 @@ from covgap.analyze.effort import (
     phase_tests,
     plan_order,
 )
-from covgap.collect.code_facts import Decision, FunctionFacts
+from covgap.collect.code.code_facts import Decision, FunctionFacts
 from covgap.model import MODULE_REGION, FunctionGap, Numbers, Region, Suggestion, TestAdvice
 
 

@@ -7,8 +7,8 @@ import textwrap
 import pytest
 
 from covgap.analyze.exposure import Exposure, project_exposure
-from covgap.collect.code_walk import facts_from_source
-from covgap.collect.outline import FileOutline, outline_of
+from covgap.collect.code.code_walk import facts_from_source
+from covgap.collect.code.outline import FileOutline, outline_of
 
 
 def exposure_of(files: dict[str, str]) -> dict[str, Exposure]:

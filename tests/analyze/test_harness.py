@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from covgap.analyze.harness import harness_for
-from covgap.collect.code_walk import facts_from_source
+from covgap.collect.code.code_walk import facts_from_source
 
 
 def _harness(source: str, name: str, path: str = "app/api.py") -> tuple[str, str] | None:

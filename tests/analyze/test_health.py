@@ -27,8 +27,8 @@ from covgap.analyze.health import (
     cause_of,
     exception_type,
 )
-from covgap.collect.events import read_events
-from covgap.collect.junit import read_junit
+from covgap.collect.suite.events import read_events
+from covgap.collect.suite.junit import read_junit
 from covgap.model import TestOutcome
 
 SICK = Path(__file__).parents[1] / "fixtures" / "projects" / "sick"

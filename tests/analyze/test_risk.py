@@ -19,7 +19,7 @@ from covgap.analyze.risk import (
     level_for,
     words,
 )
-from covgap.collect.code_facts import Effect
+from covgap.collect.code.code_facts import Effect
 from covgap.config import DEFAULT_CRITICAL_PATTERNS, DEFAULT_RISK_WEIGHTS
 from covgap.model import Numbers, Region
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from covgap.analyze.suggest import describe_conditions, negate
-from covgap.collect.code_facts import Condition
+from covgap.collect.code.code_facts import Condition
 
 
 @pytest.mark.parametrize(

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from covgap import api
-from covgap.collect.history import History
 from covgap.config import load_settings
 from covgap.model import PlanResult
 from covgap.report import html
 from covgap.report.render import render_files, render_terminal_text
 from covgap.report.view import build_view
+from covgap.store.history import History
 
 #: What the file outside holds, which no report may show.
 SECRET = "hunter2-SECRET"

@@ -20,8 +20,8 @@ from covgap.analyze.isolation import isolation_for
 from covgap.analyze.placement import is_test_module, module_name, own_packages, place_tests
 from covgap.analyze.risk import Subject, assess
 from covgap.analyze.suggest import suggest
-from covgap.collect.code_facts import FileFacts, FunctionFacts
-from covgap.collect.evidence import Evidence
+from covgap.collect.code.code_facts import FileFacts, FunctionFacts
+from covgap.collect.code.evidence import Evidence
 from covgap.config import Settings
 from covgap.markup import code_span as code
 from covgap.model import (
@@ -57,7 +57,7 @@ def assess_project(
     """An assessment of every region with a gap, and what the report says about how.
 
     ``cached``: the assessments of files whose inputs have not changed, by path (see
-    ``collect/assessments.py``); the others are assessed from ``evidence``. ``exposure``: each
+    ``store/assessments.py``); the others are assessed from ``evidence``. ``exposure``: each
     function's surface and fan-in (``analyze/exposure.py``); without it, no exposure factor.
     ``tests_run``: which tests ran (by default from the per-test contexts and the test modules'
     coverage).

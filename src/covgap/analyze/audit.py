@@ -22,16 +22,16 @@ from fnmatch import fnmatch
 from functools import lru_cache
 
 from covgap.analyze.fixes import coverage_fix, dependency_fix, pytest_fix, pytest_fix_path
-from covgap.collect.audit_inputs import AuditFacts
-from covgap.collect.ci_files import CiConfig, CiJob, CiProblem, CiStep
-from covgap.collect.project_config import (
+from covgap.collect.project.audit_inputs import AuditFacts
+from covgap.collect.project.ci_files import CiConfig, CiJob, CiProblem, CiStep
+from covgap.collect.project.project_config import (
     DevDependencies,
     PytestConfig,
     normalize_name,
 )
-from covgap.collect.project_scan import SourceFacts
-from covgap.collect.shell import ScriptFacts, TestRun, analyze_script
-from covgap.collect.test_inventory import TestInventory
+from covgap.collect.project.project_scan import SourceFacts
+from covgap.collect.project.shell import ScriptFacts, TestRun, analyze_script
+from covgap.collect.suite.test_inventory import TestInventory
 from covgap.markup import code_span as code
 from covgap.model import (
     AreaScore,

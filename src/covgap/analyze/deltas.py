@@ -66,8 +66,8 @@ from dataclasses import dataclass, fields
 from fractions import Fraction
 from typing import Literal, NamedTuple
 
-from covgap.collect.history import FileRecord, Snapshot, format_ranges
 from covgap.model import Numbers
+from covgap.store.history import FileRecord, Snapshot, format_ranges
 
 __all__ = [
     "DEFAULT_DROP_THRESHOLD",

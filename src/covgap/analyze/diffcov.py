@@ -1,7 +1,7 @@
 """Diff coverage: of the lines (and branches) changed since a git base, which ones the tests ran.
 
 ``diff_coverage(project, diff, branch=...)`` is pure: it puts a ``Diff``
-(``covgap.collect.git_diff``, which says which lines changed and which git commands find them)
+(``covgap.collect.git.git_diff``, which says which lines changed and which git commands find them)
 over a ``ProjectCoverage``. The readers at the end of this module gather what it needs from a
 project folder (``read_branch_exits``, ``read_exclusions``, ``measure_diff``).
 
@@ -46,8 +46,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from covgap.collect.diff_inputs import Exclusion
-from covgap.collect.git_diff import ChangedFile, Diff
+from covgap.collect.git.diff_inputs import Exclusion
+from covgap.collect.git.git_diff import ChangedFile, Diff
 from covgap.model import FileCoverage, ProjectCoverage
 
 __all__ = [
@@ -326,7 +326,7 @@ def _by_function(
 
 def line_ranges(statements: Iterable[int], lines: Iterable[int]) -> str:
     """``lines`` as ranges ("12-18, 25"), joined across lines that are not ``statements``."""
-    from covgap.collect.regions import missing_ranges
+    from covgap.collect.coverage.regions import missing_ranges
 
     return missing_ranges(statements, lines)
 

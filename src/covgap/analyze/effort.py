@@ -22,7 +22,7 @@ import heapq
 import math
 from collections.abc import Callable, Sequence
 
-from covgap.collect.code_facts import Decision, FunctionFacts
+from covgap.collect.code.code_facts import Decision, FunctionFacts
 from covgap.model import MODULE_REGION, FunctionGap, Suggestion, TestAdvice
 
 __all__ = [

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from covgap.analyze.naming import snake
-from covgap.collect.test_links import LinkedTest, TestLinks
+from covgap.collect.suite.test_links import LinkedTest, TestLinks
 from covgap.markup import code_span as code
 from covgap.model import (
     MODULE_REGION,

@@ -3,7 +3,7 @@ API, a public name) and how many of the project's own functions call it (pure).
 
 A bug in a function that users call directly, or that much of the project goes through, reaches
 more people than one in a private helper called once. The call graph comes from the outlines of
-all the project's files (``collect/outline.py``): each call, as written, is resolved by name
+all the project's files (``collect/code/outline.py``): each call, as written, is resolved by name
 within the project, through the calling module's imports (absolute and relative), its own
 definitions, ``self``/``cls`` in methods, and, for a method called on an object of unknown
 type, by the method's name when few of the project's classes define it. Test modules are not
@@ -22,7 +22,7 @@ from typing import Literal
 
 from covgap.analyze.harness import HTTP_VERBS
 from covgap.analyze.placement import is_test_module, module_name
-from covgap.collect.outline import FileOutline, OutlineFunction
+from covgap.collect.code.outline import FileOutline, OutlineFunction
 from covgap.model import MODULE_REGION
 
 __all__ = [

@@ -13,7 +13,7 @@ import json
 import shlex
 from collections.abc import Sequence
 
-from covgap.collect.project_config import CoverageSettings, PytestConfig
+from covgap.collect.project.project_config import CoverageSettings, PytestConfig
 
 __all__ = ["coverage_fix", "dependency_fix", "pytest_fix", "pytest_fix_path"]
 

@@ -16,8 +16,8 @@ import ast
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from covgap.collect.ast_names import dotted_name
-from covgap.collect.code_facts import FileFacts, FunctionFacts
+from covgap.collect.code.ast_names import dotted_name
+from covgap.collect.code.code_facts import FileFacts, FunctionFacts
 from covgap.markup import code_span as code
 from covgap.model import Harness
 

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from covgap.collect.code_facts import FileFacts, FunctionFacts
+from covgap.collect.code.code_facts import FileFacts, FunctionFacts
 from covgap.markup import code_span as code
 from covgap.model import Isolation
 

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from covgap.analyze.advise import RegionKey, risk_score
 from covgap.analyze.effort import RISK_WEIGHT, fold_module_code, plan_order
-from covgap.collect.regions import missing_ranges
+from covgap.collect.coverage.regions import missing_ranges
 from covgap.model import (
     Assessment,
     FileCoverage,

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from covgap.analyze.exposure import Exposure
-from covgap.collect.code_facts import Effect, EffectKind
-from covgap.collect.effects import LEXICAL_WORDS
+from covgap.collect.code.code_facts import Effect, EffectKind
+from covgap.collect.code.effects import LEXICAL_WORDS
 from covgap.markup import code_span as code
 from covgap.model import Region, Risk, RiskFactor, RiskLevel
 

@@ -23,7 +23,7 @@ from covgap.analyze.naming import (
     snake,
     subject_words,
 )
-from covgap.collect.code_facts import (
+from covgap.collect.code.code_facts import (
     Call,
     Condition,
     Decision,
@@ -31,7 +31,7 @@ from covgap.collect.code_facts import (
     HandlerSite,
     RaiseSite,
 )
-from covgap.collect.regions import missing_ranges
+from covgap.collect.coverage.regions import missing_ranges
 from covgap.markup import code_span as code
 from covgap.model import MODULE_REGION, Region, Suggestion
 

@@ -11,7 +11,7 @@ from covgap.config import Settings
 
 if TYPE_CHECKING:
     from covgap.analyze.deltas import Delta
-    from covgap.collect.history import SnapshotSummary
+    from covgap.store.history import SnapshotSummary
 
 __all__ = ["history_json", "history_text", "snapshot_rows"]
 

@@ -29,9 +29,9 @@ from markupsafe import Markup
 
 from covgap.analyze.planning import format_percent
 from covgap.analyze.ranking import tier_for
-from covgap.collect.files import open_regular
-from covgap.collect.inputs import inside_project
 from covgap.errors import CovgapError
+from covgap.files import open_regular
+from covgap.inputs import inside_project
 from covgap.markup import segments
 from covgap.model import Numbers
 
@@ -324,9 +324,9 @@ def _hunks(numbers: Sequence[int], lines: Sequence[str]) -> list[list[Any]]:
 
 
 def _trend(project_dir: Path, settings: Settings) -> dict[str, Any] | None:
-    from covgap import api
+    from covgap.analyze.trend import history
 
-    summaries, deltas = api.history(project_dir, settings, TREND_CAP, explain=EXPLAINED_CAP)
+    summaries, deltas = history(project_dir, settings, TREND_CAP, explain=EXPLAINED_CAP)
     if not summaries:
         return None
     from covgap.report.history import snapshot_rows

@@ -6,7 +6,7 @@ import os
 from types import TracebackType
 from typing import TYPE_CHECKING, TextIO
 
-from covgap.collect.run import Progress
+from covgap.collect.suite.run import Progress
 
 if TYPE_CHECKING:
     from rich.status import Status
