@@ -214,3 +214,17 @@ def test_names_are_capped() -> None:
     ((dependency, _fake, via),) = fakes(source)
     assert dependency == "`lib` (third-party)"
     assert via == ("n0", "n1", "n2", "n3", "n4", "n5", "… 2 more")
+
+
+def test_the_clock_read_by_a_helper_of_the_module_is_faked_too() -> None:
+    """``naturaltime`` calls ``_now()``, which reads the clock: its test fixes the clock."""
+    source = (
+        "import datetime as dt\n"
+        "def _now():\n    return dt.datetime.now()\n"
+        "def naturaltime(value):\n    return _now() - value\n"
+        "def plain(value):\n    return value\n"
+    )
+    assert fakes(source, name="naturaltime") == [
+        ("the clock", "time-machine", ("dt.datetime.now (through _now())",))
+    ]
+    assert fakes(source, name="plain") == []

@@ -258,6 +258,13 @@ def isolation_for(
         if shown not in entry[1]:
             entry[1].append(shown)
         injected.setdefault(fake.dependency, _inject(shown, facts, file_facts, module))
+    for helper, shown in _clock_through_helpers(facts, file_facts):
+        clock = _fake_for(CLOCK_READS[0])
+        assert clock is not None
+        entry = by_dependency.setdefault(clock.dependency, (clock, []))
+        through = f"{shown} (through {helper}())"
+        if through not in entry[1]:
+            entry[1].append(through)
     return tuple(
         Isolation(
             dependency=fake.dependency,
@@ -282,6 +289,25 @@ def _inject(shown: str, facts: FunctionFacts, file_facts: FileFacts, module: str
         where = f"{module}.{root}" if module else root
         return f"patched over the module global {code(where)} (`monkeypatch.setattr`)"
     return ""
+
+
+def _clock_through_helpers(
+    facts: FunctionFacts, file_facts: FileFacts
+) -> Iterable[tuple[str, str]]:
+    """(helper, clock read) for the functions of the same module (or methods of the same class)
+    it calls that read the clock themselves: ``naturaltime`` calls ``_now()``, which calls
+    ``datetime.now()``; the test fixes the clock all the same."""
+    by_name = {f.name: f for f in file_facts.functions}
+    for call in facts.calls:
+        name = call
+        if call.startswith("self.") and facts.class_name is not None:
+            name = f"{facts.class_name}.{call.removeprefix('self.')}"
+        helper = by_name.get(name)
+        if helper is None or helper is facts:
+            continue
+        for shown, resolved in _uses(helper, file_facts):
+            if resolved in CLOCK_READS or any(resolved.startswith(f"{c}.") for c in CLOCK_READS):
+                yield call, shown
 
 
 def _names(via: list[str]) -> tuple[str, ...]:

@@ -182,3 +182,73 @@ def test_payloads_are_cached(tmp_path: Path) -> None:
     assert cache.exists()
     assert read_test_links(tmp_path, ["tests/test_ok.py"], cache) == first
     assert first.tests[0].references == frozenset({"shop.f"})
+
+
+def test_unittest_classes_their_set_up_and_mixins(tmp_path: Path) -> None:
+    """A ``unittest.TestCase`` whatever its name; what its body (``Cache = TTLTestCache``, a
+    class of the module standing for its base) and ``setUp`` use; the tests a mixin of the
+    module gives it, under its own name (as pytest lists them)."""
+    tests = _tests(
+        tmp_path,
+        {
+            "tests/test_ttl.py": """
+                import unittest
+                from cachetools import TTLCache
+                from cachetools.keys import hashkey
+
+                class TTLTestCache(TTLCache):
+                    pass
+
+                class CacheMixin:
+                    def test_insert(self):
+                        cache = self.Cache(maxsize=2)
+                        cache[1] = 1
+
+                class TTLCacheTest(unittest.TestCase, CacheMixin):
+                    Cache = TTLTestCache
+
+                    def setUp(self):
+                        self.key = hashkey(1)
+
+                    def test_ttl(self):
+                        assert self.key
+            """,
+        },
+    )
+    assert sorted(tests) == [
+        "tests/test_ttl.py::TTLCacheTest::test_insert",
+        "tests/test_ttl.py::TTLCacheTest::test_ttl",
+    ]
+    insert = tests["tests/test_ttl.py::TTLCacheTest::test_insert"]
+    assert {"cachetools.TTLCache", "cachetools.keys.hashkey"} <= insert.references
+    assert "__setitem__" in insert.attributes
+    assert {"cachetools.TTLCache", "cachetools.keys.hashkey"} <= tests[
+        "tests/test_ttl.py::TTLCacheTest::test_ttl"
+    ].references
+
+
+def test_special_methods_and_parametrize_tables(tmp_path: Path) -> None:
+    """``keys["a"]``, ``x in keys``, ``len(keys)``, ``for k in keys``; and a function passed in
+    a ``parametrize`` table is used by the test."""
+    tests = _tests(
+        tmp_path,
+        {
+            "tests/test_keys.py": """
+                import pytest
+                from keys import KeySet, cmd_upper
+
+                def test_keyset():
+                    keys = KeySet()
+                    assert keys["a"] and "a" in keys and len(keys) == 1
+                    for key in keys:
+                        pass
+
+                @pytest.mark.parametrize("command", [cmd_upper])
+                def test_command(command):
+                    command("x")
+            """,
+        },
+    )
+    keyset = tests["tests/test_keys.py::test_keyset"]
+    assert {"__getitem__", "__contains__", "__len__", "__iter__"} <= keyset.attributes
+    assert "keys.cmd_upper" in tests["tests/test_keys.py::test_command"].references

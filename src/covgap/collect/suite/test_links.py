@@ -40,8 +40,15 @@ __all__ = [
 
 #: Bump when the shape of a file's payload changes (cached payloads of another format are read
 #: again). 1: first version. 2: names in ``parametrize`` values, and the special methods that
-#: subscripts, ``in``, ``len()``, ``iter()`` and ``for`` call.
-TEST_LINKS_FORMAT = 2
+#: subscripts, ``in``, ``len()``, ``iter()`` and ``for`` call. 3: ``unittest.TestCase`` classes
+#: whatever their name, what a test class's body and ``setUp`` use, module-level classes
+#: resolved through their bases.
+TEST_LINKS_FORMAT = 3
+
+#: Methods that set up every test of a unittest or pytest class: what they use, each test uses.
+_SETUP_METHODS = frozenset(
+    {"setUp", "asyncSetUp", "setUpClass", "setup_method", "setup_class", "setup"}
+)
 
 #: Case files named as examples of a data-driven suite, at most.
 MAX_EXAMPLES = 3
@@ -173,7 +180,10 @@ class _FileReader:
         self.imports = _imports(tree)
         self.assigned: dict[str, ast.expr] = {}
         self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self.classes: dict[str, ast.ClassDef] = {}
         for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                self.classes.setdefault(node.name, node)
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
                 target = node.targets[0]
                 if isinstance(target, ast.Name):
@@ -207,7 +217,7 @@ class _FileReader:
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 if statement.name.startswith("test") and _fixture_call(statement) is None:
                     tests.append(self._test(statement, "", ()))
-            elif isinstance(statement, ast.ClassDef) and statement.name.startswith("Test"):
+            elif isinstance(statement, ast.ClassDef) and self._is_test_class(statement):
                 tests.extend(self._class(statement, statement.name, ()))
         return {
             "imports": sorted(set(self.imports.values())),
@@ -218,26 +228,110 @@ class _FileReader:
             "tests": tests,
         }
 
+    def _is_test_class(self, node: ast.ClassDef, depth: int = 0) -> bool:
+        """pytest collects it: named ``Test…``, or a ``unittest.TestCase`` whatever its name
+        (a base named ``…TestCase``, or a class of this module that is one)."""
+        return node.name.startswith("Test") or self._is_testcase(node, depth)
+
+    def _is_testcase(self, node: ast.ClassDef, depth: int = 0) -> bool:
+        if depth > 8:
+            return False
+        for base in node.bases:
+            name = dotted_name(base) or ""
+            if name.rpartition(".")[2].endswith("TestCase"):
+                return True
+            local = self.classes.get(name)
+            if local is not None and local is not node and self._is_testcase(local, depth + 1):
+                return True
+        return False
+
     def _class(
-        self, node: ast.ClassDef, owner: str, marks: Sequence[ast.expr]
+        self,
+        node: ast.ClassDef,
+        owner: str,
+        marks: Sequence[ast.expr],
+        outer: tuple[set[str], set[str], set[str]] | None = None,
     ) -> Iterator[list[Any]]:
-        if any(isinstance(n, ast.FunctionDef) and n.name == "__init__" for n in node.body):
+        testcase = self._is_testcase(node)
+        if not testcase and any(
+            isinstance(n, ast.FunctionDef) and n.name == "__init__" for n in node.body
+        ):
             return
         class_marks = [*marks, *node.decorator_list]
+        context = self._class_context(node)
+        if outer is not None:
+            context = (context[0] | outer[0], context[1] | outer[1], context[2] | outer[2])
+        for method in self._inherited_tests(node):
+            yield self._test(method, owner, class_marks, context)
+        for child in node.body:
+            if isinstance(child, ast.ClassDef) and self._is_test_class(child):
+                yield from self._class(child, f"{owner}::{child.name}", class_marks, context)
+
+    def _inherited_tests(self, node: ast.ClassDef) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        """The class's test methods, its own and those it inherits from classes of this module
+        (a mixin's ``test_…`` run once per class that mixes it in), the nearest definition of
+        each name, in source order."""
+        found: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        pending: list[ast.ClassDef] = [node]
+        seen: set[int] = set()
+        while pending and len(seen) < 16:
+            current = pending.pop(0)
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            for child in current.body:
+                if (
+                    isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
+                    and child.name not in found
+                    and child.name.startswith("test")
+                    and _fixture_call(child) is None
+                ):
+                    found[child.name] = child
+            pending.extend(
+                local
+                for base in current.bases
+                if (local := self.classes.get(dotted_name(base) or "")) is not None
+            )
+        return list(found.values())
+
+    def _class_context(
+        self, node: ast.ClassDef, depth: int = 0
+    ) -> tuple[set[str], set[str], set[str]]:
+        """What every test of the class uses besides its own code: the class body's names
+        (``Cache = TTLTestCache``), its set-up methods, and those of its bases in this module."""
+        references: set[str] = set()
+        attributes: set[str] = set()
+        uses: set[str] = set()
         for child in node.body:
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if child.name.startswith("test") and _fixture_call(child) is None:
-                    yield self._test(child, owner, class_marks)
-            elif isinstance(child, ast.ClassDef) and child.name.startswith("Test"):
-                yield from self._class(child, f"{owner}::{child.name}", class_marks)
+                if child.name in _SETUP_METHODS:
+                    found = self._uses(child)
+                    references.update(found[0])
+                    attributes.update(found[1])
+                    uses.update(found[2])
+            elif not isinstance(child, ast.ClassDef):
+                references |= self._resolved_names(child)
+        for base in node.bases:
+            local = self.classes.get(dotted_name(base) or "")
+            if local is not None and local is not node and depth < 8:
+                inherited = self._class_context(local, depth + 1)
+                references |= inherited[0]
+                attributes |= inherited[1]
+                uses |= inherited[2]
+        return references, attributes, uses
 
     def _test(
         self,
         node: ast.FunctionDef | ast.AsyncFunctionDef,
         owner: str,
         class_marks: Sequence[ast.expr],
+        context: tuple[set[str], set[str], set[str]] | None = None,
     ) -> list[Any]:
         references, attributes, uses = self._uses(node)
+        if context is not None:
+            references = sorted({*references, *context[0]})
+            attributes = sorted({*attributes, *context[1]})
+            uses = sorted({*uses, *context[2]} - {"self", "cls"})
         data: list[str] | None = None
         for mark in [*node.decorator_list, *class_marks]:
             if isinstance(mark, ast.Call) and (dotted_name(mark.func) or "").endswith(
@@ -253,7 +347,7 @@ class _FileReader:
                     references = sorted({*references, *self._resolved_names(values)})
         return [node.name, owner, node.lineno, references, attributes, uses, data]
 
-    def _resolved_names(self, node: ast.expr) -> set[str]:
+    def _resolved_names(self, node: ast.AST) -> set[str]:
         """The imported names an expression uses, resolved."""
         found = set()
         for child in ast.walk(node):
@@ -298,10 +392,20 @@ class _FileReader:
                     uses.add(child.id)
         return [sorted(references), sorted(attributes), sorted(uses)]
 
-    def _resolve(self, dotted: str) -> str | None:
+    def _resolve(self, dotted: str, depth: int = 0) -> str | None:
+        """The imported thing ``dotted`` names; a class of this module stands for the first of
+        its bases that resolves (``TTLTestCache(TTLCache)``: ``cachetools.TTLCache``)."""
         root, _, rest = dotted.partition(".")
+        tail = f".{rest}" if rest else ""
         if root in self.imports:
-            return self.imports[root] + (f".{rest}" if rest else "")
+            return self.imports[root] + tail
+        local = self.classes.get(root)
+        if local is not None and depth < 8:
+            for base in local.bases:
+                name = dotted_name(base)
+                resolved = self._resolve(name, depth + 1) if name is not None else None
+                if resolved is not None:
+                    return resolved + tail
         return None
 
     def _generated(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, list[str]]:
