@@ -205,3 +205,23 @@ def test_test_code_is_run_not_tested(tmp_path_factory: pytest.TempPathFactory) -
     assert not any(g.path.startswith("tests/") for g in plan.functions)
     assert not any(i.path.startswith("tests/") for p in plan.plan.phases for i in p.items)
     assert plan.project.totals.units == sum(f.numbers.units for f in plan.project.files)
+
+
+def test_a_side_no_test_can_reach_is_called_unreachable(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """``if 3600 > seconds`` after ``if 60 <= seconds < 3600: return``, with ``seconds >= 60``:
+    its true side is dead. The advice says so (no test to write for it), not "a test where"."""
+    project = measure_copy("deadcode", tmp_path_factory.mktemp("dead") / "deadcode")
+    plan = api.plan(project, load_settings(project, {"target": 100}, environ={}))
+    gap = _function(plan, "in_words")
+    assert gap.advice is not None
+    [suggestion] = gap.advice.suggestions
+    assert (suggestion.kind, suggestion.line, suggestion.test_name) == ("unreachable", 10, "")
+    assert "when `seconds >= 60` and `not (60 <= seconds < 3600)` and `3600 > seconds`" in (
+        suggestion.text
+    )
+    assert "cannot hold together — it looks unreachable" in suggestion.text
+    view = build_view(plan)
+    jsonschema.validate(json.loads(json.dumps(view, default=str)), json.loads(SCHEMA.read_text()))
+    assert "1 side that looks unreachable" in render_markdown(view)

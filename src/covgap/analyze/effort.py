@@ -55,6 +55,8 @@ def checks_for(suggestions: Sequence[Suggestion], facts: FunctionFacts | None) -
     heads = _chain_heads(facts.decisions)
     seen: set[tuple[str, object]] = set()
     for suggestion in suggestions:
+        if suggestion.kind == "unreachable":
+            continue  # no test reaches it: the code is to remove
         if suggestion.kind in ("branch", "case"):
             seen.add(("decision", heads.get(suggestion.line, suggestion.line)))
         else:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from covgap.analyze.feasible import contradicts
 from covgap.analyze.naming import (
     TestNames,
     condition_words,
@@ -192,7 +193,8 @@ def suggest(
     raised = [site.exception for site in missing_raises]
     for site in missing_raises:
         repeated = raised.count(site.exception) > 1
-        suggestions.append(_raise_suggestion(site.line, site, names, shown, repeated))
+        dead = _unreachable(site.line, site.conditions, shown, "its `raise`")
+        suggestions.append(dead or _raise_suggestion(site.line, site, names, shown, repeated))
         explained.add(site.line)
     for handler in facts.handlers:
         if handler.body_line in coverage.missing:
@@ -200,6 +202,11 @@ def suggest(
             explained.update((handler.line, handler.body_line))
     for ret in facts.returns:
         if ret.line in coverage.missing and ret.conditions and ret.line not in explained:
+            dead = _unreachable(ret.line, ret.conditions, shown, f"`return {ret.value}`")
+            if dead is not None:
+                suggestions.append(dead)
+                explained.add(ret.line)
+                continue
             text = (
                 f"{code(shown)} returns {code(ret.value)}{describe_conditions(ret.conditions)}"
                 f" — line {ret.line} never ran"
@@ -399,6 +406,14 @@ def _side_suggestion(
     goes = f"line {destination}" if destination > 0 else "the function's exit"
     if decision.kind == "if":
         wanted = text if side == "true" else negate(text)
+        if contradicts(_path_conditions(decision, side == "true")):
+            sentence = (
+                f"line {line}: {code('if ' + text)} was never {side} in {code(shown)}, and no "
+                f"test can make it so: {code(wanted)} cannot hold{where} — that side looks "
+                "unreachable: remove the test or its dead side (or mark it "
+                "`# pragma: no branch`)"
+            )
+            return Suggestion("unreachable", line, sentence, "")
         sentence = (
             f"line {line}: {code('if ' + text)} was never {side} in {code(shown)} — "
             f"a test where {code(wanted)}{_with(where)} (reaches {goes})"
@@ -448,6 +463,27 @@ def _side_suggestion(
         )
         test = names.make(f"when_{condition_words(text)}_matches_no_case")
     return Suggestion("case", line, sentence, test)
+
+
+def _unreachable(
+    line: int, conditions: Sequence[Condition], shown: str, what: str
+) -> Suggestion | None:
+    """A site whose conditions cannot hold together: dead code to remove, not a test."""
+    tests = [(c.text, c.holds) for c in conditions if c.kind in ("if", "while", "guard")]
+    if not contradicts(tests):
+        return None
+    text = (
+        f"line {line} ({what}) in {code(shown)} never ran, and no test can make it run: the "
+        f"conditions{describe_conditions(conditions)} cannot hold together — it looks "
+        "unreachable: remove it (or mark it `# pragma: no cover`)"
+    )
+    return Suggestion("unreachable", line, text, "")
+
+
+def _path_conditions(decision: Decision, holds: bool) -> list[tuple[str, bool]]:
+    """The tests on the way to one side of an ``if``, and the ``if``'s own, as (text, holds)."""
+    found = [(c.text, c.holds) for c in decision.conditions if c.kind in ("if", "while", "guard")]
+    return [*found, (decision.text, holds)]
 
 
 def _lines_suggestion(

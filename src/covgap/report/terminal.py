@@ -358,10 +358,11 @@ def _top_functions(console: Console, view: dict[str, Any]) -> None:
     console.print("[bold]Tests to write first[/bold]")
     for item in view["top_functions"][:TESTS_SHOWN]:
         advice = item.get("advice")
-        if not advice or not advice["suggestions"] or item.get("runs_with"):
-            continue
-        first = advice["suggestions"][0]
-        more = len(advice["suggestions"]) - 1
+        named = [s for s in advice["suggestions"] if s["test_name"]] if advice else []
+        if not named or item.get("runs_with"):
+            continue  # nothing to write (run the tests, or dead code to remove)
+        first = named[0]
+        more = len(named) - 1
         extra = f" (+{more} more)" if more else ""
         label = fit_name(
             advice["test_file"], first["test_name"], console.width - 2 - len(extra), "::"

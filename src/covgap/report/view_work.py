@@ -105,6 +105,7 @@ _KINDS: tuple[tuple[str, str, str], ...] = (
     ("loop", "1 loop", "{n} loops"),
     ("case", "1 match case", "{n} match cases"),
     ("lines", "other lines", "other lines"),
+    ("unreachable", "1 side that looks unreachable", "{n} sides that look unreachable"),
 )
 
 

@@ -62,7 +62,9 @@ class ChurnInfo(Protocol):
 #: 6: the project's functions each calls (``callees``).
 #: 7: existing tests: a test written for the function before one that reaches it through other
 #:    code; the tests of its callers when none targets it (evidence "caller").
-ASSESSMENT_FORMAT = 7
+#: 8: "unreachable" suggestions (conditions that cannot hold together); clock reads through a
+#:    helper of the module.
+ASSESSMENT_FORMAT = 8
 
 
 def assessment_key(
