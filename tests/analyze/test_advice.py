@@ -217,7 +217,7 @@ def test_a_side_no_test_can_reach_is_called_unreachable(
     gap = _function(plan, "in_words")
     assert gap.advice is not None
     [suggestion] = gap.advice.suggestions
-    assert (suggestion.kind, suggestion.line, suggestion.test_name) == ("unreachable", 10, "")
+    assert (suggestion.kind, suggestion.line, suggestion.test_name) == ("unreachable", 11, "")
     assert "when `seconds >= 60` and `not (60 <= seconds < 3600)` and `3600 > seconds`" in (
         suggestion.text
     )
@@ -225,3 +225,8 @@ def test_a_side_no_test_can_reach_is_called_unreachable(
     view = build_view(plan)
     jsonschema.validate(json.loads(json.dumps(view, default=str)), json.loads(SCHEMA.read_text()))
     assert "1 side that looks unreachable" in render_markdown(view)
+    # A handler any of three calls may reach names all three (``int(value)`` raises first).
+    [handler] = _function(plan, "as_delta").advice.suggestions  # type: ignore[union-attr]
+    assert "make `int(…)` (line 19) or `float(…)` (line 20) or `dt.timedelta(…)` (line 21)" in (
+        handler.text
+    )

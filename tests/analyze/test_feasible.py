@@ -37,8 +37,7 @@ def test_a_contradiction_is_exactly_no_number_satisfying_them_all(
     conditions: list[tuple[str, bool]],
 ) -> None:
     satisfiable = any(
-        all(bool(eval(text, {}, {"x": x})) == holds for text, holds in conditions)
-        for x in _VALUES
+        all(bool(eval(text, {}, {"x": x})) == holds for text, holds in conditions) for x in _VALUES
     )
     assert contradicts(conditions) == (not satisfiable)
 

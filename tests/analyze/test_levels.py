@@ -195,7 +195,7 @@ def test_strategy_marks_what_the_project_has(tmp_path: Path) -> None:
     pyproject = project / "pyproject.toml"
     pyproject.write_text(
         pyproject.read_text().replace(
-            'test = ["pytest", "coverage"]', 'test = ["pytest", "fakeredis"]'
+            'test = ["pytest", "coverage"]', 'test = ["pytest", "fakeredis", "freezegun"]'
         )
     )
     (project / "tests" / "conftest.py").write_text(
@@ -210,3 +210,8 @@ def test_strategy_marks_what_the_project_has(tmp_path: Path) -> None:
     assert items[("fixture", "redis_client")].exists == "tests/conftest.py:5"
     assert '"fakeredis"' not in plan.strategy.dependency_snippet
     assert '"httpx"' in plan.strategy.dependency_snippet
+    # freezegun fakes the clock already: no time-machine beside it.
+    assert items[("dependency", "freezegun")].exists == "declared"
+    assert items[("dependency", "freezegun")].text == "fakes the clock"
+    assert ("dependency", "time-machine") not in items
+    assert "time-machine" not in plan.strategy.dependency_snippet

@@ -108,6 +108,10 @@ def test_strategy(plan: Plan, setup: ProjectTests | None) -> TestStrategy | None
     for gap, advice in advised:
         shown = _shown(gap)
         for package in _packages(advice):
+            # The project already fakes this with another well-kept library: keep to it.
+            package = next(
+                (p for p in _EQUIVALENTS.get(package, ()) if _normal(p) in declared), package
+            )
             exists = "declared" if _normal(package) in declared else ""
             item("dependency", package, _why(package), dependency_where, exists).add(shown)
         for isolation in advice.isolation:
@@ -178,6 +182,14 @@ def _packages(advice: TestAdvice) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+#: Libraries that fake the same thing: when the project declares one, the strategy uses it
+#: instead of adding covgap's usual choice.
+_EQUIVALENTS: dict[str, tuple[str, ...]] = {
+    "time-machine": ("freezegun",),
+    "responses": ("requests-mock",),
+    "respx": ("pytest-httpx",),
+}
+
 _PURPOSES = {
     "httpx": "the transport of FastAPI's and Starlette's `TestClient`",
     "pytest-django": "Django's test client and test database in pytest",
@@ -190,6 +202,9 @@ _PURPOSES = {
 def _why(package: str) -> str:
     if package in _PURPOSES:
         return _PURPOSES[package]
+    for usual, others in _EQUIVALENTS.items():
+        if package in others:
+            package = usual
     fake = next((f for f in FAKES if f.package == package), None)
     return f"fakes {fake.dependency}" if fake is not None else package
 

@@ -340,8 +340,12 @@ def _parse_or_name(target: str) -> ast.expr:
 
 
 def _calls_to_fail(handler: HandlerSite) -> list[Call]:
-    """The calls in the ``try`` most likely to be made to fail: outside ones, then the last."""
+    """The calls in the ``try`` that can raise: all of them when there are three at most (any
+    may be the one, as ``int(value)`` before ``float(value)``); else the most likely to be made
+    to fail: outside ones, then the last."""
     calls = list(handler.calls)
+    if len(calls) <= MAX_CALLS_NAMED + 1:
+        return calls
     ranked = sorted(calls, key=lambda c: ("." not in c.target, -c.line))
     return [c for c in calls if c in ranked[:MAX_CALLS_NAMED]]
 
