@@ -1,5 +1,5 @@
 """What each function's code says about testing it (raises, handlers, decisions, calls, imports),
-as plain data; ``code_walk.py`` finds it in the source.
+as plain data; ``code_walk/`` finds it in the source.
 
 Per function (named and keyed as coverage.py's regions are:
 ``Class.method``, ``outer.inner``, by the line of the ``def``), the sites a test has to reach

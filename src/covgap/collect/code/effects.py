@@ -4,7 +4,8 @@ Each detector looks at one kind of node (a call, a ``raise``, a comparison, arit
 decorator) and says what it is in the module's own terms: a call is resolved through the
 module's imports (``from hmac import compare_digest as same`` makes ``same(a, b)`` a call of
 ``hmac.compare_digest``), never by its bare name, so a project's own ``loads`` is not pickle's.
-docs/risk.md lists every detector; ``code_walk.py`` calls them while it walks each function.
+docs/risk.md lists every detector; ``code_walk/function_walk.py`` calls them while it walks each
+function.
 """
 
 from __future__ import annotations
