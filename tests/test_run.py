@@ -221,6 +221,25 @@ def test_interpreter_without_pytest(tmp_path: Path) -> None:
     assert "pytest is not installed" in err and "pip install pytest" in err
 
 
+def test_the_projects_own_venv_runs_the_suite(tmp_path: Path) -> None:
+    """With no --python, a project's ``.venv`` (pytest and coverage.py reach it through a .pth
+    file here) runs the suite, and stderr says so; --python still chooses."""
+    project = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "basic"))
+    venv = project / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    [site] = (venv / "lib").glob("python3.*/site-packages")
+    here = [p for p in sys.path if p.endswith("site-packages")]
+    (site / "covgap-test.pth").write_text("\n".join(here) + "\n")
+    code, _, err = covgap("run", str(project), "--format", "json")
+    assert code == ExitCode.OK, err
+    assert "under coverage with .venv/bin/python (the project's; --python chooses another)" in err
+    assert plan_json(project)["run"]["python"] == str(venv.absolute() / "bin" / "python")
+    code, _, err = covgap("run", str(project), "--format", "json", "--python", sys.executable)
+    assert code == ExitCode.OK, err
+    assert "the project's" not in err
+    assert plan_json(project)["run"]["python"] == sys.executable
+
+
 def test_missing_interpreter(tmp_path: Path) -> None:
     """--python naming nothing: exit 2."""
     code, _, err = covgap("run", str(tmp_path), "--python", str(tmp_path / "nope"))

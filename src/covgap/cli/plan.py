@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from covgap import api
 from covgap.cli.options import _output_folder, _overrides
+from covgap.collect.suite.interpreter import project_python
 from covgap.config import Settings, load_settings
 from covgap.errors import CovgapError, ExitCode, UsageError
 
@@ -81,9 +82,16 @@ def _run_run(
         raise UsageError("project folder not found", path=args.project, slug="no-project")
     overrides = {**_overrides(args), "allow-failures": True if args.allow_failures else None}
     settings = load_settings(project_dir, overrides)
+    found = None if args.python else project_python(project_dir)
+    if args.python:
+        python = _interpreter(args.python)
+    elif found is not None:
+        python = str((project_dir / found).absolute())
+    else:
+        python = sys.executable
     options = api.RunOptions(
         project_dir=project_dir,
-        python=_interpreter(args.python) if args.python else sys.executable,
+        python=python,
         fast=args.fast,
         parallel=args.parallel,
         contexts=args.contexts,
@@ -92,7 +100,10 @@ def _run_run(
         pytest_args=tuple(pytest_args),
     )
     # Status goes to stderr: stdout may be plan.json (--output -).
-    stderr.write(f"Running the suite of {project_dir.resolve()} under coverage…\n")
+    with_python = (
+        f" with {found.as_posix()} (the project's; --python chooses another)" if found else ""
+    )
+    stderr.write(f"Running the suite of {project_dir.resolve()} under coverage{with_python}…\n")
     stderr.flush()
     from covgap.report.progress import LiveProgress, wants_live_progress
 

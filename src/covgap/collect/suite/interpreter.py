@@ -14,7 +14,19 @@ from typing import Any
 
 from covgap.errors import UsageError
 
-__all__ = ["Interpreter", "Launch", "choose_core", "launch_facts", "probe", "tracer_core"]
+__all__ = [
+    "PROJECT_VENVS",
+    "Interpreter",
+    "Launch",
+    "choose_core",
+    "launch_facts",
+    "probe",
+    "project_python",
+    "tracer_core",
+]
+
+#: The project's own virtual environments ``covgap run`` looks for, in this order.
+PROJECT_VENVS = (".venv", "venv")
 
 # Versions from the packages themselves (importing importlib.metadata costs more than the rest of
 # the probe), from their metadata when a package does not say.
@@ -62,6 +74,22 @@ class Interpreter:
     @property
     def version_text(self) -> str:
         return ".".join(str(part) for part in self.version)
+
+
+def project_python(project_dir: Path) -> Path | None:
+    """The interpreter of the project's own virtual environment (``.venv/``, ``venv/``: a
+    folder with a ``pyvenv.cfg``), as a path relative to ``project_dir``; None when it has none,
+    or when it is the interpreter running covgap."""
+    for name in PROJECT_VENVS:
+        folder = project_dir / name
+        if not (folder / "pyvenv.cfg").is_file():
+            continue
+        for python in (folder / "bin" / "python", folder / "Scripts" / "python.exe"):
+            if python.is_file():
+                if _is_current(str(python)):
+                    return None
+                return python.relative_to(project_dir)
+    return None
 
 
 def _parse_version(text: str | None) -> tuple[int, ...] | None:
