@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from covgap.collect.project import ci_files
-from covgap.collect.project.ci_files import CiConfig, CiJob, CiStep, Where, read_ci
+from covgap.collect.project.ci_files import CiConfig, CiJob, CiStep, Where, read_ci, yaml_doc
 from covgap.collect.project.shell import analyze_script
 
 CI = Path(__file__).parents[2] / "fixtures" / "ci"
@@ -684,7 +683,7 @@ CASES = sorted(p.name for p in CI.iterdir() if p.is_dir())
 def test_the_pure_python_loader_reads_the_same(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """PyYAML without libyaml gives the same model (YAML error wording aside)."""
     fast = read(case)
-    monkeypatch.setattr(ci_files, "_LOADER", yaml.SafeLoader)
+    monkeypatch.setattr(yaml_doc, "_LOADER", yaml.SafeLoader)
     slow = read(case)
     assert slow.jobs == fast.jobs
     assert [p.where for p in slow.problems] == [p.where for p in fast.problems]
@@ -867,7 +866,7 @@ def test_hostile_files_are_one_problem(
     is one problem at the line where the limit was passed, none of its jobs read, in
     milliseconds (the merge keys doubling took 97 s before)."""
     if loader == "pure Python":
-        monkeypatch.setattr(ci_files, "_LOADER", yaml.SafeLoader)
+        monkeypatch.setattr(yaml_doc, "_LOADER", yaml.SafeLoader)
     path = tmp_path / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
