@@ -1,0 +1,1 @@
+"""Building the items of the test modules, with the fixtures and marks that apply to them."""
