@@ -255,3 +255,25 @@ def test_a_function_handed_to_another_is_called_and_callers_are_found_hops_away(
         ("src/dates/core.py", "_handle_field", 1),
         ("src/dates/core.py", "parse", 2),
     )
+
+
+def test_a_relative_import_inside_a_function_is_followed() -> None:
+    """``from ._cached import _wrapper`` inside ``cached()`` (cachetools): ``cached`` calls
+    ``_wrapper``, so the tests of ``cached`` reach it."""
+    found = exposure_of(
+        {
+            "src/cachetools/__init__.py": """\
+                def cached(cache):
+                    from ._cached import _wrapper
+
+                    return _wrapper(cache)
+                """,
+            "src/cachetools/_cached.py": """\
+                def _wrapper(cache):
+                    return cache
+                """,
+        }
+    )
+    assert found["src/cachetools/_cached.py:_wrapper"].caller_keys == (
+        ("src/cachetools/__init__.py", "cached", 1),
+    )

@@ -61,6 +61,20 @@ def test_module_name(path: str, name: str) -> None:
             ("tests/test_app.py", False, "new: mirrors app.py"),
             id="no-tests-yet",
         ),
+        pytest.param(
+            "src/cachetools/_cachedmethod.py",
+            (),
+            ("tests/test_cachedmethod.py", "tests/test_lru.py"),
+            ("tests/test_cachedmethod.py", True, "named after this module"),
+            id="a-private-module-is-tested-with-what-it-implements",
+        ),
+        pytest.param(
+            "src/cachetools/_decorator.py",
+            (),
+            ("tests/test_lru.py",),
+            ("tests/test_decorator.py", False, "new: mirrors src/cachetools/_decorator.py"),
+            id="a-new-module-for-a-private-one-drops-the-underscore",
+        ),
     ],
 )
 def test_place_tests(

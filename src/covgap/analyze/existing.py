@@ -345,7 +345,12 @@ def _through_callers(
     for caller_module, caller, hops in callers:
         if nearest is not None and hops > nearest:
             break  # the nearest callers with tests are the ones to name
-        for test, evidence in index.targeting(caller_module, caller):
+        targeting = [t for t in index.targeting(caller_module, caller) if t[1] == "calls"]
+        outer = caller.partition("@")[0].split(".")[0]
+        if not targeting and "." in caller and not outer[:1].isupper():
+            # A function nested in another (``cached.decorator``): the outer one's tests.
+            targeting = index.targeting(caller_module, outer)
+        for test, evidence in targeting:
             if evidence == "calls" and test.nodeid not in found:
                 linked = ExistingTest(test.nodeid, "caller", tests_run.ran(test.nodeid))
                 found[test.nodeid] = (linked, caller)

@@ -68,9 +68,16 @@ def _stem(path: str) -> str:
     return pure.parent.name if pure.stem == "__init__" else pure.stem
 
 
+def _public(stem: str) -> str:
+    """A private module's name without its underscores (``_cachedmethod``: ``cachedmethod``):
+    its tests are named after what it implements."""
+    return stem.strip("_") or stem
+
+
 def _named_after(path: str, test_files: Sequence[str]) -> str | None:
     stem = _stem(path)
-    wanted = {f"test_{stem}.py", f"{stem}_test.py"}
+    wanted = {f"test_{name}.py" for name in (stem, _public(stem))}
+    wanted |= {f"{name}_test.py" for name in (stem, _public(stem))}
     candidates = [t for t in test_files if PurePosixPath(t).name in wanted]
     if not candidates:
         return None
@@ -103,4 +110,4 @@ def _mirrored(path: str, test_files: Sequence[str]) -> str:
     inner = package_parts[1:-1] if len(package_parts) > 1 else []
     if PurePosixPath(path).stem == "__init__":
         inner = package_parts[1:-1]
-    return str(PurePosixPath(_tests_root(test_files), *inner, f"test_{_stem(path)}.py"))
+    return str(PurePosixPath(_tests_root(test_files), *inner, f"test_{_public(_stem(path))}.py"))

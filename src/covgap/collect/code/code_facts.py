@@ -45,7 +45,8 @@ __all__ = [
 #:    (``prerelease_token``, ``next_token``) is not a credential compared.
 #: 6: a function passed to a call (``partial(date_convert, …)``, ``key=sort_key``) is among
 #:    the ``calls``.
-FACTS_FORMAT = 6
+#: 7: relative imports inside function bodies (``from ._cached import _wrapper``).
+FACTS_FORMAT = 7
 
 ConditionKind = Literal["if", "while", "for", "case", "except", "else-loop", "guard"]
 DecisionKind = Literal["if", "while", "for", "match"]

@@ -141,13 +141,20 @@ def _main_calls(tree: ast.Module) -> tuple[str, ...]:
 
 def _relative_imports(tree: ast.Module) -> dict[str, str]:
     """Names bound by relative imports, to their dotted name with its leading dots
-    (``from .tokens import Token`` -> ``Token``: ``.tokens.Token``)."""
+    (``from .tokens import Token`` -> ``Token``: ``.tokens.Token``); those of a function body
+    too (``from ._cached import _wrapper`` inside ``cached()``), unless the module binds the
+    name itself."""
     bound: dict[str, str] = {}
-    for node in tree.body:
+    local: dict[str, str] = {}
+    top = {id(node) for node in tree.body}
+    for node in _all_statements(tree.body):
         if isinstance(node, ast.ImportFrom) and node.level:
             prefix = "." * node.level + (f"{node.module}." if node.module else "")
+            into = bound if id(node) in top else local
             for alias in node.names:
-                bound[alias.asname or alias.name] = prefix + alias.name
+                into.setdefault(alias.asname or alias.name, prefix + alias.name)
+    for name, target in local.items():
+        bound.setdefault(name, target)
     return bound
 
 
