@@ -1,4 +1,4 @@
-"""Read everything the audit looks at (``analyze/audit.py`` judges it): pytest's and coverage.py's
+"""Read everything the audit looks at (``analyze/audit/`` judges it): pytest's and coverage.py's
 settings, the development dependencies, the sources and docs, the test inventory and the CI
 files. Nothing is run and nothing is imported from the project."""
 
