@@ -32,6 +32,7 @@ from covgap.store.history import (
     line_hashes,
     parse_ranges,
 )
+from covgap.store.history.schema import _APPLICATION_ID
 
 CHILD_SETUP = """
 import sys, time
@@ -327,7 +328,7 @@ def test_refuses_a_history_of_a_newer_schema(tmp_path: Path, sources: Path) -> N
 def test_refuses_a_covgap_file_without_its_tables(tmp_path: Path) -> None:
     path = tmp_path / "history.db"
     raw = sqlite3.connect(path)
-    raw.execute(f"PRAGMA application_id = {history_module._APPLICATION_ID}")
+    raw.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
     raw.execute(f"PRAGMA user_version = {HISTORY_SCHEMA}")
     raw.close()
     with pytest.raises(DataError, match="not a covgap history database"):
@@ -367,7 +368,7 @@ def test_a_schema_0_history_is_migrated(tmp_path: Path, sources: Path) -> None:
     """Schema 0: a file marked as covgap's with no tables yet (user_version 0)."""
     path = tmp_path / "history.db"
     raw = sqlite3.connect(path)
-    raw.execute(f"PRAGMA application_id = {history_module._APPLICATION_ID}")
+    raw.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
     raw.close()
     with History(path) as history:
         assert history.load(history.record(sample(sources))).totals == Numbers(5, 1, 2, 1)
