@@ -13,7 +13,13 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 from ranking import simulate  # noqa: E402
-from ranking.simulate import follow_order, greedy, median, spearman  # noqa: E402
+from ranking.simulate import (  # noqa: E402
+    best_function_order,
+    follow_order,
+    greedy,
+    median,
+    spearman,
+)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ranking"
 
@@ -67,6 +73,20 @@ def test_follow_order_counts_tests_per_function(
     assert run.gained_after(len(run.steps)) == len(
         frozenset().union(*(functions[f] for f in order)) & frozenset().union(*TESTS.values())
     )
+
+
+def test_the_best_function_order_takes_the_most_units_per_test_first() -> None:
+    """The oracle's order of functions: g (A alone adds 4 units) before f (needs A, B and C
+    for 6), h (no test covers it) never; it is at least every order of the same functions."""
+    functions = {"f": units(1, 2, 3, 4, 5, 6), "g": units(1, 3), "h": units(8)}
+    run = best_function_order(functions, TESTS)
+    assert [step.function for step in run.steps] == ["g", "f", "f"]
+    assert dict(run.tests_for) == {"g": 1, "f": 2}
+    for order in (["f", "g"], ["g", "f"]):
+        other = follow_order("o", order, functions, TESTS)
+        for n in (1, 2, 3):
+            assert run.gained_after(n) >= other.gained_after(n)
+    assert len(best_function_order(functions, TESTS, max_tests=1).steps) == 1
 
 
 def test_tests_alone_and_reaching_a_number_of_units() -> None:

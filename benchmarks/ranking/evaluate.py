@@ -10,7 +10,16 @@ from coverage.results import should_fail_under
 from ranking.oracle import OracleData
 from ranking.peer import PeerItem
 from ranking.planning import CovgapPlan
-from ranking.simulate import Run, follow_order, greedy, index_tests, median, spearman, tests_alone
+from ranking.simulate import (
+    Run,
+    best_function_order,
+    follow_order,
+    greedy,
+    index_tests,
+    median,
+    spearman,
+    tests_alone,
+)
 
 __all__ = ["CHECKPOINTS", "evaluate"]
 
@@ -119,6 +128,7 @@ def evaluate(
             "most_missing", [f.key for f in most_missing], functions, oracle.tests, index
         ),
         "greedy": greedy(oracle.tests),
+        "best_functions": best_function_order(functions, oracle.tests, index),
     }
     first = plan.phases[0].fail_under if plan.phases else None
     orders = {
@@ -208,6 +218,9 @@ def evaluate(
         "first_milestone": first,
         "orders": orders,
         "covgap_over_greedy_at_10": _ratio(orders["covgap"]["gained_points"]["10"], greedy10),
+        "best_functions_over_greedy_at_10": _ratio(
+            orders["best_functions"]["gained_points"]["10"], greedy10
+        ),
         "calibration": calibration,
         "phases": phases,
         "top10": top,

@@ -5,7 +5,9 @@ those units it covers. Following an order of functions means: for each function 
 real tests that cover its missing units, the one adding the most of the function's still-missing
 units first, until the function's units are covered as far as any real test covers them. A test
 already added is free. The greedy sequence instead adds, at each step, the test that adds the
-most units anywhere.
+most units anywhere. The best function order (an oracle: it knows the real tests) takes, at each
+step, the function whose following adds the most units per real test it adds: the most any
+order of *functions* can hope for, so the ceiling of a ranking's ratio to greedy.
 
 Greedy is the usual best-first reference for "coverage per test", not a theorem: an order can
 beat it after some number of tests (the tests document an example), so a ratio above 1 is
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "Run",
     "Step",
+    "best_function_order",
     "follow_order",
     "greedy",
     "index_tests",
@@ -122,6 +125,57 @@ def follow_order(
             steps.append(Step(best, function, len(new)))
             count += 1
         tests_for[function] = count
+    return Run(name, tuple(steps), tests_for)
+
+
+def _follow_one(
+    units: frozenset[Hashable], covered: set[Hashable], index: _Index
+) -> tuple[list[str], set[Hashable]]:
+    """The real tests following one function adds from ``covered``, and the units they add."""
+    remaining = index.reachable(units) - covered
+    added: list[str] = []
+    new_units: set[Hashable] = set()
+    seen = covered | new_units
+    while remaining:
+        best = index.best_for(remaining, seen)
+        new = index.tests[best] - seen
+        added.append(best)
+        new_units |= new
+        seen = seen | new
+        remaining -= new
+    return added, new_units
+
+
+def best_function_order(
+    functions: Mapping[Hashable, frozenset[Hashable]],
+    tests: TestUnits,
+    index: _Index | None = None,
+    max_tests: int = 20,
+    name: str = "best_functions",
+) -> Run:
+    """The oracle's order of functions: at each step the function whose following adds the most
+    units per real test (ties: the most units, then the order of ``functions``), until
+    ``max_tests`` real tests are added or no function adds any."""
+    index = index if index is not None else _Index(tests)
+    covered: set[Hashable] = set()
+    steps: list[Step] = []
+    tests_for: dict[Hashable, int] = {}
+    left = [f for f in functions if index.reachable(functions[f])]
+    while left and len(steps) < max_tests:
+        best: tuple[tuple[float, int], Hashable, list[str]] | None = None
+        for function in left:
+            added, new_units = _follow_one(functions[function], covered, index)
+            score = (len(new_units) / len(added) if added else math.inf, len(new_units))
+            if best is None or score > best[0]:
+                best = (score, function, added)
+        assert best is not None
+        _, function, added = best
+        left.remove(function)
+        for test in added:
+            new = tests[test] - covered
+            covered |= new
+            steps.append(Step(test, function, len(new)))
+        tests_for[function] = len(added)
     return Run(name, tuple(steps), tests_for)
 
 
