@@ -15,8 +15,9 @@ import pytest
 from conftest import PROJECTS, measure_copy, run_coverage
 
 from covgap import api
+from covgap.analyze import strategy as strategy_module
 from covgap.config import load_settings
-from covgap.model import FunctionGap, PlanResult, TestAdvice
+from covgap.model import FunctionGap, PlanResult, ProjectTests, TestAdvice
 from covgap.report.html import render_html
 from covgap.report.markdown import render_markdown
 from covgap.report.view import build_view
@@ -172,6 +173,17 @@ def test_test_strategy_names_fakes_fixtures_and_factories(levels_plan: PlanResul
     assert strategy.dependency_file == "pyproject.toml"
     assert '"fakeredis"' in strategy.dependency_snippet
     assert '"pytest"' not in strategy.dependency_snippet  # declared already
+
+
+def test_a_unittest_suite_sets_up_in_a_base_testcase(levels_plan: PlanResult) -> None:
+    """unittest.TestCase methods take no fixture arguments: the strategy's fixtures and
+    factories go in a shared base class's setUp, and the note says why."""
+    strategy = strategy_module.test_strategy(levels_plan.plan, ProjectTests(unittest=True))
+    assert strategy is not None
+    made = [i for i in strategy.items if i.kind in ("fixture", "factory")]
+    assert made and all(i.where == "a base `TestCase`'s `setUp`" for i in made)
+    assert any("unittest.TestCase" in note for note in strategy.notes)
+    assert not any("conftest.py" in note for note in strategy.notes)
 
 
 def test_view_validates_and_shows_the_strategy(levels_plan: PlanResult) -> None:

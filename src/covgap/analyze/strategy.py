@@ -149,7 +149,18 @@ def test_strategy(plan: Plan, setup: ProjectTests | None) -> TestStrategy | None
     missing = [e.name for e in chosen if e.kind == "dependency" and not e.exists]
     file, snippet = dependency_fix(setup.dependency_home, missing) if missing else ("", "")
     notes = []
-    if any(e.kind in ("fixture", "factory") and not e.exists for e in chosen):
+    if setup.unittest:
+        # unittest.TestCase methods take no fixture arguments: the same set-up, the unittest way.
+        for entry in chosen:
+            if entry.kind in ("fixture", "factory") and not entry.exists:
+                entry.where = "a base `TestCase`'s `setUp`"
+        if any(e.kind in ("fixture", "factory") and not e.exists for e in chosen):
+            notes.append(
+                "The suite is written with `unittest.TestCase`: set the fixtures and factories "
+                "up once in a base class's `setUp` (or as helper functions) that the test "
+                "classes share, not as pytest fixtures."
+            )
+    elif any(e.kind in ("fixture", "factory") and not e.exists for e in chosen):
         state = "" if setup.conftest_exists else " (a new file)"
         notes.append(f"Fixtures and factories go in {code(setup.conftest)}{state}.")
     return TestStrategy(

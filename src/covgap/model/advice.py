@@ -252,6 +252,9 @@ class ProjectTests:
     #: The conftest.py for fixtures shared by the tests, and whether it exists.
     conftest: str = "tests/conftest.py"
     conftest_exists: bool = False
+    #: Most of the tests are ``unittest.TestCase`` methods: set-up goes in a base class's
+    #: ``setUp``, not in pytest fixtures.
+    unittest: bool = False
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,7 @@ def test_a_folder_that_cannot_be_worked_out_is_still_a_suite() -> None:
         b"def test_c(c): ...\n",
         "tests/test_x.py",
     )
-    assert payload["tests"][0][-1] == ["", "", "data_dir().glob('*.yml')"]
+    assert payload["tests"][0][6] == ["", "", "data_dir().glob('*.yml')"]
 
 
 def test_plain_parametrize_is_not_data_driven(tmp_path: Path) -> None:
@@ -220,6 +220,7 @@ def test_unittest_classes_their_set_up_and_mixins(tmp_path: Path) -> None:
         "tests/test_ttl.py::TTLCacheTest::test_ttl",
     ]
     insert = tests["tests/test_ttl.py::TTLCacheTest::test_insert"]
+    assert insert.unittest
     assert {"cachetools.TTLCache", "cachetools.keys.hashkey"} <= insert.references
     assert "__setitem__" in insert.attributes
     assert {"cachetools.TTLCache", "cachetools.keys.hashkey"} <= tests[
@@ -250,5 +251,6 @@ def test_special_methods_and_parametrize_tables(tmp_path: Path) -> None:
         },
     )
     keyset = tests["tests/test_keys.py::test_keyset"]
+    assert not keyset.unittest
     assert {"__getitem__", "__contains__", "__len__", "__iter__"} <= keyset.attributes
     assert "keys.cmd_upper" in tests["tests/test_keys.py::test_command"].references

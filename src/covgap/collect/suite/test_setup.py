@@ -39,4 +39,6 @@ def read_project_tests(
         fixtures=fixtures,
         conftest=conftest,
         conftest_exists=(project_dir / conftest).is_file(),
+        unittest=links is not None
+        and 2 * sum(1 for test in links.tests if test.unittest) > len(links.tests),
     )

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 #: again). 1: first version. 2: names in ``parametrize`` values, and the special methods that
 #: subscripts, ``in``, ``len()``, ``iter()`` and ``for`` call. 3: ``unittest.TestCase`` classes
 #: whatever their name, what a test class's body and ``setUp`` use, module-level classes
-#: resolved through their bases.
-TEST_LINKS_FORMAT = 3
+#: resolved through their bases. 4: whether a test is a ``unittest.TestCase`` method.
+TEST_LINKS_FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ class LinkedTest:
     #: The dotted names its module imports.
     module_imports: frozenset[str]
     data: DataSource | None = None
+    #: A method of a ``unittest.TestCase``: it takes no pytest fixture as an argument.
+    unittest: bool = False
 
     @property
     def path(self) -> str:

@@ -101,7 +101,7 @@ def _assemble(
 ) -> Iterator[LinkedTest]:
     scopes = [payload, *chain]
     module_imports = frozenset(payload.get("imports", ()))
-    for name, owner, line, references, attributes, uses, data in payload["tests"]:
+    for name, owner, line, references, attributes, uses, data, *testcase in payload["tests"]:
         refs, attrs = set(references), set(attributes)
         seen: set[str] = set()
         pending = list(uses)
@@ -130,6 +130,7 @@ def _assemble(
             attributes=frozenset(attrs),
             module_imports=module_imports,
             data=_data(project_dir, source) if source else None,
+            unittest=bool(testcase and testcase[-1]),
         )
 
 

@@ -114,7 +114,7 @@ class _FileReader(DataSources):
         if outer is not None:
             context = (context[0] | outer[0], context[1] | outer[1], context[2] | outer[2])
         for method in self._inherited_tests(node):
-            yield self._test(method, owner, class_marks, context)
+            yield [*self._test(method, owner, class_marks, context), testcase]
         for child in node.body:
             if isinstance(child, ast.ClassDef) and self._is_test_class(child):
                 yield from self._class(child, f"{owner}::{child.name}", class_marks, context)
@@ -197,7 +197,7 @@ class _FileReader(DataSources):
                     data = data or self._data_source(values)
                     # The functions a table of cases passes in: ``[(cmd_bump, args), …]``.
                     references = sorted({*references, *self._resolved_names(values)})
-        return [node.name, owner, node.lineno, references, attributes, uses, data]
+        return [node.name, owner, node.lineno, references, attributes, uses, data, False]
 
     def _resolved_names(self, node: ast.AST) -> set[str]:
         """The imported names an expression uses, resolved."""
