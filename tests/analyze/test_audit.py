@@ -255,12 +255,18 @@ CASES: list[tuple[str, dict[str, str | None], tuple[str, int | None]]] = [
     ),
     (
         "coverage-branch-off",
-        {"pyproject.toml": replace(PYPROJECT, "branch = true\n", "")},
+        {
+            "pyproject.toml": replace(PYPROJECT, "branch = true\n", ""),
+            ".github/workflows/tests.yml": replace(WORKFLOW, " --cov-branch", ""),
+        },
         ("pyproject.toml", line_of(PYPROJECT, "[tool.coverage.run]")),
     ),
     (
         "coverage-no-source",
-        {"pyproject.toml": replace(PYPROJECT, 'source = ["shop"]\n', "")},
+        {
+            "pyproject.toml": replace(PYPROJECT, 'source = ["shop"]\n', ""),
+            ".github/workflows/tests.yml": replace(WORKFLOW, "--cov=shop", "--cov"),
+        },
         ("pyproject.toml", line_of(PYPROJECT, "[tool.coverage.run]")),
     ),
     (
@@ -400,6 +406,16 @@ def test_every_rule_has_a_case_and_documentation() -> None:
         "health-slow",
     }
     assert in_code <= tested, in_code - tested
+
+
+def test_pytest_cov_flags_set_branch_and_source(tmp_path: Path) -> None:
+    """``pytest --cov=shop --cov-branch`` in CI (or tox, or addopts) measures branches of
+    ``shop``: no "branch coverage is off" or "no source" although the configuration says
+    neither (cachetools' tox.ini)."""
+    settings = replace(PYPROJECT, "branch = true\n", "")
+    settings = replace(settings, 'source = ["shop"]\n', "")
+    found = rules(run_audit(make_repo(tmp_path, {"pyproject.toml": settings})))
+    assert not {"coverage-branch-off", "coverage-no-source"} & found
 
 
 def test_fix_keeps_what_addopts_held(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from fnmatch import fnmatch
 
@@ -30,9 +31,11 @@ def _settings_findings(facts: AuditFacts) -> list[Finding]:
     # No configuration: the evidence is the file a fix would create the settings in.
     shown = coverage.path or coverage_fix(coverage, "run", [])[0]
     unset = "" if coverage.path else "no coverage configuration"
-    # covdefaults (a coverage.py plugin) sets branch and source itself.
+    # covdefaults (a coverage.py plugin) sets branch and source itself; pytest-cov's flags, in
+    # pytest's addopts or the commands that run the tests (tox, CI), set them too.
     defaults_plugin = "covdefaults" in coverage.plugins
-    if not coverage.branch and not defaults_plugin:
+    flag_branch, flag_source = _pytest_cov_flags(facts)
+    if not coverage.branch and not defaults_plugin and not flag_branch:
         path, snippet = coverage_fix(coverage, "run", [("branch", True)])
         findings.append(
             _finding(
@@ -45,7 +48,7 @@ def _settings_findings(facts: AuditFacts) -> list[Finding]:
                 path,
             )
         )
-    if not coverage.source and facts.sources.packages and not defaults_plugin:
+    if not coverage.source and facts.sources.packages and not defaults_plugin and not flag_source:
         path, snippet = coverage_fix(coverage, "run", [("source", list(facts.sources.packages))])
         findings.append(
             _finding(
@@ -106,3 +109,17 @@ def _omitted_packages(omit: Sequence[str], sources: SourceFacts) -> tuple[str, i
         if files and files * 4 >= len(sources.files):
             return pattern, files
     return None
+
+
+#: pytest-cov's flags: ``--cov-branch``, and ``--cov=PKG`` or ``--cov PKG`` (a source).
+_COV_BRANCH = re.compile(r"(?<!\S)--cov-branch(?!\S)")
+_COV_SOURCE = re.compile(r"(?<!\S)--cov(?:=|\s+)(?!-)\S+")
+
+
+def _pytest_cov_flags(facts: AuditFacts) -> tuple[bool, bool]:
+    """(branch, source) given to pytest-cov on the command line: in pytest's ``addopts`` or a
+    line of the CI files and tox that measures coverage (``pytest --cov=pkg --cov-branch``)."""
+    texts = [" ".join(facts.pytest.addopts), *(text for _, _, text in facts.coverage_mentions)]
+    branch = any(_COV_BRANCH.search(text) for text in texts)
+    source = any(_COV_SOURCE.search(text) for text in texts)
+    return branch, source
