@@ -85,6 +85,7 @@ def test_no_suggested_name_is_an_existing_test(with_contexts: PlanResult) -> Non
         "test_lookup",
         "test_tidy",
         "test_command",
+        "test_decorate",
     }
     for gap in with_contexts.functions:
         assert gap.advice is not None
@@ -164,6 +165,15 @@ def test_a_helper_no_test_targets_names_its_callers_tests(with_contexts: PlanRes
         ("tests/slow/test_clean_slow.py::test_tidy", "caller", False)
     ]
     assert "its tests call `tidy`, which calls `_strip`" in existing.text
+
+
+def test_a_nested_callers_tests_are_its_outer_functions(with_contexts: PlanResult) -> None:
+    """``_wrap`` is called by ``decorate.wrapper``, a function nested in ``decorate``: the tests
+    of ``decorate`` reach it."""
+    existing = _existing(with_contexts, "_wrap")
+    assert (existing.action, existing.target) == ("run", "tests/slow/test_clean_slow.py")
+    assert [t.nodeid for t in existing.tests] == ["tests/slow/test_clean_slow.py::test_decorate"]
+    assert "its tests call `decorate`, which leads to `_wrap`" in existing.text
 
 
 def test_without_contexts_the_test_is_still_named(without_contexts: PlanResult) -> None:

@@ -342,6 +342,7 @@ def _through_callers(
         return None
     found: dict[str, tuple[ExistingTest, str]] = {}
     nearest = None
+    nested = False
     for caller_module, caller, hops in callers:
         if nearest is not None and hops > nearest:
             break  # the nearest callers with tests are the ones to name
@@ -349,7 +350,8 @@ def _through_callers(
         outer = caller.partition("@")[0].split(".")[0]
         if not targeting and "." in caller and not outer[:1].isupper():
             # A function nested in another (``cached.decorator``): the outer one's tests.
-            targeting = index.targeting(caller_module, outer)
+            targeting, caller = index.targeting(caller_module, outer), outer
+            nested = True
         for test, evidence in targeting:
             if evidence == "calls" and test.nodeid not in found:
                 linked = ExistingTest(test.nodeid, "caller", tests_run.ran(test.nodeid))
@@ -368,7 +370,7 @@ def _through_callers(
     through = ", ".join(code(c.partition("@")[0]) for c in via[:2]) + (
         f" and {len(via) - 2} more" if len(via) > 2 else ""
     )
-    if nearest == 1:
+    if nearest == 1 and not nested:
         which = "calls" if len(via) == 1 else "call"
     else:  # through other functions
         which = "leads to" if len(via) == 1 else "lead to"
