@@ -297,12 +297,11 @@ def _clock_through_helpers(
     """(helper, clock read) for the functions of the same module (or methods of the same class)
     it calls that read the clock themselves: ``naturaltime`` calls ``_now()``, which calls
     ``datetime.now()``; the test fixes the clock all the same."""
-    by_name = {f.name: f for f in file_facts.functions}
     for call in facts.calls:
         name = call
         if call.startswith("self.") and facts.class_name is not None:
             name = f"{facts.class_name}.{call.removeprefix('self.')}"
-        helper = by_name.get(name)
+        helper = file_facts.named(name)
         if helper is None or helper is facts:
             continue
         for shown, resolved in _uses(helper, file_facts):

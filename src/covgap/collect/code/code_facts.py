@@ -219,6 +219,15 @@ class FileFacts:
             return self._by_line.get(0)
         return self._by_line.get(line) if line else None
 
+    def named(self, name: str) -> FunctionFacts | None:
+        """The function called ``name`` (``helper``, ``Class.method``): the last of that name, as
+        the module binds it."""
+        return self._by_name.get(name)
+
+    @cached_property
+    def _by_name(self) -> dict[str, FunctionFacts]:
+        return {function.name: function for function in self.functions}
+
     @cached_property
     def _by_line(self) -> dict[int, FunctionFacts]:
         """Functions by ``def`` line; module-level code at 0."""
