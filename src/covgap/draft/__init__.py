@@ -1,0 +1,1 @@
+"""``covgap draft``: candidate tests for planned functions from engines, kept only when they earn it."""
