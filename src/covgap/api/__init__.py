@@ -6,6 +6,7 @@ from typing import Any
 
 from covgap.api.auditing import audit, read_audit
 from covgap.api.checking import check, measure_diff, new_baseline
+from covgap.api.drafting import draft
 from covgap.api.loading import COVGAP_DIR as COVGAP_DIR
 from covgap.api.loading import combine, load
 from covgap.api.measuring import ANALYSIS_MODULES as ANALYSIS_MODULES
@@ -31,6 +32,7 @@ __all__ = [
     "audit",
     "check",
     "combine",
+    "draft",
     "history",
     "load",
     "measure_diff",

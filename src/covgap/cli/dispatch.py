@@ -105,6 +105,10 @@ def _command(
         return _run_check(args, stdout)
     if args.command == "history":
         return _run_history(args, stdout)
+    if args.command == "draft":
+        from covgap.cli.draft import run_draft_command
+
+        return run_draft_command(args, stdout, stderr)
     return _run_plan(args, stdout)
 
 

@@ -22,6 +22,7 @@ examples:
   covgap audit                         audit the suite, its settings and CI, with fixes
   covgap check --fail-under 80 --diff-fail-under 90   gates for CI (docs/check.md)
   covgap history                       the trend, each change of the total explained
+  covgap draft --top 5                 write the first tests for the plan's top 5 functions
 
 exit codes: 0 done, 1 a gate failed (covgap check) or a finding at or above covgap audit
 --fail-on, 2 usage or configuration error, 3 data error, 4 output not writable
@@ -287,6 +288,11 @@ def _parser() -> argparse.ArgumentParser:
     history.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default) or JSON"
     )
+
+    from covgap.cli.draft import add_draft_parser
+    from covgap.draft.engines import ENGINES
+
+    add_draft_parser(commands, _seconds, tuple(ENGINES))
 
     demo = commands.add_parser(
         "demo",

@@ -1,1 +1,1 @@
-"""``covgap draft``: candidate tests for planned functions from engines, kept only when they earn it."""
+"""``covgap draft``: tests for planned functions from engines, kept only when they earn it."""

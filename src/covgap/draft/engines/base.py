@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -153,8 +154,6 @@ def run_tool(
 
 def stop_group(process: subprocess.Popen[str]) -> None:
     """Kill a tool started in a session of its own, and everything it started."""
-    try:
+    with contextlib.suppress(OSError):
         os.killpg(process.pid, signal.SIGKILL)
-    except OSError:
-        pass
     process.communicate()

@@ -1,0 +1,243 @@
+"""The ``skeleton`` engine: a readable starter module from covgap's own suggestions, to finish.
+
+Always available. One test per suggestion, arrange / act / assert, with the fakes covgap chose
+wired in as fixtures or comments, the object built for a method, and ``...`` where a person must
+decide (arguments, the expected value). The module is marked skipped: it is a draft for a person
+to finish, never run by the filter nor counted as kept tests.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from covgap.draft.engines.base import Check, EngineContext
+    from covgap.model.advice import Suggestion
+    from covgap.model.draft import Candidate, DraftTarget
+
+__all__ = ["SkeletonEngine", "skeleton_module"]
+
+#: Fixtures pytest or a well-known plugin provides, by the fake covgap names.
+_FAKE_FIXTURES = {
+    "monkeypatch": "monkeypatch",
+    "tmp_path": "tmp_path",
+    "freezegun": "freezer",
+    "pytest-freezer": "freezer",
+    "time-machine": "time_machine",
+    "responses": "mocked_responses",
+    "respx": "respx_mock",
+    "pytest-httpx": "httpx_mock",
+    "caplog": "caplog",
+    "capsys": "capsys",
+}
+_PLACEHOLDER = "..."
+
+
+class SkeletonEngine:
+    """Starter tests from covgap's suggestions (never kept: they are marked skipped)."""
+
+    name = "skeleton"
+
+    def unavailable(self, context: EngineContext) -> str | None:
+        return None
+
+    def candidates(
+        self, target: DraftTarget, context: EngineContext, check: Check
+    ) -> Iterable[Candidate]:
+        from covgap.model.draft import Candidate
+
+        return [Candidate(engine=self.name, target=target.key, source=skeleton_module([target]))]
+
+
+def _parameters(target: DraftTarget) -> tuple[list[str], list[str]]:
+    """The function's (required, optional) parameters, without self and cls."""
+    try:
+        tree = ast.parse(_dedent(target.source))
+    except (SyntaxError, ValueError):
+        return [], []
+    node = next(
+        (n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None
+    )
+    if node is None:
+        return [], []
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    required = positional[: len(positional) - len(args.defaults)]
+    names = [a.arg for a in required]
+    names += [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is None]
+    optional = [a.arg for a in positional[len(required) :]]
+    optional += [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d]
+    if names and names[0] in ("self", "cls") and "." in target.qualname:
+        names = names[1:]
+    return names, optional
+
+
+def _attributes(target: DraftTarget) -> list[str]:
+    """The attributes ``__init__`` sets (``self.x = …``), in order."""
+    return list(dict.fromkeys(re.findall(r"\bself\.(\w+)\s*(?::[^=]+)?=[^=]", target.source)))
+
+
+def _dedent(source: str) -> str:
+    lines = source.splitlines()
+    indent = min((len(line) - len(line.lstrip()) for line in lines if line.strip()), default=0)
+    return "\n".join(line[indent:] for line in lines)
+
+
+def _is_method(target: DraftTarget) -> bool:
+    return "." in target.qualname and not target.qualname.split(".")[-2].startswith("<")
+
+
+def _imports(targets: list[DraftTarget]) -> list[str]:
+    names: dict[str, list[str]] = {}
+    for target in targets:
+        wanted = [target.qualname.split(".")[0]]
+        cls = target.constructor.split("(")[0]
+        if target.constructor and cls.isidentifier():
+            wanted.append(cls)
+        found = names.setdefault(target.module, [])
+        for name in wanted:
+            if name not in found:
+                found.append(name)
+    lines = ["import pytest", ""]
+    for module, imported in names.items():
+        lines.append(f"from {module} import {', '.join(sorted(imported))}")
+    return lines
+
+
+def _fixtures(target: DraftTarget) -> list[str]:
+    found: list[str] = []
+    for fake in target.isolation:
+        fixture = _FAKE_FIXTURES.get(fake.fake)
+        if fixture and fixture not in found:
+            found.append(fixture)
+    if target.harness is not None and target.harness.fixture:
+        found.append(target.harness.fixture)
+    return found
+
+
+def _test_name(suggestion: Suggestion, used: set[str], target: DraftTarget) -> str:
+    fallback = re.sub(r"\W+", "_", target.qualname).lower()
+    base = suggestion.test_name or f"test_{fallback}"
+    name, number = base, 2
+    while name in used:
+        name, number = f"{base}_{number}", number + 1
+    used.add(name)
+    return name
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()).replace('"""', "'''").replace("\\", "\\\\")
+
+
+def _test(target: DraftTarget, suggestion: Suggestion, used: set[str]) -> list[str]:
+    name = _test_name(suggestion, used, target)
+    fixtures = _fixtures(target)
+    prefix = "async def" if target.is_async else "def"
+    lines = []
+    if target.is_async:
+        lines.append("@pytest.mark.anyio  # or pytest.mark.asyncio: the runner your suite uses")
+    lines.append(f"{prefix} {name}({', '.join(fixtures)}):")
+    lines.append(f'    """{_one_line(suggestion.text)}"""')
+    lines.append("    # Arrange")
+    for fake in target.isolation:
+        how = _one_line(fake.how)
+        where = f" ({_one_line(fake.inject)})" if fake.inject else ""
+        lines.append(f"    # fake {_one_line(fake.dependency)} with {fake.fake}{where}: {how}")
+    required, optional = _parameters(target)
+    mentioned = [p for p in optional if re.search(rf"\b{re.escape(p)}\b", suggestion.text)]
+    for param in [*required, *mentioned]:
+        lines.append(f"    {param} = {_PLACEHOLDER}  # TODO: a value for this case")
+    call_args = ", ".join([*required, *(f"{p}={p}" for p in mentioned)])
+    if _is_method(target) and target.name == "__init__":
+        cls = target.qualname.split(".")[-2]
+        attributes = _attributes(target) or ["attribute"]
+        lines.append("    # Act and assert")
+        lines.append(f"    obj = {cls}({call_args})")
+        lines.append(f"    assert obj.{attributes[0]} == {_PLACEHOLDER}  # TODO: what it holds")
+        return lines
+    if _is_method(target):
+        constructor = target.constructor or f"{target.qualname.split('.')[-2]}({_PLACEHOLDER})"
+        inner = constructor.partition("(")[2].rpartition(")")[0]
+        defined = {*required, *mentioned}
+        for name in re.findall(r"(?<![=\w.])([A-Za-z_]\w*)(?=\s*(?:,|$))", inner):
+            if name not in defined and name not in ("None", "True", "False"):
+                defined.add(name)
+                lines.append(f"    {name} = {_PLACEHOLDER}  # TODO: what {constructor} needs")
+        lines.append(f"    obj = {constructor}  # TODO: build it for this case")
+        callee = f"obj.{target.name}"
+    else:
+        callee = target.qualname
+    awaited = "await " if target.is_async else ""
+    call = f"{awaited}{callee}({call_args})"
+    if target.harness is not None and target.harness.call:
+        lines.append(
+            f"    # reach it through {target.harness.framework}: {_one_line(target.harness.text)}"
+        )
+    lines.append("    # Act and assert")
+    raised = _raised(suggestion, target)
+    if raised:
+        lines.append(f"    with pytest.raises({raised}):")
+        lines.append(f"        {call}")
+    else:
+        lines.append(f"    result = {call}")
+        expected = _expected(suggestion)
+        if expected:
+            lines.append(f"    assert result == {expected}")
+        else:
+            lines.append(f"    assert result == {_PLACEHOLDER}  # TODO: the expected value")
+    return lines
+
+
+def _expected(suggestion: Suggestion) -> str:
+    """The literal a "return" suggestion names ("returns `"A"` when …"), or ""."""
+    if suggestion.kind != "return":
+        return ""
+    found = re.search(r"returns `(.+?)` when", suggestion.text)
+    if found is None:
+        return ""
+    try:
+        ast.literal_eval(found.group(1))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return ""
+    return found.group(1)
+
+
+def _raised(suggestion: Suggestion, target: DraftTarget) -> str:
+    if suggestion.kind != "raise":
+        return ""
+    for name in target.raises:
+        if re.search(rf"`{re.escape(name)}[`(]", suggestion.text):
+            return name
+    return ""
+
+
+def skeleton_module(targets: list[DraftTarget]) -> str:
+    """A starter test module for ``targets`` (of one source module), marked skipped."""
+    names = ", ".join(f"`{t.qualname}`" for t in targets)
+    module = targets[0].module if targets else ""
+    out = [
+        f'"""To finish: tests covgap drafted for {_one_line(module)} ({_one_line(names)}).',
+        "",
+        "Written from covgap's plan, not run: each test says what it must make happen. Fill in the",
+        "values marked TODO and the expected results, then delete the skip mark below.",
+        '"""',
+        "",
+        *_imports(targets),
+        "",
+        'pytestmark = pytest.mark.skip(reason="covgap draft skeleton: finish these tests first")',
+    ]
+    used: set[str] = set()
+    for target in targets:
+        suggestions = [
+            s for s in target.suggestions if s.kind not in ("unreachable", "run", "import")
+        ]
+        if not suggestions:
+            from covgap.model.advice import Suggestion
+
+            suggestions = [Suggestion("call", target.start_line, f"call `{target.qualname}`", "")]
+        for suggestion in suggestions:
+            out += ["", "", *_test(target, suggestion, used)]
+    return "\n".join(out) + "\n"

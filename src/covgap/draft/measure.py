@@ -1,0 +1,96 @@
+"""Coverage with the kept tests: the suite's data and the kept tests' own run combined, measured."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from covgap.config import Settings
+    from covgap.draft.runner import RunResult, Workspace
+    from covgap.model import ProjectCoverage
+
+__all__ = ["combined", "data_path"]
+
+
+def data_path(project_dir: Path, settings: Settings) -> Path | None:
+    """The coverage.py data file the plan was made from (None when it is not one file)."""
+    from covgap.collect.suite.rcfile import project_coverage_config, working_directory
+    from covgap.collect.suite.run import last_run_data
+
+    if settings.data_file is not None:
+        path = settings.data_file
+    else:
+        path = last_run_data(project_dir) or Path()
+        if path == Path():
+            with working_directory(project_dir):
+                path = Path(project_coverage_config(project_dir).data_file)
+    path = path if path.is_absolute() else project_dir / path
+    return path if path.is_file() else None
+
+
+def combined(
+    project_dir: Path,
+    settings: Settings,
+    project: ProjectCoverage,
+    workspace: Workspace,
+    run: RunResult,
+) -> tuple[ProjectCoverage | None, str]:
+    """The project's coverage with the suite's data and ``run``'s (the kept tests, in the
+    project's copy) combined, as coverage.py counts it; (None, why) when it cannot be measured."""
+    from coverage import CoverageData
+    from coverage.exceptions import CoverageException
+
+    from covgap.collect.coverage.coverage_data import LoadOptions
+    from covgap.collect.coverage.detect import load_project
+
+    if project.input_kind != "coverage-data":
+        return (
+            None,
+            f"the plan's data is a {project.input_kind.replace('-', ' ')}, not coverage.py data",
+        )
+    source = data_path(project_dir, settings)
+    if source is None or run.data_file is None or not run.data_file.is_file():
+        return None, "the suite's coverage data is not one data file (combine it first)"
+    merged_path = workspace.sandbox.root / "combined.coverage"
+    shutil.copyfile(source, merged_path)
+    try:
+        merged = CoverageData(basename=str(merged_path))
+        merged.read()
+        names = _names_by_relative(project_dir, merged.measured_files())
+        new = CoverageData(basename=str(run.data_file))
+        new.read()
+        for name in new.measured_files():
+            relative = workspace.relative(name)
+            if not relative:
+                continue
+            target = names.get(relative, str(project_dir / relative))
+            if merged.has_arcs():
+                merged.add_arcs({target: list(new.arcs(name) or [])})
+            else:
+                merged.add_lines({target: list(new.lines(name) or [])})
+        merged.write()
+    except CoverageException as error:
+        return None, f"the data could not be combined: {error}"
+    options = LoadOptions(
+        project_dir=project_dir.resolve(),
+        data_file=merged_path,
+        jobs=settings.jobs,
+        cache_path=None,
+        prepared={},
+    )
+    return load_project(options), ""
+
+
+def _names_by_relative(project_dir: Path, names: object) -> dict[str, str]:
+    found: dict[str, str] = {}
+    root = project_dir.resolve()
+    for name in names:  # type: ignore[attr-defined]
+        path = Path(name)
+        path = path if path.is_absolute() else root / path
+        try:
+            found[path.resolve().relative_to(root).as_posix()] = name
+        except ValueError:
+            continue
+    return found

@@ -1,0 +1,181 @@
+"""The new test modules: kept tests grouped where their tests go, new names only, formatted."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from covgap.analyze.placement import module_name
+
+if TYPE_CHECKING:
+    from covgap.model.draft import Candidate, DraftedTest, DraftTarget, WrittenFile
+
+__all__ = ["format_source", "new_path", "plan_files", "skeleton_files"]
+
+#: The suffixes of the modules covgap draft writes: verified tests, and skeletons to finish.
+KEPT_SUFFIX = "_generated"
+SKELETON_SUFFIX = "_todo"
+
+
+def _base(target: DraftTarget) -> str:
+    if target.test_file:
+        return target.test_file
+    return f"tests/test_{module_name(target.path).rsplit('.', 1)[-1].strip('_') or 'module'}.py"
+
+
+def new_path(project_dir: Path, base: str, suffix: str, taken: set[str]) -> str:
+    """``tests/test_text.py`` -> ``tests/test_text<suffix>.py``, or ``…<suffix>_2.py`` and so on:
+    never a file that exists, nor one already chosen in this run."""
+    pure = PurePosixPath(base)
+    stem = pure.stem
+    number = 1
+    while True:
+        name = f"{stem}{suffix}{'' if number == 1 else f'_{number}'}.py"
+        candidate = (pure.parent / name).as_posix()
+        if candidate not in taken and not (project_dir / candidate).exists():
+            taken.add(candidate)
+            return candidate
+        number += 1
+
+
+def format_source(source: str) -> str:
+    """The module formatted with black when it is installed (else as it is)."""
+    try:
+        import black
+    except ImportError:
+        return source
+    try:
+        return black.format_str(source, mode=black.Mode())
+    except Exception:
+        return source
+
+
+def _header_parts(source: str) -> tuple[list[str], list[str]]:
+    """(import statements, other top-level statements that are not tests) of a candidate."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return [], []
+    imports: list[str] = []
+    helpers: list[str] = []
+    for node in tree.body:
+        segment = ast.get_source_segment(source, node, padded=False) or ""
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports.append(segment)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # the docstring
+        elif (
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.name.startswith("test")
+        ) or (isinstance(node, ast.ClassDef) and node.name.startswith("Test")):
+            continue
+        else:
+            decorators = getattr(node, "decorator_list", [])
+            if decorators:
+                start = min(d.lineno for d in decorators)
+                segment = "\n".join(source.splitlines()[start - 1 : node.end_lineno])
+            helpers.append(segment)
+    return imports, helpers
+
+
+def _sorted_imports(imports: Iterable[str]) -> list[str]:
+    unique = list(dict.fromkeys(imports))
+    future = [line for line in unique if line.startswith("from __future__")]
+    rest = [line for line in unique if not line.startswith("from __future__")]
+    return future + sorted(rest, key=lambda line: (line.startswith("from "), line))
+
+
+def _rename(source: str, old: str, new: str) -> str:
+    return re.sub(
+        rf"^(\s*(?:async\s+)?def\s+){re.escape(old)}\b", rf"\g<1>{new}", source, count=1, flags=re.M
+    )
+
+
+def plan_files(
+    project_dir: Path,
+    kept: Sequence[DraftedTest],
+    targets: Mapping[str, DraftTarget],
+    candidates: Mapping[tuple[str, str, int], Candidate],
+    *,
+    runs: int,
+    taken: set[str],
+) -> list[tuple[WrittenFile, list[DraftedTest]]]:
+    """The modules to write for the kept tests, one beside each test module they belong to,
+    with each test's ``written_to`` set (tests renamed where two share a name)."""
+    from dataclasses import replace
+
+    from covgap.model.draft import WrittenFile
+
+    groups: dict[str, list[DraftedTest]] = {}
+    for test in kept:
+        groups.setdefault(_base(targets[test.target]), []).append(test)
+    files: list[tuple[WrittenFile, list[DraftedTest]]] = []
+    for base, tests in groups.items():
+        path = new_path(project_dir, base, KEPT_SUFFIX, taken)
+        imports: list[str] = []
+        helpers: list[str] = []
+        bodies: list[str] = []
+        names: list[str] = []
+        written: list[DraftedTest] = []
+        for test in tests:
+            candidate = candidates[(test.engine, test.target, test.attempt)]
+            more_imports, more_helpers = _header_parts(candidate.source)
+            imports += more_imports
+            helpers += [h for h in more_helpers if h not in helpers]
+            name = test.name.split("::", 1)[0]
+            new_name, number = name, 2
+            while new_name in names:
+                new_name, number = f"{name}_{number}", number + 1
+            names.append(new_name)
+            bodies.append(_rename(test.source, name, new_name) if new_name != name else test.source)
+            written.append(replace(test, written_to=path, name=new_name))
+        functions = sorted({targets[t.target].qualname for t in tests})
+        engines = sorted({t.engine for t in tests})
+        doc = (
+            f'"""Tests covgap draft generated for {targets[tests[0].target].module}: '
+            f"{', '.join(functions)}.\n\n"
+            f"Each passed {runs} runs out of {runs} in random order and covers lines or branches "
+            f"the suite did not\n(engines: {', '.join(engines)}). The expected values are what "
+            "the code does today: read them\nbefore you commit.\n"
+            '"""'
+        )
+        parts = [doc, "", *_sorted_imports(imports)]
+        for helper in helpers:
+            parts += ["", "", helper]
+        for body in bodies:
+            parts += ["", "", body]
+        source = format_source("\n".join(parts) + "\n")
+        files.append((WrittenFile(path=path, tests=tuple(names), source=source), written))
+    return files
+
+
+def skeleton_files(
+    project_dir: Path, targets: Sequence[DraftTarget], taken: set[str]
+) -> list[WrittenFile]:
+    """One starter module per test module the targets belong to, for a person to finish."""
+    from covgap.draft.engines.skeleton import skeleton_module
+    from covgap.model.draft import WrittenFile
+
+    groups: dict[str, list[DraftTarget]] = {}
+    for target in targets:
+        groups.setdefault(_base(target), []).append(target)
+    files = []
+    for base, group in groups.items():
+        path = new_path(project_dir, base, SKELETON_SUFFIX, taken)
+        source = format_source(skeleton_module(group))
+        names = tuple(re.findall(r"^(?:async\s+)?def\s+(test\w*)", source, re.M))
+        files.append(WrittenFile(path=path, tests=names, skeleton=True, source=source))
+    return files
+
+
+def write_files(project_dir: Path, files: Iterable[WrittenFile]) -> None:
+    """Create each file; never overwrite one (``x`` mode: a file that appeared meanwhile is an
+    error, not a loss)."""
+    for file in files:
+        path = project_dir / file.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as stream:
+            stream.write(file.source)

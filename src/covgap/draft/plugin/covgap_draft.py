@@ -1,0 +1,120 @@
+"""covgap draft's pytest plugin: a seeded random order, a coverage context per test, outcomes.
+
+Loaded with ``-p covgap_draft`` under ``coverage run``; it imports nothing from covgap.
+Environment variables:
+
+- ``COVGAP_DRAFT_SEED``: shuffle the collected tests with ``random.Random(seed)``, and seed
+  ``random`` with it before each test (as pytest-randomly does).
+- ``COVGAP_DRAFT_LOG``: a file to append JSON lines to, flushed at once so a killed run keeps
+  them: ``{"start": nodeid}``, then ``{"nodeid", "outcome": "passed"|"failed"|"skipped",
+  "exc_type", "exc_message", "origin", "test_line", "falsifying"}`` once a test is done;
+  ``{"collect_error": path, "message"}`` for a module that did not import.
+
+Each test's setup, call and teardown are measured in a coverage.py context named after its node
+id (``Coverage.switch_context``), so the data says which test ran which line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from collections.abc import Generator
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+_LOG: IO[str] | None = None
+_RESULTS: dict[str, dict[str, Any]] = {}
+
+
+def _write(record: dict[str, Any]) -> None:
+    global _LOG
+    path = os.environ.get("COVGAP_DRAFT_LOG")
+    if not path:
+        return
+    if _LOG is None:
+        _LOG = Path(path).open("a", encoding="utf-8")  # noqa: SIM115 - open for the whole run
+    _LOG.write(json.dumps(record) + "\n")
+    _LOG.flush()
+
+
+def _coverage() -> Any:
+    try:
+        import coverage
+    except ImportError:
+        return None
+    return coverage.Coverage.current()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    seed = os.environ.get("COVGAP_DRAFT_SEED")
+    if seed is not None:
+        random.Random(int(seed)).shuffle(items)
+
+
+def pytest_runtest_logstart(nodeid: str) -> None:
+    _write({"start": nodeid})
+    seed = os.environ.get("COVGAP_DRAFT_SEED")
+    if seed is not None:
+        random.seed(int(seed))
+    cov = _coverage()
+    if cov is not None:
+        cov.switch_context(nodeid)
+
+
+def pytest_runtest_logfinish(nodeid: str) -> None:
+    cov = _coverage()
+    if cov is not None:
+        cov.switch_context("")
+    result = _RESULTS.pop(nodeid, {"outcome": "passed"})
+    _write({"nodeid": nodeid, **result})
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[Any]:
+    outcome: Any = yield
+    report = outcome.get_result()
+    if report.passed:
+        return
+    record = _RESULTS.setdefault(item.nodeid, {"outcome": "passed"})
+    if report.skipped:
+        if record["outcome"] == "passed":
+            record["outcome"] = "skipped"
+        return
+    if record["outcome"] == "failed":
+        return  # the first failure tells (a teardown error after a failed call does not)
+    record["outcome"] = "failed"
+    record["when"] = call.when
+    excinfo = call.excinfo
+    if excinfo is None:
+        return
+    record["exc_type"] = excinfo.type.__name__
+    message = str(excinfo.value).strip().splitlines()
+    record["exc_message"] = message[0][:300] if message else ""
+    test_file = str(Path(str(item.fspath)).resolve())
+    origin = ""
+    test_line = ""
+    for entry in excinfo.traceback:
+        path = str(Path(str(entry.path)).resolve())
+        origin = path
+        if path == test_file:
+            try:
+                test_line = str(entry.statement).strip()
+            except Exception:
+                test_line = ""
+    record["origin"] = origin
+    record["test_line"] = test_line[:300]
+    text = getattr(report, "longreprtext", "") or ""
+    for line in text.splitlines():
+        if line.strip().startswith("Falsifying example:"):
+            record["falsifying"] = line.strip()[:300]
+            break
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if report.failed:
+        text = str(report.longrepr or "").strip().splitlines()
+        last = next((line for line in reversed(text) if line.strip()), "")
+        _write({"collect_error": report.nodeid, "message": last.lstrip("E ").strip()[:300]})

@@ -1,0 +1,191 @@
+"""The filter, on real candidate modules run by real pytest under real coverage.py, in a copy."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from covgap.api import plan
+from covgap.config import load_settings
+from covgap.draft.filter import filter_candidates, make_check, missing_of
+from covgap.draft.runner import Workspace
+from covgap.draft.sandbox import Sandbox
+from covgap.draft.targets import Selection, choose_targets
+from covgap.model.draft import Candidate, DraftTarget
+
+GOOD_A = """\
+from textutil.text import grade
+
+
+def test_grade_a():
+    assert grade(95) == "A"
+"""
+SAME_A = GOOD_A.replace("test_grade_a", "test_grade_a_again")
+WRONG = """\
+from textutil.text import grade
+
+
+def test_grade_b_wrong():
+    assert grade(85) == "A"
+"""
+RAISES = """\
+from textutil.text import camelize
+
+
+def test_camelize_empty_lower():
+    assert camelize("", False) == ""
+"""
+EXPECTS_BUG = """\
+import pytest
+
+from textutil.text import camelize
+
+
+def test_camelize_empty_raises():
+    with pytest.raises(IndexError):
+        camelize("", upper=False)
+"""
+EXPECTS_OWN = """\
+import pytest
+
+from textutil.text import grade
+
+
+def test_grade_negative():
+    with pytest.raises(ValueError):
+        grade(-1)
+"""
+FLAKY = """\
+import random
+
+from textutil.text import grade
+
+
+def test_grade_sometimes():
+    assert grade(75) == "C"
+    assert random.random() < 0.5
+"""
+BROKEN = "def test_broken(:\n    pass\n"
+NO_IMPORT = "from textutil.nothere import x\n\n\ndef test_x():\n    assert x\n"
+HANGS = """\
+import time
+
+from textutil.text import grade
+
+
+def test_grade_f_slowly():
+    assert grade(10) == "F"
+    time.sleep(60)
+"""
+
+
+def _setup(project: Path, tmp_path: Path) -> tuple[Workspace, dict[str, DraftTarget], object]:
+    settings = load_settings(project, {})
+    result = plan(project, settings)
+    targets = {t.qualname: t for t in choose_targets(project, result, Selection(top=10))}
+    sandbox = Sandbox(tmp_path / "sandbox", (), os.environ)
+    workspace = Workspace(
+        project,
+        sandbox,
+        sys.executable,
+        ["src"],
+        [f.path for f in result.project.files],
+        branch=result.project.branch_measured,
+    )
+    workspace.copy()
+    sandbox.sys_path = workspace.sys_path()
+    return workspace, targets, missing_of(result.project)
+
+
+def _by_name(tests):  # type: ignore[no-untyped-def]
+    return {t.name: t for t in tests}
+
+
+def test_every_status_from_real_runs(text_project: Path, tmp_path: Path) -> None:
+    workspace, targets, missing = _setup(text_project, tmp_path)
+    grade, camelize = targets["grade"], targets["camelize"]
+    pairs = [
+        (Candidate("e1", grade.key, GOOD_A), grade),
+        (Candidate("e2", grade.key, SAME_A), grade),
+        (Candidate("e1", grade.key, WRONG), grade),
+        (Candidate("e1", camelize.key, RAISES), camelize),
+        (Candidate("e1", camelize.key, EXPECTS_BUG), camelize),
+        (Candidate("e1", grade.key, EXPECTS_OWN), grade),
+        (Candidate("e1", grade.key, FLAKY), grade),
+        (Candidate("e1", grade.key, BROKEN), grade),
+        (Candidate("e1", grade.key, NO_IMPORT), grade),
+    ]
+    tests = _by_name(filter_candidates(workspace, pairs, missing, runs=5, timeout=60))
+
+    kept = tests["test_grade_a"]
+    assert kept.status == "kept" and (kept.runs, kept.passes) == (5, 5)
+    assert dict(kept.new_lines)["src/textutil/text.py"] == (14, 16, 17)
+    # the same lines again add nothing
+    assert tests["test_grade_a_again"].status == "redundant"
+    assert tests["test_grade_b_wrong"].status == "failed"
+    assert tests["test_grade_b_wrong"].failure.startswith("AssertionError")
+    # an input that raises from the project's code is a finding, with the call
+    finding = tests["test_camelize_empty_lower"]
+    assert finding.status == "finding"
+    assert finding.failure.startswith("IndexError")
+    assert finding.call == 'camelize("", False)'
+    # expecting an IndexError camelize never raises itself is a finding too, not a kept test
+    assert tests["test_camelize_empty_raises"].status == "finding"
+    assert tests["test_camelize_empty_raises"].call == 'camelize("", upper=False)'
+    # expecting the ValueError grade raises itself is a test of its behaviour
+    assert tests["test_grade_negative"].status == "kept"
+    assert dict(tests["test_grade_negative"].new_lines)["src/textutil/text.py"] == (15,)
+    # seeded random: fails under some seeds of the 5 runs, passes under others
+    flaky = tests["test_grade_sometimes"]
+    assert flaky.status == "flaky" and 0 < flaky.passes < 5
+    assert tests["test_broken"].status == "not-built"
+    assert tests["test_broken"].failure.startswith("SyntaxError")
+    assert tests["test_x"].status == "not-built"
+    assert "nothere" in tests["test_x"].failure
+    # the project itself was not touched
+    assert not any(text_project.rglob("test_covgap_candidate_*"))
+    assert not any(text_project.rglob("__pycache__"))
+
+
+def test_a_hanging_test_is_cut_and_the_others_still_run(text_project: Path, tmp_path: Path) -> None:
+    workspace, targets, missing = _setup(text_project, tmp_path)
+    grade = targets["grade"]
+    pairs = [(Candidate("e", grade.key, HANGS), grade), (Candidate("e", grade.key, GOOD_A), grade)]
+    tests = _by_name(filter_candidates(workspace, pairs, missing, runs=1, timeout=8))
+    assert tests["test_grade_f_slowly"].status == "failed"
+    assert "did not finish" in tests["test_grade_f_slowly"].failure
+    assert tests["test_grade_a"].status == "kept"
+
+
+def test_the_check_engines_loop_on(text_project: Path, tmp_path: Path) -> None:
+    workspace, targets, missing = _setup(text_project, tmp_path)
+    check = make_check(workspace, missing, timeout=60)  # type: ignore[arg-type]
+    grade = targets["grade"]
+    wrong = check(grade, WRONG)
+    assert wrong.built and not wrong.passed
+    assert "AssertionError" in wrong.error and "grade(85)" in wrong.error
+    good = check(grade, GOOD_A)
+    assert good.built and good.passed and not good.error
+    # line 15 (the raise) and the B, C and F returns are still missing
+    assert {15, 19, 21, 22}.issubset(good.missing_lines)
+    assert 17 not in good.missing_lines
+    broken = check(grade, BROKEN)
+    assert not broken.built and broken.error.startswith("SyntaxError")
+    absent = check(grade, NO_IMPORT)
+    assert not absent.built and "nothere" in absent.error
+
+
+@pytest.mark.parametrize("name", ["grade", "Counter.add"])
+def test_targets_carry_what_engines_need(text_project: Path, name: str) -> None:
+    result = plan(text_project, load_settings(text_project, {}))
+    targets = {t.qualname: t for t in choose_targets(text_project, result, Selection(top=10))}
+    target = targets[name]
+    assert target.module == "textutil.text" and target.import_root == "src"
+    assert target.raises == ("ValueError",)
+    assert target.source.lstrip().startswith("def ")
+    assert target.missing_lines and target.suggestions
+    assert target.test_file == "tests/test_text.py" and target.test_file_exists
+    assert "from textutil.text import camelize" in target.test_imports
