@@ -189,3 +189,31 @@ def test_targets_carry_what_engines_need(text_project: Path, name: str) -> None:
     assert target.missing_lines and target.suggestions
     assert target.test_file == "tests/test_text.py" and target.test_file_exists
     assert "from textutil.text import camelize" in target.test_imports
+
+
+def test_numbered_names_become_the_suggestions_names(text_project: Path, tmp_path: Path) -> None:
+    from covgap.draft.filter import filter_candidates as run_filter
+    from covgap.draft.output import plan_files
+
+    workspace, targets, missing = _setup(text_project, tmp_path)
+    grade = targets["grade"]
+    numbered = GOOD_A.replace("test_grade_a", "test_grade") + (
+        "\n\ndef test_grade_2():\n    import pytest\n\n"
+        "    with pytest.raises(ValueError):\n        grade(-1)\n"
+    )
+    candidate = Candidate("crosshair", grade.key, numbered)
+    tests = run_filter(workspace, [(candidate, grade)], missing, runs=1, timeout=60)
+    kept = [t for t in tests if t.status == "kept"]
+    ((file, written),) = plan_files(
+        text_project,
+        kept,
+        {grade.key: grade},
+        {("crosshair", grade.key, 1): candidate},
+        runs=1,
+        taken=set(),
+    )
+    assert set(file.tests) == {"test_grade_returns_a", "test_grade_raises_value_error"}
+    assert "def test_grade_returns_a():" in file.source
+    assert "def test_grade_raises_value_error():" in file.source
+    assert {t.name for t in written} == set(file.tests)
+    compile(file.source, file.path, "exec")

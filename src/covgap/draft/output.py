@@ -88,6 +88,34 @@ def _sorted_imports(imports: Iterable[str]) -> list[str]:
     return future + sorted(rest, key=lambda line: (line.startswith("from "), line))
 
 
+#: Kinds of suggestion whose name says most about a test, first.
+_TELLING = ("raise", "except", "return", "branch", "case", "loop", "lines", "call")
+
+
+def _generic(name: str, target: DraftTarget) -> bool:
+    """An engine's numbered name (``test_camelize_2``, ``test_case_3``) that says nothing."""
+    base = re.escape(re.sub(r"\W+", "_", target.name).strip("_").lower())
+    return bool(re.fullmatch(rf"test_(?:case_?\d+|{base}(?:_\d+)?|\d+)", name.lower()))
+
+
+def _readable(test: DraftedTest, target: DraftTarget, used: set[str]) -> str:
+    """The suggestion's name for what the test covers (the line it reaches that the suggestion
+    is about), when the engine's name is a number; else the engine's."""
+    name = test.name.split("::", 1)[0]
+    if not _generic(name, target):
+        return name
+    lines = {line for path, found in test.new_lines if path == target.path for line in found}
+    arcs = {arc for path, found in test.new_arcs if path == target.path for arc in found}
+    reached = lines | {a for a, _ in arcs} | {b for _, b in arcs}
+    fitting = [
+        s
+        for s in target.suggestions
+        if s.test_name and s.line in reached and s.test_name not in used
+    ]
+    fitting.sort(key=lambda s: _TELLING.index(s.kind) if s.kind in _TELLING else len(_TELLING))
+    return fitting[0].test_name if fitting else name
+
+
 def _rename(source: str, old: str, new: str) -> str:
     return re.sub(
         rf"^(\s*(?:async\s+)?def\s+){re.escape(old)}\b", rf"\g<1>{new}", source, count=1, flags=re.M
@@ -126,9 +154,10 @@ def plan_files(
             imports += more_imports
             helpers += [h for h in more_helpers if h not in helpers]
             name = test.name.split("::", 1)[0]
-            new_name, number = name, 2
+            readable = _readable(test, targets[test.target], set(names))
+            new_name, number = readable, 2
             while new_name in names:
-                new_name, number = f"{name}_{number}", number + 1
+                new_name, number = f"{readable}_{number}", number + 1
             names.append(new_name)
             bodies.append(_rename(test.source, name, new_name) if new_name != name else test.source)
             written.append(replace(test, written_to=path, name=new_name))
