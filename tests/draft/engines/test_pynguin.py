@@ -94,6 +94,11 @@ def project(tmp_path: Path) -> Path:
     (package / "needs.py").write_text(
         "import not_installed_anywhere\n\n\ndef f(x):\n    return x\n"
     )
+    # radon is in the project's interpreter (covgap's), not in Pynguin's environment
+    (package / "uses.py").write_text(
+        "import radon\n\n\ndef twice(x: int) -> int:\n    if x > 3:\n        return 2 * x\n"
+        "    return x\n"
+    )
     return tmp_path / "project"
 
 
@@ -166,6 +171,14 @@ def test_a_module_that_does_not_import(engine: tuple[PynguinEngine, EngineContex
         assert "ModuleNotFoundError" in message
         assert "\n" not in message
     assert pynguin.searched == ["pkg.needs"]  # the failure is remembered, not searched again
+
+
+def test_the_projects_packages_come_after_pynguins(
+    engine: tuple[PynguinEngine, EngineContext],
+) -> None:
+    pynguin, context = engine
+    (candidate,) = pynguin.candidates(target("twice", "pkg.uses"), context, no_check)
+    assert "uses_.twice(" in candidate.source or "module_0.twice(" in candidate.source
 
 
 def test_unavailable_with_a_missing_interpreter(

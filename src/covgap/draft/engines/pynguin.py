@@ -216,12 +216,13 @@ class PynguinEngine:
         python = self._environment(context)
         base = self._interpreter(context)
         project = self._probe(context.python)
+        # The project's own packages, after Pynguin's: only for the same Python version (its
+        # compiled extensions are built for it).
         extra: tuple[str, ...] = ()
         if (
             isinstance(base, Interpreter)
             and project is not None
             and project.version == base.version
-            and project.executable != base.executable
         ):
             extra = project.site
         self.searched.append(target.module)
@@ -244,9 +245,9 @@ class PynguinEngine:
             "--statistics-backend",
             "NONE",
             "--maximum-search-time",
-            str(max(1, int(limit * 0.5))),
+            str(max(1, int(limit * 0.4))),
             "--maximum-mutation-time",
-            str(max(1, int(limit * 0.2))),
+            str(max(1, int(limit * 0.15))),
             "--seed",
             "20240601",
             "--no-rich",
