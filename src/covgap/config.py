@@ -185,6 +185,15 @@ class Settings:
     drop_alert: float = 5.0
     #: The plan's phase gate: the ``fail_under`` of the last phase the baseline completed.
     phase_gate: bool = True
+    # --- covgap draft (docs/draft.md) ---
+    #: The engines ``covgap draft`` uses when ``--engine`` is not given; () for its default.
+    draft_engines: tuple[str, ...] = ()
+    #: Runs of every candidate test in the filter.
+    draft_runs: int = 5
+    #: The ``llm`` engine's OpenAI-compatible endpoint ("…/v1") and model (the key only ever
+    #: comes from the environment).
+    llm_base_url: str = ""
+    llm_model: str = ""
     #: Where each value came from, for messages ("--target", "pyproject.toml", ...).
     origins: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False)
 
@@ -420,6 +429,20 @@ def _churn_window(value: Any) -> str:
     return value
 
 
+#: The engines of covgap draft (``covgap.draft.engines.ENGINES``, which lives above this layer).
+DRAFT_ENGINES = ("crosshair", "hypothesis", "pynguin", "llm", "skeleton")
+
+
+def _draft_engines(value: Any) -> tuple[str, ...]:
+    names = _string_list(value)
+    unknown = [name for name in names if name not in DRAFT_ENGINES]
+    if unknown or not names:
+        raise ValueError(
+            f"must name engines from {', '.join(DRAFT_ENGINES)}, not {', '.join(unknown) or '[]'}"
+        )
+    return tuple(dict.fromkeys(names))
+
+
 _PARSERS: dict[str, tuple[str, Any]] = {
     "target": ("target", _percent),
     "milestones": ("milestones", _percent_list),
@@ -456,6 +479,10 @@ _PARSERS: dict[str, tuple[str, Any]] = {
     "history": ("history", _path),
     "drop-alert": ("drop_alert", _points),
     "phase-gate": ("phase_gate", _boolean),
+    "draft-engines": ("draft_engines", _draft_engines),
+    "draft-runs": ("draft_runs", _whole(1, 1000)),
+    "llm-base-url": ("llm_base_url", _text),
+    "llm-model": ("llm_model", _text),
 }
 
 #: Environment variables read, and the key each sets.

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from covgap.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
+    from covgap.config import Settings
     from covgap.draft.session import DraftOptions
 
 __all__ = ["add_draft_parser", "run_draft_command"]
@@ -68,11 +69,14 @@ def add_draft_parser(commands: Any, seconds: Any, engines: tuple[str, ...]) -> N
         "--engine",
         action="append",
         choices=engines,
-        help="use this engine (repeatable; default: crosshair, hypothesis and skeleton; "
-        "pynguin and llm only when named)",
+        help="use this engine (repeatable; default: [tool.covgap] draft-engines, else "
+        "crosshair, hypothesis and skeleton; pynguin and llm only when named)",
     )
     draft.add_argument(
-        "--runs", metavar="N", type=_count, default=5, help="runs of every candidate (default 5)"
+        "--runs",
+        metavar="N",
+        type=_count,
+        help="runs of every candidate (default 5, or [tool.covgap] draft-runs)",
     )
     draft.add_argument(
         "--timeout",
@@ -120,14 +124,17 @@ def add_draft_parser(commands: Any, seconds: Any, engines: tuple[str, ...]) -> N
     )
 
 
-def _options(args: argparse.Namespace, python: str) -> DraftOptions:
+def _options(args: argparse.Namespace, python: str, settings: Settings) -> DraftOptions:
     from covgap.draft.engines import DEFAULT_ENGINES
     from covgap.draft.engines.base import LlmSettings
     from covgap.draft.session import DraftOptions
     from covgap.draft.targets import Selection
 
-    engines = tuple(dict.fromkeys(args.engine)) if args.engine else DEFAULT_ENGINES
-    llm = LlmSettings()
+    if args.engine:
+        engines = tuple(dict.fromkeys(args.engine))
+    else:
+        engines = settings.draft_engines or DEFAULT_ENGINES
+    llm = LlmSettings(base_url=settings.llm_base_url, model=settings.llm_model)
     if "llm" in engines:
         from covgap.draft.engines.llm import llm_settings_from
 
@@ -136,7 +143,7 @@ def _options(args: argparse.Namespace, python: str) -> DraftOptions:
     return DraftOptions(
         selection=Selection(top=args.top, phase=args.phase, functions=tuple(args.function or ())),
         engines=engines,
-        runs=args.runs,
+        runs=args.runs or settings.draft_runs,
         engine_timeout=args.timeout,
         run_timeout=args.run_timeout,
         per_condition_timeout=args.per_condition_timeout,
@@ -172,7 +179,7 @@ def run_draft_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) 
         python = str((project_dir / found).absolute())
     else:
         python = sys.executable
-    options = _options(args, python)
+    options = _options(args, python, settings)
 
     def say(line: str) -> None:
         stderr.write(f"covgap: {line}\n")

@@ -79,7 +79,7 @@ class LlmEngine:
         if not settings.base_url or not settings.model:
             return (
                 "the llm engine needs a base URL and a model: set COVGAP_LLM_BASE_URL and "
-                "COVGAP_LLM_MODEL, or [tool.covgap.draft] llm-base-url/llm-model"
+                "COVGAP_LLM_MODEL, or llm-base-url and llm-model in [tool.covgap]"
             )
         scheme = urllib.parse.urlsplit(settings.base_url).scheme
         if scheme not in ("http", "https"):
