@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import math
 import re
 import sys
 import textwrap
@@ -73,6 +74,9 @@ class CrossHairEngine:
             "--example_output_format=pytest",
             "--coverage_type=path",
             f"--per_condition_timeout={context.per_condition_timeout:g}",
+            # crosshair's documented default (its square root), given explicitly: without it a
+            # path can run far longer (inflection.parameterize: 87 s instead of 20 s)
+            f"--per_path_timeout={math.sqrt(max(context.per_condition_timeout, 0.01)):.2g}",
             f"--max_uninteresting_iterations={self.max_uninteresting_iterations}",
             dotted,
         ]
