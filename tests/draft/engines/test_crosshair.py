@@ -53,6 +53,21 @@ class Cart:
         return len(self.items)
 
 
+class Temperature:
+    def __init__(self, celsius: int) -> None:
+        self.celsius = celsius
+
+    @classmethod
+    def at(cls, celsius: int) -> "Temperature":
+        return cls(celsius)
+
+    @property
+    def state(self) -> str:
+        if self.celsius <= 0:
+            return "ice"
+        return "water"
+
+
 async def fetch(n: int) -> int:
     return n
 
@@ -109,6 +124,8 @@ def target(project: Path, qualname: str, module: str = "textutil.text") -> Draft
     )
     end = start
     indent = len(lines[start - 1]) - len(lines[start - 1].lstrip())
+    while lines[start - 2].lstrip().startswith("@"):  # decorators are part of the source
+        start -= 1
     while end < len(lines) and (
         not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent
     ):
@@ -191,6 +208,22 @@ def test_a_method_is_called_on_its_object(project: Path) -> None:
     results = run_pytest(candidate.source, context, project.parent / "run")
     assert len(results) >= 2, candidate.source
     assert any("raises_value_error" in name for name, _ in results), results
+
+
+@pytest.mark.parametrize(
+    ("qualname", "call"), [("Temperature.at", "Temperature.at("), ("Temperature.state", ").state")]
+)
+def test_a_classmethod_and_a_property_are_called_as_written(
+    project: Path, qualname: str, call: str
+) -> None:
+    context = make_context(project)
+    (candidate,) = CrossHairEngine().candidates(target(project, qualname), context, check)
+    assert call in candidate.source
+    assert "Temperature.at(Temperature" not in candidate.source
+    assert "Temperature.state(" not in candidate.source
+    results = run_pytest(candidate.source, context, project.parent / "run")
+    assert results, candidate.source
+    assert all(outcome == "passed" for _, outcome in results), results
 
 
 @pytest.mark.parametrize("qualname", ["fetch", "outer.<locals>.inner", "", "(module level)"])

@@ -300,7 +300,11 @@ def finish(result: dict[str, Any], target: DraftTarget) -> str:
         elif text == "st.none()" and not info.get("annotated"):
             wider = strategy_for(name, None)
             replacement = f"st.one_of(st.none(), {wider})" if wider else None
-        elif re.fullmatch(r"st\.just\(.+\)", text) and info.get("default") in _BY_DEFAULT:
+        elif (
+            re.fullmatch(r"st\.just\(.+\)", text)
+            and not info.get("annotated")
+            and info.get("default") in _BY_DEFAULT
+        ):
             replacement = f"st.one_of({text}, {_BY_DEFAULT[info['default']]})"
         else:
             replacement = None
