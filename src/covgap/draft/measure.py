@@ -11,11 +11,12 @@ if TYPE_CHECKING:
     from covgap.draft.runner import RunResult, Workspace
     from covgap.model import ProjectCoverage
 
-__all__ = ["combined", "data_path"]
+__all__ = ["combined", "data_files"]
 
 
-def data_path(project_dir: Path, settings: Settings) -> Path | None:
-    """The coverage.py data file the plan was made from (None when it is not one file)."""
+def data_files(project_dir: Path, settings: Settings) -> list[Path]:
+    """The coverage.py data the plan was made from: one data file, or the pieces of a parallel
+    run (``.coverage.<host>.<pid>…``, as ``covgap run`` leaves them); [] when there is none."""
     from covgap.collect.suite.rcfile import project_coverage_config, working_directory
     from covgap.collect.suite.run import last_run_data
 
@@ -27,7 +28,13 @@ def data_path(project_dir: Path, settings: Settings) -> Path | None:
             with working_directory(project_dir):
                 path = Path(project_coverage_config(project_dir).data_file)
     path = path if path.is_absolute() else project_dir / path
-    return path if path.is_file() else None
+    if path.is_file():
+        return [path]
+    return sorted(
+        piece
+        for piece in path.parent.glob(f"{path.name}.*")
+        if piece.is_file() and not piece.name.endswith("-journal")
+    )
 
 
 def combined(
@@ -50,14 +57,20 @@ def combined(
             None,
             f"the plan's data is a {project.input_kind.replace('-', ' ')}, not coverage.py data",
         )
-    source = data_path(project_dir, settings)
-    if source is None or run.data_file is None or not run.data_file.is_file():
-        return None, "the suite's coverage data is not one data file (combine it first)"
+    sources = data_files(project_dir, settings)
+    if not sources:
+        return None, "the suite's coverage data file was not found"
+    if run.data_file is None or not run.data_file.is_file():
+        return None, "the kept tests' run saved no coverage data"
     merged_path = workspace.sandbox.root / "combined.coverage"
-    shutil.copyfile(source, merged_path)
+    shutil.copyfile(sources[0], merged_path)
     try:
         merged = CoverageData(basename=str(merged_path))
         merged.read()
+        for piece in sources[1:]:
+            other = CoverageData(basename=str(piece))
+            other.read()
+            merged.update(other)
         names = _names_by_relative(project_dir, merged.measured_files())
         new = CoverageData(basename=str(run.data_file))
         new.read()

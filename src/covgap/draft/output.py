@@ -81,11 +81,41 @@ def _header_parts(source: str) -> tuple[list[str], list[str]]:
     return imports, helpers
 
 
-def _sorted_imports(imports: Iterable[str]) -> list[str]:
-    unique = list(dict.fromkeys(imports))
-    future = [line for line in unique if line.startswith("from __future__")]
-    rest = [line for line in unique if not line.startswith("from __future__")]
-    return future + sorted(rest, key=lambda line: (line.startswith("from "), line))
+_SIMPLE_FROM = re.compile(r"from ([\w.]+) import ([\w, ]+)")
+
+
+def _sorted_imports(imports: Iterable[str], own: frozenset[str]) -> list[str]:
+    """The imports deduplicated, ``from m import a`` and ``from m import b`` merged, in
+    isort's groups: __future__, then the rest, then the project's own packages."""
+    plain: list[str] = []
+    names: dict[str, list[str]] = {}
+    for line in dict.fromkeys(imports):
+        match = _SIMPLE_FROM.fullmatch(line.strip())
+        if match is None or " as " in line:
+            plain.append(line)
+            continue
+        found = names.setdefault(match.group(1), [])
+        for name in (part.strip() for part in match.group(2).split(",")):
+            if name and name not in found:
+                found.append(name)
+    lines = plain + [f"from {module} import {', '.join(sorted(n))}" for module, n in names.items()]
+
+    def module_of(line: str) -> str:
+        return line.split()[1]
+
+    future = [line for line in lines if module_of(line) == "__future__"]
+    mine = [line for line in lines if module_of(line).split(".")[0] in own]
+    rest = [line for line in lines if line not in future and line not in mine]
+
+    def key(line: str) -> tuple[bool, str]:
+        return (line.startswith("from "), module_of(line))
+
+    groups = [future, sorted(rest, key=key), sorted(mine, key=key)]
+    out: list[str] = []
+    for group in groups:
+        if group:
+            out += [*([""] if out else []), *group]
+    return out
 
 
 #: Kinds of suggestion whose name says most about a test, first.
@@ -138,7 +168,15 @@ def plan_files(
     from covgap.model.draft import WrittenFile
 
     groups: dict[str, list[DraftedTest]] = {}
-    for test in kept:
+    order = {key: index for index, key in enumerate(targets)}
+
+    def reading_order(test: DraftedTest) -> tuple[int, int]:
+        """By function, then by the first line the test adds."""
+        lines = [line for _, found in test.new_lines for line in found]
+        lines += [arc[0] for _, found in test.new_arcs for arc in found]
+        return order.get(test.target, len(order)), min(lines, default=0)
+
+    for test in sorted(kept, key=reading_order):
         groups.setdefault(_base(targets[test.target]), []).append(test)
     files: list[tuple[WrittenFile, list[DraftedTest]]] = []
     for base, tests in groups.items():
@@ -171,7 +209,8 @@ def plan_files(
             "the code does today: read them\nbefore you commit.\n"
             '"""'
         )
-        parts = [doc, "", *_sorted_imports(imports)]
+        own = frozenset(targets[t.target].module.split(".")[0] for t in tests)
+        parts = [doc, "", *_sorted_imports(imports, own)]
         for helper in helpers:
             parts += ["", "", helper]
         for body in bodies:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from covgap.model import Numbers
-    from covgap.model.draft import DraftResult, EngineFunnel
+    from covgap.model.draft import DraftedTest, DraftResult, EngineFunnel
 
 __all__ = ["draft_json", "render_draft"]
 
@@ -60,9 +60,17 @@ def render_draft(result: DraftResult) -> str:
     findings = result.findings
     if findings:
         out += ["", "Findings (suspected bugs: an input that raises):"]
+        groups: dict[tuple[str, str], list[DraftedTest]] = {}
         for test in findings:
-            call = f"`{test.call}` " if test.call else ""
-            out.append(f"  {test.target}: {call}raises {test.failure}  [{test.engine}]")
+            kind = test.failure.split(":", 1)[0].split(" ", 1)[0]
+            groups.setdefault((test.target, kind), []).append(test)
+        for (key, _), same in groups.items():
+            # a failing run's own message and input first, then a test's expectation
+            first = min(same, key=lambda t: ("the test expects it" in t.failure, not t.call))
+            call = f"`{first.call}` " if first.call else ""
+            engines = ", ".join(sorted({t.engine for t in same}))
+            more = f" (and {len(same) - 1} more input(s))" if len(same) > 1 else ""
+            out.append(f"  {key}: {call}raises {first.failure}{more}  [{engines}]")
     if result.flaky:
         out += ["", "Flaky (passed in some runs, failed in others; not kept):"]
         for test in result.flaky:

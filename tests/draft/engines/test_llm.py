@@ -373,7 +373,7 @@ def test_unavailable_without_a_url_or_a_model(tmp_path: Path) -> None:
     context = context_for(tmp_path, tmp_path, base_url="")
     assert engine.unavailable(context) == (
         "the llm engine needs a base URL and a model: set COVGAP_LLM_BASE_URL and "
-        "COVGAP_LLM_MODEL, or [tool.covgap.draft] llm-base-url/llm-model"
+        "COVGAP_LLM_MODEL, or llm-base-url and llm-model in [tool.covgap]"
     )
     assert engine.unavailable(context_for(tmp_path, tmp_path, base_url="http://x/v1")) is None
     assert "must start with http://" in (

@@ -106,11 +106,30 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                 test_line = ""
     record["origin"] = origin
     record["test_line"] = test_line[:300]
-    text = getattr(report, "longreprtext", "") or ""
-    for line in text.splitlines():
-        if line.strip().startswith("Falsifying example:"):
-            record["falsifying"] = line.strip()[:300]
-            break
+    record["falsifying"] = _falsifying(getattr(report, "longreprtext", "") or "")
+
+
+#: How Hypothesis introduces the input that failed (its wording changed in 2025).
+_EXAMPLE_HEADS = ("Falsifying example:", "Falsifying explicit example:", "Failing test case:")
+
+
+def _falsifying(text: str) -> str:
+    """Hypothesis's "Failing test case: test_x(\n    a=1,\n)" as one line ("" when none)."""
+    # pytest prefixes an exception's notes with "E   "
+    lines = [line[1:] if line.startswith("E ") else line for line in text.splitlines()]
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped.startswith(_EXAMPLE_HEADS):
+            continue
+        found = [stripped]
+        depth = stripped.count("(") - stripped.count(")")
+        for more in lines[index + 1 : index + 40]:
+            if depth <= 0:
+                break
+            found.append(more.strip())
+            depth += more.count("(") - more.count(")")
+        return " ".join(found)[:500]
+    return ""
 
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:
