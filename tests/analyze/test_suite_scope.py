@@ -84,6 +84,13 @@ from covgap.model import (
             id="installed-package-tests",
         ),
         pytest.param(
+            ["titlecase/__init__.py", "titlecase/tests.py", "shop/orders/tests.py"],
+            [],
+            # unittest discovery's and Django's tests.py, inside the package it tests
+            {"titlecase/tests.py", "shop/orders/tests.py"},
+            id="tests-py-in-the-package",
+        ),
+        pytest.param(
             ["src/app/contest.py", "src/app/latest.py", "src/app/tests_data.py"],
             [],
             set(),

@@ -217,3 +217,25 @@ def test_numbered_names_become_the_suggestions_names(text_project: Path, tmp_pat
     assert "def test_grade_raises_value_error():" in file.source
     assert {t.name for t in written} == set(file.tests)
     compile(file.source, file.path, "exec")
+
+
+@pytest.mark.parametrize(
+    ("source", "raises", "exception", "bug"),
+    [
+        ("def f(s: str) -> str:\n    return s[0]\n", (), "IndexError", True),
+        ("def f(s: str) -> str:\n    return s.x\n", (), "AttributeError", True),
+        # untyped: a wrong type is the caller's mistake, not the function's bug
+        ("def f(s):\n    return s.upper()\n", (), "AttributeError", False),
+        ("def f(cb, s):\n    return cb(s)\n", (), "TypeError", False),
+        ("    def m(self, s):\n        return s[0]\n", (), "IndexError", True),
+        # raised on purpose
+        ("def f(n: int) -> int:\n    raise KeyError(n)\n", ("KeyError",), "KeyError", False),
+    ],
+)
+def test_which_exceptions_point_at_a_bug(
+    source: str, raises: tuple[str, ...], exception: str, bug: bool
+) -> None:
+    from covgap.draft.filter import _is_bug_class
+
+    target = DraftTarget("m.py", "f", "m", 1, 2, source, raises=raises)
+    assert _is_bug_class(exception, target) is bug

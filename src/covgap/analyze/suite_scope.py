@@ -55,12 +55,17 @@ def find_test_code(paths: Iterable[str], collected: Collection[str] = ()) -> fro
     inventory's modules, which follow the project's ``python_files`` and ``testpaths``), when it
     is named like a test module by pytest's defaults (``test_*.py``, ``*_test.py``: a suite
     measured outside the project folder, or one the inventory did not read), when it is a
-    ``conftest.py``, or when it lies in a test folder: a ``tests`` or ``test`` folder, or a
-    top-level ``testing`` folder, that holds a test module or a conftest.py (``tests/helpers.py``;
-    ``django/test/``, which holds none, is a library).
+    ``tests.py`` (Django's and unittest discovery's: ``pkg/tests.py``) or a ``conftest.py``, or
+    when it lies in a test folder: a ``tests`` or ``test`` folder, or a top-level ``testing``
+    folder, that holds a test module or a conftest.py (``tests/helpers.py``; ``django/test/``,
+    which holds none, is a library).
     """
     measured = list(paths)
-    modules = {path for path in measured if path in collected or is_test_module_name(path)}
+    modules = {
+        path
+        for path in measured
+        if path in collected or is_test_module_name(path) or PurePosixPath(path).name == "tests.py"
+    }
     conftests = {path for path in measured if PurePosixPath(path).name == "conftest.py"}
     holders = {*modules, *collected, *conftests}
     folders = {

@@ -225,9 +225,11 @@ def _judge(entry: _Entry, name: str, test_runs: list[TestRun], runs: int) -> Dra
         from_project = bool(first.origin) and first.origin != entry.path
         # AssertionError from the test's own assert is a wrong oracle; an exception the
         # function raises itself (``raise ValueError``) is its behaviour, not a bug
-        raised_by_code = (
-            first.exc_type != "AssertionError" or first.origin != entry.path
-        ) and first.exc_type not in entry.target.raises
+        raised_by_code = (first.exc_type != "AssertionError" or first.origin != entry.path) and (
+            first.exc_type not in BUG_EXCEPTIONS or _is_bug_class(first.exc_type, entry.target)
+        )
+        short = first.exc_type.rsplit(".", 1)[-1]
+        raised_by_code = raised_by_code and short not in entry.target.raises
         if (
             same
             and first.outcome == "failed"
@@ -242,7 +244,7 @@ def _judge(entry: _Entry, name: str, test_runs: list[TestRun], runs: int) -> Dra
                 call=_call_of(first, entry.target),
                 **counts,
             )
-        if entry.candidate.probe and first.exc_type in entry.target.raises:
+        if entry.candidate.probe and first.exc_type.rsplit(".", 1)[-1] in entry.target.raises:
             # the probe only met what the function raises on purpose
             return _drafted(entry, name, "probe-passed", failure=_failure(first), **counts)
         return _drafted(entry, name, "failed", failure=_failure(first), **counts)
@@ -283,6 +285,40 @@ def _call_of(test: TestRun, target: DraftTarget) -> str:
     return line.removeprefix("result = ").strip()
 
 
+#: Exceptions a wrong argument type raises: a bug only when the function declares its types
+#: (then the input had the declared types), else the caller's mistake.
+_TYPE_CONFUSION = frozenset({"TypeError", "AttributeError"})
+
+
+def _typed(target: DraftTarget) -> bool:
+    """Every parameter of the function (but self and cls) has a type annotation."""
+    lines = target.source.splitlines()
+    indent = min((len(line) - len(line.lstrip()) for line in lines if line.strip()), default=0)
+    try:
+        tree = ast.parse("\n".join(line[indent:] for line in lines))
+    except (SyntaxError, ValueError):
+        return False
+    node = next(
+        (n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None
+    )
+    if node is None:
+        return False
+    args = node.args
+    params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    if params and params[0].arg in ("self", "cls"):
+        params = params[1:]
+    return all(param.annotation is not None for param in params)
+
+
+def _is_bug_class(exception: str, target: DraftTarget) -> bool:
+    exception = exception.rsplit(".", 1)[-1]
+    if exception in target.raises:
+        return False
+    if exception in _TYPE_CONFUSION:
+        return _typed(target)
+    return True
+
+
 def _expected_bug(source: str, target: DraftTarget) -> tuple[str, str] | None:
     """(exception, call) when the test only passes by expecting an exception from the bug class
     that the function does not raise itself."""
@@ -303,7 +339,7 @@ def _expected_bug(source: str, target: DraftTarget) -> tuple[str, str] | None:
                 if isinstance(expected, ast.Attribute)
                 else getattr(expected, "id", "")
             )
-            if name in BUG_EXCEPTIONS and name not in target.raises:
+            if name in BUG_EXCEPTIONS and _is_bug_class(name, target):
                 body = ast.get_source_segment(source, node.body[0]) or ""
                 return name, body.strip()
     return None

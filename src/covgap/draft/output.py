@@ -84,6 +84,39 @@ def _header_parts(source: str) -> tuple[list[str], list[str]]:
 _SIMPLE_FROM = re.compile(r"from ([\w.]+) import ([\w, ]+)")
 
 
+def _bound_names(statement: str) -> list[str]:
+    """The names an import statement binds (``import a.b`` binds ``a``)."""
+    try:
+        node = ast.parse(statement).body[0]
+    except (SyntaxError, ValueError, IndexError):
+        return []
+    if isinstance(node, ast.Import):
+        return [(alias.asname or alias.name).split(".")[0] for alias in node.names]
+    if isinstance(node, ast.ImportFrom):
+        return [alias.asname or alias.name for alias in node.names]
+    return []
+
+
+def _used_imports(imports: Iterable[str], code: str) -> list[str]:
+    """The imports (and the names of a ``from`` import) that ``code`` uses: a candidate's
+    header serves all its tests, and only some of them are kept."""
+    words = set(re.findall(r"[A-Za-z_]\w*", code))
+    kept: list[str] = []
+    for statement in imports:
+        if statement.startswith("from __future__"):
+            kept.append(statement)
+            continue
+        names = _bound_names(statement)
+        match = _SIMPLE_FROM.fullmatch(statement.strip())
+        if match is not None and " as " not in statement and len(names) > 1:
+            used = [name for name in names if name in words]
+            if used:
+                kept.append(f"from {match.group(1)} import {', '.join(used)}")
+        elif any(name in words for name in names) or (not names and statement):
+            kept.append(statement)
+    return kept
+
+
 def _sorted_imports(imports: Iterable[str], own: frozenset[str]) -> list[str]:
     """The imports deduplicated, ``from m import a`` and ``from m import b`` merged, in
     isort's groups: __future__, then the rest, then the project's own packages."""
@@ -192,7 +225,10 @@ def plan_files(
             imports += more_imports
             helpers += [h for h in more_helpers if h not in helpers]
             name = test.name.split("::", 1)[0]
-            readable = _readable(test, targets[test.target], set(names))
+            # an engine's count (test_x_7 after it dropped six) means nothing to a reader
+            readable = re.sub(
+                r"(?<=[a-z])_\d+$", "", _readable(test, targets[test.target], set(names))
+            )
             new_name, number = readable, 2
             while new_name in names:
                 new_name, number = f"{readable}_{number}", number + 1
@@ -210,7 +246,8 @@ def plan_files(
             '"""'
         )
         own = frozenset(targets[t.target].module.split(".")[0] for t in tests)
-        parts = [doc, "", *_sorted_imports(imports, own)]
+        used = _used_imports(dict.fromkeys(imports), "\n".join([*helpers, *bodies]))
+        parts = [doc, "", *_sorted_imports(used, own)]
         for helper in helpers:
             parts += ["", "", helper]
         for body in bodies:

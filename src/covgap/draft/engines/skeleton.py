@@ -102,9 +102,29 @@ def _imports(targets: list[DraftTarget]) -> list[str]:
             if name not in found:
                 found.append(name)
     lines = ["import pytest", ""]
+    extra = _harness_imports(targets)
+    if extra:
+        lines = ["import sys", *lines] if "import sys" in extra else lines
+        lines += [line for line in extra if line != "import sys"]
     for module, imported in names.items():
         lines.append(f"from {module} import {', '.join(sorted(imported))}")
     return lines
+
+
+def _harness_imports(targets: list[DraftTarget]) -> list[str]:
+    found: list[str] = []
+    for target in targets:
+        harness = target.harness
+        if harness is None:
+            continue
+        if harness.kind == "main" and "(sys," in harness.call and "import sys" not in found:
+            found.append("import sys")
+        if harness.kind == "command":
+            module = re.search(r"from `([\w.]+)`", harness.fixture_how)
+            line = f"from {module.group(1) if module else 'click.testing'} import CliRunner"
+            if line not in found:
+                found.append(line)
+    return found
 
 
 def _fixtures(target: DraftTarget) -> list[str]:
@@ -132,9 +152,41 @@ def _one_line(text: str) -> str:
     return " ".join(text.split()).replace('"""', "'''").replace("\\", "\\\\")
 
 
-def _test(target: DraftTarget, suggestion: Suggestion, used: set[str]) -> list[str]:
+def _harness_code(target: DraftTarget) -> list[str]:
+    """The statements that drive a route, a command or an entry point, from the harness's
+    call (``client.get("/x")``; ``monkeypatch.setattr(sys, "argv", […]); main()``)."""
+    harness = target.harness
+    if harness is None or harness.kind not in ("route", "command", "main"):
+        return []
+    found = re.search(r"`([^`]+)`", harness.call)
+    if found is None:
+        return []
+    statements = [part.strip() for part in found.group(1).split(";") if part.strip()]
+    if harness.kind == "route":
+        return [f"response = {statements[-1]}  # TODO: the path and the payload"]
+    if harness.kind == "command":
+        return ["runner = CliRunner()", f"result = {statements[-1]}  # TODO: the arguments"]
+    lines = [f"{s}  # TODO: the arguments" if "argv" in s else s for s in statements[:-1]]
+    return [*lines, statements[-1]]
+
+
+def _harness_assert(target: DraftTarget) -> str:
+    kind = target.harness.kind if target.harness is not None else ""
+    return {
+        "route": "assert response.status_code == ...  # TODO: and the body",
+        "command": "assert result.exit_code == 0, result.output  # TODO: and the output",
+        "main": "assert ... in capsys.readouterr().out  # TODO: what it prints",
+    }.get(kind, "")
+
+
+def _test(
+    target: DraftTarget, suggestion: Suggestion, used: set[str], *, first: bool = True
+) -> list[str]:
     name = _test_name(suggestion, used, target)
     fixtures = _fixtures(target)
+    driven = _harness_code(target)
+    if driven and any("monkeypatch." in line for line in driven):
+        fixtures = [*fixtures, "monkeypatch"] if "monkeypatch" not in fixtures else fixtures
     prefix = "async def" if target.is_async else "def"
     lines = []
     if target.is_async:
@@ -142,7 +194,7 @@ def _test(target: DraftTarget, suggestion: Suggestion, used: set[str]) -> list[s
     lines.append(f"{prefix} {name}({', '.join(fixtures)}):")
     lines.append(f'    """{_one_line(suggestion.text)}"""')
     lines.append("    # Arrange")
-    for fake in target.isolation:
+    for fake in target.isolation if first else ():
         how = _one_line(fake.how)
         where = f" ({_one_line(fake.inject)})" if fake.inject else ""
         lines.append(f"    # fake {_one_line(fake.dependency)} with {fake.fake}{where}: {how}")
@@ -172,7 +224,21 @@ def _test(target: DraftTarget, suggestion: Suggestion, used: set[str]) -> list[s
         callee = target.qualname
     awaited = "await " if target.is_async else ""
     call = f"{awaited}{callee}({call_args})"
-    if target.harness is not None and target.harness.call:
+    if driven:
+        lines.append("    # Act and assert")
+        raised = _raised(suggestion, target) or (
+            "SystemExit"
+            if target.harness and target.harness.kind == "main" and suggestion.kind == "raise"
+            else ""
+        )
+        if raised:
+            lines.append(f"    with pytest.raises({raised}):")
+            lines += [f"        {line}" for line in driven]
+        else:
+            lines += [f"    {line}" for line in driven]
+            lines.append(f"    {_harness_assert(target)}")
+        return lines
+    if target.harness is not None and target.harness.call and first:
         lines.append(
             f"    # reach it through {target.harness.framework}: {_one_line(target.harness.text)}"
         )
@@ -238,6 +304,6 @@ def skeleton_module(targets: list[DraftTarget]) -> str:
             from covgap.model.advice import Suggestion
 
             suggestions = [Suggestion("call", target.start_line, f"call `{target.qualname}`", "")]
-        for suggestion in suggestions:
-            out += ["", "", *_test(target, suggestion, used)]
+        for number, suggestion in enumerate(suggestions):
+            out += ["", "", *_test(target, suggestion, used, first=number == 0)]
     return "\n".join(out) + "\n"

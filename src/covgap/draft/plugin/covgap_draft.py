@@ -90,7 +90,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     excinfo = call.excinfo
     if excinfo is None:
         return
-    record["exc_type"] = excinfo.type.__name__
+    kind = excinfo.type
+    module = getattr(kind, "__module__", "builtins")
+    # re.error, json.JSONDecodeError: the module says what it is; builtins need none
+    record["exc_type"] = kind.__name__ if module == "builtins" else f"{module}.{kind.__qualname__}"
     message = str(excinfo.value).strip().splitlines()
     record["exc_message"] = message[0][:300] if message else ""
     test_file = str(Path(str(item.fspath)).resolve())
