@@ -221,3 +221,29 @@ def test_cli_skeleton_dry_run_shows_the_file(
 
 def test_engine_error_is_an_engine_error() -> None:
     assert issubclass(EngineError, Exception)
+
+
+def test_with_suite_leaves_out_a_kept_test_that_fails_beside_the_suite(text_project: Path) -> None:
+    # A test module of the project that replaces camelize when it is imported: any camelize
+    # test that runs in the same process afterwards fails.
+    (text_project / "tests" / "test_polluter.py").write_text(
+        "import textutil.text\n\n"
+        'textutil.text.camelize = lambda s, upper=True: "X"\n\n\n'
+        "def test_nothing():\n    assert True\n"
+    )
+    settings = load_settings(text_project, {"cache": False})
+    result = plan(text_project, settings)
+    options = DraftOptions(
+        selection=Selection(functions=("src/textutil/text.py::camelize",)),
+        engines=("fixed",),
+        runs=2,
+        python=sys.executable,
+        with_suite=True,
+    )
+    drafted = run_draft(text_project, result, settings, options, engines=ENGINES)
+    statuses = {t.name: (t.status, t.failure) for t in drafted.tests}
+    assert statuses["test_camelize_lower"] == (
+        "flaky",
+        "failed when run with the suite and the other kept tests",
+    )
+    assert not drafted.files and drafted.after is None

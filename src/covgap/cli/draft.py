@@ -109,6 +109,12 @@ def add_draft_parser(commands: Any, seconds: Any, engines: tuple[str, ...]) -> N
     )
     draft.add_argument("--dry-run", action="store_true", help="write nothing; show what would be")
     draft.add_argument(
+        "--with-suite",
+        action="store_true",
+        help="run the kept tests once more with the whole suite, and leave out any that fail "
+        "beside it (costs one run of the suite)",
+    )
+    draft.add_argument(
         "--fail-on-findings", action="store_true", help="exit 1 when an input raises (a finding)"
     )
     draft.add_argument(
@@ -152,6 +158,7 @@ def _options(args: argparse.Namespace, python: str, settings: Settings) -> Draft
         python=python,
         llm=llm,
         cache_dir=cache,
+        with_suite=args.with_suite,
     )
 
 

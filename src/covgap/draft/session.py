@@ -58,6 +58,9 @@ class DraftOptions:
     llm: LlmSettings = field(default_factory=LlmSettings)
     #: A folder for environments an engine builds once (Pynguin's); None: a temporary one.
     cache_dir: Path | None = None
+    #: The kept tests' last run includes the project's whole suite (pytest's own collection
+    #: from the project folder), so that a kept test that fails beside it is left out.
+    with_suite: bool = False
 
 
 #: Says what is happening, one line at a time (to stderr).
@@ -236,27 +239,34 @@ def _files_and_after(
         )
         for file, _tests in planned:
             workspace.write(file.path, file.source)
+        paths = [file.path for file, _ in planned]
         run = workspace.run(
-            [file.path for file, _ in planned],
+            [".", *paths] if options.with_suite else paths,
             seed=options.seed + options.runs,
             timeout=options.run_timeout,
         )
         for file, _tests in planned:
             workspace.remove(file.path)
+        ours = {
+            nodeid: test for nodeid, test in run.tests.items() if nodeid.split("::")[0] in paths
+        }
         failing = {
             nodeid.split("::", 1)[-1].split("[")[0]: test
-            for nodeid, test in run.tests.items()
+            for nodeid, test in ours.items()
             if test.outcome != "passed"
         }
         written = {
             (t.engine, t.target, t.attempt, t.source): t for _, group in planned for t in group
         }
+        beside = (
+            "failed when run with the suite and the other kept tests"
+            if options.with_suite
+            else ("failed when run with the other kept tests")
+        )
         if failing:
             flaky_names = set(failing)
             tests = [
-                dataclasses.replace(
-                    t, status="flaky", failure="failed when run with the other kept tests"
-                )
+                dataclasses.replace(t, status="flaky", failure=beside)
                 if t.status == "kept" and _written_name(t, written) in flaky_names
                 else t
                 for t in tests
@@ -269,7 +279,7 @@ def _files_and_after(
         ]
         for file, _ in planned:
             taken.add(file.path)
-        after, why = combined(project_dir, settings, project, workspace, run)
+        after, why = combined(project_dir, settings, project, workspace, run, contexts=list(ours))
         if after is None:
             notes.append(f"coverage after the kept tests not measured: {why}")
         return [file for file, _ in planned], tests, after, notes
