@@ -51,3 +51,22 @@ def test_names_are_unique_against_existing_tests() -> None:
     assert names.make("", "runs", "returns") == "test_find_returns"
     assert names.make("when_row_present") == "test_find_when_row_present"
     assert names.make("when_row_present") == "test_find_when_row_present_2"
+
+
+@pytest.mark.parametrize(
+    ("name", "tidy_name"),
+    [
+        ("test__cusip_checksum", "test_cusip_checksum"),
+        (
+            "test_duration_isoformat_when_isinstance_tduration_duration_and",
+            "test_duration_isoformat_when_isinstance_tduration_duration",
+        ),
+        ("test_x_when_a_or_not", "test_x_when_a"),
+        ("test_and", "test_and"),
+        ("test_grade_returns_a", "test_grade_returns_a"),
+    ],
+)
+def test_tidy_names(name: str, tidy_name: str) -> None:
+    from covgap.analyze.naming import tidy
+
+    assert tidy(name) == tidy_name

@@ -169,7 +169,7 @@ def test_existing_names_get_new_ones(text_project: Path) -> None:
 def test_engines_that_fail_give_one_line_and_the_others_go_on(text_project: Path) -> None:
     result = _draft(text_project, engines=("missing", "crashing", "hanging", "fixed"))
     notes = {f.engine: f.note for f in result.funnels}
-    assert notes["missing"] == "missing is not installed (pip install missing)"
+    assert notes["missing"] == "not run: missing is not installed (pip install missing)"
     assert notes["crashing"] == "crashing crashed: RuntimeError: bug in the engine"
     assert notes["hanging"].startswith("sleep 30 did not finish in 0.5 s")
     assert all("\n" not in note for note in notes.values())

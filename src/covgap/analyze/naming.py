@@ -284,6 +284,21 @@ def condition_words(text: str, holds: bool = True) -> str:
     return "_".join(words[: MAX_WORDS + 2])
 
 
+#: Words a cut-short name must not end on.
+_DANGLING = re.compile(r"_(?:and|or|not|with|of|to|the|is|in|by|for)$")
+
+
+def tidy(name: str) -> str:
+    """One underscore between words (``test__cusip`` -> ``test_cusip`` for a private
+    function), and no word left dangling where the name was cut (``…_duration_and``)."""
+    name = re.sub(r"_{2,}", "_", name).rstrip("_")
+    while True:
+        shorter = _DANGLING.sub("", name)
+        if shorter == name or shorter.count("_") < 1:
+            return name
+        name = shorter
+
+
 class TestNames:
     """Names unique within one function's suggestions and against the project's tests."""
 
@@ -307,7 +322,7 @@ class TestNames:
         return self._take(f"{names[0]}_{number}")
 
     def _join(self, candidate: str) -> str:
-        return f"{self.stem}_{candidate}" if candidate else self.stem
+        return tidy(f"{self.stem}_{candidate}" if candidate else self.stem)
 
     def _free(self, name: str) -> bool:
         return name not in self.used and name not in self.taken

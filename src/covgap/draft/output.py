@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from covgap.analyze.naming import tidy
 from covgap.analyze.placement import module_name
 
 if TYPE_CHECKING:
@@ -20,8 +22,18 @@ KEPT_SUFFIX = "_generated"
 SKELETON_SUFFIX = "_todo"
 
 
+#: A module covgap draft wrote (``test_x_generated.py``, ``test_x_todo_2.py``).
+DRAFTED = re.compile(rf"(.+?)(?:{KEPT_SUFFIX}|{SKELETON_SUFFIX})(?:_\d+)?$")
+
+
 def _base(target: DraftTarget) -> str:
+    """The test module the target's tests belong to; for a module covgap draft wrote before
+    (placement may pick it), the one it was written beside."""
     if target.test_file:
+        pure = PurePosixPath(target.test_file)
+        drafted = DRAFTED.fullmatch(pure.stem)
+        if drafted is not None:
+            return (pure.parent / f"{drafted.group(1)}{pure.suffix}").as_posix()
         return target.test_file
     return f"tests/test_{module_name(target.path).rsplit('.', 1)[-1].strip('_') or 'module'}.py"
 
@@ -226,8 +238,8 @@ def plan_files(
             helpers += [h for h in more_helpers if h not in helpers]
             name = test.name.split("::", 1)[0]
             # an engine's count (test_x_7 after it dropped six) means nothing to a reader
-            readable = re.sub(
-                r"(?<=[a-z])_\d+$", "", _readable(test, targets[test.target], set(names))
+            readable = tidy(
+                re.sub(r"(?<=[a-z])_\d+$", "", _readable(test, targets[test.target], set(names)))
             )
             new_name, number = readable, 2
             while new_name in names:
@@ -258,22 +270,81 @@ def plan_files(
 
 
 def skeleton_files(
-    project_dir: Path, targets: Sequence[DraftTarget], taken: set[str]
+    project_dir: Path,
+    targets: Sequence[DraftTarget],
+    taken: set[str],
+    kept: Sequence[DraftedTest] = (),
 ) -> list[WrittenFile]:
-    """One starter module per test module the targets belong to, for a person to finish."""
+    """One starter module per test module the targets belong to, for a person to finish; what
+    the ``kept`` tests already cover is left out."""
     from covgap.draft.engines.skeleton import skeleton_module
     from covgap.model.draft import WrittenFile
 
+    # what every kept test covers, by file: a test of one function runs others too
+    lines_by_path: dict[str, set[int]] = {}
+    arcs_by_path: dict[str, set[tuple[int, int]]] = {}
+    for test in kept:
+        for path, found in test.new_lines:
+            lines_by_path.setdefault(path, set()).update(found)
+        for path, found_arcs in test.new_arcs:
+            arcs_by_path.setdefault(path, set()).update(found_arcs)
+    covered: dict[str, tuple[frozenset[int], frozenset[tuple[int, int]]]] = {}
+    for target in targets:
+        span = range(target.start_line, target.end_line + 1)
+        lines = frozenset(n for n in lines_by_path.get(target.path, ()) if n in span)
+        arcs = frozenset(a for a in arcs_by_path.get(target.path, ()) if a[0] in span)
+        if lines or arcs:
+            covered[target.key] = (lines, arcs)
     groups: dict[str, list[DraftTarget]] = {}
     for target in targets:
         groups.setdefault(_base(target), []).append(target)
     files = []
     for base, group in groups.items():
+        module = skeleton_module(group, covered)
+        if "\ndef test" not in module and "\nasync def test" not in module:
+            continue
         path = new_path(project_dir, base, SKELETON_SUFFIX, taken)
-        source = format_source(skeleton_module(group))
+        source = format_source(module)
         names = tuple(re.findall(r"^(?:async\s+)?def\s+(test\w*)", source, re.M))
         files.append(WrittenFile(path=path, tests=names, skeleton=True, source=source))
     return files
+
+
+def function_shape(source: str) -> str:
+    """A test function's code without its name and formatting (its AST), to tell the same test
+    written twice; "" when it does not parse."""
+    try:
+        tree = ast.parse(textwrap.dedent(source))
+    except (SyntaxError, ValueError):
+        return ""
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            node.name = "_"
+            return ast.dump(ast.Module(body=node.body, type_ignores=[]))
+    return ""
+
+
+def drafted_before(project_dir: Path) -> dict[str, str]:
+    """The tests of the modules covgap draft wrote in the project before (``*_generated*.py``),
+    by shape, with their file."""
+    found: dict[str, str] = {}
+    for path in sorted(project_dir.rglob(f"*{KEPT_SUFFIX}*.py")):
+        relative = path.relative_to(project_dir)
+        if any(part.startswith(".") or part in ("venv", "node_modules") for part in relative.parts):
+            continue
+        if DRAFTED.fullmatch(path.stem) is None:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+            tree = ast.parse(text)
+        except (OSError, UnicodeError, SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                shape = function_shape(ast.get_source_segment(text, node) or "")
+                if shape:
+                    found.setdefault(shape, relative.as_posix())
+    return found
 
 
 def write_files(project_dir: Path, files: Iterable[WrittenFile]) -> None:

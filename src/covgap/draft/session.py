@@ -16,7 +16,13 @@ from covgap.draft.engines import load_engine
 from covgap.draft.engines.base import Engine, EngineContext, EngineError, LlmSettings
 from covgap.draft.filter import filter_candidates, make_check, missing_of
 from covgap.draft.measure import combined
-from covgap.draft.output import plan_files, skeleton_files, write_files
+from covgap.draft.output import (
+    drafted_before,
+    function_shape,
+    plan_files,
+    skeleton_files,
+    write_files,
+)
 from covgap.draft.runner import Workspace
 from covgap.draft.sandbox import Sandbox
 from covgap.draft.targets import Selection, choose_targets
@@ -143,7 +149,8 @@ def run_draft(
             taken,
         )
         if "skeleton" in options.engines:
-            files += skeleton_files(project_dir, _still_missing(targets, after), taken)
+            kept = [t for t in tests if t.status == "kept"]
+            files += skeleton_files(project_dir, _still_missing(targets, after), taken, kept)
         if not options.dry_run:
             write_files(project_dir, files)
     return DraftResult(
@@ -191,7 +198,7 @@ def _generate(
         why = engine.unavailable(context)
         if why is not None:
             say(f"{name}: skipped: {why}")
-            notes[name] = (why, 0.0)
+            notes[name] = (f"not run: {why}", 0.0)
             continue
         problems: list[str] = []
         for target in targets:
@@ -200,7 +207,7 @@ def _generate(
                 found = list(engine.candidates(target, context, check))  # type: ignore[arg-type]
             except EngineError as error:
                 problems.append(str(error))
-                say(f"{name}: {error}")
+                say(str(error) if str(error).startswith(f"{name}") else f"{name}: {error}")
                 continue
             except Exception as error:
                 problems.append(f"{name} crashed: {type(error).__name__}: {error}")
@@ -230,6 +237,24 @@ def _files_and_after(
     """The files of the kept tests, and the coverage measured with them: they run together once
     more, in the project's copy where they will be written; one failing there is flaky."""
     notes: list[str] = []
+    before = drafted_before(project_dir)
+    if before:
+        again = []
+        for test in tests:
+            where = before.get(function_shape(test.source)) if test.status == "kept" else None
+            again.append(
+                dataclasses.replace(test, status="redundant", failure=f"already in {where}")
+                if where
+                else test
+            )
+        repeated = sum(1 for old, new in zip(tests, again, strict=True) if old is not new)
+        tests = again
+        if repeated:
+            notes.append(
+                f"{repeated} kept test(s) are already in files covgap draft wrote before: run "
+                "the suite under coverage (covgap run) before drafting again, so that the data "
+                "counts them"
+            )
     for _ in range(2):
         kept = [t for t in tests if t.status == "kept"]
         if not kept:
@@ -354,7 +379,9 @@ def _funnels(
                 engine=name,
                 candidates=len(mine),
                 built=sum(1 for t in mine if t.status != "not-built"),
-                passed=sum(1 for t in mine if t.runs and t.passes == t.runs),
+                passed=sum(
+                    1 for t in mine if (t.runs and t.passes == t.runs) or t.status == "probe-passed"
+                ),
                 kept=sum(1 for t in mine if t.status == "kept"),
                 findings=sum(1 for t in mine if t.status == "finding"),
                 note=note,

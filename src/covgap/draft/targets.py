@@ -112,7 +112,7 @@ def _target(project_dir: Path, gap: FunctionGap, result: PlanResult) -> DraftTar
         return None
     lines = text.splitlines()
     region = gap.region
-    node = _function_node(text, region.start_line)
+    node, enclosing = _function_node(text, region.start_line)
     start = region.start_line
     if node is not None and node.decorator_list:
         start = min(d.lineno for d in node.decorator_list)
@@ -140,18 +140,49 @@ def _target(project_dir: Path, gap: FunctionGap, result: PlanResult) -> DraftTar
         test_imports=_imports(project_dir, test_file) if advice is not None else (),
         fixtures=tuple(name for name, _ in setup.fixtures) if setup is not None else (),
         import_root=import_root(gap.path),
+        enclosing=enclosing,
+        decorators=tuple(_decorator(d) for d in node.decorator_list) if node is not None else (),
     )
 
 
-def _function_node(text: str, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+def _decorator(node: ast.expr) -> str:
+    target = node.func if isinstance(node, ast.Call) else node
+    try:
+        return ast.unparse(target)
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        return ""
+
+
+def _function_node(
+    text: str, line: int
+) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef | None, str]:
+    """The function defined at ``line``, and for a nested one its enclosing function's
+    qualified name ("" otherwise)."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
-        return None
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno == line:
-            return node
-    return None
+        return None, ""
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+    def walk(node: ast.AST, path: list[str], inside: str) -> tuple[ast.AST | None, str]:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (*functions, ast.ClassDef)):
+                if isinstance(child, functions) and child.lineno == line:
+                    return child, inside
+                deeper = ".".join([*path, child.name])
+                found = walk(
+                    child, [*path, child.name], deeper if isinstance(child, functions) else inside
+                )
+                if found[0] is not None:
+                    return found
+            else:
+                found = walk(child, path, inside)
+                if found[0] is not None:
+                    return found
+        return None, ""
+
+    node, enclosing = walk(tree, [], "")
+    return (node if isinstance(node, functions) else None), enclosing
 
 
 def _raised(node: ast.AST | None) -> tuple[str, ...]:

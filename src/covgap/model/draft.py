@@ -56,6 +56,11 @@ class DraftTarget:
     fixtures: tuple[str, ...] = ()
     #: The folder on sys.path from which ``module`` imports ("src", "." for the project folder).
     import_root: str = "."
+    #: For a function defined inside another function: the enclosing one's qualified name
+    #: (it cannot be imported: tests reach it through that function); "" otherwise.
+    enclosing: str = ""
+    #: Its decorators, as written without arguments ("validator", "functools.lru_cache").
+    decorators: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -65,6 +70,39 @@ class DraftTarget:
     def name(self) -> str:
         """The last part of the qualified name ("add" for "Cart.add")."""
         return self.qualname.rsplit(".", 1)[-1]
+
+    @property
+    def wrapped(self) -> bool:
+        """A decorator may change what calling it does (``@validator`` returns an object
+        instead of raising): a tool that analyses the undecorated code predicts wrong results."""
+        return any(d.rsplit(".", 1)[-1] not in TRANSPARENT_DECORATORS for d in self.decorators)
+
+
+#: Decorators that leave what a call returns as the function computes it.
+TRANSPARENT_DECORATORS = frozenset(
+    {
+        "staticmethod",
+        "classmethod",
+        "property",
+        "cached_property",
+        "setter",
+        "getter",
+        "deleter",
+        "abstractmethod",
+        "lru_cache",
+        "cache",
+        "wraps",
+        "overload",
+        "override",
+        "final",
+        "total_ordering",
+        "unique",
+        "contextmanager",
+        "asynccontextmanager",
+        "singledispatch",
+        "deprecated",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ def _percent(part: int, whole: int) -> str:
 def _funnel_line(funnel: EngineFunnel, width: int) -> str:
     name = funnel.engine.ljust(width)
     if not funnel.candidates and funnel.note:
-        return f"  {name}  not run: {funnel.note}"
+        note = funnel.note if funnel.note.startswith("not run") else f"no candidate: {funnel.note}"
+        return f"  {name}  {note}"
     counts = (
         f"{funnel.candidates} → {funnel.built} ({_percent(funnel.built, funnel.candidates)}) → "
         f"{funnel.passed} ({_percent(funnel.passed, funnel.candidates)}) → "
@@ -70,7 +71,13 @@ def render_draft(result: DraftResult) -> str:
             call = f"`{first.call}` " if first.call else ""
             engines = ", ".join(sorted({t.engine for t in same}))
             more = f" (and {len(same) - 1} more input(s))" if len(same) > 1 else ""
-            out.append(f"  {key}: {call}raises {first.failure}{more}  [{engines}]")
+            private = key.rsplit("::", 1)[-1].rsplit(".", 1)[-1]
+            helper = (
+                "; a private helper: check whether its callers can pass this"
+                if private.startswith("_") and not private.startswith("__")
+                else ""
+            )
+            out.append(f"  {key}: {call}raises {first.failure}{more}  [{engines}{helper}]")
     if result.flaky:
         out += ["", "Flaky (passed in some runs, failed in others; not kept):"]
         for test in result.flaky:
@@ -86,10 +93,11 @@ def render_draft(result: DraftResult) -> str:
             "test(s) run)"
         )
         for gain_item in result.functions:
-            if gain_item.kept:
+            if gain_item.kept or gain_item.after != gain_item.before:
+                tests = f"{gain_item.kept} test(s)" if gain_item.kept else "by the others' tests"
                 out.append(
                     f"  {gain_item.target}: {_coverage(gain_item.before)} → "
-                    f"{_coverage(gain_item.after)} ({gain_item.kept} test(s))"
+                    f"{_coverage(gain_item.after)} ({tests})"
                 )
     else:
         out.append(f"Coverage: {_coverage(result.before)}; no test kept")
@@ -158,6 +166,16 @@ def draft_json(result: DraftResult) -> dict[str, Any]:
                 "written_to": t.written_to,
             }
             for t in result.tests
+        ],
+        "findings": [
+            {
+                "engine": t.engine,
+                "target": t.target,
+                "call": t.call,
+                "exception": t.failure,
+                "test": t.name,
+            }
+            for t in result.findings
         ],
         "files": [
             {"path": f.path, "tests": list(f.tests), "skeleton": f.skeleton} for f in result.files

@@ -185,7 +185,7 @@ class HypothesisEngine:
         parts = target.qualname.split(".")
         if not target.qualname or target.qualname.startswith("(") or "<locals>" in parts:
             return []
-        if len(parts) > 2 or target.is_async:
+        if len(parts) > 2 or target.is_async or target.enclosing:
             return []
         python = self._interpreter(context)
         if python is None:

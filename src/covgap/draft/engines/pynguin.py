@@ -192,6 +192,8 @@ class PynguinEngine:
     def candidates(
         self, target: DraftTarget, context: EngineContext, check: Check
     ) -> Iterator[Candidate]:
+        if target.enclosing:  # a nested function: no test can call it by name
+            return
         tests = self._module_tests(target, context)
         source = keep_tests(tests, target)
         if source is None:

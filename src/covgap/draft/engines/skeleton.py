@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -87,13 +87,18 @@ def _dedent(source: str) -> str:
 
 
 def _is_method(target: DraftTarget) -> bool:
+    if target.enclosing:
+        return False
     return "." in target.qualname and not target.qualname.split(".")[-2].startswith("<")
 
 
 def _imports(targets: list[DraftTarget]) -> list[str]:
     names: dict[str, list[str]] = {}
     for target in targets:
-        wanted = [target.qualname.split(".")[0]]
+        root = (target.enclosing or target.qualname).split(".")[0]
+        # the exceptions it raises that are not builtins: from its module, where it names them
+        raised = {_raised(s, target) for s in target.suggestions} - {""}
+        wanted = [root, *sorted(n for n in raised if n.isidentifier() and not _builtin(n))]
         cls = target.constructor.split("(")[0]
         if target.constructor and cls.isidentifier():
             wanted.append(cls)
@@ -109,6 +114,12 @@ def _imports(targets: list[DraftTarget]) -> list[str]:
     for module, imported in names.items():
         lines.append(f"from {module} import {', '.join(sorted(imported))}")
     return lines
+
+
+def _builtin(name: str) -> bool:
+    import builtins
+
+    return hasattr(builtins, name)
 
 
 def _harness_imports(targets: list[DraftTarget]) -> list[str]:
@@ -220,6 +231,12 @@ def _test(
                 lines.append(f"    {name} = {_PLACEHOLDER}  # TODO: what {constructor} needs")
         lines.append(f"    obj = {constructor}  # TODO: build it for this case")
         callee = f"obj.{target.name}"
+    elif target.enclosing:
+        lines.append(
+            f"    # {target.name} is defined inside {target.enclosing}: call that, with arguments "
+            f"that lead to it"
+        )
+        callee, call_args = target.enclosing, _PLACEHOLDER
     else:
         callee = target.qualname
     awaited = "await " if target.is_async else ""
@@ -249,7 +266,7 @@ def _test(
         lines.append(f"        {call}")
     else:
         lines.append(f"    result = {call}")
-        expected = _expected(suggestion)
+        expected = "" if target.wrapped or target.enclosing else _expected(suggestion)
         if expected:
             lines.append(f"    assert result == {expected}")
         else:
@@ -280,8 +297,32 @@ def _raised(suggestion: Suggestion, target: DraftTarget) -> str:
     return ""
 
 
-def skeleton_module(targets: list[DraftTarget]) -> str:
-    """A starter test module for ``targets`` (of one source module), marked skipped."""
+#: Suggestions about a branch: done when no missing arc leaves their line.
+_BRANCHING = frozenset({"branch", "loop", "case"})
+
+
+def _done(suggestion: Suggestion, target: DraftTarget, covered: Covered) -> bool:
+    lines, arcs = covered
+    if suggestion.kind == "call":
+        return bool(lines or arcs)
+    if suggestion.kind in _BRANCHING:
+        leaving = {arc for arc in target.missing_arcs if arc[0] == suggestion.line}
+        return bool(leaving) and leaving <= arcs
+    return suggestion.line in lines
+
+
+#: What the kept tests cover of a target: (lines, arcs).
+Covered = tuple[frozenset[int], frozenset[tuple[int, int]]]
+
+
+def skeleton_module(
+    targets: list[DraftTarget], covered: Mapping[str, Covered] | None = None
+) -> str:
+    """A starter test module for ``targets`` (of one source module), marked skipped.
+
+    ``covered``: by target key, the lines and arcs kept tests already cover: suggestions about
+    them are left out (and "call it" once a kept test calls it)."""
+    covered = covered or {}
     names = ", ".join(f"`{t.qualname}`" for t in targets)
     module = targets[0].module if targets else ""
     out = [
@@ -297,9 +338,15 @@ def skeleton_module(targets: list[DraftTarget]) -> str:
     ]
     used: set[str] = set()
     for target in targets:
+        done = covered.get(target.key)
         suggestions = [
-            s for s in target.suggestions if s.kind not in ("unreachable", "run", "import")
+            s
+            for s in target.suggestions
+            if s.kind not in ("unreachable", "run", "import")
+            and not (done is not None and _done(s, target, done))
         ]
+        if not suggestions and done is not None:
+            continue
         if not suggestions:
             from covgap.model.advice import Suggestion
 
