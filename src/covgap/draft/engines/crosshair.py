@@ -128,8 +128,6 @@ def _kind(target: DraftTarget) -> str | None:
         return None
     if len(parts) > 2 or target.is_async or target.enclosing:
         return None
-    if target.wrapped:  # crosshair predicts the undecorated function's results
-        return None
     node = _function_node(target.source)
     if node is None or isinstance(node, ast.AsyncFunctionDef) or _is_generator(node):
         return None
