@@ -239,3 +239,19 @@ def test_which_exceptions_point_at_a_bug(
 
     target = DraftTarget("m.py", "f", "m", 1, 2, source, raises=raises)
     assert _is_bug_class(exception, target) is bug
+
+
+def test_as_much_gained_the_readable_test_is_kept(text_project: Path, tmp_path: Path) -> None:
+    workspace, targets, missing = _setup(text_project, tmp_path)
+    camelize = targets["camelize"]
+    head = "from textutil.text import camelize\n\n\n"
+    odd = (
+        head + 'def test_odd():\n    assert camelize("\\x00_\\x01", upper=False) == "\\x00\\x01"\n'
+    )
+    plain = head + 'def test_plain():\n    assert camelize("a_b", upper=False) == "aB"\n'
+    pairs = [
+        (Candidate("e", camelize.key, odd), camelize),
+        (Candidate("e", camelize.key, plain), camelize),
+    ]
+    tests = _by_name(filter_candidates(workspace, pairs, missing, runs=1, timeout=60))
+    assert (tests["test_plain"].status, tests["test_odd"].status) == ("kept", "redundant")

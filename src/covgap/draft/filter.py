@@ -365,11 +365,14 @@ def _greedy(
         best, best_gain = -1, 0
         best_new: tuple[dict[str, frozenset[int]], dict[str, frozenset[tuple[int, int]]]]
         best_new = ({}, {})
+        best_odd = 0
         for index in left:
             new_lines, new_arcs = missing.new_in(stable[index][1], covered_lines, covered_arcs)
             gain = sum(map(len, new_lines.values())) + sum(map(len, new_arcs.values()))
-            if gain > best_gain:
-                best, best_gain, best_new = index, gain, (new_lines, new_arcs)
+            odd = _oddness(stable[index][0].source)
+            # as much gained: the test a person reads more easily
+            if gain > best_gain or (gain == best_gain and gain and odd < best_odd):
+                best, best_gain, best_new, best_odd = index, gain, (new_lines, new_arcs), odd
         if best < 0:
             break
         left.remove(best)
@@ -388,6 +391,14 @@ def _greedy(
         )
     decided += [stable[index][0] for index in left]
     return decided
+
+
+def _oddness(source: str) -> int:
+    """How hard a test's literals are to read: escaped control characters, characters outside
+    ASCII, and its length, in that order of weight."""
+    escapes = len(re.findall(r"\\x[0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8}", source))
+    foreign = sum(1 for char in source if ord(char) > 127)
+    return 1000 * (escapes + foreign) + len(source)
 
 
 def _always(test_runs: list[TestRun]) -> TestRun:
