@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,13 +43,10 @@ def combined(
     project: ProjectCoverage,
     workspace: Workspace,
     run: RunResult,
-    contexts: list[str] | None = None,
 ) -> tuple[ProjectCoverage | None, str]:
     """The project's coverage with the suite's data and ``run``'s (the kept tests, in the
     project's copy) combined, as coverage.py counts it; (None, why) when it cannot be measured.
-
-    ``contexts``: only what these tests ran counts (the run also held the suite's own tests,
-    whose lines the suite's data may not have: a partial suite stays partial)."""
+    """
     from coverage import CoverageData
     from coverage.exceptions import CoverageException
 
@@ -79,8 +75,6 @@ def combined(
         names = _names_by_relative(project_dir, merged.measured_files())
         new = CoverageData(basename=str(run.data_file))
         new.read()
-        if contexts is not None:
-            new.set_query_contexts([f"^{re.escape(nodeid)}$" for nodeid in contexts] or ["^$"])
         for name in new.measured_files():
             relative = workspace.relative(name)
             if not relative:
