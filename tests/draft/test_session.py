@@ -247,3 +247,15 @@ def test_with_suite_leaves_out_a_kept_test_that_fails_beside_the_suite(text_proj
         "failed when run with the suite and the other kept tests",
     )
     assert not drafted.files and drafted.after is None
+
+
+def test_an_interpreter_without_pytest_is_one_line(
+    text_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+    code = main(["draft", str(text_project), "--python", str(bare / "bin" / "python")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert err[0].endswith("pytest is not installed in this interpreter's environment")
+    assert err[0].startswith("covgap: error: ")

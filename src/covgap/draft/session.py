@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -26,6 +27,7 @@ from covgap.draft.output import (
 from covgap.draft.runner import Workspace
 from covgap.draft.sandbox import Sandbox
 from covgap.draft.targets import Selection, choose_targets
+from covgap.errors import DataError
 
 if TYPE_CHECKING:
     from covgap.config import Settings
@@ -90,9 +92,11 @@ def run_draft(
 
     ``engines``: engine objects by name, used instead of the built-in ones of that name (a
     program's own generator; ``options.engines`` still says which run, in which order)."""
+    from covgap.collect.suite.interpreter import probe
     from covgap.model.draft import DraftResult
 
     project_dir = project_dir.resolve()
+    probe(options.python)  # pytest and coverage.py 7.10+ there, or one line saying what to do
     targets = choose_targets(project_dir, result, options.selection)
     before = result.project.totals
     if not targets:
@@ -120,7 +124,14 @@ def run_draft(
             branch=result.project.branch_measured,
         )
         say(f"Copying {project_dir.name} into a sandbox…")
-        workspace.copy()
+        try:
+            workspace.copy()
+        except (OSError, shutil.Error) as error:
+            raise DataError(
+                f"cannot copy the project into a sandbox: {_first(error)}",
+                path=str(project_dir),
+                slug="draft-copy",
+            ) from None
         sandbox.sys_path = workspace.sys_path()
         missing = missing_of(result.project)
         check = make_check(workspace, missing, timeout=options.run_timeout, seed=options.seed)
@@ -165,6 +176,19 @@ def run_draft(
         dry_run=options.dry_run,
         notes=tuple(notes),
     )
+
+
+def _first(error: BaseException) -> str:
+    """shutil.Error's list of failures, or an OSError's reason, as one line."""
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list):
+        failures = error.args[0]
+        if failures:
+            source, _, why = failures[0]
+            more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+            return f"{source}: {why}{more}"
+    if isinstance(error, OSError):
+        return f"{error.filename}: {error.strerror}" if error.filename else str(error.strerror)
+    return str(error)
 
 
 def _generate(
