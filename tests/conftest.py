@@ -231,3 +231,11 @@ def small_filesystem(folder: Path, size: str) -> Iterator[bool]:
         yield True
     finally:
         subprocess.run(["umount", folder], capture_output=True, check=True)
+
+
+@pytest.fixture
+def text_project(tmp_path: Path) -> Path:
+    """covgap draft's small real project: src/textutil/text.py with one test, measured."""
+    from draft.draft_project import make_text_project
+
+    return make_text_project(tmp_path)
