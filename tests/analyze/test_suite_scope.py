@@ -274,3 +274,33 @@ def test_without_an_inventory_the_named_test_modules_stand_for_it() -> None:
     assert (scope.test_modules, scope.tests) == (2, None)
     assert [(t.path, t.tests) for t in scope.not_run] == [(f"{site}/tests/test_io.py", 0)]
     assert scope.partial
+
+
+def test_a_module_whose_tests_ran_is_never_ranked() -> None:
+    """pkg/checks.py has no test-like name, but covgap run's outcomes say its tests ran."""
+    from covgap.api import analyze
+    from covgap.config import Settings
+    from covgap.model import Region
+
+    checks = FileCoverage(
+        path="pkg/checks.py",
+        numbers=Numbers(6, 3),
+        regions=(Region("check_it", 1, 6, Numbers(6, 3), missing_lines=(4, 5, 6)),),
+    )
+    core = FileCoverage(
+        path="pkg/core.py",
+        numbers=Numbers(10, 5),
+        regions=(Region("work", 1, 10, Numbers(10, 5), missing_lines=(6, 7, 8, 9, 10)),),
+    )
+    project = ProjectCoverage(
+        files=(core, checks),
+        branch_measured=False,
+        input_kind="coverage-data",
+        input_path=".coverage",
+    )
+    facts = SuiteFacts(health=_health("pkg/checks.py::check_it"))
+    ranked = analyze(project, Settings(), None, facts)
+    assert {g.path for g in ranked.functions} == {"pkg/core.py"}
+    assert ranked.scope.test_numbers == Numbers(6, 3)
+    without = analyze(project, Settings(), None, SuiteFacts())
+    assert "pkg/checks.py" in {g.path for g in without.functions}

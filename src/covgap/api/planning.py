@@ -41,9 +41,10 @@ def analyze(
     from covgap.model import PlanResult, SuiteFacts
 
     suite = suite if suite is not None else SuiteFacts()
-    test_files = find_test_code(
-        (file.path for file in project.files), {path for path, _ in suite.test_modules}
-    )
+    collected = {path for path, _ in suite.test_modules}
+    if suite.health is not None:  # a module whose tests ran is test code, whatever its name
+        collected |= {test.nodeid.split("::", 1)[0] for test in suite.health.tests}
+    test_files = find_test_code((file.path for file in project.files), collected)
     scope = suite_scope(project, test_files, suite)
     assessments, risk_info = assessed if assessed is not None else (None, None)
     files, functions = rank(
