@@ -18,6 +18,7 @@ from covgap.api.risk import Assessed as Assessed
 from covgap.api.risk import Surroundings as Surroundings
 from covgap.api.risk import assess_risk, read_surroundings
 from covgap.api.snapshots import history, record
+from covgap.api.suite_history import record_test_runs
 from covgap.collect.suite.run import Progress, RunOptions
 
 # The analysis modules are imported where they are used, not here: ``covgap run`` starts the
@@ -41,6 +42,7 @@ __all__ = [
     "read_audit",
     "read_surroundings",
     "record",
+    "record_test_runs",
     "run",
 ]
 

@@ -3,6 +3,7 @@ runs are ``outcomes``' ``TestRunRecords``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -103,6 +104,8 @@ class History(TestRunRecords):
                         ),
                     )
                 if tests is not None:
+                    if tests.recorded_at is None:  # the same moment as its snapshot
+                        tests = dataclasses.replace(tests, recorded_at=when)
                     insert_test_run(connection, tests, snapshot_id=int(snapshot_id))
         except sqlite3.Error as exc:
             raise OutputError(
