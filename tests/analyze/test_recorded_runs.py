@@ -241,7 +241,7 @@ def test_the_budget_in_words() -> None:
     assert workers_needed(estimate, 20 * 60) == 1
     assert workers_needed(estimate, 11 * 60) == 2
     assert workers_needed(estimate, 5 * 60) is None
-    assert budget_text(estimate, 20 * 60) == "under 20 min with 1 worker (estimated 18 min)"
+    assert budget_text(estimate, 20 * 60) == "under 20 min without xdist (estimated 18 min)"
     assert (
         budget_text(estimate, 6.5 * 60) == "under 6 min 30 s needs 4 workers (estimated 6 min 2 s)"
     )

@@ -118,7 +118,7 @@ def _workers(count: int) -> str:
 
 def budget_text(estimate: SuiteEstimate, budget: float) -> str:
     """The estimate against a time budget, in words: "under 5 min needs 4 workers (estimated
-    4 min 12 s)", "under 5 min with 1 worker (estimated 3 min 2 s)", "over 5 min even with 8
+    4 min 12 s)", "under 5 min without xdist (estimated 3 min 2 s)", "over 5 min even with 8
     workers (estimated 6 min 40 s)"."""
     limit = duration_text(budget)
     needed = workers_needed(estimate, budget)
@@ -130,5 +130,5 @@ def budget_text(estimate: SuiteEstimate, budget: float) -> str:
         )
     seconds = estimate.seconds(needed)
     assert seconds is not None
-    verb = "with" if needed == 1 else "needs"
-    return f"under {limit} {verb} {_workers(needed)} (estimated {duration_text(seconds)})"
+    how = "without xdist" if needed == 1 else f"needs {_workers(needed)}"
+    return f"under {limit} {how} (estimated {duration_text(seconds)})"

@@ -20,6 +20,7 @@ __all__ = [
     "SuiteEstimate",
     "SuiteTiming",
     "TestEvidence",
+    "TestHistory",
     "TestRun",
     "TestRunSource",
     "TestTiming",
@@ -211,3 +212,28 @@ class TestEvidence:
     head: str | None
     flaky: tuple[FlakyRecord, ...] = ()
     estimate: SuiteEstimate | None = None
+    #: The slowest tests of the run the estimate is from, slowest first (a few).
+    slowest: tuple[TestOutcome, ...] = ()
+
+
+@dataclass(frozen=True)
+class TestHistory:
+    """What ``covgap history --tests`` shows: the flaky tests among the runs read, the timing
+    of the last runs, and the suite's estimate from the latest whole run."""
+
+    __test__ = False
+
+    #: Recorded test runs read for flaky tests (all, or the last ``--limit``), and the first
+    #: and last of them.
+    runs: int
+    first: RunMark | None
+    last: RunMark | None
+    flaky: tuple[FlakyRecord, ...]
+    #: Over the last runs (``window`` of them at most).
+    timing: SuiteTiming
+    window: int
+    estimate: SuiteEstimate | None
+    #: The time budget the estimate is read against, in seconds (``max-suite-seconds``, or
+    #: five minutes), and whether it was configured.
+    budget: float
+    budget_set: bool = False
