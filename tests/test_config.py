@@ -159,3 +159,27 @@ def test_too_deep_toml_is_invalid_toml(tmp_path: Path) -> None:
         load_settings(tmp_path, {}, environ={})
     assert raised.value.slug == "bad-toml"
     assert raised.value.path == str(tmp_path / "pyproject.toml")
+
+
+def test_the_test_gates_keys(tmp_path: Path) -> None:
+    """fail-on-flaky, flaky-window, max-suite-seconds and suite-workers from [tool.covgap], and
+    their bounds."""
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.covgap]\nfail-on-flaky = true\nflaky-window = 5\n"
+        "max-suite-seconds = 300\nsuite-workers = 4\n"
+    )
+    settings = load_settings(tmp_path, {}, environ={})
+    assert settings.fail_on_flaky and settings.flaky_window == 5
+    assert (settings.max_suite_seconds, settings.suite_workers) == (300.0, 4)
+    defaults = load_settings(Path("no-such-project"), {}, environ={})
+    assert not defaults.fail_on_flaky and defaults.flaky_window == 20
+    assert (defaults.max_suite_seconds, defaults.suite_workers) == (None, 1)
+    for key, value, fragment in (
+        ("max-suite-seconds", "0", "above 0 and at most 86400"),
+        ("max-suite-seconds", "nan", "above 0 and at most 86400"),
+        ("flaky-window", "0", "flaky-window must be a whole number from 1 to 100000"),
+        ("suite-workers", "1025", "suite-workers must be a whole number from 1 to 1024"),
+        ("fail-on-flaky", "maybe", "fail-on-flaky must be true or false"),
+    ):
+        with pytest.raises(ConfigError, match=fragment):
+            load_settings(Path("no-such-project"), {key: value}, environ={})

@@ -185,6 +185,14 @@ class Settings:
     drop_alert: float = 5.0
     #: The plan's phase gate: the ``fail_under`` of the last phase the baseline completed.
     phase_gate: bool = True
+    #: Fail when a test is known flaky on the commit checked or in the last ``flaky_window``
+    #: recorded test runs (docs/check.md).
+    fail_on_flaky: bool = False
+    flaky_window: int = 20
+    #: The suite's estimated wall time with ``suite_workers`` pytest-xdist workers (1: without)
+    #: may not exceed this many seconds; None: no such gate.
+    max_suite_seconds: float | None = None
+    suite_workers: int = 1
     # --- covgap draft (docs/draft.md) ---
     #: The engines ``covgap draft`` uses when ``--engine`` is not given; () for its default.
     draft_engines: tuple[str, ...] = ()
@@ -317,6 +325,28 @@ def _points(value: Any) -> float:
         raise ValueError(f"must be a number of points, not {value!r}") from None
     if not math.isfinite(number) or not 0 <= number <= 100:
         raise ValueError(f"must be a number of points from 0 to 100, not {value!r}")
+    return number
+
+
+#: The longest ``max-suite-seconds``: a day.
+MAX_SUITE_SECONDS = 86_400.0
+#: The most recorded runs ``flaky-window`` reads, and the most ``suite-workers``.
+MAX_FLAKY_WINDOW = 100_000
+MAX_SUITE_WORKERS = 1024
+
+
+def _suite_seconds(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("must be a number of seconds")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"must be a number of seconds, not {value!r}") from None
+    if not math.isfinite(number) or not 0 < number <= MAX_SUITE_SECONDS:
+        raise ValueError(
+            f"must be a number of seconds above 0 and at most {MAX_SUITE_SECONDS:g} (a day), "
+            f"not {value!r}"
+        )
     return number
 
 
@@ -479,6 +509,10 @@ _PARSERS: dict[str, tuple[str, Any]] = {
     "history": ("history", _path),
     "drop-alert": ("drop_alert", _points),
     "phase-gate": ("phase_gate", _boolean),
+    "fail-on-flaky": ("fail_on_flaky", _boolean),
+    "flaky-window": ("flaky_window", _whole(1, MAX_FLAKY_WINDOW)),
+    "max-suite-seconds": ("max_suite_seconds", _suite_seconds),
+    "suite-workers": ("suite_workers", _whole(1, MAX_SUITE_WORKERS)),
     "draft-engines": ("draft_engines", _draft_engines),
     "draft-runs": ("draft_runs", _whole(1, 1000)),
     "llm-base-url": ("llm_base_url", _text),

@@ -13,7 +13,18 @@ from coverage.results import should_fail_under
 
 from covgap.analyze.gates import evaluate
 from covgap.config import Settings
-from covgap.model import Baseline, FileCoverage, Numbers, ProjectCoverage
+from covgap.model import (
+    Baseline,
+    FileCoverage,
+    FlakyRecord,
+    Numbers,
+    ProjectCoverage,
+    RunMark,
+    SuiteEstimate,
+    TestEvidence,
+    TestOutcome,
+    WorkerEstimate,
+)
 
 
 def project(*files: tuple[str, Numbers], precision: int = 2) -> ProjectCoverage:
@@ -194,3 +205,77 @@ def test_unset_gates_are_skipped_and_say_why() -> None:
     assert all(g.verdict == "skip" for g in result.gates)
     assert all(g.summary for g in result.gates)
     assert result.passed
+
+
+# -- the test gates: flaky tests and the suite's time (recorded test runs) ----------------------
+
+
+def evidence(*, flaky: bool = False, seconds: float | None = 10.0) -> TestEvidence:
+    mark = RunMark(7, "2026-01-07T10:00:00Z", "c" * 40)
+    records = (
+        (FlakyRecord("t.py::test_x", 4, 1, mark, mark, "AssertionError: late", ("c" * 40,)),)
+        if flaky
+        else ()
+    )
+    estimate = None
+    if seconds is not None:
+        estimate = SuiteEstimate(
+            mark, 3, seconds, 0.0, (WorkerEstimate(1, seconds), WorkerEstimate(2, seconds / 2))
+        )
+    slowest = (
+        TestOutcome("t.py::test_slow", "passed", 9.0),
+        TestOutcome("t.py::test_x", "passed", 0.05),
+    )
+    return TestEvidence(5, 20, "c" * 40, records, estimate, slowest)
+
+
+def test_the_test_gates_are_skipped_unless_asked_for() -> None:
+    result = evaluate(project(("a.py", ABOVE)), Settings(), tests=None)
+    assert verdict(result.gates, "flaky") == verdict(result.gates, "suite-time") == "skip"
+    assert result.passed
+
+
+def test_the_test_gates_fail_without_recorded_runs() -> None:
+    settings = Settings(fail_on_flaky=True, max_suite_seconds=60.0)
+    for tests in (None, TestEvidence(0, 20, None)):
+        result = evaluate(project(("a.py", ABOVE)), settings, tests=tests)
+        flaky, suite = (g for g in result.gates if g.gate in {"flaky", "suite-time"})
+        assert flaky.verdict == suite.verdict == "fail"
+        assert flaky.summary.startswith("flaky tests: no test outcomes recorded in the history")
+        assert suite.summary.startswith("suite time: no run of the whole suite recorded")
+
+
+def test_the_flaky_gate() -> None:
+    settings = Settings(fail_on_flaky=True)
+    clean = evaluate(project(("a.py", ABOVE)), settings, tests=evidence())
+    gate = next(g for g in clean.gates if g.gate == "flaky")
+    assert gate.verdict == "pass"
+    assert (
+        gate.summary == "flaky tests: none in 5 recorded runs (the last 20 and those of cccccccccc)"
+    )
+    flaky = evaluate(project(("a.py", ABOVE)), settings, tests=evidence(flaky=True))
+    gate = next(g for g in flaky.gates if g.gate == "flaky")
+    assert gate.verdict == "fail" and not flaky.passed
+    assert gate.summary.startswith("flaky tests: 1 passed and failed on the same code, 1 on this")
+    (failure,) = gate.failures
+    assert failure.path == "t.py::test_x"
+    assert failure.text == (
+        "failed 1 of 4 runs of the same code (25%), last on cccccccccc at 2026-01-07T10:00:00Z: "
+        "AssertionError: late"
+    )
+
+
+@pytest.mark.parametrize(
+    ("limit", "workers", "expected"),
+    [(10.0, 1, "pass"), (9.99, 1, "fail"), (5.0, 2, "pass"), (4.99, 2, "fail")],
+)
+def test_the_suite_time_gate_at_its_boundary(limit: float, workers: int, expected: str) -> None:
+    settings = Settings(max_suite_seconds=limit, suite_workers=workers)
+    result = evaluate(project(("a.py", ABOVE)), settings, tests=evidence(seconds=10.0))
+    gate = next(g for g in result.gates if g.gate == "suite-time")
+    assert gate.verdict == expected
+    assert gate.actual == 10.0 / workers and gate.threshold == limit
+    if expected == "fail":
+        # the slowest tests that matter are named; 0.05 s of 10 s is under 1%
+        assert [f.path for f in gate.failures] == ["t.py::test_slow"]
+        assert gate.failures[0].text == "9.0 s, 90% of the tests' time"

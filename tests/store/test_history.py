@@ -393,18 +393,19 @@ def test_an_older_history_is_migrated_in_order(
 
         return migrate
 
+    after, later = HISTORY_SCHEMA + 1, HISTORY_SCHEMA + 2
     monkeypatch.setattr(
-        history_module, "MIGRATIONS", [*history_module.MIGRATIONS, step(2), step(3)]
+        history_module, "MIGRATIONS", [*history_module.MIGRATIONS, step(after), step(later)]
     )
-    monkeypatch.setattr(history_module, "HISTORY_SCHEMA", 3)
+    monkeypatch.setattr(history_module, "HISTORY_SCHEMA", later)
     with History(path) as history:
         assert history.load(kept).commit == "b" * 40
-    assert runs == [2, 3]
+    assert runs == [after, later]
     with History(path):
         pass
-    assert runs == [2, 3]  # applied once
+    assert runs == [after, later]  # applied once
     raw = sqlite3.connect(path)
-    assert raw.execute("PRAGMA user_version").fetchone() == (3,)
+    assert raw.execute("PRAGMA user_version").fetchone() == (later,)
     raw.close()
 
 
@@ -420,12 +421,12 @@ def test_a_failed_migration_changes_nothing(
         connection.execute("ALTER TABLE no_such_table ADD COLUMN y")
 
     monkeypatch.setattr(history_module, "MIGRATIONS", [*history_module.MIGRATIONS, broken])
-    monkeypatch.setattr(history_module, "HISTORY_SCHEMA", 2)
+    monkeypatch.setattr(history_module, "HISTORY_SCHEMA", HISTORY_SCHEMA + 1)
     with pytest.raises(DataError, match="no_such_table"):
         History(path)
     monkeypatch.undo()
     raw = sqlite3.connect(path)
-    assert raw.execute("PRAGMA user_version").fetchone() == (1,)
+    assert raw.execute("PRAGMA user_version").fetchone() == (HISTORY_SCHEMA,)
     tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
     assert "half_done" not in tables
     raw.close()

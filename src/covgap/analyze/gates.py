@@ -17,9 +17,15 @@ compares ``fail_under``: the percentage rounded to coverage.py's ``[report] prec
   points, and no file may have more uncovered statements than it had.
 - ``phase``: the total may not fall below the ``fail_under`` of the last phase the baseline had
   completed (its milestones: the baseline's plan, or the configured ``milestones``).
+- ``flaky`` (``fail-on-flaky``): no test known flaky on the commit checked or in the last
+  ``flaky-window`` recorded test runs (``covgap.analyze.known_flaky``).
+- ``suite-time`` (``max-suite-seconds``): the suite's wall time estimated for ``suite-workers``
+  from the latest recorded run of the whole suite (``covgap.analyze.suite_time``) is at most
+  the threshold.
 
 A gate that has nothing to judge (no threshold set, no baseline, no diff) is skipped, and says
-why; skipped gates never fail.
+why; skipped gates never fail. The two test gates are the exception: asked for, with no test
+run recorded, they fail and say so, since nothing then shows the suite meets them.
 """
 
 from __future__ import annotations
@@ -33,9 +39,10 @@ from typing import TYPE_CHECKING, Literal
 from coverage.results import should_fail_under
 
 from covgap.analyze.risk import critical_pattern
+from covgap.analyze.suite_time import budget_text, duration_text
 from covgap.config import Settings
 from covgap.markup import code_span as code
-from covgap.model import Baseline, FileCoverage, Numbers, ProjectCoverage
+from covgap.model import Baseline, FileCoverage, FlakyRecord, Numbers, ProjectCoverage, TestEvidence
 
 if TYPE_CHECKING:
     from covgap.analyze.diffcov import DiffCoverage, FileDiffCoverage
@@ -318,13 +325,99 @@ def _phase_gate(
     )
 
 
+#: What a test gate says when no test run is recorded.
+_NO_RUNS = (
+    "no test outcomes recorded in the history, so nothing shows it (`covgap run` records "
+    "them, and `covgap plan --junit FILE --record`; keep the history between CI runs)"
+)
+
+
+def _short(commit: str | None) -> str:
+    return commit[:10] if commit else "no commit"
+
+
+def _flaky_failure(record: FlakyRecord) -> GateFailure:
+    last = record.last_seen
+    dirty = "+" if last.dirty else ""
+    message = f": {record.message}" if record.message else ""
+    return GateFailure(
+        record.nodeid,
+        f"failed {record.failures} of {record.runs} runs of the same code "
+        f"({record.frequency:.0%}), last on {_short(last.commit)}{dirty} at {last.recorded_at}"
+        + message,
+    )
+
+
+def _flaky_gate(settings: Settings, tests: TestEvidence | None) -> GateResult:
+    if not settings.fail_on_flaky:
+        return GateResult("flaky", "skip", "flaky tests: not asked for (fail-on-flaky)")
+    if tests is None or not tests.runs:
+        return GateResult("flaky", "fail", f"flaky tests: {_NO_RUNS}")
+    runs = f"{tests.runs} recorded run{'s' if tests.runs != 1 else ''}"
+    read = f"the last {tests.window}" + (
+        f" and those of {_short(tests.head)}" if tests.head else ""
+    )
+    if tests.flaky:
+        count = len(tests.flaky)
+        on_head = sum(tests.head in record.commits for record in tests.flaky)
+        here = f", {on_head} on this commit" if on_head else ""
+        return GateResult(
+            "flaky",
+            "fail",
+            f"flaky tests: {count} passed and failed on the same code{here} ({runs}: {read})",
+            float(count),
+            0.0,
+            tuple(_flaky_failure(record) for record in tests.flaky),
+        )
+    return GateResult("flaky", "pass", f"flaky tests: none in {runs} ({read})", 0.0, 0.0)
+
+
+def _suite_time_gate(settings: Settings, tests: TestEvidence | None) -> GateResult:
+    limit = settings.max_suite_seconds
+    if limit is None:
+        return GateResult("suite-time", "skip", "suite time: no threshold set")
+    estimate = tests.estimate if tests is not None else None
+    if estimate is None:
+        return GateResult(
+            "suite-time",
+            "fail",
+            "suite time: no run of the whole suite recorded in the history, so nothing "
+            "estimates it (`covgap run` records one, and `covgap plan --junit FILE --record`)",
+            None,
+            limit,
+        )
+    workers = settings.suite_workers
+    seconds = estimate.seconds(workers)
+    assert seconds is not None  # the configured workers are always estimated
+    ok = seconds <= limit
+    how = f"with {workers} xdist workers" if workers > 1 else "without xdist"
+    summary = (
+        f"suite time: estimated {duration_text(seconds)} {how} {'≤' if ok else '>'} "
+        f"{duration_text(limit)} (run {estimate.run.run_id}, {estimate.tests:,} tests)"
+    )
+    if not ok:
+        summary += f"; {budget_text(estimate, limit)}"
+    total = estimate.test_seconds
+    failures = tuple(
+        GateFailure(
+            test.nodeid,
+            f"{duration_text(test.duration)}, {test.duration / total:.0%} of the tests' time",
+        )
+        for test in (tests.slowest if tests is not None and not ok else ())
+        if total and test.duration >= total / 100  # the tests that matter
+    )
+    return GateResult("suite-time", "pass" if ok else "fail", summary, seconds, limit, failures)
+
+
 def evaluate(
     project: ProjectCoverage,
     settings: Settings,
     diff: DiffCoverage | None = None,
     baseline: Baseline | None = None,
+    tests: TestEvidence | None = None,
 ) -> CheckResult:
-    """Every gate, in a fixed order, with its verdict."""
+    """Every gate, in a fixed order, with its verdict. ``tests``: the recorded test runs the
+    test gates judge (None: none were read)."""
     precision = project.coverage_precision
     totals = project.totals
     gates = [
@@ -355,4 +448,6 @@ def evaluate(
     gates.append(_diff_gate(diff, settings.diff_fail_under, precision))
     gates += _ratchet(project, baseline, settings, precision)
     gates.append(_phase_gate(project, baseline, settings, precision))
+    gates.append(_flaky_gate(settings, tests))
+    gates.append(_suite_time_gate(settings, tests))
     return CheckResult(tuple(gates), project, diff, baseline)

@@ -18,6 +18,7 @@ from covgap.api.risk import Assessed as Assessed
 from covgap.api.risk import Surroundings as Surroundings
 from covgap.api.risk import assess_risk, read_surroundings
 from covgap.api.snapshots import history, record
+from covgap.api.suite_history import read_test_evidence, read_test_history, record_test_runs
 from covgap.collect.suite.run import Progress, RunOptions
 
 # The analysis modules are imported where they are used, not here: ``covgap run`` starts the
@@ -40,7 +41,10 @@ __all__ = [
     "plan",
     "read_audit",
     "read_surroundings",
+    "read_test_evidence",
+    "read_test_history",
     "record",
+    "record_test_runs",
     "run",
 ]
 

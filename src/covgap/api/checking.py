@@ -101,7 +101,12 @@ def check(project_dir: Path, settings: Settings, *, diff: bool = True) -> CheckR
             notes.append(f"no diff coverage: {error.message}")
     head, _, _ = git_state(project_dir)
     baseline = _baseline(project_dir, settings, head, project)
-    result = evaluate(project, settings, changes, baseline)
+    tests = None
+    if settings.fail_on_flaky or settings.max_suite_seconds is not None:
+        from covgap.api.suite_history import read_test_evidence
+
+        tests = read_test_evidence(project_dir, settings, head)
+    result = evaluate(project, settings, changes, baseline, tests)
     # The data's own notes first: sources changed since measurement make every verdict suspect.
     return dataclasses.replace(result, notes=(*project.notes, *result.notes, *notes))
 

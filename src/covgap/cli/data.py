@@ -23,6 +23,12 @@ def _run_history(args: argparse.Namespace, stdout: TextIO) -> int:
     if not project_dir.is_dir():
         raise UsageError("project folder not found", path=args.project, slug="no-project")
     settings = load_settings(project_dir, {})
+    if args.tests:
+        from covgap.report.suite_history import tests_json, tests_text
+
+        tests = api.read_test_history(project_dir, settings, args.limit)
+        stdout.write(tests_json(tests) if args.format == "json" else tests_text(tests, settings))
+        return ExitCode.OK
     summaries, deltas = api.history(project_dir, settings, args.limit)
     from covgap.report.history import history_json, history_text
 

@@ -28,6 +28,8 @@ def _run_check(args: argparse.Namespace, stdout: TextIO) -> int:
         "baseline-file": _data_path(args.baseline, project_dir),
         "jobs": args.jobs,
         "cache": False if args.no_cache else None,
+        "fail-on-flaky": True if args.fail_on_flaky else None,
+        "max-suite-seconds": args.max_suite_seconds,
     }
     settings = load_settings(project_dir, overrides)
     result = api.check(project_dir, settings, diff=not args.no_diff)

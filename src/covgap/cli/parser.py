@@ -232,7 +232,8 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check",
-        help="evaluate the coverage gates (total, floors, diff, ratchet) for CI",
+        help="evaluate the coverage gates (total, floors, diff, ratchet, flaky tests, suite "
+        "time) for CI",
         description="Evaluate the gates set in [tool.covgap] and on the command line against "
         "the coverage data, print each verdict with its numbers, and write a pull-request "
         "comment, annotations and a badge on request (docs/check.md).",
@@ -254,6 +255,18 @@ def _parser() -> argparse.ArgumentParser:
         help="compare with REV (default: merge base with the default branch)",
     )
     check.add_argument("--no-diff", action="store_true", help="no diff unless a gate needs it")
+    check.add_argument(
+        "--fail-on-flaky",
+        action="store_true",
+        help="fail when a test is known flaky on this commit or in the last recorded test runs "
+        "(flaky-window, default 20)",
+    )
+    check.add_argument(
+        "--max-suite-seconds",
+        metavar="SECONDS",
+        help="the suite's estimated wall time with suite-workers (default 1) from the latest "
+        "recorded run",
+    )
     check.add_argument("--baseline", metavar="FILE", help="a covgap-baseline.json to compare with")
     check.add_argument(
         "--update-baseline",
@@ -284,7 +297,18 @@ def _parser() -> argparse.ArgumentParser:
         "not, code removed, lines that lost or gained coverage (docs/history.md).",
     )
     history.add_argument("project", nargs="?", default=".", help="the project folder (default: .)")
-    history.add_argument("--limit", metavar="N", type=_snapshots, help="the last N snapshots")
+    history.add_argument(
+        "--limit",
+        metavar="N",
+        type=_snapshots,
+        help="the last N snapshots (with --tests: the last N test runs)",
+    )
+    history.add_argument(
+        "--tests",
+        action="store_true",
+        help="the recorded test runs instead: flaky tests, slowest tests and slow-downs, the "
+        "suite's wall time for 1, 2, 4, 8 xdist workers",
+    )
     history.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default) or JSON"
     )

@@ -46,7 +46,9 @@ def _emit_and_record(
     if failure is not None:
         raise failure
     if snapshot is not None and output != "-":  # stdout may be plan.json
-        stdout.write(f"Recorded snapshot {snapshot} in {settings.history}\n")
+        tests = len(result.health.tests) if result.health is not None else 0
+        outcomes = f" and the outcomes of {tests} test{'s' if tests != 1 else ''}" if tests else ""
+        stdout.write(f"Recorded snapshot {snapshot}{outcomes} in {settings.history}\n")
     return code
 
 

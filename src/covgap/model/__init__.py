@@ -2,7 +2,8 @@
 
 By concern: ``coverage`` (numbers, regions, files, the project), ``plan`` (gaps, priorities,
 phases, the baseline, the result), ``advice`` (risk and test advice, the strategy), ``suite``
-(outcomes, health, selection, what ran) and ``audit``. Every public name is here too: those
+(outcomes, health, selection, what ran), ``runs`` (recorded test runs; flaky and slow tests,
+the suite's time) and ``audit``. Every public name is here too: those
 ``__all__`` lists, and as ``X as X`` the others (the ``Literal`` types, the audit's, ``Baseline``).
 """
 
@@ -38,6 +39,20 @@ from covgap.model.coverage import InputKind as InputKind
 from covgap.model.plan import Baseline as Baseline
 from covgap.model.plan import FileGap, FolderGain, FunctionGap, Phase, Plan, PlanResult
 from covgap.model.plan import Priority as Priority
+from covgap.model.runs import (
+    TEST_RUN_SOURCES,
+    FlakyRecord,
+    RunMark,
+    SlowRegression,
+    SuiteEstimate,
+    SuiteTiming,
+    TestEvidence,
+    TestHistory,
+    TestRun,
+    TestTiming,
+    WorkerEstimate,
+)
+from covgap.model.runs import TestRunSource as TestRunSource
 from covgap.model.suite import (
     FailureGroup,
     RunInfo,
@@ -53,6 +68,7 @@ from covgap.model.suite import Outcome as Outcome
 
 __all__ = [
     "MODULE_REGION",
+    "TEST_RUN_SOURCES",
     "Assessment",
     "CaseFolder",
     "ExistingTest",
@@ -60,6 +76,7 @@ __all__ = [
     "FailureGroup",
     "FileCoverage",
     "FileGap",
+    "FlakyRecord",
     "FolderGain",
     "FunctionGap",
     "Harness",
@@ -76,15 +93,24 @@ __all__ = [
     "RiskInfo",
     "RiskLevel",
     "RunInfo",
+    "RunMark",
     "RunVerdict",
+    "SlowRegression",
     "StrategyItem",
     "Suggestion",
+    "SuiteEstimate",
     "SuiteFacts",
     "SuiteHealth",
     "SuiteScope",
+    "SuiteTiming",
     "TestAdvice",
+    "TestEvidence",
+    "TestHistory",
     "TestOutcome",
+    "TestRun",
     "TestSelection",
     "TestStrategy",
+    "TestTiming",
     "UnrunTests",
+    "WorkerEstimate",
 ]

@@ -7,7 +7,8 @@ the change between two snapshots from that data. docs/history.md describes the s
 guarantees; the default place is ``.covgap/history.db`` (the caller decides).
 
 By concern: ``snapshot`` (the data and its encoding), ``git`` (the state recorded), ``schema``
-and ``database`` (the tables, migrations, connection and locking), ``recording`` (``History``).
+and ``database`` (the tables, migrations, connection and locking), ``recording`` (``History``),
+``outcomes`` (test runs: every recorded run's per-test outcomes and durations).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from covgap.store.history.database import BUSY_SECONDS as BUSY_SECONDS
 from covgap.store.history.git import UNTRACKED_CODE as UNTRACKED_CODE
 from covgap.store.history.git import git_state
+from covgap.store.history.outcomes import TestRunInput
 from covgap.store.history.recording import History
 from covgap.store.history.schema import HISTORY_SCHEMA, MIGRATIONS
 from covgap.store.history.snapshot import (
@@ -41,6 +43,7 @@ __all__ = [
     "Snapshot",
     "SnapshotInput",
     "SnapshotSummary",
+    "TestRunInput",
     "file_record",
     "format_ranges",
     "git_state",

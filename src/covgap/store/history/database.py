@@ -23,7 +23,7 @@ from covgap.errors import DataError, OutputError
 # HISTORY_SCHEMA and MIGRATIONS are read from the package when used, not bound here: the
 # package's names are the ones to change (tests patch ``covgap.store.history.MIGRATIONS``).
 from covgap.store import history as _history
-from covgap.store.history.schema import _APPLICATION_ID, _TABLES
+from covgap.store.history.schema import _APPLICATION_ID, _TABLES, _TABLES_OF
 
 __all__ = [
     "BUSY_SECONDS",
@@ -51,6 +51,8 @@ class HistoryDatabase:
         """
         self.path = Path(path)
         self._empty = False
+        #: The schema the open file has: older than ``HISTORY_SCHEMA`` only when read-only.
+        self._schema = _history.HISTORY_SCHEMA
         read_only = _read_only(self.path)
         if read_only and writing:
             raise OutputError(
@@ -109,9 +111,15 @@ class HistoryDatabase:
             raise self._error(exc) from exc
 
     def _open_read_only(self, version: int) -> None:
-        """Checks of a history that cannot be written: nothing can be migrated or created."""
+        """Checks of a history that cannot be written: nothing can be migrated or created. An
+        older schema whose tables are known is read as it is (schema 1: its snapshots, and no
+        test runs)."""
         if version == 0:  # an empty file or database: a history with no snapshot yet
             self._empty = True
+        elif version < _history.HISTORY_SCHEMA and version in _TABLES_OF:
+            if _TABLES_OF[version] - self._tables(self._connection):
+                raise self._not_ours("marked as one, but its tables are missing")
+            self._schema = version
         elif version < _history.HISTORY_SCHEMA:
             raise DataError(
                 f"written by an older covgap (schema {version}) and read-only: it cannot be "

@@ -1,7 +1,9 @@
-"""Recording snapshots in the history and reading them back: the ``History`` class."""
+"""Recording snapshots in the history and reading them back: the ``History`` class (its test
+runs are ``outcomes``' ``TestRunRecords``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -11,7 +13,7 @@ from typing import Any
 
 from covgap.errors import DataError, OutputError
 from covgap.model import Numbers
-from covgap.store.history.database import HistoryDatabase
+from covgap.store.history.outcomes import TestRunInput, TestRunRecords, insert_test_run
 from covgap.store.history.snapshot import (
     _OUTCOMES,
     HASH_BYTES,
@@ -30,11 +32,12 @@ __all__ = [
 ]
 
 
-class History(HistoryDatabase):
+class History(TestRunRecords):
     """A coverage history database; use it as a context manager (or call ``close``)."""
 
-    def record(self, snapshot: SnapshotInput) -> int:
-        """Store one snapshot, in one transaction; its id."""
+    def record(self, snapshot: SnapshotInput, tests: TestRunInput | None = None) -> int:
+        """Store one snapshot, in one transaction; its id. ``tests``: the same run's per-test
+        outcomes, stored in that transaction as a test run of the snapshot."""
         project = snapshot.project
         records = [read_record(file, snapshot.project_dir) for file in project.files]
         totals = project.totals
@@ -100,6 +103,10 @@ class History(HistoryDatabase):
                             health.seconds,
                         ),
                     )
+                if tests is not None:
+                    if tests.recorded_at is None:  # the same moment as its snapshot
+                        tests = dataclasses.replace(tests, recorded_at=when)
+                    insert_test_run(connection, tests, snapshot_id=int(snapshot_id))
         except sqlite3.Error as exc:
             raise OutputError(
                 f"snapshot not recorded ({exc}); the history is unchanged",

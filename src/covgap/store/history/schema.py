@@ -13,10 +13,16 @@ __all__ = [
 
 #: The schema of the history database (``PRAGMA user_version``).
 #: 1: tables snapshot, file, source and health.
-HISTORY_SCHEMA = 1
+#: 2: tables test_run, test_node and test_result: every recorded run's per-test outcomes.
+HISTORY_SCHEMA = 2
 #: Marks the SQLite file as a covgap history ("CGH1"): ``PRAGMA application_id``.
 _APPLICATION_ID = 0x43474831
-_TABLES = frozenset({"snapshot", "file", "source", "health"})
+#: The tables of each schema: a read-only history of an older schema is read with these.
+_TABLES_OF = {
+    1: frozenset({"snapshot", "file", "source", "health"}),
+    2: frozenset({"snapshot", "file", "source", "health", "test_run", "test_node", "test_result"}),
+}
+_TABLES = _TABLES_OF[2]
 
 
 def _create_schema_1(connection: sqlite3.Connection) -> None:
@@ -76,6 +82,48 @@ def _create_schema_1(connection: sqlite3.Connection) -> None:
     )
 
 
+def _add_test_runs(connection: sqlite3.Connection) -> None:
+    """Schema 1 → 2: test runs and their per-test outcomes; the snapshots are kept as they are."""
+    connection.execute(
+        """CREATE TABLE test_run (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            commit_sha TEXT,
+            branch TEXT,
+            dirty INTEGER NOT NULL,
+            recorded_at TEXT NOT NULL,
+            covgap_version TEXT NOT NULL,
+            source TEXT NOT NULL,
+            seed INTEGER,
+            workers INTEGER,
+            seconds REAL,
+            partial INTEGER NOT NULL,
+            batch INTEGER,
+            snapshot_id INTEGER REFERENCES snapshot (id),
+            test_count INTEGER NOT NULL
+        )"""
+    )
+    connection.execute("CREATE INDEX test_run_by_commit ON test_run (commit_sha, id)")
+    connection.execute(
+        """CREATE TABLE test_node (
+            id INTEGER PRIMARY KEY,
+            nodeid TEXT NOT NULL UNIQUE
+        )"""
+    )
+    connection.execute(
+        """CREATE TABLE test_result (
+            run_id INTEGER NOT NULL REFERENCES test_run (id),
+            test_id INTEGER NOT NULL REFERENCES test_node (id),
+            outcome TEXT NOT NULL,
+            also TEXT,
+            phase TEXT NOT NULL,
+            duration REAL NOT NULL,
+            message TEXT NOT NULL,
+            PRIMARY KEY (run_id, test_id)
+        ) WITHOUT ROWID"""
+    )
+    connection.execute("CREATE INDEX test_result_by_test ON test_result (test_id, run_id)")
+
+
 #: ``MIGRATIONS[n]`` takes a history of schema n to schema n + 1; opening a history applies the
 #: ones it lacks, in order, in one transaction. ``len(MIGRATIONS) == HISTORY_SCHEMA``.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_schema_1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_schema_1, _add_test_runs]

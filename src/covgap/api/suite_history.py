@@ -1,0 +1,139 @@
+"""The history's test runs: recorded (``covgap flaky``'s re-runs), and read back as flaky tests,
+slow tests and the suite's estimate (``covgap history --tests``, ``covgap check``'s gates)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from covgap.config import Settings
+
+if TYPE_CHECKING:
+    from covgap.model import TestEvidence, TestHistory, TestOutcome, TestRun
+    from covgap.store.history import History, TestRunInput
+
+#: Recorded runs the slow tests are judged over by default (``covgap history --tests``).
+TIMING_WINDOW = 20
+#: The budget the estimate is read against when ``max-suite-seconds`` is not set.
+DEFAULT_BUDGET = 300.0
+#: The slowest tests a failed suite-time gate names.
+SLOWEST_NAMED = 5
+
+
+def record_test_runs(
+    project_dir: Path, settings: Settings, runs: Sequence[TestRunInput]
+) -> list[int]:
+    """Store runs of the project's suite on the same code (``covgap flaky``'s re-runs) in the
+    history, in one transaction, as one batch; their ids, in order.
+
+    Runs without a git state (no commit, no branch, not dirty) are given the project's now:
+    make them with ``TestRunInput.measured`` before the tests run to record the state they ran
+    on. docs/history.md.
+    """
+    from covgap.analyze.trend import history_path
+    from covgap.store.history import History, git_state
+
+    if not runs:
+        return []
+    if not all(run.has_git_state for run in runs):
+        commit, branch, dirty = git_state(project_dir.resolve())
+        runs = [
+            run
+            if run.has_git_state
+            else dataclasses.replace(run, commit=commit, branch=branch, dirty=dirty)
+            for run in runs
+        ]
+    with History(history_path(project_dir, settings)) as database:
+        return database.record_test_runs(runs)
+
+
+def _with_outcomes(database: History, bare: Sequence[TestRun]) -> list[TestRun]:
+    """The runs whose code another run also ran, with their outcomes: all that flakiness can
+    be seen in (a run alone with its code is never read)."""
+    keys = Counter(run.code_key for run in bare)
+    return database.load_test_runs(run.id for run in bare if keys[run.code_key] > 1)
+
+
+def _latest_whole(database: History) -> TestRun | None:
+    found = database.test_runs(limit=1, whole=True)
+    return found[0] if found else None
+
+
+def read_test_history(
+    project_dir: Path, settings: Settings, limit: int | None = None
+) -> TestHistory:
+    """``covgap history --tests``: the flaky tests among the recorded runs (all, or the last
+    ``limit``), the slow tests over the last ``limit`` (default 20), and the suite's estimate
+    from the latest run of the whole suite. docs/history.md."""
+    from covgap.analyze.known_flaky import find_flaky
+    from covgap.analyze.slow_tests import suite_timing
+    from covgap.analyze.suite_time import WORKER_COUNTS, suite_estimate
+    from covgap.analyze.trend import history_path
+    from covgap.model import TestHistory
+    from covgap.store.history import History
+
+    window = limit if limit is not None else TIMING_WINDOW
+    bare: list[TestRun] = []
+    paired: list[TestRun] = []
+    recent: list[TestRun] = []
+    whole: TestRun | None = None
+    path = history_path(project_dir, settings)
+    if path.exists():
+        with History(path, writing=False) as database:
+            bare = database.test_runs(limit=limit, outcomes=False)
+            paired = _with_outcomes(database, bare)
+            recent = database.test_runs(limit=window)
+            whole = _latest_whole(database)
+    workers = {*WORKER_COUNTS, settings.suite_workers}
+    return TestHistory(
+        runs=len(bare),
+        first=bare[0].mark if bare else None,
+        last=bare[-1].mark if bare else None,
+        flaky=find_flaky(paired),
+        timing=suite_timing(recent),
+        window=window,
+        estimate=suite_estimate(whole, workers) if whole is not None else None,
+        budget=settings.max_suite_seconds or DEFAULT_BUDGET,
+        budget_set=settings.max_suite_seconds is not None,
+    )
+
+
+def read_test_evidence(project_dir: Path, settings: Settings, head: str | None) -> TestEvidence:
+    """What ``covgap check``'s test gates judge: the flaky tests among the last
+    ``flaky-window`` recorded runs and every run of ``head``, and the estimate from the latest
+    run of the whole suite. A history that is missing has no runs."""
+    from covgap.analyze.known_flaky import find_flaky
+    from covgap.analyze.suite_time import WORKER_COUNTS, suite_estimate
+    from covgap.analyze.trend import history_path
+    from covgap.model import TestEvidence
+    from covgap.store.history import History
+
+    window = settings.flaky_window
+    path = history_path(project_dir, settings)
+    if not path.exists():
+        return TestEvidence(runs=0, window=window, head=head)
+    with History(path, writing=False) as database:
+        bare = {run.id: run for run in database.test_runs(limit=window, outcomes=False)}
+        if head is not None:
+            bare.update((run.id, run) for run in database.test_runs(commit=head, outcomes=False))
+        read = sorted(bare.values(), key=lambda run: run.id)
+        paired = _with_outcomes(database, read)
+        whole = _latest_whole(database)
+    estimate = None
+    slowest: tuple[TestOutcome, ...] = ()
+    if whole is not None:
+        estimate = suite_estimate(whole, {*WORKER_COUNTS, settings.suite_workers})
+        slowest = tuple(
+            sorted(whole.outcomes, key=lambda o: (-o.duration, o.nodeid))[:SLOWEST_NAMED]
+        )
+    return TestEvidence(
+        runs=len(read),
+        window=window,
+        head=head,
+        flaky=find_flaky(paired),
+        estimate=estimate,
+        slowest=slowest,
+    )
