@@ -2,7 +2,8 @@
 
 By concern: ``coverage`` (numbers, regions, files, the project), ``plan`` (gaps, priorities,
 phases, the baseline, the result), ``advice`` (risk and test advice, the strategy), ``suite``
-(outcomes, health, selection, what ran) and ``audit``. Every public name is here too: those
+(outcomes, health, selection, what ran), ``flaky`` (re-runs and unstable tests) and
+``audit``. Every public name is here too: those
 ``__all__`` lists, and as ``X as X`` the others (the ``Literal`` types, the audit's, ``Baseline``).
 """
 
@@ -35,6 +36,9 @@ from covgap.model.audit import InventoryFacts as InventoryFacts
 from covgap.model.audit import Severity as Severity
 from covgap.model.coverage import MODULE_REGION, FileCoverage, Numbers, ProjectCoverage, Region
 from covgap.model.coverage import InputKind as InputKind
+from covgap.model.flaky import CoverageJitter, FlakyReport, FlakyRun, FlakyTest, RunTest
+from covgap.model.flaky import FlakyKind as FlakyKind
+from covgap.model.flaky import SuspectedCause as SuspectedCause
 from covgap.model.plan import Baseline as Baseline
 from covgap.model.plan import FileGap, FolderGain, FunctionGap, Phase, Plan, PlanResult
 from covgap.model.plan import Priority as Priority
@@ -55,11 +59,15 @@ __all__ = [
     "MODULE_REGION",
     "Assessment",
     "CaseFolder",
+    "CoverageJitter",
     "ExistingTest",
     "ExistingTests",
     "FailureGroup",
     "FileCoverage",
     "FileGap",
+    "FlakyReport",
+    "FlakyRun",
+    "FlakyTest",
     "FolderGain",
     "FunctionGap",
     "Harness",
@@ -76,6 +84,7 @@ __all__ = [
     "RiskInfo",
     "RiskLevel",
     "RunInfo",
+    "RunTest",
     "RunVerdict",
     "StrategyItem",
     "Suggestion",
