@@ -203,8 +203,9 @@ def flaky(options: FlakyOptions, say: Callable[[str], None] | None = None) -> Fl
             seed = first_seed + number
             coverage = options.coverage
             run = rerunner.run(seed, parallel=parallel, coverage=coverage, deadline=deadline)
-            if parallel and not records and (why := workers_disagree(run)):
-                notes.append(f"pytest-xdist could not run this suite ({why}): the runs were serial")
+            if parallel and (why := workers_disagree(run)):  # by chance, in some runs
+                done = f"the runs from run {number + 1} on were" if records else "the runs were"
+                notes.append(f"pytest-xdist could not run this suite ({why}): {done} serial")
                 parallel = None
                 run = rerunner.run(seed, coverage=coverage, deadline=deadline)
             if run.cut:
