@@ -474,7 +474,7 @@ def guess_cause(
         return (
             "randomness",
             f"alone, it fails with seed {evidence.seed} and passes with seed "
-            f"{evidence.passing_seed} (the seed `random` gets before each test)",
+            f"{evidence.passing_seed}, the seed `random` gets before each test",
         )
     exceptions = [test.exc_type for _, test in history.failing if test.exc_type]
     sign = _sign(source)
