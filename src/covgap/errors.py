@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 __all__ = [
+    "BudgetSpent",
     "ConfigError",
     "CovgapError",
     "DataError",
@@ -34,7 +35,8 @@ class ExitCode(enum.IntEnum):
     #: when there is code to plan for.
     NO_TESTS = 5
     #: ``covgap run``: the run was cut by ``--timeout`` (the code of coreutils' ``timeout``); the
-    #: plan is written from the data saved until then.
+    #: plan is written from the data saved until then. ``covgap flaky``: its ``--budget`` ran
+    #: out before one run of the suite finished.
     TIMED_OUT = 124
     #: Stopped by Ctrl-C (128 + SIGINT), as shells report it.
     INTERRUPTED = 130
@@ -112,6 +114,13 @@ class NoTestsError(CovgapError):
 
     exit_code = ExitCode.NO_TESTS
     slug = "no-tests"
+
+
+class BudgetSpent(CovgapError):
+    """``covgap flaky``: its ``--budget`` ran out before one run of the suite finished."""
+
+    exit_code = ExitCode.TIMED_OUT
+    slug = "flaky-budget"
 
 
 class Terminated(BaseException):

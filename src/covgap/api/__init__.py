@@ -25,6 +25,7 @@ from covgap.collect.suite.run import Progress, RunOptions
 # suite first and loads them while it runs (``ANALYSIS_MODULES``).
 
 __all__ = [
+    "FlakyOptions",
     "PlanResult",
     "Progress",
     "RunOptions",
@@ -34,6 +35,7 @@ __all__ = [
     "check",
     "combine",
     "draft",
+    "flaky",
     "history",
     "load",
     "measure_diff",
@@ -51,9 +53,13 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     """``PlanResult``, re-exported, imported when first asked for: ``covgap run`` starts the
-    suite before it loads the model."""
+    suite before it loads the model; ``flaky`` and its ``FlakyOptions`` likewise."""
     if name == "PlanResult":
         from covgap.model import PlanResult
 
         return PlanResult
+    if name in ("flaky", "FlakyOptions"):
+        from covgap.api import flakiness
+
+        return getattr(flakiness, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

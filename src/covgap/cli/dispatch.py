@@ -91,8 +91,10 @@ _KEPT = "; the suite was stopped, and the data it measured is kept in .covgap/ru
 def _command(
     args: argparse.Namespace, pytest_args: list[str], stdout: TextIO, stderr: TextIO
 ) -> int:
-    if pytest_args and args.command != "run":
-        raise UsageError("arguments after -- are for pytest, and only `covgap run` takes them")
+    if pytest_args and args.command not in ("run", "flaky"):
+        raise UsageError(
+            "arguments after -- are for pytest, and only `covgap run` and `covgap flaky` take them"
+        )
     if args.command == "demo":
         return _run_demo(args, stdout)
     if args.command == "run":
@@ -109,6 +111,10 @@ def _command(
         from covgap.cli.draft import run_draft_command
 
         return run_draft_command(args, stdout, stderr)
+    if args.command == "flaky":
+        from covgap.cli.flaky import run_flaky_command
+
+        return run_flaky_command(args, pytest_args, stdout, stderr)
     return _run_plan(args, stdout)
 
 

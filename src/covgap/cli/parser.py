@@ -23,6 +23,7 @@ examples:
   covgap check --fail-under 80 --diff-fail-under 90   gates for CI (docs/check.md)
   covgap history                       the trend, each change of the total explained
   covgap draft --top 5                 write the first tests for the plan's top 5 functions
+  covgap flaky                         re-run the suite in random orders: flaky tests, polluters
 
 exit codes: 0 done, 1 a gate failed (covgap check) or a finding at or above covgap audit
 --fail-on, 2 usage or configuration error, 3 data error, 4 output not writable
@@ -317,6 +318,10 @@ def _parser() -> argparse.ArgumentParser:
     from covgap.draft.engines import ENGINES
 
     add_draft_parser(commands, _seconds, tuple(ENGINES))
+
+    from covgap.cli.flaky import add_flaky_parser
+
+    add_flaky_parser(commands, _seconds, _workers)
 
     demo = commands.add_parser(
         "demo",

@@ -3,7 +3,8 @@
 By concern: ``coverage`` (numbers, regions, files, the project), ``plan`` (gaps, priorities,
 phases, the baseline, the result), ``advice`` (risk and test advice, the strategy), ``suite``
 (outcomes, health, selection, what ran), ``runs`` (recorded test runs; flaky and slow tests,
-the suite's time) and ``audit``. Every public name is here too: those
+the suite's time), ``flaky`` (re-runs and unstable tests), ``draft`` (drafted tests) and
+``audit``. Every public name is here too: those
 ``__all__`` lists, and as ``X as X`` the others (the ``Literal`` types, the audit's, ``Baseline``).
 """
 
@@ -36,6 +37,9 @@ from covgap.model.audit import InventoryFacts as InventoryFacts
 from covgap.model.audit import Severity as Severity
 from covgap.model.coverage import MODULE_REGION, FileCoverage, Numbers, ProjectCoverage, Region
 from covgap.model.coverage import InputKind as InputKind
+from covgap.model.flaky import CoverageJitter, FlakyReport, FlakyRun, FlakyTest, RunTest
+from covgap.model.flaky import FlakyKind as FlakyKind
+from covgap.model.flaky import SuspectedCause as SuspectedCause
 from covgap.model.plan import Baseline as Baseline
 from covgap.model.plan import FileGap, FolderGain, FunctionGap, Phase, Plan, PlanResult
 from covgap.model.plan import Priority as Priority
@@ -71,12 +75,16 @@ __all__ = [
     "TEST_RUN_SOURCES",
     "Assessment",
     "CaseFolder",
+    "CoverageJitter",
     "ExistingTest",
     "ExistingTests",
     "FailureGroup",
     "FileCoverage",
     "FileGap",
     "FlakyRecord",
+    "FlakyReport",
+    "FlakyRun",
+    "FlakyTest",
     "FolderGain",
     "FunctionGap",
     "Harness",
@@ -94,6 +102,7 @@ __all__ = [
     "RiskLevel",
     "RunInfo",
     "RunMark",
+    "RunTest",
     "RunVerdict",
     "SlowRegression",
     "StrategyItem",
