@@ -265,3 +265,28 @@ def test_usage_errors(tmp_path: Path) -> None:
     _write(empty, {"tests/test_none.py": "X = 1\n"})
     code, _, err = covgap("flaky", str(empty), "--runs", "1")
     assert code == ExitCode.NO_TESTS, err
+
+
+def test_the_runs_are_recorded_and_the_history_knows_the_flaky_test(tmp_path: Path) -> None:
+    """covgap flaky records its runs as one batch: `covgap history --tests` then lists the test
+    that passed and failed, and `covgap check --fail-on-flaky` fails, without running again."""
+    project = shutil.copytree(PROJECTS / "flaky", tmp_path / "flaky")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+        patch.setenv("PYTEST_ADDOPTS", "-p pytest_timeout -p xdist.plugin")
+        code, out, err = covgap("flaky", str(project), "--seed", "1", "--runs", "10")
+    assert code == ExitCode.GATE_FAILED, out + err
+    assert "recorded 10 run(s) in the history" in err
+    code, out, _ = covgap("history", str(project), "--tests")
+    assert code == 0 and RANDOM in out, out
+    with pytest.MonkeyPatch.context() as patch:  # check reads coverage data: measure once
+        patch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+        patch.setenv("PYTEST_ADDOPTS", "-p pytest_timeout -p xdist.plugin")
+        covgap(
+            "run", str(project), "--no-record", "--format", "json", "--output", str(tmp_path / "r")
+        )
+    code, out, err = covgap("check", str(project), "--fail-on-flaky", "--no-diff")
+    assert code == ExitCode.GATE_FAILED, out + err
+    assert RANDOM in out
+    code, _, err = covgap("flaky", str(tmp_path / "flaky"), "--runs", "1", "--no-record")
+    assert "in the history" not in err

@@ -6,9 +6,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from covgap.errors import UsageError
+
+if TYPE_CHECKING:
+    from covgap.model.flaky import FlakyReport
 
 __all__ = ["add_flaky_parser", "run_flaky_command"]
 
@@ -99,6 +102,11 @@ def add_flaky_parser(commands: Any, seconds: Any, workers: Any) -> None:
     flaky.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default) or JSON"
     )
+    flaky.add_argument(
+        "--no-record",
+        action="store_true",
+        help="do not store the runs' outcomes in the history database (.covgap/history.db)",
+    )
 
 
 def _read_tests(path: str) -> tuple[str, ...]:
@@ -156,6 +164,9 @@ def run_flaky_command(
         stderr.write(f"covgap: {line}\n")
         stderr.flush()
 
+    from covgap.store.history import git_state
+
+    state = git_state(project_dir.resolve())  # the code the runs ran, taken before they start
     report = flaky(options, say)
     from covgap.report.flaky import flaky_exit_code, flaky_json, render_flaky
 
@@ -163,4 +174,49 @@ def run_flaky_command(
         stdout.write(json.dumps(flaky_json(report), indent=2) + "\n")
     else:
         stdout.write(render_flaky(report))
+    stdout.flush()
+    if not args.no_record:
+        _record(project_dir, report, state, partial=bool(selection), stderr=stderr)
     return flaky_exit_code(report)
+
+
+def _record(
+    project_dir: Path,
+    report: FlakyReport,
+    state: tuple[str | None, str | None, bool],
+    *,
+    partial: bool,
+    stderr: TextIO,
+) -> None:
+    """The runs' outcomes in the history, as one batch, so that a test that passed and failed
+    on this commit stays known flaky (``covgap history --tests``, ``check --fail-on-flaky``).
+    A history that cannot be written is one line; the report stands."""
+    from covgap import api
+    from covgap.config import load_settings
+    from covgap.errors import CovgapError
+    from covgap.store.history import TestRunInput
+
+    commit, branch, dirty = state
+    runs = [
+        TestRunInput(
+            "covgap flaky",
+            tuple(test.outcome for test in run.tests),
+            seed=run.seed,
+            workers=run.workers,
+            seconds=run.seconds,
+            partial=partial,
+            commit=commit,
+            branch=branch,
+            dirty=dirty,
+        )
+        for run in report.run_records
+    ]
+    try:
+        ids = api.record_test_runs(project_dir, load_settings(project_dir), runs)
+    except CovgapError as error:
+        stderr.write(f"covgap: runs not recorded: {error}\n")
+        return
+    if ids:
+        stderr.write(
+            f"covgap: recorded {len(ids)} run(s) in the history (runs {ids[0]}-{ids[-1]})\n"
+        )
