@@ -73,6 +73,30 @@ def test_errors_of_collection_and_of_set_up_are_errors() -> None:
     assert parse_outcomes(set_up) == {"tests/test_fixture.py::test_f": "ERROR"}
 
 
+#: titlecase 2.4.1's suite in an order where a generated test had changed its word lists: one
+#: unittest subTest fails, and pytest 9.2.0 lists the test itself as passed.
+SUBTESTS = """\
+PASSED titlecase/tests.py::TestStringSuite::test_specific_string
+FAILED titlecase/tests.py::TestCallback::test_callback - AssertionError: 'A S...
+SUBFAILED(<subtest>) titlecase/tests.py::TestStringSuite::test_specific_string
+SUBFAILED(<subtest>) titlecase/tests.py::TestStringSuite::test_specific_string
+================== 39 failed, 12 passed, 26 skipped in 1.73s ===================
+"""
+
+
+def test_a_failed_subtest_fails_its_test() -> None:
+    assert parse_outcomes(SUBTESTS) == {
+        "titlecase/tests.py::TestStringSuite::test_specific_string": "FAILED",
+        "titlecase/tests.py::TestCallback::test_callback": "FAILED",
+    }
+    assert parse_outcomes("SUBPASSED(x=1) tests/t.py::test_s\n") == {"tests/t.py::test_s": "PASSED"}
+    assert parse_summary(SUBTESTS) == {"failed": 39, "passed": 12, "skipped": 26}
+    assert parse_summary("== 1321 passed, 158 subtests passed in 131.15s ==") == {
+        "passed": 1321,
+        "subtests passed": 158,
+    }
+
+
 def test_a_test_failing_in_teardown_after_it_passed_counts_as_failing() -> None:
     text = "PASSED tests/t.py::test_a\nERROR tests/t.py::test_a - RuntimeError: teardown\n"
     assert parse_outcomes(text) == {"tests/t.py::test_a": "ERROR"}
@@ -300,6 +324,7 @@ def _record(d_ok: bool = True) -> dict[str, object]:
                     }
                 ],
                 "findings": FINDINGS,
+                "notes": [] if d_ok else ["1 kept test(s) failed beside the others: left out"],
             },
         },
         "checks": {
@@ -338,6 +363,8 @@ def test_a_check_that_does_not_hold_is_shown_as_such() -> None:
     text = render_project(_record(d_ok=False))
     assert "| **NO** |" in text
     assert "**(d) fails**: coverage.py 39.0 ≠ covgap 39.2 (percent)" in text
+    assert "covgap's note: 1 kept test(s) failed beside the others: left out" in text
+    assert "covgap's note" not in render_project(_record())
     summary = render([_record(), _record(d_ok=False)], "# header")
     assert "| validators 0.36.0 | crosshair 91→91→63→12 · hypothesis 5→5→3→0 | 6 |" in summary
     assert summary.count("| yes | yes | yes | **NO** |") == 1

@@ -30,12 +30,18 @@ __all__ = [
 ]
 
 #: A line of pytest's short summary with ``-rA``: "PASSED tests/t.py::test_a[x y]",
-#: "FAILED tests/t.py::test_b - AssertionError: ...", "ERROR tests/t.py - ImportError: ...".
-#: The node id ends at " - " (the message) or at the line's end; a parameter id in brackets
-#: may hold spaces. SKIPPED lines name a location, not a test, and are not read.
-_OUTCOME = re.compile(r"^(PASSED|FAILED|ERROR|XFAIL|XPASS) (\S+?(?:\[.*?\])?)(?= - |$)")
+#: "FAILED tests/t.py::test_b - AssertionError: ...", "ERROR tests/t.py - ImportError: ...",
+#: "SUBFAILED(<subtest>) tests/t.py::T::test_c" (a failed ``subTest`` of a test pytest then
+#: lists as PASSED). The node id ends at " - " (the message) or at the line's end; a parameter
+#: id in brackets may hold spaces. SKIPPED lines name a location, not a test, and are not read.
+_OUTCOME = re.compile(
+    r"^(PASSED|FAILED|ERROR|XFAIL|XPASS|SUBPASSED|SUBFAILED|SUBSKIPPED)(?:\(.*?\))? "
+    r"(\S+?(?:\[.*?\])?)(?= - |$)"
+)
 #: A count in pytest's closing line: "1 failed, 33 passed, 2 warnings in 1.70s".
-_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|deselected|xfailed|xpassed|warnings?)")
+_COUNT = re.compile(
+    r"(\d+) ((?:subtests )?(?:passed|failed|errors?|skipped|deselected|xfailed|xpassed|warnings?))"
+)
 _CLOSING = re.compile(r"^=*\s*(?:no tests ran|\d+ \w+.*) in [\d.]+s(?: \([\d:]+\))?\s*=*$")
 
 #: The files covgap draft writes: kept tests and starter tests (``test_x_generated_2.py``).
@@ -45,13 +51,19 @@ TODO = ("*_todo.py", "*_todo_[0-9]*.py")
 
 def parse_outcomes(output: str) -> dict[str, str]:
     """Each test's outcome from pytest's ``-rA`` short summary: node id → PASSED, FAILED,
-    ERROR, XFAIL or XPASS (a test with an error in its teardown after it passed: ERROR)."""
+    ERROR, XFAIL or XPASS. A failure wins: a test with an error in its teardown after it
+    passed is ERROR, a test with a failed subtest is FAILED."""
     outcomes: dict[str, str] = {}
     for line in output.splitlines():
         found = _OUTCOME.match(line)
         if found is None:
             continue
         outcome, nodeid = found.groups()
+        if outcome == "SUBFAILED":
+            outcome = "FAILED"
+        elif outcome.startswith("SUB"):  # a subtest that passed or was skipped says nothing
+            outcomes.setdefault(nodeid, "PASSED")
+            continue
         if outcomes.get(nodeid) in ("FAILED", "ERROR"):
             continue
         outcomes[nodeid] = outcome

@@ -129,7 +129,8 @@ def _unpack(project: Project, paths: Paths, log: Path) -> None:
 def prepare(project: Project, paths: Paths, python: str) -> None:
     """Make what is missing: the unpacked sdist committed to a new git repository, its
     ``.venv`` (the tools pinned, the project ``pip install -e``), and a second commit of what
-    installing changed (an egg-info's file list, a version file setuptools_scm writes)."""
+    installing changed (an egg-info's file list, a version file setuptools_scm writes). A tree
+    with files of covgap draft's committed is refused: it is no longer the sdist's."""
     log = paths.logs / "setup.log"
     if not (paths.project / ".git").is_dir():
         if paths.project.exists():
@@ -149,6 +150,7 @@ def prepare(project: Project, paths: Paths, python: str) -> None:
     ready = venv / "bench-installed.txt"
     wanted = "\n".join([*TOOLS, *project.test_requires, "-e ."]) + "\n"
     if not ready.is_file() or ready.read_text() != wanted:
+        reset(paths)  # what a run left (its new test files) must not go into the commit below
         if venv.exists():
             run_logged(["rm", "-rf", str(venv)], log)
         run_logged([python, "-m", "venv", str(venv)], log)
@@ -158,9 +160,15 @@ def prepare(project: Project, paths: Paths, python: str) -> None:
         env = clean_env(SETUPTOOLS_SCM_PRETEND_VERSION=project.version)
         run_logged([*pip, "-e", str(paths.project)], log, env=env)
         ready.write_text(wanted)
-    if git(paths.project, "status", "--porcelain", log=log).strip():
-        git(paths.project, "add", "-A", log=log)
-        git(paths.project, "commit", "-q", "-m", "set-up: pip install -e .", log=log)
+        if git(paths.project, "status", "--porcelain", log=log).strip():
+            git(paths.project, "add", "-A", log=log)
+            git(paths.project, "commit", "-q", "-m", "set-up: pip install -e .", log=log)
+    drafted = git(paths.project, "ls-files", "*_generated*.py", "*_todo*.py", log=log).split()
+    if drafted:
+        raise SystemExit(
+            f"{paths.project} has files covgap draft writes committed ({', '.join(drafted[:3])}): "
+            "remove the folder to start from the sdist again"
+        )
 
 
 def reset(paths: Paths) -> None:

@@ -128,6 +128,8 @@ def render_project(record: Mapping[str, Any]) -> str:
         f"{_percent(record['run']['totals'])}.",
         "",
     ]
+    out += [f"covgap's note: {note}" for note in draft.get("notes", [])]
+    out += [""] if draft.get("notes") else []
     rows = []
     for g in draft["functions"]:
         points = g["after"]["percent_covered"] - g["before"]["percent_covered"]
