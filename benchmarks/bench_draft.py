@@ -34,6 +34,7 @@ Run::
 
     .ci/venv/bin/python benchmarks/bench_draft.py --json /tmp/bench/draft.json
     .ci/venv/bin/python benchmarks/bench_draft.py --project titlecase --pynguin
+    .ci/venv/bin/python benchmarks/bench_draft.py --from-json /tmp/bench/draft.json  # tables
 
 Exit 0 when every command ran and every check held; else 1, the last line naming what failed.
 """
@@ -89,6 +90,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--python", default="python3", help="makes the projects' venvs")
     parser.add_argument("--repeat", type=int, default=10, help="runs of check (b) (seeds 1..N)")
     parser.add_argument("--suite-seeds", type=int, default=3, help="seeds of check (c)")
+    parser.add_argument(
+        "--from-json", type=Path, help="run nothing: print the tables of a JSON written before"
+    )
     return parser.parse_args(argv)
 
 
@@ -237,8 +241,27 @@ def _header(identity: dict[str, Any], args: argparse.Namespace) -> str:
     )
 
 
+def _from_json(path: Path) -> int:
+    """The tables of a run written with ``--json``, and its exit code."""
+    document = json.loads(path.read_text())
+    identity, records = document["covgap"], list(document["projects"].values())
+    header = [
+        "# covgap draft against the projects' own suites",
+        "",
+        f"{document['date']}, covgap {identity['version']} (commit {identity['commit']}); "
+        f"projects' tools: {', '.join(document['tools'])}.",
+    ]
+    print(render(records, "\n".join(header)))
+    if document["failures"]:
+        print(f"bench_draft: FAILED: {'; '.join(document['failures'])}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
+    if args.from_json:
+        return _from_json(args.from_json)
     args.work = args.work.resolve()
     identity = _covgap_identity(args.covgap_python)
     covgap = [args.covgap_python, "-m", "covgap"]

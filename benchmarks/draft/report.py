@@ -35,8 +35,6 @@ def funnel_rows(funnels: Sequence[Mapping[str, Any]]) -> list[list[str]]:
     rows = []
     for f in funnels:
         name = f["engine"] + (" (probes, never kept)" if f["engine"] == "hypothesis" else "")
-        if f.get("note") and not f["candidates"]:
-            name += f" ({f['note']})"
         rows.append(_row(name, f))
     if len(funnels) > 1:
         total = {
@@ -116,6 +114,8 @@ def render_project(record: Mapping[str, Any]) -> str:
         funnel_rows(draft["funnels"]),
         right=1,
     )
+    notes = [f"{f['engine']}'s note: {f['note']}" for f in draft["funnels"] if f.get("note")]
+    out += ["", *notes] if notes else []
     before, after = draft["before"], draft["after"]
     gain = (
         f" ({after['percent_covered'] - before['percent_covered']:+.2f} points)"
