@@ -255,3 +255,44 @@ def test_as_much_gained_the_readable_test_is_kept(text_project: Path, tmp_path: 
     ]
     tests = _by_name(filter_candidates(workspace, pairs, missing, runs=1, timeout=60))
     assert (tests["test_plain"].status, tests["test_odd"].status) == ("kept", "redundant")
+
+
+STATE = """\
+import re
+
+SMALL = re.compile("a|an|the")
+_lazy = None
+
+
+def set_small(words: str) -> None:
+    global SMALL
+    SMALL = re.compile(words)
+
+
+def small() -> re.Pattern[str]:
+    global _lazy
+    if _lazy is None:
+        _lazy = re.compile("x")
+    return SMALL
+"""
+
+
+def test_a_test_that_rebinds_a_global_is_left_out(text_project: Path, tmp_path: Path) -> None:
+    """set_small() rebinds the module's pattern for every later test: not kept; a lazily set
+    global (None before) is not state a test leaves behind."""
+    from draft_project import measure
+
+    (text_project / "src" / "textutil" / "state.py").write_text(STATE)
+    measure(text_project)
+    workspace, targets, missing = _setup(text_project, tmp_path)
+    head = "from textutil.state import set_small, small\n\n\n"
+    rebinding = head + 'def test_set_small():\n    assert set_small("x") is None\n'
+    lazy = head + "def test_small():\n    assert small().pattern\n"
+    pairs = [
+        (Candidate("e", targets["set_small"].key, rebinding), targets["set_small"]),
+        (Candidate("e", targets["small"].key, lazy), targets["small"]),
+    ]
+    tests = _by_name(filter_candidates(workspace, pairs, missing, runs=2, timeout=60))
+    assert tests["test_set_small"].status == "pollutes"
+    assert tests["test_set_small"].failure == "leaves textutil.state.SMALL bound to another object"
+    assert tests["test_small"].status == "kept"

@@ -252,6 +252,16 @@ def _judge(entry: _Entry, name: str, test_runs: list[TestRun], runs: int) -> Dra
         return _drafted(entry, name, "failed", failure="skipped", **counts)
     if entry.candidate.probe:
         return _drafted(entry, name, "probe-passed", **counts)
+    rebinds = sorted({bound for test in test_runs for bound in test.rebinds})
+    if rebinds:
+        more = f" (and {len(rebinds) - 3} more)" if len(rebinds) > 3 else ""
+        return _drafted(
+            entry,
+            name,
+            "pollutes",
+            failure=f"leaves {', '.join(rebinds[:3])}{more} bound to another object",
+            **counts,
+        )
     expected = _expected_bug(test_source(entry.candidate.source, name), entry.target)
     if expected is not None:
         exception, call = expected

@@ -67,6 +67,8 @@ class TestRun:
     origin: str = ""
     test_line: str = ""
     falsifying: str = ""
+    #: Globals of the project's modules the test left bound to other objects ("mod.NAME").
+    rebinds: tuple[str, ...] = ()
     lines: dict[str, frozenset[int]] = field(default_factory=dict)
     arcs: dict[str, frozenset[tuple[int, int]]] = field(default_factory=dict)
     measured: bool = False
@@ -197,6 +199,7 @@ class Workspace:
         env = self.sandbox.env(seed=seed, extra_path=(str(PLUGIN_DIR), *self.sys_path()))
         env["COVGAP_DRAFT_SEED"] = str(seed)
         env["COVGAP_DRAFT_LOG"] = str(log)
+        env["COVGAP_DRAFT_ROOT"] = str(self.root.resolve()) + os.sep
         pytest_args = [
             "-m",
             "pytest",
@@ -275,6 +278,7 @@ class Workspace:
                     origin=self.relative(record.get("origin", "")),
                     test_line=record.get("test_line", ""),
                     falsifying=record.get("falsifying", ""),
+                    rebinds=tuple(record.get("rebinds", ())),
                 )
         return tests, errors
 

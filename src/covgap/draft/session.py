@@ -295,7 +295,7 @@ def _files_and_after(
         tried = run
         if options.with_suite:  # and with the whole suite, in random order
             tried = workspace.run(
-                [".", *paths],
+                [".", *_measured_tests(project), *paths],
                 seed=options.seed + options.runs + 1,
                 timeout=options.run_timeout,
                 coverage=False,
@@ -340,6 +340,20 @@ def _files_and_after(
             notes.append(f"coverage after the kept tests not measured: {why}")
         return [file for file, _ in planned], tests, after, notes
     return [], [t for t in tests if t.status != "kept"], None, notes
+
+
+def _measured_tests(project: ProjectCoverage) -> list[str]:
+    """The test modules the suite's data measured, named on the command line: pytest's own
+    collection from the folder misses those its ``python_files`` does not name
+    (``titlecase/tests.py``)."""
+    from covgap.analyze.suite_scope import find_test_code, is_test_module_name
+
+    paths = [file.path for file in project.files if not file.outside]
+    return sorted(
+        path
+        for path in find_test_code(paths)
+        if is_test_module_name(path) or path.rsplit("/", 1)[-1] == "tests.py"
+    )
 
 
 def _written_name(

@@ -135,6 +135,9 @@ TestStatus = Literal[
     "not-built",
     # a crash probe that passed: nothing to report, nothing kept
     "probe-passed",
+    # passed every run, but left a global of the project bound to another object: the tests
+    # after it would run against changed state
+    "pollutes",
 ]
 
 

@@ -84,6 +84,17 @@ def render_draft(result: DraftResult) -> str:
             out.append(
                 f"  {test.target}: {test.name} passed {test.passes}/{test.runs}: {test.failure}"
             )
+    polluting = [t for t in result.tests if t.status == "pollutes"]
+    if polluting:
+        out += ["", "Left out (they change state the project's other tests read):"]
+        same: dict[tuple[str, str], list[DraftedTest]] = {}
+        for test in polluting:
+            same.setdefault((test.target, test.failure), []).append(test)
+        for (key, failure), tests in same.items():
+            who = tests[0].name if len(tests) == 1 else f"{len(tests)} tests"
+            out.append(
+                f"  {key}: {who} {failure.replace('leaves', 'leave', 1) if len(tests) > 1 else failure}"
+            )
     out.append("")
     if result.after is not None:
         gain = result.after.percent_covered - result.before.percent_covered

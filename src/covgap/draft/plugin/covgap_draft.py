@@ -10,6 +10,10 @@ Environment variables:
   "exc_type", "exc_message", "origin", "test_line", "falsifying"}`` once a test is done;
   ``{"collect_error": path, "message"}`` for a module that did not import.
 
+- ``COVGAP_DRAFT_ROOT``: the project's copy: a test that leaves a global of one of its modules
+  bound to another object after its teardown (``set_small_word_list()`` reassigning the
+  module's patterns) is logged with ``"rebinds": ["module.NAME", …]``.
+
 Each test's setup, call and teardown are measured in a coverage.py context named after its node
 id (``Coverage.switch_context``), so the data says which test ran which line.
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import sys
 from collections.abc import Generator
 from pathlib import Path
 from typing import IO, Any
@@ -54,7 +59,54 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         random.Random(int(seed)).shuffle(items)
 
 
+#: Before each test: the project's modules' globals, name -> id of the value.
+_STATE: dict[str, dict[str, int]] = {}
+
+
+def _project_state() -> dict[str, dict[str, int]]:
+    """The globals of the project's modules (those under ``COVGAP_DRAFT_ROOT``, test modules
+    and conftest files left out), each as the id of the object it is bound to."""
+    root = os.environ.get("COVGAP_DRAFT_ROOT")
+    if not root:
+        return {}
+    state: dict[str, dict[str, int]] = {}
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None) or ""
+        base = Path(path).name
+        if not path.startswith(root) or base == "conftest.py" or base.startswith("test_"):
+            continue
+        try:
+            values = dict(vars(module))
+        except TypeError:
+            continue
+        state[name] = {
+            attr: id(value)
+            for attr, value in values.items()
+            if not attr.startswith("__") and value is not None
+        }
+    return state
+
+
+def _rebound(before: dict[str, dict[str, int]]) -> list[str]:
+    """Globals bound before the test (to something other than None) and bound to another object
+    after it, its teardown done: state the test leaves behind for the tests after it."""
+    changed: list[str] = []
+    for name, attrs in before.items():
+        module = sys.modules.get(name)
+        if module is None:
+            continue
+        now = vars(module)
+        changed += [
+            f"{name}.{attr}"
+            for attr, ident in attrs.items()
+            if attr in now and id(now[attr]) != ident
+        ]
+    return changed
+
+
 def pytest_runtest_logstart(nodeid: str) -> None:
+    global _STATE
+    _STATE = _project_state()
     _write({"start": nodeid})
     seed = os.environ.get("COVGAP_DRAFT_SEED")
     if seed is not None:
@@ -69,6 +121,9 @@ def pytest_runtest_logfinish(nodeid: str) -> None:
     if cov is not None:
         cov.switch_context("")
     result = _RESULTS.pop(nodeid, {"outcome": "passed"})
+    rebound = _rebound(_STATE)
+    if rebound:
+        result["rebinds"] = rebound[:10]
     _write({"nodeid": nodeid, **result})
 
 
