@@ -87,14 +87,14 @@ def render_draft(result: DraftResult) -> str:
     polluting = [t for t in result.tests if t.status == "pollutes"]
     if polluting:
         out += ["", "Left out (they change state the project's other tests read):"]
-        same: dict[tuple[str, str], list[DraftedTest]] = {}
+        alike: dict[tuple[str, str], list[DraftedTest]] = {}
         for test in polluting:
-            same.setdefault((test.target, test.failure), []).append(test)
-        for (key, failure), tests in same.items():
-            who = tests[0].name if len(tests) == 1 else f"{len(tests)} tests"
-            out.append(
-                f"  {key}: {who} {failure.replace('leaves', 'leave', 1) if len(tests) > 1 else failure}"
-            )
+            alike.setdefault((test.target, test.failure), []).append(test)
+        for (key, failure), tests in alike.items():
+            if len(tests) == 1:
+                out.append(f"  {key}: {tests[0].name} {failure}")
+            else:
+                out.append(f"  {key}: {len(tests)} tests {failure.replace('leaves', 'leave', 1)}")
     out.append("")
     if result.after is not None:
         gain = result.after.percent_covered - result.before.percent_covered
