@@ -105,10 +105,10 @@ def render_draft(result: DraftResult) -> str:
         )
         for gain_item in result.functions:
             if gain_item.kept or gain_item.after != gain_item.before:
-                tests = f"{gain_item.kept} test(s)" if gain_item.kept else "by the others' tests"
+                how = f"{gain_item.kept} test(s)" if gain_item.kept else "by the others' tests"
                 out.append(
                     f"  {gain_item.target}: {_coverage(gain_item.before)} → "
-                    f"{_coverage(gain_item.after)} ({tests})"
+                    f"{_coverage(gain_item.after)} ({how})"
                 )
     else:
         out.append(f"Coverage: {_coverage(result.before)}; no test kept")
