@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 from covgap.api.auditing import audit, read_audit
 from covgap.api.loading import load
-from covgap.api.planning import _read_tests, _suite_facts, analyze
+from covgap.api.planning import _read_tests, _suite_facts, analyze, with_test_history
 from covgap.api.risk import Surroundings, assess_risk, read_surroundings
+from covgap.api.suite_history import plan_test_history
 from covgap.collect.suite.run import Progress, RunOptions, SuiteRun, nothing_measured, run_suite
 from covgap.config import Settings
 from covgap.errors import DataError
@@ -19,7 +20,7 @@ from covgap.errors import DataError
 if TYPE_CHECKING:
     from covgap.collect.project.audit_inputs import AuditFacts
     from covgap.collect.suite.test_inventory import TestInventory
-    from covgap.model import PlanResult, SuiteHealth
+    from covgap.model import PlanResult, SuiteHealth, TestHistory
 
 
 #: What the analysis after a run needs; ``run`` imports them in the background.
@@ -65,6 +66,7 @@ def run(
     beside: list[concurrent.futures.Future[Surroundings]] = []
     audit_read: list[concurrent.futures.Future[AuditFacts]] = []
     tests_read: list[concurrent.futures.Future[TestInventory]] = []
+    history_read: list[concurrent.futures.Future[tuple[TestHistory | None, str | None]]] = []
 
     def start_beside() -> None:
         for name in ANALYSIS_MODULES:
@@ -77,6 +79,7 @@ def run(
             audit_read.append(pool.submit(read_audit, options.project_dir, settings))
         else:
             tests_read.append(pool.submit(_read_tests, options.project_dir, settings))
+        history_read.append(pool.submit(plan_test_history, options.project_dir, settings))
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         suite = run_suite(options, on_progress, on_started=start_beside)
@@ -106,7 +109,13 @@ def run(
     inventory = facts.inventory if facts is not None else tests_read[0].result()
     suite_read = _suite_facts(inventory, health, suite.info.selection)
     result = analyze(project, measured, assessed, suite_read)
-    audited = audit(options.project_dir, measured, result, health, facts) if facts else None
+    if history_read:  # the recorded runs before this one (recorded after the reports)
+        result = with_test_history(options.project_dir, measured, result, history_read[0].result())
+    audited = (
+        audit(options.project_dir, measured, result, health, facts, result.tests_history)
+        if facts
+        else None
+    )
     from covgap.analyze.verdict import run_verdict
 
     verdict = run_verdict(health, suite.info, allow_failures=settings.allow_failures)

@@ -101,6 +101,29 @@ def read_test_history(
     )
 
 
+def plan_test_history(
+    project_dir: Path, settings: Settings
+) -> tuple[TestHistory | None, str | None]:
+    """The plan's flaky and slow tests: ``read_test_history`` over every recorded run, or None
+    when the history has no test run; never an error: a history that cannot be read gives None
+    and a note saying why (the plan goes on without it)."""
+    import sqlite3
+
+    from covgap.analyze.trend import history_path
+    from covgap.errors import CovgapError
+
+    if not history_path(project_dir, settings).exists():
+        return None, None
+    try:
+        history = read_test_history(project_dir, settings)
+    except (CovgapError, sqlite3.Error, OSError, ValueError) as error:
+        reason = error.message if isinstance(error, CovgapError) else str(error)
+        return None, f"the history's test runs could not be read ({settings.history}): {reason}"
+    if not history.runs and history.estimate is None:
+        return None, None
+    return history, None
+
+
 def read_test_evidence(project_dir: Path, settings: Settings, head: str | None) -> TestEvidence:
     """What ``covgap check``'s test gates judge: the flaky tests among the last
     ``flaky-window`` recorded runs and every run of ``head``, and the estimate from the latest

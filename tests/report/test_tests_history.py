@@ -1,0 +1,135 @@
+"""The history's flaky and slow tests in the plan: plan.md, plan.json, the audit (issue 17)."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import jsonschema
+
+from covgap import api
+from covgap.analyze.trend import history_path
+from covgap.cli import main
+from covgap.config import load_settings
+from covgap.model import TestOutcome
+from covgap.report.markdown import MAX_LINES, render_markdown
+from covgap.report.view import build_view
+from covgap.store.history import History, TestRunInput
+
+SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "plan.schema.json").read_text())
+
+OLD = "a" * 40
+NEW = "b" * 40
+FLAKY = "tests/test_app.py::test_cache_is_fresh"
+SLOW = "tests/test_app.py::test_big_import"
+
+
+def _run(commit: str, hour: int, fails: bool, slow: float) -> TestRunInput:
+    flaky = (
+        TestOutcome(FLAKY, "failed", 0.01, "AssertionError: cache already has 'x' <script>")
+        if fails
+        else TestOutcome(FLAKY, "passed", 0.01)
+    )
+    return TestRunInput(
+        "covgap run",
+        (
+            flaky,
+            TestOutcome(SLOW, "passed", slow),
+            *(TestOutcome(f"tests/test_app.py::test_quick_{n}", "passed", 0.02) for n in range(8)),
+        ),
+        seconds=slow + 1.0,
+        commit=commit,
+        branch="main",
+        recorded_at=datetime(2026, 11, 1) + timedelta(hours=hour),
+    )
+
+
+def _record(project: Path, *, latest_fails: bool) -> None:
+    settings = load_settings(project, {}, environ={})
+    path = history_path(project, settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with History(path) as database:
+        database.record_test_run(_run(OLD, 0, False, 0.3))
+        database.record_test_run(_run(OLD, 1, True, 0.3))
+        database.record_test_run(_run(OLD, 2, False, 0.3))
+        database.record_test_run(_run(NEW, 3, False, 1.5))
+        database.record_test_run(_run(NEW, 4, latest_fails, 1.6))
+
+
+def test_plan_has_the_flaky_and_slow_tests(basic_copy: Path) -> None:
+    _record(basic_copy, latest_fails=True)
+    settings = load_settings(basic_copy, {}, environ={})
+    result = api.plan(basic_copy, settings)
+
+    assert result.tests_history is not None
+    assert [r.nodeid for r in result.tests_history.flaky] == [FLAKY]
+    view = build_view(result)
+    jsonschema.validate(json.loads(json.dumps(view)), SCHEMA)
+    tests = view["tests_history"]
+    assert tests["runs"] == 5
+    (flaky,) = tests["flaky"]
+    assert (flaky["failures"], flaky["runs"]) == (2, 5)
+    assert flaky["cause"] == "shared state or order"
+    assert "fixture" in flaky["fix"]
+    assert tests["timing"]["slowest"][0]["nodeid"] == SLOW
+    assert [r["nodeid"] for r in tests["timing"]["regressions"]] == [SLOW]
+    assert tests["estimate"]["workers_needed"] == 1
+
+    markdown = render_markdown(view)
+    assert markdown.count("\n") <= MAX_LINES
+    section = markdown.split("## Flaky and slow", 1)[1].split("\n## ", 1)[0]
+    assert len(section.strip().splitlines()) <= 12
+    assert f"`{FLAKY}` failed 2 of 5 runs (40%)" in section
+    assert "likely cause: shared state or order" in section
+    assert f"Slower: `{SLOW}`" in section
+    assert "under 5 min without xdist" in section
+    first_screen = markdown.split("\n## ", 1)[0]
+    assert "- **Flaky**: 1 test passed and failed" in first_screen
+    assert markdown.index("## Flaky and slow") > markdown.index("## Phase")
+
+    assert result.audit is not None
+    (finding,) = [f for f in result.audit.findings if f.rule == "health-flaky"]
+    assert finding.severity == "high"  # it failed on the latest commit
+    assert "fixture" in finding.fix
+    evidence = " ".join(e.text for e in finding.evidence)
+    assert "failed 2 of 5 runs" in evidence
+    assert OLD[:10] in evidence and NEW[:10] in evidence
+
+
+def test_flaky_not_on_the_latest_commit_is_medium(basic_copy: Path) -> None:
+    _record(basic_copy, latest_fails=False)
+    result = api.plan(basic_copy, load_settings(basic_copy, {}, environ={}))
+    assert result.audit is not None
+    (finding,) = [f for f in result.audit.findings if f.rule == "health-flaky"]
+    assert finding.severity == "medium"
+
+
+def test_covgap_plan_writes_them(basic_copy: Path) -> None:
+    _record(basic_copy, latest_fails=True)
+    out = basic_copy / "out"
+    code = main(["plan", str(basic_copy), "--output", str(out)], stdout=io.StringIO())
+    assert code == 0
+    plan = json.loads((out / "plan.json").read_text())
+    jsonschema.validate(plan, SCHEMA)
+    assert plan["tests_history"]["flaky"][0]["nodeid"] == FLAKY
+    assert "## Flaky and slow" in (out / "plan.md").read_text()
+
+
+def test_no_history_no_section(measured_basic: Path) -> None:
+    result = api.plan(measured_basic, load_settings(measured_basic, {}, environ={}))
+    assert result.tests_history is None
+    view = build_view(result)
+    assert view["tests_history"] is None
+    assert "Flaky and slow" not in render_markdown(view)
+
+
+def test_a_broken_history_is_a_note(basic_copy: Path) -> None:
+    settings = load_settings(basic_copy, {}, environ={})
+    path = history_path(basic_copy, settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not a database at all" * 100)
+    result = api.plan(basic_copy, settings)
+    assert result.tests_history is None
+    assert any("test runs could not be read" in note for note in result.project.notes)
