@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import datetime, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 
 import jsonschema
@@ -22,7 +23,7 @@ SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "plan.schema.json").re
 
 OLD = "a" * 40
 NEW = "b" * 40
-FLAKY = "tests/test_app.py::test_cache_is_fresh"
+FLAKY = "tests/test_app.py::test_cache_is_fresh[<img src=x onerror=alert(1)>]"
 SLOW = "tests/test_app.py::test_big_import"
 
 
@@ -115,6 +116,84 @@ def test_covgap_plan_writes_them(basic_copy: Path) -> None:
     jsonschema.validate(plan, SCHEMA)
     assert plan["tests_history"]["flaky"][0]["nodeid"] == FLAKY
     assert "## Flaky and slow" in (out / "plan.md").read_text()
+
+    page = _Page()
+    page.feed((out / "index.html").read_text())
+    section = page.text()
+    assert "Flaky and slow" in section
+    assert FLAKY in section  # as text: the markup in its name is no element
+    assert "2 of 5 runs (40%)" in section
+    assert "shared state or order" in section and "fixture" in section
+    assert SLOW in section and "%" in section
+    assert "img" not in page.tags and "script" not in page.section_tags
+    bars = page.bars
+    assert [int(n) for n in bars] == [
+        b["tests"] for b in plan["tests_history"]["timing"]["histogram"]
+    ]
+    assert sum(int(n) for n in bars) == 10
+
+
+class _Page(HTMLParser):
+    """The page's elements, and the text and tags of the "Flaky and slow" section."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.section_tags: set[str] = set()
+        self.bars: list[str] = []
+        self._depth = 0
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        found = dict(attrs)
+        if tag == "section" and found.get("id") == "tests-history":
+            self._depth = 1
+        elif self._depth:
+            self.section_tags.add(tag)
+            if tag == "section":
+                self._depth += 1
+            if tag == "g" and found.get("data-tests") is not None:
+                self.bars.append(str(found["data-tests"]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._depth and tag == "section":
+            self._depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._depth:
+            self._text.append(data)
+
+    def text(self) -> str:
+        return " ".join(" ".join(self._text).split())
+
+
+def test_the_page_shows_them_in_chromium(basic_copy: Path) -> None:
+    """The section in a real browser: the tables' rows, the histogram's bars, nothing loaded
+    and no script run from the project's strings."""
+    import browser
+    from browser import open_report, require_browser
+
+    require_browser()
+    _record(basic_copy, latest_fails=True)
+    out = basic_copy / "out"
+    assert main(["plan", str(basic_copy), "--output", str(out)], stdout=io.StringIO()) == 0
+    with browser.chromium() as chromium:
+        page = chromium.new_page()
+        watched = open_report(page, out / "index.html")
+        rows = page.eval_on_selector_all(
+            "[data-testid=flaky-table] tbody tr", "rs => rs.map(r => r.cells[0].textContent)"
+        )
+        assert len(rows) == 1 and FLAKY in rows[0]
+        slow = page.eval_on_selector_all(
+            "[data-testid=slow-table] tbody tr", "rs => rs.map(r => r.cells[0].textContent)"
+        )
+        assert slow[0] == SLOW and len(slow) == 10
+        assert page.locator("[data-testid=duration-histogram] rect").count() == 6
+        assert page.locator("#tests-history img").count() == 0
+        assert page.locator('nav a[href="#tests-history"]').count() == 1
+        watched.assert_quiet()
+        page.close()
 
 
 def test_no_history_no_section(measured_basic: Path) -> None:

@@ -41,6 +41,7 @@ from covgap.model.plan import FileGap, FolderGain, FunctionGap, Phase, Plan, Pla
 from covgap.model.plan import Priority as Priority
 from covgap.model.runs import (
     TEST_RUN_SOURCES,
+    DurationBin,
     FlakyRecord,
     RunMark,
     SlowRegression,
@@ -71,6 +72,7 @@ __all__ = [
     "TEST_RUN_SOURCES",
     "Assessment",
     "CaseFolder",
+    "DurationBin",
     "ExistingTest",
     "ExistingTests",
     "FailureGroup",

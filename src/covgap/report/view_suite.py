@@ -150,6 +150,7 @@ def tests_history_view(history: TestHistory | None) -> dict[str, Any] | None:
     if history is None:
         return None
     from covgap.analyze.audit.flaky import likely_cause
+    from covgap.analyze.slow_tests import histogram
     from covgap.analyze.suite_time import budget_text, workers_needed
     from covgap.report.suite_history import flaky_json, mark_json, regression_json, timing_json
 
@@ -171,6 +172,10 @@ def tests_history_view(history: TestHistory | None) -> dict[str, Any] | None:
             "slowest": [timing_json(test) for test in timing.slowest],
             "slowest_tenth": {"tests": timing.tenth_count, "share": timing.tenth_share},
             "regressions": [regression_json(item) for item in timing.regressions],
+            "histogram": [
+                {"low": b.low, "high": b.high, "tests": b.tests, "seconds": b.seconds}
+                for b in histogram(timing.medians)
+            ],
         },
         "estimate": None
         if estimate is None
