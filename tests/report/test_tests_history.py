@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
 import jsonschema
+from conftest import PROJECTS
 
 from covgap import api
 from covgap.analyze.trend import history_path
@@ -212,3 +214,19 @@ def test_a_broken_history_is_a_note(basic_copy: Path) -> None:
     result = api.plan(basic_copy, settings)
     assert result.tests_history is None
     assert any("test runs could not be read" in note for note in result.project.notes)
+
+
+def test_covgap_run_has_the_runs_recorded_before_it(tmp_path: Path) -> None:
+    """``covgap run`` reads the history beside the suite: the runs recorded before it; the next
+    run has its outcomes too."""
+    project = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "basic"))
+    _record(project, latest_fails=True)
+    for runs in (5, 6):
+        code = main(["run", str(project), "--format", "json,md"], stdout=io.StringIO())
+        assert code == 0
+        view = json.loads((project / "covgap-report" / "plan.json").read_text())
+        jsonschema.validate(view, SCHEMA)
+        assert view["tests_history"]["runs"] == runs
+        assert [f["nodeid"] for f in view["tests_history"]["flaky"]] == [FLAKY]
+        rules = [f["rule"] for f in view["audit"]["findings"]]
+        assert "health-flaky" in rules
