@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import subprocess
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -216,12 +218,12 @@ def test_a_broken_history_is_a_note(basic_copy: Path) -> None:
     assert any("test runs could not be read" in note for note in result.project.notes)
 
 
-def test_covgap_run_has_the_runs_recorded_before_it(tmp_path: Path) -> None:
-    """``covgap run`` reads the history beside the suite: the runs recorded before it; the next
-    run has its outcomes too."""
+def test_covgap_run_has_the_recorded_runs_and_its_own(tmp_path: Path) -> None:
+    """``covgap run`` reads the recorded runs with its own (recorded after its reports): the
+    next run reads it from the history."""
     project = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "basic"))
     _record(project, latest_fails=True)
-    for runs in (5, 6):
+    for runs in (6, 7):
         code = main(["run", str(project), "--format", "json,md"], stdout=io.StringIO())
         assert code == 0
         view = json.loads((project / "covgap-report" / "plan.json").read_text())
@@ -230,3 +232,40 @@ def test_covgap_run_has_the_runs_recorded_before_it(tmp_path: Path) -> None:
         assert [f["nodeid"] for f in view["tests_history"]["flaky"]] == [FLAKY]
         rules = [f["rule"] for f in view["audit"]["findings"]]
         assert "health-flaky" in rules
+
+
+def test_covgap_runs_own_outcomes_show_a_flaky_test(tmp_path: Path) -> None:
+    """A test that failed in a recorded run of the commit and passes in ``covgap run`` on the
+    same commit is flaky in that run's own plan: high, as it failed on the latest commit."""
+    project = Path(shutil.copytree(PROJECTS / "basic", tmp_path / "basic"))
+    (project / ".gitignore").write_text(
+        ".covgap/\ncovgap-report/\n__pycache__/\n.coverage*\n.pytest_cache/\ncoverage.json\n"
+    )
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "basic"]):
+        subprocess.run(
+            ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args],
+            cwd=project,
+            env=environment,
+            check=True,
+            capture_output=True,
+        )
+    nodeid = "tests/test_pricing.py::test_price"
+    failed = TestOutcome(nodeid, "failed", 0.01, "AssertionError: assert 9 == 10")
+    settings = load_settings(project, {}, environ={})
+    path = history_path(project, settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with History(path) as database:
+        database.record_test_run(TestRunInput.measured(project, "covgap run", [failed]))
+
+    code = main(["run", str(project), "--format", "json", "--no-record"], stdout=io.StringIO())
+    assert code == 0
+    view = json.loads((project / "covgap-report" / "plan.json").read_text())
+    (flaky,) = view["tests_history"]["flaky"]
+    assert (flaky["nodeid"], flaky["failures"], flaky["runs"]) == (nodeid, 1, 2)
+    (finding,) = [f for f in view["audit"]["findings"] if f["rule"] == "health-flaky"]
+    assert finding["severity"] == "high"

@@ -20,7 +20,8 @@ from covgap.errors import DataError
 if TYPE_CHECKING:
     from covgap.collect.project.audit_inputs import AuditFacts
     from covgap.collect.suite.test_inventory import TestInventory
-    from covgap.model import PlanResult, SuiteHealth, TestHistory
+    from covgap.model import PlanResult, SuiteHealth
+    from covgap.store.history import TestRunInput
 
 
 #: What the analysis after a run needs; ``run`` imports them in the background.
@@ -66,7 +67,6 @@ def run(
     beside: list[concurrent.futures.Future[Surroundings]] = []
     audit_read: list[concurrent.futures.Future[AuditFacts]] = []
     tests_read: list[concurrent.futures.Future[TestInventory]] = []
-    history_read: list[concurrent.futures.Future[tuple[TestHistory | None, str | None]]] = []
 
     def start_beside() -> None:
         for name in ANALYSIS_MODULES:
@@ -79,7 +79,6 @@ def run(
             audit_read.append(pool.submit(read_audit, options.project_dir, settings))
         else:
             tests_read.append(pool.submit(_read_tests, options.project_dir, settings))
-        history_read.append(pool.submit(plan_test_history, options.project_dir, settings))
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         suite = run_suite(options, on_progress, on_started=start_beside)
@@ -109,8 +108,10 @@ def run(
     inventory = facts.inventory if facts is not None else tests_read[0].result()
     suite_read = _suite_facts(inventory, health, suite.info.selection)
     result = analyze(project, measured, assessed, suite_read)
-    if history_read:  # the recorded runs before this one (recorded after the reports)
-        result = with_test_history(options.project_dir, measured, result, history_read[0].result())
+    # The recorded runs and this one (the CLI records it after the reports are written).
+    this_run = _this_run(options, suite, health, result.scope.partial)
+    tests = plan_test_history(options.project_dir, measured, this_run)
+    result = with_test_history(options.project_dir, measured, result, tests)
     audited = (
         audit(options.project_dir, measured, result, health, facts, result.tests_history)
         if facts
@@ -121,4 +122,25 @@ def run(
     verdict = run_verdict(health, suite.info, allow_failures=settings.allow_failures)
     return dataclasses.replace(
         result, run=suite.info, health=health, audit=audited, verdict=verdict
+    )
+
+
+def _this_run(
+    options: RunOptions, suite: SuiteRun, health: SuiteHealth, partial: bool
+) -> TestRunInput | None:
+    """The run's outcomes as ``api.record`` records them (``snapshots._test_run``), with the
+    work tree's git state now; None when the CLI does not record it (no test ran, or the run
+    was cut by ``--timeout``)."""
+    from covgap.store.history import TestRunInput
+
+    info = suite.info
+    if info.timed_out or not health.tests:
+        return None
+    return TestRunInput.measured(
+        options.project_dir.resolve(),
+        "covgap run",
+        health.tests,
+        workers=info.workers,
+        seconds=info.seconds,
+        partial=partial or info.selection.given,
     )
