@@ -94,7 +94,7 @@ def test_json_to_stdout(measured_basic: Path) -> None:
     code, out, _ = run("plan", str(measured_basic), "--format", "json", "--output", "-")
     assert code == 0
     view = json.loads(out)
-    assert view["format_version"] == 5
+    assert view["format_version"] == 6
     assert view["totals"]["percent_covered"] == pytest.approx(42.168674698795186)
 
 

@@ -261,3 +261,18 @@ def test_the_budget_in_words() -> None:
 )
 def test_durations_in_words(seconds: float, text: str) -> None:
     assert duration_text(seconds) == text
+
+
+def test_histogram_counts_every_median_once() -> None:
+    from covgap.analyze.slow_tests import histogram
+
+    bins = histogram([0.0005, 0.001, 0.05, 0.05, 2.0, 30.0])
+    assert [(b.low, b.high, b.tests) for b in bins] == [
+        (0.0, 0.001, 1),
+        (0.001, 0.01, 1),
+        (0.01, 0.1, 2),
+        (0.1, 1.0, 0),
+        (1.0, 10.0, 1),
+        (10.0, None, 1),
+    ]
+    assert bins[2].seconds == 0.1

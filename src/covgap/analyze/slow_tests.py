@@ -15,13 +15,15 @@ import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 
-from covgap.model import RunMark, SlowRegression, SuiteTiming, TestRun, TestTiming
+from covgap.model import DurationBin, RunMark, SlowRegression, SuiteTiming, TestRun, TestTiming
 
 __all__ = [
+    "BIN_EDGES",
     "FACTOR",
     "MIN_HISTORY",
     "MIN_SECONDS",
     "durations",
+    "histogram",
     "regressions",
     "suite_timing",
 ]
@@ -32,6 +34,23 @@ FACTOR = 2.0
 MIN_SECONDS = 0.1
 #: Durations a test needs before the slow ones to be judged.
 MIN_HISTORY = 2
+
+
+#: The duration histogram's bins, in seconds: each a tenfold (timing below 1 ms is noise).
+BIN_EDGES = (0.0, 0.001, 0.01, 0.1, 1.0, 10.0)
+
+
+def histogram(
+    medians: Sequence[float], edges: Sequence[float] = BIN_EDGES
+) -> tuple[DurationBin, ...]:
+    """The tests by their median duration, in ``edges``' bins (the last has no upper bound):
+    every bin, empty ones too, so that they draw as one axis."""
+    bins = []
+    for index, low in enumerate(edges):
+        high = edges[index + 1] if index + 1 < len(edges) else None
+        inside = [m for m in medians if m >= low and (high is None or m < high)]
+        bins.append(DurationBin(low, high, len(inside), math.fsum(inside)))
+    return tuple(bins)
 
 
 def durations(runs: Sequence[TestRun]) -> dict[str, list[tuple[RunMark, float]]]:
@@ -125,4 +144,5 @@ def suite_timing(
         regressions=regressions(
             runs, factor=factor, min_seconds=min_seconds, min_history=min_history
         ),
+        medians=tuple(medians[nodeid] for nodeid in ranked),
     )

@@ -18,7 +18,12 @@ from covgap.api.risk import Assessed as Assessed
 from covgap.api.risk import Surroundings as Surroundings
 from covgap.api.risk import assess_risk, read_surroundings
 from covgap.api.snapshots import history, record
-from covgap.api.suite_history import read_test_evidence, read_test_history, record_test_runs
+from covgap.api.suite_history import (
+    plan_test_history,
+    read_test_evidence,
+    read_test_history,
+    record_test_runs,
+)
 from covgap.collect.suite.run import Progress, RunOptions
 
 # The analysis modules are imported where they are used, not here: ``covgap run`` starts the
@@ -41,6 +46,7 @@ __all__ = [
     "measure_diff",
     "new_baseline",
     "plan",
+    "plan_test_history",
     "read_audit",
     "read_surroundings",
     "read_test_evidence",

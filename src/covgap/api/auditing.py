@@ -11,7 +11,7 @@ from covgap.errors import DataError
 
 if TYPE_CHECKING:
     from covgap.collect.project.audit_inputs import AuditFacts
-    from covgap.model import AuditResult, PlanResult, SuiteHealth
+    from covgap.model import AuditResult, PlanResult, SuiteHealth, TestHistory
 
 
 def read_audit(project_dir: Path, settings: Settings) -> AuditFacts:
@@ -27,10 +27,12 @@ def audit(
     result: PlanResult | None = None,
     health: SuiteHealth | None = None,
     facts: AuditFacts | None = None,
+    tests: TestHistory | None = None,
 ) -> AuditResult:
     """``covgap audit``: the suite, its configuration and CI, read from the repository (nothing
     run; or ``facts`` already read); with ``result``, the coverage against the target too, with
-    ``health`` the suite's health (docs/audit.md).
+    ``health`` the suite's health, with ``tests`` the flaky tests of the recorded test runs
+    (docs/audit.md).
 
     Alone (neither ``result`` nor ``health``), the audit takes the suite's health from the last
     ``covgap run`` when nothing it ran has changed since; and a folder with no Python project
@@ -61,6 +63,8 @@ def audit(
             total=total,
             next_milestone=next_milestone,
             health=health if health is not None else read.health,
+            flaky=tests.flaky if tests is not None else (),
+            latest_commit=tests.last.commit if tests is not None and tests.last else None,
         )
     )
 

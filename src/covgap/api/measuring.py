@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 from covgap.api.auditing import audit, read_audit
 from covgap.api.loading import load
-from covgap.api.planning import _read_tests, _suite_facts, analyze
+from covgap.api.planning import _read_tests, _suite_facts, analyze, with_test_history
 from covgap.api.risk import Surroundings, assess_risk, read_surroundings
+from covgap.api.suite_history import plan_test_history
 from covgap.collect.suite.run import Progress, RunOptions, SuiteRun, nothing_measured, run_suite
 from covgap.config import Settings
 from covgap.errors import DataError
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from covgap.collect.project.audit_inputs import AuditFacts
     from covgap.collect.suite.test_inventory import TestInventory
     from covgap.model import PlanResult, SuiteHealth
+    from covgap.store.history import TestRunInput
 
 
 #: What the analysis after a run needs; ``run`` imports them in the background.
@@ -106,10 +108,39 @@ def run(
     inventory = facts.inventory if facts is not None else tests_read[0].result()
     suite_read = _suite_facts(inventory, health, suite.info.selection)
     result = analyze(project, measured, assessed, suite_read)
-    audited = audit(options.project_dir, measured, result, health, facts) if facts else None
+    # The recorded runs and this one (the CLI records it after the reports are written).
+    this_run = _this_run(options, suite, health, result.scope.partial)
+    tests = plan_test_history(options.project_dir, measured, this_run)
+    result = with_test_history(options.project_dir, measured, result, tests)
+    audited = (
+        audit(options.project_dir, measured, result, health, facts, result.tests_history)
+        if facts
+        else None
+    )
     from covgap.analyze.verdict import run_verdict
 
     verdict = run_verdict(health, suite.info, allow_failures=settings.allow_failures)
     return dataclasses.replace(
         result, run=suite.info, health=health, audit=audited, verdict=verdict
+    )
+
+
+def _this_run(
+    options: RunOptions, suite: SuiteRun, health: SuiteHealth, partial: bool
+) -> TestRunInput | None:
+    """The run's outcomes as ``api.record`` records them (``snapshots._test_run``), with the
+    work tree's git state now; None when the CLI does not record it (no test ran, or the run
+    was cut by ``--timeout``)."""
+    from covgap.store.history import TestRunInput
+
+    info = suite.info
+    if info.timed_out or not health.tests:
+        return None
+    return TestRunInput.measured(
+        options.project_dir.resolve(),
+        "covgap run",
+        health.tests,
+        workers=info.workers,
+        seconds=info.seconds,
+        partial=partial or info.selection.given,
     )

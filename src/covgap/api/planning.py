@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         ProjectCoverage,
         SuiteFacts,
         SuiteHealth,
+        TestHistory,
         TestSelection,
     )
 
@@ -82,11 +83,34 @@ def plan(project_dir: Path, settings: Settings, junit: Path | None = None) -> Pl
     inventory = facts.inventory if facts is not None else _read_tests(project_dir, settings)
     assessed = assess_risk(project_dir, project, settings, health=health) if settings.risk else None
     suite = _suite_facts(inventory)
-    result = dataclasses.replace(analyze(project, settings, assessed, suite), health=health)
+    result = with_test_history(
+        project_dir,
+        settings,
+        dataclasses.replace(analyze(project, settings, assessed, suite), health=health),
+    )
     if facts is not None:
-        audited = audit(project_dir, settings, result, health, facts)
+        audited = audit(project_dir, settings, result, health, facts, result.tests_history)
         result = dataclasses.replace(result, audit=audited)
     return result
+
+
+def with_test_history(
+    project_dir: Path,
+    settings: Settings,
+    result: PlanResult,
+    tests: tuple[TestHistory | None, str | None] | None = None,
+) -> PlanResult:
+    """``result`` with the history's flaky and slow tests (one read of the history), or with a
+    note saying why they could not be read; ``tests``: already read (``plan_test_history``'s
+    answer)."""
+    from covgap.api.suite_history import plan_test_history
+
+    history, note = plan_test_history(project_dir, settings) if tests is None else tests
+    if note is not None:
+        project = result.project
+        project = dataclasses.replace(project, notes=(*project.notes, note))
+        return dataclasses.replace(result, project=project)
+    return dataclasses.replace(result, tests_history=history)
 
 
 def _read_tests(project_dir: Path, settings: Settings) -> TestInventory:

@@ -50,11 +50,43 @@ def record_test_runs(
         return database.record_test_runs(runs)
 
 
-def _with_outcomes(database: History, bare: Sequence[TestRun]) -> list[TestRun]:
+def _with_outcomes(
+    database: History, bare: Sequence[TestRun], latest: TestRun | None = None
+) -> list[TestRun]:
     """The runs whose code another run also ran, with their outcomes: all that flakiness can
-    be seen in (a run alone with its code is never read)."""
-    keys = Counter(run.code_key for run in bare)
-    return database.load_test_runs(run.id for run in bare if keys[run.code_key] > 1)
+    be seen in (a run alone with its code is never read); ``latest``, not recorded, among them
+    when another run ran its code."""
+    keys = Counter(run.code_key for run in [*bare, *([latest] if latest else [])])
+    found = database.load_test_runs(run.id for run in bare if keys[run.code_key] > 1)
+    if latest is not None and keys[latest.code_key] > 1:
+        found.append(latest)
+    return found
+
+
+def _unrecorded(run: TestRunInput) -> TestRun:
+    """``run`` as the history would read it back once recorded (its id set by the caller)."""
+    from datetime import datetime, timezone
+
+    from covgap.model import TestRun
+
+    when = run.recorded_at or datetime.now(timezone.utc)  # as History stores it (naive: local)
+    return TestRun(
+        id=0,
+        commit=run.commit,
+        branch=run.branch,
+        dirty=run.dirty,
+        recorded_at=when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        covgap_version=run.covgap_version,
+        source=run.source,
+        seed=run.seed,
+        workers=run.workers,
+        seconds=run.seconds,
+        partial=run.partial,
+        batch=None,
+        snapshot_id=None,
+        outcomes=run.outcomes,
+        test_count=len(run.outcomes),
+    )
 
 
 def _latest_whole(database: History) -> TestRun | None:
@@ -63,11 +95,17 @@ def _latest_whole(database: History) -> TestRun | None:
 
 
 def read_test_history(
-    project_dir: Path, settings: Settings, limit: int | None = None
+    project_dir: Path,
+    settings: Settings,
+    limit: int | None = None,
+    current: TestRunInput | None = None,
 ) -> TestHistory:
     """``covgap history --tests``: the flaky tests among the recorded runs (all, or the last
     ``limit``), the slow tests over the last ``limit`` (default 20), and the suite's estimate
-    from the latest run of the whole suite. docs/history.md."""
+    from the latest run of the whole suite. docs/history.md.
+
+    ``current``: a run not recorded yet (``covgap run``'s own, recorded after its reports), read
+    as the newest run."""
     from covgap.analyze.known_flaky import find_flaky
     from covgap.analyze.slow_tests import suite_timing
     from covgap.analyze.suite_time import WORKER_COUNTS, suite_estimate
@@ -81,12 +119,21 @@ def read_test_history(
     recent: list[TestRun] = []
     whole: TestRun | None = None
     path = history_path(project_dir, settings)
+    latest = _unrecorded(current) if current is not None else None
     if path.exists():
         with History(path, writing=False) as database:
             bare = database.test_runs(limit=limit, outcomes=False)
-            paired = _with_outcomes(database, bare)
+            if latest is not None:  # newer than every recorded run, and one of the last `limit`
+                latest = dataclasses.replace(latest, id=max((r.id for r in bare), default=0) + 1)
+                if limit is not None and len(bare) >= limit:
+                    bare = bare[len(bare) - limit + 1 :]
+            paired = _with_outcomes(database, bare, latest)
             recent = database.test_runs(limit=window)
             whole = _latest_whole(database)
+    if latest is not None:
+        bare = [*bare, latest]
+        recent = [*recent[max(0, len(recent) - window + 1) :], latest]
+        whole = latest if not latest.partial else whole
     workers = {*WORKER_COUNTS, settings.suite_workers}
     return TestHistory(
         runs=len(bare),
@@ -99,6 +146,30 @@ def read_test_history(
         budget=settings.max_suite_seconds or DEFAULT_BUDGET,
         budget_set=settings.max_suite_seconds is not None,
     )
+
+
+def plan_test_history(
+    project_dir: Path, settings: Settings, current: TestRunInput | None = None
+) -> tuple[TestHistory | None, str | None]:
+    """The plan's flaky and slow tests: ``read_test_history`` over every recorded run (and
+    ``current``, ``covgap run``'s own), or None when the history has no test run; never an
+    error: a history that cannot be read gives None and a note saying why (the plan goes on
+    without it)."""
+    import sqlite3
+
+    from covgap.analyze.trend import history_path
+    from covgap.errors import CovgapError
+
+    if not history_path(project_dir, settings).exists():
+        return None, None
+    try:
+        history = read_test_history(project_dir, settings, current=current)
+    except (CovgapError, sqlite3.Error, OSError, ValueError) as error:
+        reason = error.message if isinstance(error, CovgapError) else str(error)
+        return None, f"the history's test runs could not be read ({settings.history}): {reason}"
+    if not history.runs and history.estimate is None:
+        return None, None
+    return history, None
 
 
 def read_test_evidence(project_dir: Path, settings: Settings, head: str | None) -> TestEvidence:

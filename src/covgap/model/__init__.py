@@ -45,6 +45,7 @@ from covgap.model.plan import FileGap, FolderGain, FunctionGap, Phase, Plan, Pla
 from covgap.model.plan import Priority as Priority
 from covgap.model.runs import (
     TEST_RUN_SOURCES,
+    DurationBin,
     FlakyRecord,
     RunMark,
     SlowRegression,
@@ -76,6 +77,7 @@ __all__ = [
     "Assessment",
     "CaseFolder",
     "CoverageJitter",
+    "DurationBin",
     "ExistingTest",
     "ExistingTests",
     "FailureGroup",

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from covgap.model.advice import Risk, RiskInfo, TestAdvice, TestStrategy
     from covgap.model.audit import AuditResult
     from covgap.model.coverage import FileCoverage, Numbers, ProjectCoverage, Region
+    from covgap.model.runs import TestHistory
     from covgap.model.suite import RunInfo, RunVerdict, SuiteHealth
 
 __all__ = [
@@ -181,3 +182,6 @@ class PlanResult:
     scope: SuiteScope = field(default_factory=SuiteScope)
     #: What to set up once for the planned tests; None without risk analysis.
     strategy: TestStrategy | None = None
+    #: The flaky and slow tests of the history's recorded test runs (``covgap history
+    #: --tests``'s facts); None when the history has no test run, or could not be read.
+    tests_history: TestHistory | None = None

@@ -14,6 +14,7 @@ from covgap.model.suite import TestOutcome
 
 __all__ = [
     "TEST_RUN_SOURCES",
+    "DurationBin",
     "FlakyRecord",
     "RunMark",
     "SlowRegression",
@@ -167,6 +168,19 @@ class SuiteTiming:
     tenth_count: int
     tenth_share: float
     regressions: tuple[SlowRegression, ...] = ()
+    #: Every test's median, slowest first (what the duration histogram counts).
+    medians: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class DurationBin:
+    """The tests whose median duration is at least ``low`` and under ``high`` seconds (no
+    upper bound when ``high`` is None): how many, and their medians' sum."""
+
+    low: float
+    high: float | None
+    tests: int
+    seconds: float
 
 
 @dataclass(frozen=True)

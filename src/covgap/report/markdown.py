@@ -40,6 +40,9 @@ FAILURES_PER_GROUP = 1
 FINDINGS = 5
 NOTES = 5
 SLOWEST = 5
+#: Flaky tests and tests that became slow in "Flaky and slow" (the rest: plan.json).
+FLAKY = 5
+REGRESSIONS = 2
 #: Test modules that did not run listed before the rest is left to plan.json.
 UNRUN_TEST_MODULES = 10
 #: A phase's detail beyond its units: its heading, the sentence under it, blank lines, and the
@@ -168,6 +171,8 @@ def render_markdown(view: dict[str, Any], *, audit_file: bool = False) -> str:
             slowest_limit=SLOWEST,
             audit_file=audit_file,
             scope_limit=UNRUN_TEST_MODULES,
+            flaky_limit=FLAKY,
+            regression_limit=REGRESSIONS,
         )
 
     # The phases take what the rest leaves: render, then give back the lines over the limit.

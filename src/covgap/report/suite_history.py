@@ -11,7 +11,7 @@ from covgap.analyze.suite_time import XDIST_WORKER_START, budget_text, duration_
 from covgap.config import Settings
 from covgap.model import FlakyRecord, RunMark, SlowRegression, TestHistory, TestTiming
 
-__all__ = ["tests_json", "tests_text"]
+__all__ = ["flaky_json", "mark_json", "regression_json", "tests_json", "tests_text", "timing_json"]
 
 
 def _plural(count: int, noun: str) -> str:
@@ -114,7 +114,7 @@ def tests_text(history: TestHistory, settings: Settings) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _mark(mark: RunMark) -> dict[str, Any]:
+def mark_json(mark: RunMark) -> dict[str, Any]:
     return {
         "run": mark.run_id,
         "recorded_at": mark.recorded_at,
@@ -123,20 +123,20 @@ def _mark(mark: RunMark) -> dict[str, Any]:
     }
 
 
-def _flaky(record: FlakyRecord) -> dict[str, Any]:
+def flaky_json(record: FlakyRecord) -> dict[str, Any]:
     return {
         "nodeid": record.nodeid,
         "runs": record.runs,
         "failures": record.failures,
         "frequency": record.frequency,
-        "first_seen": _mark(record.first_seen),
-        "last_seen": _mark(record.last_seen),
+        "first_seen": mark_json(record.first_seen),
+        "last_seen": mark_json(record.last_seen),
         "message": record.message,
         "commits": list(record.commits),
     }
 
 
-def _timing(test: TestTiming) -> dict[str, Any]:
+def timing_json(test: TestTiming) -> dict[str, Any]:
     return {
         "nodeid": test.nodeid,
         "median_seconds": test.median,
@@ -146,14 +146,14 @@ def _timing(test: TestTiming) -> dict[str, Any]:
     }
 
 
-def _regression(item: SlowRegression) -> dict[str, Any]:
+def regression_json(item: SlowRegression) -> dict[str, Any]:
     return {
         "nodeid": item.nodeid,
         "seconds": item.seconds,
         "median_before_seconds": item.median_before,
         "ratio": item.ratio,
         "slow_runs": item.slow_runs,
-        "since": _mark(item.since),
+        "since": mark_json(item.since),
     }
 
 
@@ -164,22 +164,22 @@ def tests_json(history: TestHistory) -> str:
         "format_version": 1,
         "generator": {"name": "covgap", "version": __version__},
         "runs": history.runs,
-        "first": None if history.first is None else _mark(history.first),
-        "last": None if history.last is None else _mark(history.last),
-        "flaky": [_flaky(record) for record in history.flaky],
+        "first": None if history.first is None else mark_json(history.first),
+        "last": None if history.last is None else mark_json(history.last),
+        "flaky": [flaky_json(record) for record in history.flaky],
         "timing": {
             "runs": timing.runs,
             "window": history.window,
             "tests": timing.tests,
             "total_seconds": timing.total,
-            "slowest": [_timing(test) for test in timing.slowest],
+            "slowest": [timing_json(test) for test in timing.slowest],
             "slowest_tenth": {"tests": timing.tenth_count, "share": timing.tenth_share},
-            "regressions": [_regression(item) for item in timing.regressions],
+            "regressions": [regression_json(item) for item in timing.regressions],
         },
         "estimate": None
         if estimate is None
         else {
-            "run": _mark(estimate.run),
+            "run": mark_json(estimate.run),
             "tests": estimate.tests,
             "test_seconds": estimate.test_seconds,
             "overhead_seconds": estimate.overhead,

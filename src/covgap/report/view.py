@@ -34,7 +34,7 @@ from covgap.model import (
     TestStrategy,
 )
 from covgap.report.view_audit import audit_view
-from covgap.report.view_suite import health_view, run_view, scope_view
+from covgap.report.view_suite import health_view, run_view, scope_view, tests_history_view
 from covgap.report.view_work import advice_summary, function_names, work_units
 
 __all__ = ["FORMAT_VERSION", "apportion", "build_view"]
@@ -52,7 +52,9 @@ __all__ = ["FORMAT_VERSION", "apportion", "build_view"]
 #    existing, harness, constructor, isolation[].inject; items' runs_with (module-level code
 #    folded into its module's first function); risk.functions[].phase; health.failing;
 #    suite_scope (test code, the tests that did not run, a partial run); test_strategy.
-FORMAT_VERSION = 5
+# 6: tests_history (issue 17): the flaky tests of the recorded test runs with their likely cause
+#    and fix, the slowest tests and their share, the tests that became slow, the workers needed.
+FORMAT_VERSION = 6
 
 #: How many folders the gains table lists before it folds the rest into one row.
 GAINS_ROWS = 15
@@ -419,6 +421,7 @@ def build_view(result: PlanResult) -> dict[str, Any]:
         "risk": fmt.risk_section(result, phase_of),
         "test_strategy": _strategy(result.strategy),
         "audit": audit_view(result.audit),
+        "tests_history": tests_history_view(result.tests_history),
         "notes": [
             *project.notes,
             *_unknown_regions_note(project.files),

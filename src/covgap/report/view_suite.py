@@ -7,9 +7,17 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from covgap.model import Numbers, RunInfo, RunVerdict, SuiteHealth, SuiteScope, TestOutcome
+from covgap.model import (
+    Numbers,
+    RunInfo,
+    RunVerdict,
+    SuiteHealth,
+    SuiteScope,
+    TestHistory,
+    TestOutcome,
+)
 
-__all__ = ["health_view", "run_view", "scope_view"]
+__all__ = ["health_view", "run_view", "scope_view", "tests_history_view"]
 
 
 #: How many of the slowest tests the health section lists.
@@ -132,5 +140,52 @@ def scope_view(
             # Points of the total that the test code holds, and that running it all would add.
             "share_display": points(Fraction(100 * code.units, total_units or 1)),
             "gap_display": points(Fraction(100 * code.gap, total_units or 1)),
+        },
+    }
+
+
+def tests_history_view(history: TestHistory | None) -> dict[str, Any] | None:
+    """The flaky and slow tests of the recorded test runs (``covgap history --tests --json``'s
+    facts), each flaky test with its likely cause and fix (the audit's)."""
+    if history is None:
+        return None
+    from covgap.analyze.audit.flaky import likely_cause
+    from covgap.analyze.slow_tests import histogram
+    from covgap.analyze.suite_time import budget_text, workers_needed
+    from covgap.report.suite_history import flaky_json, mark_json, regression_json, timing_json
+
+    timing = history.timing
+    estimate = history.estimate
+    flaky = []
+    for record in history.flaky:
+        cause, fix = likely_cause(record)
+        flaky.append({**flaky_json(record), "cause": cause, "fix": fix})
+    return {
+        "runs": history.runs,
+        "first": None if history.first is None else mark_json(history.first),
+        "last": None if history.last is None else mark_json(history.last),
+        "flaky": flaky,
+        "timing": {
+            "runs": timing.runs,
+            "tests": timing.tests,
+            "total_seconds": timing.total,
+            "slowest": [timing_json(test) for test in timing.slowest],
+            "slowest_tenth": {"tests": timing.tenth_count, "share": timing.tenth_share},
+            "regressions": [regression_json(item) for item in timing.regressions],
+            "histogram": [
+                {"low": b.low, "high": b.high, "tests": b.tests, "seconds": b.seconds}
+                for b in histogram(timing.medians)
+            ],
+        },
+        "estimate": None
+        if estimate is None
+        else {
+            "run": mark_json(estimate.run),
+            "workers": [
+                {"workers": item.workers, "seconds": item.seconds} for item in estimate.estimates
+            ],
+            "budget_seconds": history.budget,
+            "workers_needed": workers_needed(estimate, history.budget),
+            "text": budget_text(estimate, history.budget),
         },
     }

@@ -83,6 +83,8 @@ RULES: dict[str, Rule] = {
     "health-stopped": Rule("health", ("high",)),
     "health-failures": Rule("health", ("high",)),
     "health-slow": Rule("health", ("low",)),
+    # flaky tests of the recorded test runs (flaky.py): high when it failed on the latest commit
+    "health-flaky": Rule("health", ("medium", "high")),
     # testing docs (docs.py)
     "docs-no-test-instructions": Rule("docs", ("medium",)),
     "docs-no-contributing": Rule("docs", ("low",)),

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from covgap.analyze.audit.ci import _ci_findings
 from covgap.analyze.audit.docs import _docs_findings
+from covgap.analyze.audit.flaky import _flaky_findings
 from covgap.analyze.audit.health import _health_findings
 from covgap.analyze.audit.rules import AREAS
 from covgap.analyze.audit.settings import _settings_findings
@@ -70,6 +71,7 @@ def audit(facts: AuditFacts) -> AuditResult:
     findings += _settings_findings(facts)
     findings += _target_findings(facts, gates)
     findings += _health_findings(facts.health)
+    findings += _flaky_findings(facts.flaky, facts.latest_commit)
     findings += _docs_findings(facts)
     order = {"high": 0, "medium": 1, "low": 2, "info": 3}
     findings.sort(key=lambda f: (order[f.severity], list(AREAS).index(f.area), f.rule))

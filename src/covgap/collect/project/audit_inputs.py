@@ -34,7 +34,7 @@ from covgap.collect.suite.preparse import source_files
 from covgap.collect.suite.rcfile import detect_source
 from covgap.collect.suite.test_inventory import InventoryOptions, TestInventory, read_inventory
 from covgap.files import open_regular, read_text
-from covgap.model import SuiteHealth
+from covgap.model import FlakyRecord, SuiteHealth
 
 __all__ = [
     "OTHER_CI",
@@ -98,6 +98,9 @@ class AuditFacts:
     #: The folder holds Python code or a Python project's file (pyproject.toml, setup.py,
     #: setup.cfg): when not, there is nothing to audit.
     python_project: bool = True
+    #: The flaky tests of the history's recorded test runs, and the commit of the latest run.
+    flaky: tuple[FlakyRecord, ...] = ()
+    latest_commit: str | None = None
 
     @property
     def watched(self) -> tuple[str, ...]:
