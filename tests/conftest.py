@@ -236,6 +236,9 @@ def small_filesystem(folder: Path, size: str) -> Iterator[bool]:
 @pytest.fixture
 def text_project(tmp_path: Path) -> Path:
     """covgap draft's small real project: src/textutil/text.py with one test, measured."""
-    from draft.draft_project import make_text_project
+    helpers = str(Path(__file__).parent / "draft")
+    if helpers not in sys.path:  # where tests/draft's modules import it from, by this name
+        sys.path.insert(0, helpers)
+    from draft_project import make_text_project
 
     return make_text_project(tmp_path)

@@ -27,6 +27,7 @@ __all__ = [
     "duration_text",
     "estimate_seconds",
     "lpt_makespan",
+    "parallel_efficiency",
     "suite_estimate",
     "workers_needed",
 ]
@@ -65,16 +66,46 @@ def estimate_seconds(
     return overhead + starting + lpt_makespan(durations, workers)
 
 
+def parallel_efficiency(
+    parallel: TestRun,
+    durations: Sequence[float],
+    overhead: float,
+    *,
+    start: float = XDIST_WORKER_START,
+) -> float:
+    """How much of the ideal schedule a run with xdist workers achieved: the schedule of
+    ``durations`` (a run without workers: durations measured under contention are longer)
+    over that run's workers, divided by the wall time it spent on its tests (its wall time
+    less ``overhead`` and the workers' start), within [0.2, 1]. 1 on a machine with a free core
+    per worker; lower where the workers share cores."""
+    workers = parallel.workers or 1
+    if workers < 2 or not parallel.seconds:
+        return 1.0
+    ideal = lpt_makespan(durations, workers)
+    spent = parallel.seconds - overhead - workers * start
+    if ideal <= 0 or spent <= 0:
+        return 1.0
+    return min(1.0, max(0.2, ideal / spent))
+
+
 def suite_estimate(
-    run: TestRun, workers: Iterable[int] = WORKER_COUNTS, *, start: float = XDIST_WORKER_START
+    run: TestRun,
+    workers: Iterable[int] = WORKER_COUNTS,
+    *,
+    start: float = XDIST_WORKER_START,
+    parallel: TestRun | None = None,
 ) -> SuiteEstimate:
     """The wall time of ``run``'s tests for each number of ``workers`` (and for the run's own),
-    from its durations and its overhead."""
+    from its durations and its overhead; with ``parallel``, a recorded run with xdist workers,
+    the schedules with workers are divided by the efficiency that run achieved."""
     durations = [outcome.duration for outcome in run.outcomes]
     overhead = 0.0
     if run.seconds is not None:
         own = estimate_seconds(durations, run.workers or 1, start=start)
         overhead = max(run.seconds - own, 0.0)
+    efficiency = 1.0
+    if parallel is not None and (run.workers or 1) == 1:
+        efficiency = parallel_efficiency(parallel, durations, overhead, start=start)
     counts = sorted(set(workers))
     return SuiteEstimate(
         run=run.mark,
@@ -82,10 +113,20 @@ def suite_estimate(
         test_seconds=math.fsum(durations),
         overhead=overhead,
         estimates=tuple(
-            WorkerEstimate(n, estimate_seconds(durations, n, overhead=overhead, start=start))
+            WorkerEstimate(n, _calibrated(durations, n, overhead, start, efficiency))
             for n in counts
         ),
+        efficiency=efficiency,
+        calibrated_by=parallel.mark if parallel is not None and efficiency < 1.0 else None,
     )
+
+
+def _calibrated(
+    durations: Sequence[float], workers: int, overhead: float, start: float, efficiency: float
+) -> float:
+    if workers < 2:
+        return estimate_seconds(durations, workers, overhead=overhead, start=start)
+    return overhead + workers * start + lpt_makespan(durations, workers) / efficiency
 
 
 def workers_needed(estimate: SuiteEstimate, budget: float) -> int | None:

@@ -90,8 +90,28 @@ def _unrecorded(run: TestRunInput) -> TestRun:
 
 
 def _latest_whole(database: History) -> TestRun | None:
-    found = database.test_runs(limit=1, whole=True)
-    return found[0] if found else None
+    """The latest run of the whole suite without xdist workers (their durations are the tests'
+    own; with workers they share cores), else the latest run of the whole suite."""
+    found = database.test_runs(limit=_PARALLEL_LOOKBACK, whole=True, outcomes=False)
+    serial = [run for run in found if (run.workers or 1) == 1]
+    chosen = (serial or found)[-1:]
+    loaded = database.load_test_runs([run.id for run in chosen]) if chosen else []
+    return loaded[0] if loaded else None
+
+
+#: Recent whole runs searched for one with pytest-xdist workers, to calibrate the estimate.
+_PARALLEL_LOOKBACK = 20
+
+
+def _latest_parallel(database: History) -> TestRun | None:
+    """The latest recorded run of the whole suite with xdist workers and a wall time: what
+    workers really gain on this machine (``suite_time.suite_estimate``)."""
+    found = database.test_runs(limit=_PARALLEL_LOOKBACK, whole=True, outcomes=False)
+    for run in reversed(found):
+        if (run.workers or 1) > 1 and run.seconds:
+            loaded = database.load_test_runs([run.id])
+            return loaded[0] if loaded else None
+    return None
 
 
 def read_test_history(
@@ -118,6 +138,7 @@ def read_test_history(
     paired: list[TestRun] = []
     recent: list[TestRun] = []
     whole: TestRun | None = None
+    parallel: TestRun | None = None
     path = history_path(project_dir, settings)
     latest = _unrecorded(current) if current is not None else None
     if path.exists():
@@ -130,6 +151,7 @@ def read_test_history(
             paired = _with_outcomes(database, bare, latest)
             recent = database.test_runs(limit=window)
             whole = _latest_whole(database)
+            parallel = _latest_parallel(database)
     if latest is not None:
         bare = [*bare, latest]
         recent = [*recent[max(0, len(recent) - window + 1) :], latest]
@@ -142,7 +164,7 @@ def read_test_history(
         flaky=find_flaky(paired),
         timing=suite_timing(recent),
         window=window,
-        estimate=suite_estimate(whole, workers) if whole is not None else None,
+        estimate=suite_estimate(whole, workers, parallel=parallel) if whole is not None else None,
         budget=settings.max_suite_seconds or DEFAULT_BUDGET,
         budget_set=settings.max_suite_seconds is not None,
     )
@@ -193,10 +215,13 @@ def read_test_evidence(project_dir: Path, settings: Settings, head: str | None) 
         read = sorted(bare.values(), key=lambda run: run.id)
         paired = _with_outcomes(database, read)
         whole = _latest_whole(database)
+        parallel = _latest_parallel(database)
     estimate = None
     slowest: tuple[TestOutcome, ...] = ()
     if whole is not None:
-        estimate = suite_estimate(whole, {*WORKER_COUNTS, settings.suite_workers})
+        estimate = suite_estimate(
+            whole, {*WORKER_COUNTS, settings.suite_workers}, parallel=parallel
+        )
         slowest = tuple(
             sorted(whole.outcomes, key=lambda o: (-o.duration, o.nodeid))[:SLOWEST_NAMED]
         )

@@ -204,6 +204,12 @@ class SuiteEstimate:
     #: measured as its wall time less its tests' schedule; 0 when its wall time is not known.
     overhead: float
     estimates: tuple[WorkerEstimate, ...]
+    #: The share of the ideal schedule a recorded run with xdist workers achieved on this
+    #: machine (1: none recorded, or one core per worker); the estimates with workers are
+    #: divided by it.
+    efficiency: float = 1.0
+    #: That run, when it lowered the estimates.
+    calibrated_by: RunMark | None = None
 
     def seconds(self, workers: int) -> float | None:
         for estimate in self.estimates:

@@ -88,6 +88,11 @@ def _estimate_lines(history: TestHistory) -> list[str]:
     for item in estimate.estimates:
         label = "no xdist" if item.workers == 1 else _plural(item.workers, "worker")
         lines.append(f"  {label:>10}  {duration_text(item.seconds)}")
+    if estimate.calibrated_by is not None:
+        lines.append(
+            f"  With workers: as fast as {_where(estimate.calibrated_by)} ran with xdist, "
+            f"{estimate.efficiency:.0%} of one free core per worker on this machine."
+        )
     source = "max-suite-seconds" if history.budget_set else "the default; max-suite-seconds sets it"
     lines.append(
         f"  Budget {duration_text(history.budget)} ({source}): "
