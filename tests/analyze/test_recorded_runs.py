@@ -276,3 +276,38 @@ def test_histogram_counts_every_median_once() -> None:
         (10.0, None, 1),
     ]
     assert bins[2].seconds == 0.1
+
+
+def test_a_run_with_workers_calibrates_the_estimate() -> None:
+    """Serial durations of 4 × 1 s, 1 s outside them; a 2-worker run took 4 s of wall time:
+    2.0 s of ideal schedule over 4 − 1 − 2 × 0.43 = 2.14 s spent: 93.5% efficiency."""
+    from covgap.analyze.suite_time import parallel_efficiency, suite_estimate
+    from covgap.model import TestOutcome, TestRun
+
+    def run(run_id: int, workers: int, seconds: float) -> TestRun:
+        outcomes = tuple(TestOutcome(f"t.py::test_{i}", "passed", 1.0) for i in range(4))
+        return TestRun(
+            run_id,
+            "abc",
+            "main",
+            False,
+            "2026-12-08T00:00:00Z",
+            "0",
+            "covgap flaky",
+            None,
+            workers,
+            seconds,
+            False,
+            None,
+            None,
+            outcomes,
+            len(outcomes),
+        )
+
+    serial, parallel = run(1, 1, 5.0), run(2, 2, 4.0)
+    assert parallel_efficiency(parallel, [1.0] * 4, 1.0) == pytest.approx(2.0 / 2.14)
+    estimate = suite_estimate(serial, (1, 2), parallel=parallel)
+    assert estimate.seconds(1) == pytest.approx(5.0)
+    assert estimate.seconds(2) == pytest.approx(4.0)  # what the 2-worker run measured
+    assert estimate.calibrated_by == parallel.mark
+    assert suite_estimate(serial, (1, 2)).seconds(2) == pytest.approx(1.0 + 0.86 + 2.0)
