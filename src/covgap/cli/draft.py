@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -165,8 +164,7 @@ def _options(args: argparse.Namespace, python: str, settings: Settings) -> Draft
 def run_draft_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from covgap import api
     from covgap.cli.options import _data_path
-    from covgap.cli.plan import _interpreter
-    from covgap.collect.suite.interpreter import project_python
+    from covgap.cli.plan import project_interpreter
     from covgap.config import load_settings
 
     project_dir = Path(args.project)
@@ -179,14 +177,12 @@ def run_draft_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) 
         "cache": False if args.no_cache else None,
     }
     settings = load_settings(project_dir, overrides)
-    found = None if args.python else project_python(project_dir)
-    if args.python:
-        python = _interpreter(args.python)
-    elif found is not None:
-        python = str((project_dir / found).absolute())
-    else:
-        python = sys.executable
+    python, found = project_interpreter(args.python, project_dir)
     options = _options(args, python, settings)
+    if found is not None:
+        stderr.write(
+            f"covgap: the project's code runs with {found.as_posix()} (--python: another)\n"
+        )
 
     def say(line: str) -> None:
         stderr.write(f"covgap: {line}\n")

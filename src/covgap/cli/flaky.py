@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -132,20 +131,13 @@ def run_flaky_command(
     args: argparse.Namespace, pytest_args: list[str], stdout: TextIO, stderr: TextIO
 ) -> int:
     from covgap.api.flakiness import FlakyOptions, flaky
-    from covgap.cli.plan import _interpreter
-    from covgap.collect.suite.interpreter import project_python
+    from covgap.cli.plan import project_interpreter
 
     project_dir = Path(args.project)
     if not project_dir.is_dir():
         raise UsageError("project folder not found", path=args.project, slug="no-project")
     selection = tuple(pytest_args) + (_read_tests(args.tests) if args.tests else ())
-    found = None if args.python else project_python(project_dir)
-    if args.python:
-        python = _interpreter(args.python)
-    elif found is not None:
-        python = str((project_dir / found).absolute())
-    else:
-        python = sys.executable
+    python, found = project_interpreter(args.python, project_dir)
     options = FlakyOptions(
         project_dir=project_dir,
         python=python,

@@ -58,6 +58,18 @@ def _emit(result: PlanResult, output: str, stdout: TextIO, project_dir: Path) ->
     return emit(result, output, stdout, project_dir)
 
 
+def project_interpreter(given: str | None, project_dir: Path) -> tuple[str, Path | None]:
+    """The interpreter that runs the project's code: ``--python`` when given, else the project's
+    own virtual environment's (``.venv/``, ``venv/``), else the one running covgap; and the
+    project's environment when that was the choice (for the status line)."""
+    if given:
+        return _interpreter(given), None
+    found = project_python(project_dir)
+    if found is not None:
+        return str((project_dir / found).absolute()), found
+    return sys.executable, None
+
+
 def _interpreter(text: str) -> str:
     """``--python``: a path is taken from where covgap runs (the suite runs in the project's
     folder), a bare name is looked up on PATH."""
@@ -84,13 +96,7 @@ def _run_run(
         raise UsageError("project folder not found", path=args.project, slug="no-project")
     overrides = {**_overrides(args), "allow-failures": True if args.allow_failures else None}
     settings = load_settings(project_dir, overrides)
-    found = None if args.python else project_python(project_dir)
-    if args.python:
-        python = _interpreter(args.python)
-    elif found is not None:
-        python = str((project_dir / found).absolute())
-    else:
-        python = sys.executable
+    python, found = project_interpreter(args.python, project_dir)
     options = api.RunOptions(
         project_dir=project_dir,
         python=python,

@@ -23,6 +23,7 @@ __all__ = [
     "EngineError",
     "Feedback",
     "LlmSettings",
+    "importing_interpreter",
     "run_tool",
     "stop_group",
 ]
@@ -157,3 +158,34 @@ def stop_group(process: subprocess.Popen[str]) -> None:
     with contextlib.suppress(OSError):
         os.killpg(process.pid, signal.SIGKILL)
     process.communicate()
+
+
+def importing_interpreter(
+    candidates: Sequence[str | None],
+    statement: str,
+    context: EngineContext,
+    known: dict[str, bool],
+) -> str | None:
+    """The first of ``candidates`` (the project's interpreter, then covgap's) in which
+    ``statement`` ("import crosshair") runs; None when none. ``known`` keeps the answers, per
+    interpreter, for the engine's later targets."""
+    for python in candidates:
+        if not python:
+            continue
+        if python not in known:
+            context.work_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                done = run_tool(
+                    [python, "-c", statement],
+                    context=context,
+                    cwd=context.work_dir,
+                    timeout=60,
+                    what=f"{python} -c '{statement}'",
+                )
+            except EngineError:
+                known[python] = False
+            else:
+                known[python] = done.returncode == 0
+        if known[python]:
+            return python
+    return None

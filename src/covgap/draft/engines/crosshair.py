@@ -18,7 +18,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from covgap.draft.engines.base import Check, EngineContext, EngineError, run_tool
+from covgap.draft.engines.base import (
+    Check,
+    EngineContext,
+    EngineError,
+    importing_interpreter,
+    run_tool,
+)
 from covgap.model.draft import Candidate, DraftTarget
 
 __all__ = ["CrossHairEngine"]
@@ -97,27 +103,9 @@ class CrossHairEngine:
 
     def _interpreter(self, context: EngineContext) -> str | None:
         """The project's interpreter if crosshair imports there, else covgap's, else None."""
-        for python in (context.python, self.fallback):
-            if python and self._has_crosshair(python, context):
-                return python
-        return None
-
-    def _has_crosshair(self, python: str, context: EngineContext) -> bool:
-        if python not in self._importable:
-            context.work_dir.mkdir(parents=True, exist_ok=True)
-            try:
-                done = run_tool(
-                    [python, "-c", "import crosshair"],
-                    context=context,
-                    cwd=context.work_dir,
-                    timeout=60,
-                    what=f"{python} -c 'import crosshair'",
-                )
-            except EngineError:
-                self._importable[python] = False
-            else:
-                self._importable[python] = done.returncode == 0
-        return self._importable[python]
+        return importing_interpreter(
+            (context.python, self.fallback), "import crosshair", context, self._importable
+        )
 
 
 def _kind(target: DraftTarget) -> str | None:

@@ -18,7 +18,13 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from covgap.draft.engines.base import Check, EngineContext, EngineError, run_tool
+from covgap.draft.engines.base import (
+    Check,
+    EngineContext,
+    EngineError,
+    importing_interpreter,
+    run_tool,
+)
 from covgap.model.draft import Candidate, DraftTarget
 
 __all__ = ["HypothesisEngine"]
@@ -223,27 +229,12 @@ class HypothesisEngine:
 
     def _interpreter(self, context: EngineContext) -> str | None:
         """The project's interpreter if the ghostwriter imports there, else covgap's, else None."""
-        for python in (context.python, self.fallback):
-            if python and self._has_ghostwriter(python, context):
-                return python
-        return None
-
-    def _has_ghostwriter(self, python: str, context: EngineContext) -> bool:
-        if python not in self._importable:
-            context.work_dir.mkdir(parents=True, exist_ok=True)
-            try:
-                done = run_tool(
-                    [python, "-c", "import hypothesis.extra.ghostwriter, black"],
-                    context=context,
-                    cwd=context.work_dir,
-                    timeout=60,
-                    what=f"{python} -c 'import hypothesis.extra.ghostwriter'",
-                )
-            except EngineError:
-                self._importable[python] = False
-            else:
-                self._importable[python] = done.returncode == 0
-        return self._importable[python]
+        return importing_interpreter(
+            (context.python, self.fallback),
+            "import hypothesis.extra.ghostwriter, black",
+            context,
+            self._importable,
+        )
 
 
 def strategy_for(name: str, default: str | None) -> str | None:
