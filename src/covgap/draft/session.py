@@ -66,8 +66,8 @@ class DraftOptions:
     llm: LlmSettings = field(default_factory=LlmSettings)
     #: A folder for environments an engine builds once (Pynguin's); None: a temporary one.
     cache_dir: Path | None = None
-    #: The kept tests' last run includes the project's whole suite (pytest's own collection
-    #: from the project folder), so that a kept test that fails beside it is left out.
+    #: The kept tests run once more beside the project's whole suite (``_suite_modules``), so
+    #: that a kept test that fails there is left out.
     with_suite: bool = False
 
 
@@ -294,8 +294,9 @@ def _files_and_after(
         run = workspace.run(paths, seed=options.seed + options.runs, timeout=options.run_timeout)
         tried = run
         if options.with_suite:  # and with the whole suite, in random order
+            suite = [path for path in _suite_modules(project_dir, project) if path not in paths]
             tried = workspace.run(
-                [".", *_measured_tests(project), *paths],
+                [*suite, *paths],
                 seed=options.seed + options.runs + 1,
                 timeout=options.run_timeout,
                 coverage=False,
@@ -342,18 +343,22 @@ def _files_and_after(
     return [], [t for t in tests if t.status != "kept"], None, notes
 
 
-def _measured_tests(project: ProjectCoverage) -> list[str]:
-    """The test modules the suite's data measured, named on the command line: pytest's own
-    collection from the folder misses those its ``python_files`` does not name
-    (``titlecase/tests.py``)."""
+def _suite_modules(project_dir: Path, project: ProjectCoverage) -> list[str]:
+    """The suite's test modules, each named on the command line: those pytest collects by the
+    project's settings (covgap's inventory), and those the suite's data measured that its
+    ``python_files`` does not name (``titlecase/tests.py``). Named one by one, not as the
+    project's folder: pytest 8 drops a folder given beside files inside it."""
     from covgap.analyze.suite_scope import find_test_code, is_test_module_name
+    from covgap.collect.project.audit_inputs import read_test_inventory
 
+    collected = {module.path for module in read_test_inventory(project_dir).modules}
     paths = [file.path for file in project.files if not file.outside]
-    return sorted(
+    measured = {
         path
         for path in find_test_code(paths)
         if is_test_module_name(path) or path.rsplit("/", 1)[-1] == "tests.py"
-    )
+    }
+    return sorted(collected | measured)
 
 
 def _written_name(
