@@ -296,3 +296,24 @@ def test_a_test_that_rebinds_a_global_is_left_out(text_project: Path, tmp_path: 
     assert tests["test_set_small"].status == "pollutes"
     assert tests["test_set_small"].failure == "leaves textutil.state.SMALL bound to another object"
     assert tests["test_small"].status == "kept"
+
+
+def test_a_probe_that_fails_in_its_own_code_is_no_finding(
+    text_project: Path, tmp_path: Path
+) -> None:
+    """A crash probe that cannot even reach the function (an attribute the module does not
+    have) failed; only an exception raised in the project's code is a finding."""
+    workspace, targets, missing = _setup(text_project, tmp_path)
+    camelize = targets["camelize"]
+    broken = "import textutil.text\n\n\ndef test_fuzz():\n    textutil.text.nothere()\n"
+    crash = (
+        "from textutil.text import camelize\n\n\n"
+        "def test_fuzz_camelize():\n    camelize('', False)\n"
+    )
+    pairs = [
+        (Candidate("hypothesis", camelize.key, broken, probe=True), camelize),
+        (Candidate("hypothesis", camelize.key, crash, probe=True), camelize),
+    ]
+    tests = _by_name(filter_candidates(workspace, pairs, missing, runs=2, timeout=60))
+    assert tests["test_fuzz"].status == "failed"
+    assert tests["test_fuzz_camelize"].status == "finding"

@@ -233,7 +233,7 @@ def _judge(entry: _Entry, name: str, test_runs: list[TestRun], runs: int) -> Dra
         if (
             same
             and first.outcome == "failed"
-            and (from_project or entry.candidate.probe)
+            and from_project
             and raised_by_code
         ):
             return _drafted(
