@@ -230,12 +230,7 @@ def _judge(entry: _Entry, name: str, test_runs: list[TestRun], runs: int) -> Dra
         )
         short = first.exc_type.rsplit(".", 1)[-1]
         raised_by_code = raised_by_code and short not in entry.target.raises
-        if (
-            same
-            and first.outcome == "failed"
-            and from_project
-            and raised_by_code
-        ):
+        if same and first.outcome == "failed" and from_project and raised_by_code:
             return _drafted(
                 entry,
                 name,
